@@ -1,0 +1,42 @@
+# The newcomer's whole set-up: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: venv messages setup run test lint bench run-prod check-prod e2e clean
+
+$(BIN)/.installed: requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+venv: $(BIN)/.installed
+
+# Translations (English) are compiled from locale/*.po; GNU gettext's msgfmt does it when present.
+messages: venv
+	@if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
+	else echo "msgfmt not found (apt-get install gettext): English messages fall back to Chinese"; fi
+
+setup: messages
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py setup_portal
+
+# One ASGI process serving HTTP and WebSocket (embedded default: SQLite, in-memory layer, eager Celery).
+run: setup
+	exec $(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
+		--ws-max-size 65536 --no-server-header
+
+test: messages
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,145 @@
+"""Account use cases. Each changes state in one transaction and returns the model."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts import idcard
+from portal.accounts.models import Identity, User
+from portal.core import crypto
+from portal.core.errors import Conflict, PortalError
+from portal.masking import mask_id_number
+
+ID_INDEX_PURPOSE = "id_number"
+
+
+class InvalidIdNumber(PortalError):
+    code = "invalid_id_number"
+    message = _("身份证号码不正确，请核对后重新输入。")
+
+
+class IdNumberTaken(Conflict):
+    code = "id_number_taken"
+    message = _("这个身份证号已绑定在另一个账号上。如有疑问请联系客服。")
+
+
+class RealnameMismatch(Conflict):
+    code = "realname_mismatch"
+    message = _("您的账号已实名认证，不能改绑为其他身份。")
+
+
+def _new_username(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+def id_number_index(id_number: str) -> str:
+    return crypto.blind_index(idcard.normalize(id_number), purpose=ID_INDEX_PURPOSE)
+
+
+def resident_for_identity(*, provider: str, subject: str, app_id: str = "", union_id: str = "",
+                          extra: dict | None = None, display_name: str = "") -> User:
+    """The resident behind an external identity, created on first sign-in.
+
+    The same (provider, app_id, subject) always maps to the same resident; a known WeChat
+    ``unionid`` links a new app's openid to the resident who already has it. Safe under
+    concurrent first logins: the unique constraint arbitrates and the loser reads the winner.
+    """
+    now = timezone.now()
+    existing = (
+        Identity.objects.select_related("user").filter(provider=provider, app_id=app_id, subject=subject).first()
+    )
+    if existing:
+        changes = {"last_login_at": now, **({"union_id": union_id} if union_id else {})}
+        Identity.objects.filter(pk=existing.pk).update(**changes)
+        return existing.user
+    try:
+        with transaction.atomic():
+            user = None
+            if union_id:
+                linked = Identity.objects.select_related("user").filter(union_id=union_id).first()
+                user = linked.user if linked else None
+            if user is None:
+                user = User.objects.create(username=_new_username("r"), kind=User.Kind.RESIDENT,
+                                           display_name=display_name)
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            Identity.objects.create(user=user, provider=provider, app_id=app_id, subject=subject,
+                                    union_id=union_id, extra=extra or {}, last_login_at=now)
+            return user
+    except IntegrityError:
+        return Identity.objects.select_related("user").get(provider=provider, app_id=app_id, subject=subject).user
+
+
+def resident_for_phone(*, phone: str, display_name: str = "") -> User:
+    """The resident who owns this (verified) phone number, created on first sign-in."""
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create(username=_new_username("r"), kind=User.Kind.RESIDENT,
+                                           phone=phone, display_name=display_name)
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        except IntegrityError:
+            user = User.objects.get(phone=phone)
+    Identity.objects.get_or_create(provider=Identity.Provider.PHONE, app_id="", subject=phone,
+                                   defaults={"user": user})
+    return user
+
+
+def realname_bind(*, user: User, name: str, id_number: str) -> User:
+    """Real-name binding (实名认证): validate the GB 11643 check digit, store the number encrypted
+    plus a keyed blind index, and the masked form for display. Idempotent for the same person."""
+    name = (name or "").strip()
+    number = idcard.normalize(id_number)
+    if not idcard.is_valid(number):
+        raise InvalidIdNumber(fields={"id_number": [str(InvalidIdNumber.message)]})
+    if not (1 <= len(name) <= 32):
+        raise PortalError(_("请填写与身份证一致的姓名。"), code="invalid_name",
+                          fields={"name": [str(_("请填写与身份证一致的姓名。"))]})
+    index = id_number_index(number)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_realname_verified:
+            if locked.id_number_index == index and locked.real_name == name:
+                return locked
+            raise RealnameMismatch()
+        if User.objects.filter(id_number_index=index).exclude(pk=locked.pk).exists():
+            raise IdNumberTaken()
+        locked.real_name = name
+        locked.id_number = number
+        locked.id_number_index = index
+        locked.id_number_masked = mask_id_number(number)
+        locked.realname_verified_at = timezone.now()
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["real_name", "id_number", "id_number_index", "id_number_masked",
+                                           "realname_verified_at"])
+        except IntegrityError:
+            raise IdNumberTaken()
+    return locked
+
+
+def resident_by_id_number(*, id_number: str) -> User | None:
+    return User.objects.filter(id_number_index=id_number_index(id_number)).first()
+
+
+def staff_ensure(*, username: str, password: str, display_name: str, role: str, superuser: bool = False) -> User:
+    """Create a staff account in a role if it does not exist (demo data, first admin)."""
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"kind": User.Kind.STAFF, "display_name": display_name, "is_staff": True,
+                      "is_superuser": superuser},
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        group, _ = Group.objects.get_or_create(name=role)
+        user.groups.add(group)
+    return user

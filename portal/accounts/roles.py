@@ -1,0 +1,51 @@
+"""Staff roles as Django groups, and the permissions each role holds (least privilege).
+
+Each domain app lists its permissions here as it arrives; ``ensure_roles`` (run by
+``manage.py setup_portal``) creates the groups and grants exactly these permissions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+DOCTOR = "doctor"
+VENUE_MANAGER = "venue_manager"
+CATALOGUE_EDITOR = "catalogue_editor"
+ADMIN = "admin"
+
+ROLES: dict[str, str] = {
+    DOCTOR: "家庭医生",
+    VENUE_MANAGER: "场馆管理员",
+    CATALOGUE_EDITOR: "事项编辑",
+    ADMIN: "平台管理员",
+}
+
+# "app_label.codename" per role. Permissions of apps not yet installed are skipped with a warning.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    DOCTOR: [],
+    VENUE_MANAGER: [],
+    CATALOGUE_EDITOR: [],
+    ADMIN: [
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.view_identity",
+    ],
+}
+
+logger = logging.getLogger(__name__)
+
+
+def ensure_roles() -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in ROLE_PERMISSIONS.get(role, []):
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is None:
+                logger.warning("role %s: permission %s does not exist (yet)", role, dotted)
+                continue
+            wanted.append(perm)
+        group.permissions.set(wanted)

@@ -1,0 +1,80 @@
+"""Suite-wide set-up.
+
+- ``REQUIRE_SERVICES=1`` (CI): the run must be on PostgreSQL and Redis; anything else fails.
+- ``@pytest.mark.postgres`` / ``@pytest.mark.redis``: skip with a reason when the service is not
+  what this run uses or does not answer — unless REQUIRE_SERVICES=1, then fail.
+- Every test starts with an empty cache (rate-limit counters, SMS codes) and eager Celery.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _redis_answers() -> str | None:
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        return f"Redis at REDIS_URL does not answer ({exc.__class__.__name__})"
+    return None
+
+
+def _postgres_problem() -> str | None:
+    from django.conf import settings
+
+    if settings.DB_VENDOR != "postgresql":
+        return "DATABASE_URL is not PostgreSQL (this run uses SQLite)"
+    return None
+
+
+def pytest_sessionstart(session):
+    if not REQUIRE_SERVICES:
+        return
+    import django
+
+    django.setup()
+    problems = [p for p in (_postgres_problem(), _redis_answers()) if p]
+    if problems:
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but: " + "; ".join(problems))
+
+
+def pytest_collection_modifyitems(config, items):
+    import django
+
+    django.setup()
+    reasons = {"postgres": _postgres_problem(), "redis": _redis_answers()}
+    for item in items:
+        for marker, reason in reasons.items():
+            # Under REQUIRE_SERVICES=1 pytest_sessionstart has already refused such a run.
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_eager_celery():
+    from django.core.cache import cache
+
+    from portal.celery import app
+
+    cache.clear()
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
