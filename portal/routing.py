@@ -1,5 +1,9 @@
 """WebSocket routes of every app, gathered for the ASGI application."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from booking.consumers import AvailabilityConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/venues/<int:venue_id>/availability/", AvailabilityConsumer.as_asgi()),
+]

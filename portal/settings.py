@@ -172,6 +172,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_BEAT_SCHEDULE: dict = {
     "purge-idempotency-keys": {"task": "portal.core.tasks.idempotency_purge", "schedule": 3600.0},
+    # 运动 (booking): see docs/booking.md for what each does and why this often.
+    "booking-slots-generate": {"task": "booking.tasks.slots_generate", "schedule": 3600.0},
+    "booking-reminders-send": {"task": "booking.tasks.reminders_send", "schedule": 300.0},
+    "booking-no-shows-mark": {"task": "booking.tasks.no_shows_mark", "schedule": 300.0},
+    "booking-bookings-complete": {"task": "booking.tasks.bookings_complete", "schedule": 900.0},
+    "booking-waitlist-offers-expire": {"task": "booking.tasks.waitlist_offers_expire", "schedule": 60.0},
 }
 
 # --- Auth ----------------------------------------------------------------------------------------
@@ -301,6 +307,18 @@ LOGGING = {
         "jieba": {"level": "WARNING"},
     },
 }
+
+# --- 运动 (booking) -------------------------------------------------------------------------------
+# Per-venue rules (window, limits, cancellation deadline, check-in window, offer time) live on the
+# Venue row; these are the platform-wide ones.
+BOOKING_SLOT_DAYS_AHEAD = env.int("BOOKING_SLOT_DAYS_AHEAD", default=7)
+BOOKING_NOSHOW_LIMIT = env.int("BOOKING_NOSHOW_LIMIT", default=3)
+BOOKING_NOSHOW_WINDOW_DAYS = env.int("BOOKING_NOSHOW_WINDOW_DAYS", default=30)
+BOOKING_SUSPENSION_DAYS = env.int("BOOKING_SUSPENSION_DAYS", default=7)
+BOOKING_REMINDER_MINUTES = env.int("BOOKING_REMINDER_MINUTES", default=120)
+BOOKING_CHECKIN_TOKEN_STEP_SECONDS = env.int("BOOKING_CHECKIN_TOKEN_STEP_SECONDS", default=30)
+BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=3000)
+BOOKING_WALKING_RADIUS_M = env.int("BOOKING_WALKING_RADIUS_M", default=1200)
 
 # Demo data (idempotent) loaded by `make run` unless DEMO_DATA=0.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)

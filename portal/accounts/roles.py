@@ -23,12 +23,34 @@ ROLES: dict[str, str] = {
 # "app_label.codename" per role. Permissions of apps not yet installed are skipped with a warning.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     DOCTOR: [],
-    VENUE_MANAGER: [],
+    # Venue managers see and run only the venues assigned to them (booking.access filters every
+    # queryset and action by Venue.managers); slots and bookings change through the staff API.
+    VENUE_MANAGER: [
+        "booking.view_venue",
+        "booking.change_venue",
+        "booking.view_court",
+        "booking.view_slot",
+        "booking.view_booking",
+        "booking.view_waitlistentry",
+        "booking.view_utilisation",
+    ],
     CATALOGUE_EDITOR: [],
     ADMIN: [
         "accounts.view_user",
         "accounts.change_user",
         "accounts.view_identity",
+        "booking.view_venue",
+        "booking.add_venue",
+        "booking.change_venue",
+        "booking.view_court",
+        "booking.add_court",
+        "booking.change_court",
+        "booking.view_slot",
+        "booking.view_booking",
+        "booking.view_waitlistentry",
+        "booking.view_suspension",
+        "booking.change_suspension",
+        "booking.view_utilisation",
     ],
 }
 

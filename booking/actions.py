@@ -1,0 +1,617 @@
+"""Booking use cases. Each function changes state in one transaction and returns the model.
+
+Locking (STYLE rule 4). Places are taken by one conditional statement::
+
+    UPDATE booking_slot SET remaining = remaining - :units
+     WHERE id = :slot AND remaining >= :units AND state = 'open' AND opens_at <= :now AND start > :now
+
+which PostgreSQL arbitrates on the slot's row lock: of a thousand concurrent attempts on the last
+place exactly one sees ``rowcount == 1``. The CHECK ``remaining >= 0`` and the partial UNIQUE index
+on (resident, slot) for active bookings are the backstop.
+
+Row locks, when a use case needs several, are always taken in this order — resident, slot, booking
+or waiting-list entry — under ``lock_timeout`` (``BOOKING_LOCK_TIMEOUT_MS``), so two use cases
+cannot deadlock and a stuck lock turns into a 409 ``busy`` rather than a hung request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+
+from booking import checkin, errors, schedule
+from booking.access import check_manages as _check_manages
+from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot, Suspension, Venue, WaitlistEntry
+from booking.realtime import availability_changed
+from portal.accounts.models import User
+from portal.connectors.notify import notification_queue
+
+logger = logging.getLogger(__name__)
+
+# Bookings that used their places (they count towards daily limits; cancelled ones do not).
+COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED,
+                    BookingStatus.NO_SHOW)
+_BUSY_SQLSTATES = {"55P03", "40P01", "40001"}  # lock_not_available, deadlock_detected, serialization_failure
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return timezone.localtime(moment)
+
+
+def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date, dt.time.min, tzinfo=tz)
+    return start, dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+
+
+def _fmt(moment: dt.datetime) -> str:
+    return _local(moment).strftime("%m月%d日 %H:%M")
+
+
+def _set_lock_timeout() -> None:
+    """Inside a transaction: give up waiting for a row lock after BOOKING_LOCK_TIMEOUT_MS."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"])
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    return sqlstate in _BUSY_SQLSTATES or "database is locked" in str(exc)
+
+
+class _busy_as_conflict:
+    """Lock timeouts and deadlocks become a 409 ``busy`` the client may retry."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, OperationalError) and _is_busy(exc):
+            raise errors.Busy() from exc
+        return False
+
+
+def _lock_resident(resident: User) -> None:
+    list(User.objects.select_for_update().filter(pk=resident.pk).values_list("pk", flat=True))
+
+
+def _lock_slot(slot_id: int) -> Slot:
+    return Slot.objects.select_for_update(of=("self",)).select_related("venue", "court").get(pk=slot_id)
+
+
+# --- slot generation -----------------------------------------------------------------------------
+
+
+def _opens_at(venue: Venue, date: dt.date) -> dt.datetime:
+    release_day = date - dt.timedelta(days=venue.window_days)
+    return dt.datetime.combine(release_day, venue.release_time, tzinfo=timezone.get_current_timezone())
+
+
+def slots_for_court(*, court: Court, venue: Venue, date: dt.date) -> list[Slot]:
+    """Unsaved slots of one court on one date, cut from the venue's opening hours."""
+    tz = timezone.get_current_timezone()
+    length = dt.timedelta(minutes=court.slot_minutes)
+    out = []
+    for open_time, close_time in schedule.hours_for(venue.opening_hours, date):
+        start = dt.datetime.combine(date, open_time, tzinfo=tz)
+        close = dt.datetime.combine(date, close_time, tzinfo=tz)
+        while start + length <= close:
+            out.append(Slot(court=court, venue=venue, sport=court.sport, start=start, end=start + length,
+                            opens_at=_opens_at(venue, date), capacity=court.capacity, remaining=court.capacity,
+                            price=court.price))
+            start += length
+    return out
+
+
+def slots_generate(*, days: int | None = None, now: dt.datetime | None = None,
+                   venue_ids: Iterable[int] | None = None) -> int:
+    """Create the slots of every active court from today to ``days`` ahead (default
+    ``BOOKING_SLOT_DAYS_AHEAD``, at least each venue's booking window). Idempotent: existing slots
+    (unique court + start) are left exactly as they are. Returns how many slots were new."""
+    now = now or timezone.now()
+    today = _local(now).date()
+    venues = Venue.objects.filter(status=Venue.Status.OPEN).exclude(kind=Venue.Kind.FITNESS_POINT)
+    if venue_ids is not None:
+        venues = venues.filter(pk__in=list(venue_ids))
+    created = 0
+    for venue in venues.prefetch_related("courts"):
+        horizon = max(days if days is not None else settings.BOOKING_SLOT_DAYS_AHEAD, venue.window_days)
+        courts = [c for c in venue.courts.all() if c.is_active]
+        if not courts:
+            continue
+        last = today + dt.timedelta(days=horizon)
+        existing = set(
+            Slot.objects.filter(court__in=courts, start__gte=_day_bounds(today)[0], start__lt=_day_bounds(last)[1])
+            .values_list("court_id", "start")
+        )
+        fresh: list[Slot] = []
+        for offset in range(horizon + 1):
+            date = today + dt.timedelta(days=offset)
+            for court in courts:
+                fresh.extend(s for s in slots_for_court(court=court, venue=venue, date=date)
+                             if (court.pk, s.start) not in existing and s.start > now)
+        if fresh:
+            with transaction.atomic():
+                Slot.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+            created += len(fresh)
+    return created
+
+
+# --- booking ---------------------------------------------------------------------------------------
+
+
+def _check_slot_open_for_booking(slot: Slot, now: dt.datetime) -> None:
+    if not slot.venue.bookable:
+        raise errors.NotBookable()
+    if slot.state != Slot.State.OPEN:
+        raise errors.SlotUnavailable()
+    if slot.start <= now:
+        raise errors.SlotClosed()
+    if slot.opens_at > now:
+        raise errors.WindowNotOpen(
+            _g("该时段将于 {when} 开放预约，请到时再来。").format(when=_fmt(slot.opens_at)),
+            extra={"opens_at": _local(slot.opens_at).isoformat()},
+        )
+
+
+def _check_party(slot: Slot, party_size: int, companions: Sequence[str]) -> int:
+    if party_size < 1 or party_size > slot.court.max_party_size:
+        raise errors.PartyTooLarge(
+            _g("每单最多 {n} 人，请调整人数。").format(n=slot.court.max_party_size),
+            fields={"party_size": [_g("每单 1–{n} 人。").format(n=slot.court.max_party_size)]},
+        )
+    if len(companions) > party_size - 1:
+        raise errors.InvalidInput(_g("同行人数量不能超过总人数减一（预约人本人）。"),
+                                  fields={"companions": [_g("同行人过多。")]})
+    return slot.court.units_for(party_size)
+
+
+def _check_not_suspended(resident: User, now: dt.datetime) -> None:
+    suspension = (Suspension.objects.filter(resident=resident, starts_at__lte=now, ends_at__gt=now)
+                  .order_by("-ends_at").first())
+    if suspension:
+        raise errors.Suspended(
+            _g("您在 {days} 天内爽约 {n} 次，预约功能暂停至 {until}。").format(
+                days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=settings.BOOKING_NOSHOW_LIMIT,
+                until=_fmt(suspension.ends_at)),
+            extra={"until": _local(suspension.ends_at).isoformat()},
+        )
+
+
+def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
+    """Per-resident limits of the venue being booked, counted in one query. Reliable only while the
+    resident's row is locked (two concurrent attempts of one resident are serialised)."""
+    venue = slot.venue
+    day_start, day_end = _day_bounds(_local(slot.start).date())
+    on_day = Q(starts_at__gte=day_start, starts_at__lt=day_end, status__in=COUNTED_STATUSES)
+    counts = Booking.objects.filter(resident=resident).filter(
+        Q(status=BookingStatus.CONFIRMED, ends_at__gt=now) | on_day | Q(slot=slot)
+    ).aggregate(
+        same_slot=Count("id", filter=Q(slot=slot, status__in=ACTIVE_STATUSES)),
+        active=Count("id", filter=Q(status=BookingStatus.CONFIRMED, ends_at__gt=now)),
+        day=Count("id", filter=on_day),
+        venue_day=Count("id", filter=on_day & Q(venue=venue)),
+    )
+    if counts["same_slot"]:
+        raise errors.AlreadyBooked()
+    if counts["active"] >= venue.max_active_per_resident:
+        raise errors.LimitReached(
+            _g("您已有 {n} 个未使用的预约，每人最多同时持有 {limit} 个。").format(
+                n=counts["active"], limit=venue.max_active_per_resident), extra={"limit": "active"})
+    if counts["day"] >= venue.max_per_day_per_resident:
+        raise errors.LimitReached(
+            _g("您当天已预约 {n} 次，每人每天最多 {limit} 次。").format(
+                n=counts["day"], limit=venue.max_per_day_per_resident), extra={"limit": "per_day"})
+    if counts["venue_day"] >= venue.max_per_venue_per_day:
+        raise errors.LimitReached(
+            _g("您当天在{venue}已有预约，每人每天在本馆最多 {limit} 次。").format(
+                venue=venue.name, limit=venue.max_per_venue_per_day), extra={"limit": "per_venue_per_day"})
+
+
+def _new_booking(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str]) -> Booking:
+    return Booking.objects.create(
+        resident=resident, slot=slot, venue_id=slot.venue_id, party_size=party_size, units=units,
+        companions=[str(c)[:32] for c in companions], starts_at=slot.start, ends_at=slot.end,
+        checkin_closes_at=slot.start + dt.timedelta(minutes=slot.venue.checkin_after_minutes),
+    )
+
+
+def booking_create(*, resident: User, slot_id: int, party_size: int = 1, companions: Sequence[str] = (),
+                   now: dt.datetime | None = None) -> Booking:
+    """Book ``party_size`` people into a slot for a real-name-verified resident.
+
+    Locks: the resident's row (FOR UPDATE) so the resident's limits hold under concurrent attempts,
+    then the slot's row through the conditional UPDATE that takes the places; both under
+    ``lock_timeout``. A slot already seen full is refused before any lock is taken.
+    Refusals: realname_required, slot_not_found, not_bookable, slot_unavailable, slot_closed,
+    window_not_open, party_too_large, slot_full, suspended, already_booked, limit_reached, busy.
+    """
+    now = now or timezone.now()
+    if not getattr(resident, "is_realname_verified", False):
+        raise errors.RealnameRequired()
+    slot = Slot.objects.select_related("venue", "court").filter(pk=slot_id).first()
+    if slot is None:
+        raise errors.SlotNotFound()
+    _check_slot_open_for_booking(slot, now)
+    units = _check_party(slot, party_size, companions)
+    if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
+        raise errors.SlotFull()
+    _check_not_suspended(resident, now)
+    try:
+        with _busy_as_conflict(), transaction.atomic():
+            _set_lock_timeout()
+            _lock_resident(resident)
+            _check_limits(resident, slot, now)
+            taken = Slot.objects.filter(
+                pk=slot.pk, remaining__gte=units, state=Slot.State.OPEN, opens_at__lte=now, start__gt=now,
+            ).update(remaining=F("remaining") - units)
+            if not taken:
+                raise errors.SlotFull()
+            booking = _new_booking(resident=resident, slot=slot, party_size=party_size, units=units,
+                                   companions=companions)
+            availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
+    except IntegrityError:  # the partial unique index: a duplicate slipped past the check
+        raise errors.AlreadyBooked()
+    booking.slot = slot
+    booking.slot.remaining -= units
+    return booking
+
+
+def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:
+    """Give freed places to the waiting list (held as timed offers, first in line first), the rest
+    back to ``remaining``. The caller holds the slot's row lock."""
+    free = units
+    if slot.start > now and slot.state == Slot.State.OPEN:
+        for entry in WaitlistEntry.objects.filter(slot=slot, status=WaitlistEntry.Status.WAITING).order_by(
+            "created_at", "id"
+        ):
+            if free <= 0:
+                break
+            if entry.units > free:
+                continue
+            expires = min(now + dt.timedelta(minutes=slot.venue.offer_minutes), slot.start)
+            WaitlistEntry.objects.filter(pk=entry.pk).update(
+                status=WaitlistEntry.Status.OFFERED, held_units=entry.units, offered_at=now, offer_expires_at=expires
+            )
+            free -= entry.units
+            notification_queue(
+                user=entry.resident, template="booking.waitlist_offer", title=_g("候补到位，请尽快确认"),
+                body=_g("{slot} 有空位了，请在 {until} 前确认预约，过时将让给下一位。").format(
+                    slot=slot_label(slot), until=_fmt(expires)),
+                data={"waitlist_entry": entry.pk, "slot": slot.pk, "expires_at": expires.isoformat()},
+                dedupe_key=f"booking.waitlist_offer.{entry.pk}",
+            )
+    if free:
+        Slot.objects.filter(pk=slot.pk).update(remaining=F("remaining") + free)
+    availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
+
+
+def slot_label(slot: Slot) -> str:
+    start = _local(slot.start)
+    return f"{slot.venue.name} {slot.court.name} {start:%m月%d日 %H:%M}-{_local(slot.end):%H:%M}"
+
+
+def booking_cancel(*, resident: User, booking_id: int, now: dt.datetime | None = None) -> Booking:
+    """Cancel one's own booking before the venue's deadline; the places go to the waiting list or
+    back to the slot. Locks: slot row, then the booking (conditional UPDATE on its status)."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_related("venue").filter(pk=booking_id, resident=resident).first()
+    if booking is None:
+        raise errors.BookingNotFound()
+    if booking.status != BookingStatus.CONFIRMED:
+        raise errors.NotCancellable(_g("这个预约当前状态为“{status}”，不能取消。").format(
+            status=booking.get_status_display()))
+    deadline = booking.starts_at - dt.timedelta(minutes=booking.venue.cancel_deadline_minutes)
+    if now > deadline:
+        raise errors.CancelDeadlinePassed(
+            _g("开场前 {m} 分钟内不能取消（截止 {when}）。如不能到场，可联系场馆。").format(
+                m=booking.venue.cancel_deadline_minutes, when=_fmt(deadline)))
+    with _busy_as_conflict(), transaction.atomic():
+        _set_lock_timeout()
+        slot = _lock_slot(booking.slot_id)
+        changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).update(
+            status=BookingStatus.CANCELLED, cancelled_at=now)
+        if not changed:
+            raise errors.NotCancellable()
+        _release_places(slot, booking.units, now)
+    booking.refresh_from_db()
+    return booking
+
+
+# --- waiting list ----------------------------------------------------------------------------------
+
+
+def waitlist_join(*, resident: User, slot_id: int, party_size: int = 1,
+                  now: dt.datetime | None = None) -> WaitlistEntry:
+    """Queue for a full slot. Same refusals as booking (real name, suspension, window)."""
+    now = now or timezone.now()
+    if not getattr(resident, "is_realname_verified", False):
+        raise errors.RealnameRequired()
+    slot = Slot.objects.select_related("venue", "court").filter(pk=slot_id).first()
+    if slot is None:
+        raise errors.SlotNotFound()
+    _check_slot_open_for_booking(slot, now)
+    units = _check_party(slot, party_size, ())
+    _check_not_suspended(resident, now)
+    if slot.remaining >= units:
+        raise errors.WaitlistNotNeeded()
+    if Booking.objects.filter(resident=resident, slot=slot, status__in=ACTIVE_STATUSES).exists():
+        raise errors.AlreadyBooked()
+    try:
+        with transaction.atomic():
+            return WaitlistEntry.objects.create(slot=slot, resident=resident, party_size=party_size, units=units)
+    except IntegrityError:
+        raise errors.AlreadyWaiting()
+
+
+def waitlist_accept(*, resident: User, entry_id: int, now: dt.datetime | None = None) -> Booking:
+    """Turn an offer into a booking of the held places. Locks: resident, slot, entry."""
+    now = now or timezone.now()
+    entry = WaitlistEntry.objects.select_related("slot__venue", "slot__court").filter(
+        pk=entry_id, resident=resident).first()
+    if entry is None:
+        raise errors.OfferNotFound()
+    if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= now:
+        raise errors.OfferExpired()
+    if not getattr(resident, "is_realname_verified", False):
+        raise errors.RealnameRequired()
+    _check_not_suspended(resident, now)
+    try:
+        with _busy_as_conflict(), transaction.atomic():
+            _set_lock_timeout()
+            _lock_resident(resident)
+            slot = _lock_slot(entry.slot_id)
+            _check_limits(resident, slot, now)
+            accepted = WaitlistEntry.objects.filter(
+                pk=entry.pk, status=WaitlistEntry.Status.OFFERED, offer_expires_at__gt=now
+            ).update(status=WaitlistEntry.Status.ACCEPTED, held_units=0)
+            if not accepted:
+                raise errors.OfferExpired()
+            booking = _new_booking(resident=resident, slot=slot, party_size=entry.party_size, units=entry.units,
+                                   companions=())
+            WaitlistEntry.objects.filter(pk=entry.pk).update(booking=booking)
+    except IntegrityError:
+        raise errors.AlreadyBooked()
+    return booking
+
+
+def waitlist_leave(*, resident: User, entry_id: int, now: dt.datetime | None = None) -> WaitlistEntry:
+    """Leave the queue, or decline an offer (its places pass to the next in line)."""
+    now = now or timezone.now()
+    entry = WaitlistEntry.objects.filter(pk=entry_id, resident=resident).first()
+    if entry is None:
+        raise errors.OfferNotFound()
+    with _busy_as_conflict(), transaction.atomic():
+        _set_lock_timeout()
+        slot = _lock_slot(entry.slot_id)
+        entry = WaitlistEntry.objects.get(pk=entry.pk)
+        if entry.status not in (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED):
+            raise errors.Conflict(_g("您已不在这个时段的候补队列中。"), code="not_waiting")
+        held = entry.held_units
+        WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.LEFT, held_units=0)
+        if held:
+            _release_places(slot, held, now)
+    entry.refresh_from_db()
+    return entry
+
+
+def waitlist_offers_expire(*, now: dt.datetime | None = None) -> int:
+    """Expire offers not accepted in time and pass their places on. Idempotent (a task)."""
+    now = now or timezone.now()
+    expired = 0
+    for entry_id, slot_id in WaitlistEntry.objects.filter(
+        status=WaitlistEntry.Status.OFFERED, offer_expires_at__lte=now
+    ).values_list("id", "slot_id")[:500]:
+        with transaction.atomic():
+            _set_lock_timeout()
+            slot = _lock_slot(slot_id)
+            entry = WaitlistEntry.objects.filter(
+                pk=entry_id, status=WaitlistEntry.Status.OFFERED, offer_expires_at__lte=now).first()
+            if entry is None:
+                continue
+            WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.EXPIRED, held_units=0)
+            _release_places(slot, entry.held_units, now)
+            expired += 1
+    return expired
+
+
+# --- check-in, no-shows, completion, reminders ----------------------------------------------------------
+
+
+def checkin_token_issue(*, resident: User, booking_id: int, now: dt.datetime | None = None) -> dict:
+    """The current rotating token of one's own confirmed booking (shown as a QR code)."""
+    now = now or timezone.now()
+    booking = Booking.objects.filter(pk=booking_id, resident=resident).first()
+    if booking is None:
+        raise errors.BookingNotFound()
+    if booking.status != BookingStatus.CONFIRMED:
+        raise errors.CheckinNotAllowed()
+    token, expires = checkin.issue(booking_id=booking.pk, secret=booking.checkin_secret, now=now)
+    return {"token": token, "expires_at": expires, "refresh_seconds": settings.BOOKING_CHECKIN_TOKEN_STEP_SECONDS}
+
+
+def booking_checkin(*, staff: User, token: str, venue_id: int, now: dt.datetime | None = None) -> Booking:
+    """Venue staff scan a resident's QR token: right venue, inside the check-in window, once."""
+    now = now or timezone.now()
+    _check_manages(staff, venue_id)
+    parsed = checkin.parse(token)
+    if parsed is None:
+        raise errors.CheckinInvalid()
+    booking = Booking.objects.select_related("venue", "slot__court", "resident").filter(pk=parsed.booking_id).first()
+    if booking is None or not checkin.signature_valid(parsed, booking.checkin_secret):
+        raise errors.CheckinInvalid()
+    if booking.venue_id != venue_id:
+        raise errors.CheckinWrongVenue(_g("这是{venue}的预约，不是本场馆的。").format(venue=booking.venue.name))
+    if booking.status == BookingStatus.CHECKED_IN:
+        raise errors.CheckinAlreadyUsed()
+    if booking.status != BookingStatus.CONFIRMED:
+        raise errors.CheckinNotAllowed()
+    if not checkin.fresh(parsed, now):
+        raise errors.CheckinExpired()
+    opens = booking.starts_at - dt.timedelta(minutes=booking.venue.checkin_before_minutes)
+    if not (opens <= now <= booking.checkin_closes_at):
+        raise errors.CheckinOutsideWindow(_g("签到时间为 {a} 至 {b}。").format(
+            a=_fmt(opens), b=_local(booking.checkin_closes_at).strftime("%H:%M")))
+    changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).update(
+        status=BookingStatus.CHECKED_IN, checked_in_at=now, checked_in_by=staff)
+    if not changed:
+        raise errors.CheckinAlreadyUsed()
+    booking.refresh_from_db()
+    return booking
+
+
+def _suspend_if_repeated(resident_id: int, now: dt.datetime) -> Suspension | None:
+    """``BOOKING_NOSHOW_LIMIT`` no-shows within ``BOOKING_NOSHOW_WINDOW_DAYS`` (not already
+    punished by an earlier suspension) suspend booking for ``BOOKING_SUSPENSION_DAYS``."""
+    with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk=resident_id).values_list("pk", flat=True))
+        last = Suspension.objects.filter(resident_id=resident_id).order_by("-starts_at").first()
+        if last and last.ends_at > now:
+            return None
+        since = now - dt.timedelta(days=settings.BOOKING_NOSHOW_WINDOW_DAYS)
+        if last and last.starts_at > since:
+            since = last.starts_at
+        count = Booking.objects.filter(resident_id=resident_id, status=BookingStatus.NO_SHOW,
+                                       starts_at__gte=since).count()
+        if count < settings.BOOKING_NOSHOW_LIMIT:
+            return None
+        ends = now + dt.timedelta(days=settings.BOOKING_SUSPENSION_DAYS)
+        suspension = Suspension.objects.create(
+            resident_id=resident_id, starts_at=now, ends_at=ends,
+            reason=_g("{days} 天内爽约 {n} 次").format(days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=count))
+        notification_queue(
+            user=User.objects.get(pk=resident_id), template="booking.suspended", title=_g("场馆预约已暂停"),
+            body=_g("您 {days} 天内爽约 {n} 次，场馆预约暂停至 {until}。").format(
+                days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=count, until=_fmt(ends)),
+            dedupe_key=f"booking.suspended.{suspension.pk}",
+        )
+        return suspension
+
+
+def _mark_no_shows(booking_ids: list[int], now: dt.datetime) -> int:
+    with transaction.atomic():
+        marked = list(Booking.objects.filter(pk__in=booking_ids, status=BookingStatus.CONFIRMED)
+                      .select_for_update().values_list("id", "resident_id"))
+        Booking.objects.filter(pk__in=[b for b, _ in marked]).update(status=BookingStatus.NO_SHOW, no_show_at=now)
+    for resident_id in sorted({r for _, r in marked}):
+        _suspend_if_repeated(resident_id, now)
+    return len(marked)
+
+
+def no_shows_mark(*, now: dt.datetime | None = None) -> int:
+    """Confirmed bookings whose check-in window closed become no-shows. Idempotent (a task)."""
+    now = now or timezone.now()
+    ids = list(Booking.objects.filter(status=BookingStatus.CONFIRMED, checkin_closes_at__lte=now)
+               .order_by("id").values_list("id", flat=True)[:2000])
+    return _mark_no_shows(ids, now) if ids else 0
+
+
+def booking_mark_no_show(*, staff: User, booking_id: int, now: dt.datetime | None = None) -> Booking:
+    """Staff record a no-show once the check-in window has closed (before the task does)."""
+    now = now or timezone.now()
+    booking = Booking.objects.filter(pk=booking_id).first()
+    if booking is None:
+        raise errors.BookingNotFound()
+    _check_manages(staff, booking.venue_id)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise errors.Conflict(_g("这个预约当前状态为“{status}”，不能记为爽约。").format(
+            status=booking.get_status_display()), code="not_markable")
+    if now < booking.checkin_closes_at:
+        raise errors.NoShowTooEarly()
+    _mark_no_shows([booking.pk], now)
+    booking.refresh_from_db()
+    return booking
+
+
+def bookings_complete(*, now: dt.datetime | None = None) -> int:
+    """Checked-in bookings whose slot has ended become completed. Idempotent (a task)."""
+    now = now or timezone.now()
+    return Booking.objects.filter(status=BookingStatus.CHECKED_IN, ends_at__lte=now).update(
+        status=BookingStatus.COMPLETED)
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Queue a reminder for bookings starting within ``BOOKING_REMINDER_MINUTES``. Idempotent:
+    ``reminded_at`` and the notification's dedupe key both guard against a second message."""
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(minutes=settings.BOOKING_REMINDER_MINUTES)
+    sent = 0
+    candidates = (Booking.objects.filter(status=BookingStatus.CONFIRMED, reminded_at__isnull=True,
+                                         starts_at__gt=now, starts_at__lte=horizon)
+                  .select_related("resident", "slot__venue", "slot__court").order_by("starts_at")[:1000])
+    for booking in candidates:
+        with transaction.atomic():
+            if not Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            notification_queue(
+                user=booking.resident, template="booking.reminder", title=_g("场馆预约提醒"),
+                body=_g("您预约的 {slot} 即将开始，请在开场前后 15 分钟内出示签到码。").format(
+                    slot=slot_label(booking.slot)),
+                data={"booking": booking.pk}, dedupe_key=f"booking.reminder.{booking.pk}",
+            )
+            sent += 1
+    return sent
+
+
+# --- staff: slots --------------------------------------------------------------------------------------
+
+
+def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | None = None) -> Slot:
+    """Close a future slot for maintenance: its bookings are cancelled by the venue and the residents
+    told; the waiting list is closed. Locks: slot, then its bookings."""
+    now = now or timezone.now()
+    slot = Slot.objects.filter(pk=slot_id).first()
+    if slot is None:
+        raise errors.SlotNotFound()
+    _check_manages(staff, slot.venue_id)
+    if slot.start <= now:
+        raise errors.SlotClosed(_g("已开始或已结束的时段不能停用。"))
+    reason = (reason or "").strip()[:200] or _g("场地维护")
+    with _busy_as_conflict(), transaction.atomic():
+        _set_lock_timeout()
+        slot = _lock_slot(slot_id)
+        if slot.state == Slot.State.BLOCKED:
+            return slot
+        cancelled = list(Booking.objects.select_for_update().select_related("resident")
+                         .filter(slot=slot, status=BookingStatus.CONFIRMED))
+        Booking.objects.filter(pk__in=[b.pk for b in cancelled]).update(
+            status=BookingStatus.CANCELLED, cancelled_at=now, cancelled_by_venue=True)
+        for booking in cancelled:
+            notification_queue(
+                user=booking.resident, template="booking.cancelled_by_venue", title=_g("预约已被场馆取消"),
+                body=_g("很抱歉，{slot} 因“{reason}”停用，您的预约已取消。").format(
+                    slot=slot_label(slot), reason=reason),
+                data={"booking": booking.pk}, dedupe_key=f"booking.cancelled_by_venue.{booking.pk}",
+            )
+        WaitlistEntry.objects.filter(slot=slot, status__in=[WaitlistEntry.Status.WAITING,
+                                                            WaitlistEntry.Status.OFFERED]).update(
+            status=WaitlistEntry.Status.EXPIRED, held_units=0)
+        still_used = Booking.objects.filter(slot=slot).exclude(status=BookingStatus.CANCELLED).aggregate(
+            n=Sum("units"))["n"] or 0
+        Slot.objects.filter(pk=slot.pk).update(state=Slot.State.BLOCKED, blocked_reason=reason,
+                                               remaining=slot.capacity - still_used)
+        availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
+    slot.refresh_from_db()
+    return slot
+
+
+def slot_unblock(*, staff: User, slot_id: int, now: dt.datetime | None = None) -> Slot:
+    now = now or timezone.now()
+    slot = Slot.objects.filter(pk=slot_id).first()
+    if slot is None:
+        raise errors.SlotNotFound()
+    _check_manages(staff, slot.venue_id)
+    with transaction.atomic():
+        Slot.objects.filter(pk=slot.pk, state=Slot.State.BLOCKED).update(state=Slot.State.OPEN, blocked_reason="")
+        availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
+    slot.refresh_from_db()
+    return slot

@@ -1,0 +1,441 @@
+"""REST transport of the booking domain: parse, call one action or query, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from booking import actions, queries
+from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
+from portal.core.idempotency import idempotent
+from portal.core.pagination import Pagination
+
+# --- input -----------------------------------------------------------------------------------------
+
+
+class LatLngField(serializers.CharField):
+    default_error_messages = {"invalid": _("坐标格式应为“纬度,经度”，例如 31.2036,121.5906。")}
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            lat, lng = (float(p) for p in text.replace("，", ",").split(","))
+        except ValueError:
+            self.fail("invalid")
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            self.fail("invalid")
+        return lat, lng
+
+
+class VenueSearchInput(serializers.Serializer):
+    sport = serializers.CharField(required=False, max_length=16)
+    near = LatLngField(required=False)
+    radius_m = serializers.IntegerField(required=False, min_value=50, max_value=queries.MAX_RADIUS_M)
+    town = serializers.CharField(required=False, max_length=32)
+    open_at = serializers.CharField(required=False, max_length=40)
+    free = serializers.BooleanField(required=False, allow_null=True, default=None)
+    ordering = serializers.ChoiceField(choices=["distance", "availability"], required=False, default="distance")
+
+    def validate_open_at(self, value: str) -> dt.datetime:
+        if value == "now":
+            return timezone.now()
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise serializers.ValidationError(_("时间格式应为 ISO 8601，例如 2026-11-25T18:00+08:00，或 now。"))
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+class SlotsInput(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    sport = serializers.CharField(required=False, max_length=16)
+
+
+class BookingInput(serializers.Serializer):
+    slot = serializers.IntegerField(min_value=1)
+    party_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=1)
+    companions = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=49,
+                                       default=list)
+
+
+class WaitlistInput(serializers.Serializer):
+    slot = serializers.IntegerField(min_value=1)
+    party_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=1)
+
+
+class CheckinInput(serializers.Serializer):
+    token = serializers.CharField(max_length=128)
+    venue = serializers.IntegerField(min_value=1)
+
+
+class BlockInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class StaffBookingsInput(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    status = serializers.ChoiceField(choices=BookingStatus.choices, required=False)
+
+
+class UtilisationInput(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        today = timezone.localdate()
+        attrs.setdefault("date_to", today)
+        attrs.setdefault("date_from", attrs["date_to"] - dt.timedelta(days=27))
+        if attrs["date_from"] > attrs["date_to"] or (attrs["date_to"] - attrs["date_from"]).days > 366:
+            raise serializers.ValidationError({"date_from": [_("日期范围应在一年以内，且开始不晚于结束。")]})
+        return attrs
+
+
+class GuideInput(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    near = LatLngField(required=False)
+    radius_m = serializers.IntegerField(required=False, min_value=100, max_value=20_000)
+
+
+def _parse(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+class CourtOut(serializers.ModelSerializer):
+    class Meta:
+        model = Court
+        fields = ["id", "name", "sport", "unit", "capacity", "max_party_size", "slot_minutes", "price"]
+
+
+def venue_summary(hit: queries.VenueHit) -> dict:
+    v = hit.venue
+    return {
+        "id": v.pk, "name": v.name, "kind": v.kind, "town": v.town, "district": v.district, "address": v.address,
+        "lat": v.lat, "lng": v.lng, "sports": v.sports, "facilities": v.facilities, "is_free": v.is_free,
+        "phone": v.phone, "bookable": v.bookable, "open_now": hit.open_now,
+        "distance_m": round(hit.distance_m) if hit.distance_m is not None else None,
+        "free_slots_today": hit.free_slots_today, "free_places_today": hit.free_places_today,
+    }
+
+
+def venue_detail(venue: Venue, now: dt.datetime) -> dict:
+    from booking import schedule
+
+    hit = queries.VenueHit(venue=venue, open_now=schedule.is_open_at(venue.opening_hours, timezone.localtime(now)))
+    queries.annotate_free_places([hit], now=now)
+    data = venue_summary(hit)
+    data.update({
+        "description": venue.description,
+        "courts": CourtOut([c for c in venue.courts.all() if c.is_active], many=True).data,
+        "opening_hours": venue.opening_hours,
+        "hours_next_7_days": queries.hours_week(venue, start=timezone.localtime(now).date()),
+        "rules": {
+            "window_days": venue.window_days, "release_time": venue.release_time.strftime("%H:%M"),
+            "max_active_per_resident": venue.max_active_per_resident,
+            "max_per_day_per_resident": venue.max_per_day_per_resident,
+            "max_per_venue_per_day": venue.max_per_venue_per_day,
+            "cancel_deadline_minutes": venue.cancel_deadline_minutes,
+            "checkin_before_minutes": venue.checkin_before_minutes,
+            "checkin_after_minutes": venue.checkin_after_minutes,
+            "waitlist_offer_minutes": venue.offer_minutes,
+            "realname_required": True, "transferable": False,
+        },
+    })
+    return data
+
+
+def slot_out(slot: Slot, now: dt.datetime) -> dict:
+    return {
+        "id": slot.pk, "court": {"id": slot.court_id, "name": slot.court.name}, "sport": slot.sport,
+        "start": timezone.localtime(slot.start).isoformat(), "end": timezone.localtime(slot.end).isoformat(),
+        "capacity": slot.capacity, "remaining": slot.remaining, "price": str(slot.price), "state": slot.state,
+        "opens_at": timezone.localtime(slot.opens_at).isoformat(), "bookable": queries.slot_bookable(slot, now),
+    }
+
+
+def booking_out(booking: Booking, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    slot, venue = booking.slot, booking.venue
+    deadline = booking.starts_at - dt.timedelta(minutes=venue.cancel_deadline_minutes)
+    window_opens = booking.starts_at - dt.timedelta(minutes=venue.checkin_before_minutes)
+    local = timezone.localtime
+    return {
+        "id": booking.pk, "status": booking.status, "status_display": booking.get_status_display(),
+        "party_size": booking.party_size, "places": booking.units, "companions": booking.companions,
+        "slot": {
+            "id": slot.pk, "start": local(slot.start).isoformat(), "end": local(slot.end).isoformat(),
+            "sport": slot.sport, "price": str(slot.price), "court": {"id": slot.court_id, "name": slot.court.name},
+        },
+        "venue": {"id": venue.pk, "name": venue.name, "address": venue.address, "town": venue.town,
+                  "phone": venue.phone},
+        "cancellable": booking.status == BookingStatus.CONFIRMED and now <= deadline,
+        "cancel_deadline": local(deadline).isoformat(),
+        "checkin": {
+            "window_opens_at": local(window_opens).isoformat(),
+            "window_closes_at": local(booking.checkin_closes_at).isoformat(),
+            "checked_in_at": local(booking.checked_in_at).isoformat() if booking.checked_in_at else None,
+            "token_url": f"/api/v1/bookings/{booking.pk}/checkin-token/",
+        },
+        "created_at": local(booking.created_at).isoformat(),
+        "cancelled_at": local(booking.cancelled_at).isoformat() if booking.cancelled_at else None,
+        "cancelled_by_venue": booking.cancelled_by_venue,
+    }
+
+
+def staff_booking_out(booking: Booking, now: dt.datetime | None = None) -> dict:
+    data = booking_out(booking, now)
+    data["checkin"].pop("token_url")
+    resident = booking.resident
+    data["resident"] = {"id": resident.pk, "display_name": resident.display_name,
+                        "id_number_masked": resident.id_number_masked}
+    return data
+
+
+def waitlist_out(entry: WaitlistEntry) -> dict:
+    slot = entry.slot
+    local = timezone.localtime
+    return {
+        "id": entry.pk, "status": entry.status, "status_display": entry.get_status_display(),
+        "party_size": entry.party_size, "position": queries.waitlist_position(entry),
+        "offer_expires_at": local(entry.offer_expires_at).isoformat() if entry.offer_expires_at else None,
+        "booking": entry.booking_id,
+        "slot": {"id": slot.pk, "start": local(slot.start).isoformat(), "end": local(slot.end).isoformat(),
+                 "sport": slot.sport, "court": {"id": slot.court_id, "name": slot.court.name},
+                 "venue": {"id": slot.venue_id, "name": slot.venue.name}},
+        "created_at": local(entry.created_at).isoformat(),
+    }
+
+
+def _paginated(request: Request, view: APIView, items: list, render) -> Response:
+    paginator = Pagination()
+    page = paginator.paginate_queryset(items, request, view=view)
+    return paginator.get_paginated_response([render(x) for x in page])
+
+
+class SlotPagination(Pagination):
+    page_size = 200
+    max_page_size = 500
+
+
+# --- public: venues, slots, guides -------------------------------------------------------------------
+
+
+class VenueListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[VenueSearchInput], responses={200: dict}, summary="场馆搜索（附近、项目、街镇）")
+    def get(self, request: Request) -> Response:
+        args = _parse(VenueSearchInput, request.query_params)
+        now = timezone.now()
+        hits = queries.venues_search(near=args.get("near"), radius_m=args.get("radius_m"), sport=args.get("sport"),
+                                     town=args.get("town"), open_at=args.get("open_at"), free=args.get("free"),
+                                     order=args["ordering"], now=now)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(hits, request, view=self)
+        if args["ordering"] != "availability":
+            queries.annotate_free_places(page, now=now, sport=queries.normalise_sport(args.get("sport")))
+        return paginator.get_paginated_response([venue_summary(h) for h in page])
+
+
+class VenueDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict}, summary="场馆详情")
+    def get(self, request: Request, venue_id: int) -> Response:
+        return Response(venue_detail(queries.venue_get(venue_id=venue_id), timezone.now()))
+
+
+class VenueSlotsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[SlotsInput], responses={200: dict}, summary="场馆某天的时段与余量")
+    def get(self, request: Request, venue_id: int) -> Response:
+        args = _parse(SlotsInput, request.query_params)
+        if not Venue.objects.filter(pk=venue_id).exists():
+            from booking.errors import VenueNotFound
+
+            raise VenueNotFound()
+        now = timezone.now()
+        date = args.get("date") or timezone.localtime(now).date()
+        slots = queries.slots_for_venue(venue_id=venue_id, date=date, sport=args.get("sport"))
+        paginator = SlotPagination()
+        page = paginator.paginate_queryset(slots, request, view=self)
+        return paginator.get_paginated_response([slot_out(s, now) for s in page])
+
+
+class FitnessGuideView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[GuideInput], responses={200: dict}, summary="健身指导（按疾病或目标）")
+    def get(self, request: Request) -> Response:
+        args = _parse(GuideInput, request.query_params)
+        guides = queries.fitness_guides(q=args.get("q"), near=args.get("near"), radius_m=args.get("radius_m"))
+        return _paginated(request, self, guides, lambda g: g)
+
+
+# --- resident: bookings, waiting list ----------------------------------------------------------------
+
+
+class BookingListView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["all", "upcoming", "past"])],
+                   responses={200: dict}, summary="我的预约")
+    def get(self, request: Request) -> Response:
+        scope = request.query_params.get("scope", "all")
+        if scope not in ("all", "upcoming", "past"):
+            raise serializers.ValidationError({"scope": [_("可选值：all、upcoming、past。")]})
+        now = timezone.now()
+        qs = queries.bookings_of_resident(resident=request.user, scope=scope, now=now)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response([booking_out(b, now) for b in page])
+
+    @extend_schema(request=BookingInput, responses={201: dict}, summary="预约时段（支持 Idempotency-Key）")
+    @idempotent
+    def post(self, request: Request) -> Response:
+        args = _parse(BookingInput, request.data)
+        booking = actions.booking_create(resident=request.user, slot_id=args["slot"], party_size=args["party_size"],
+                                         companions=args["companions"])
+        return Response(booking_out(booking), status=status.HTTP_201_CREATED)
+
+
+class BookingDetailView(APIView):
+    @extend_schema(responses={200: dict}, summary="预约详情")
+    def get(self, request: Request, booking_id: int) -> Response:
+        return Response(booking_out(queries.booking_of_resident(resident=request.user, booking_id=booking_id)))
+
+
+class BookingCancelView(APIView):
+    @extend_schema(request=None, responses={200: dict}, summary="取消预约")
+    def post(self, request: Request, booking_id: int) -> Response:
+        booking = actions.booking_cancel(resident=request.user, booking_id=booking_id)
+        return Response(booking_out(booking))
+
+
+class CheckinTokenView(APIView):
+    @extend_schema(responses={200: dict}, summary="签到码（约每 30 秒更换）")
+    def get(self, request: Request, booking_id: int) -> Response:
+        data = actions.checkin_token_issue(resident=request.user, booking_id=booking_id)
+        data["expires_at"] = timezone.localtime(data["expires_at"]).isoformat()
+        return Response(data, headers={"Cache-Control": "no-store"})
+
+
+class WaitlistView(APIView):
+    @extend_schema(responses={200: dict}, summary="我的候补")
+    def get(self, request: Request) -> Response:
+        qs = queries.waitlist_of_resident(resident=request.user)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response([waitlist_out(e) for e in page])
+
+    @extend_schema(request=WaitlistInput, responses={201: dict}, summary="加入候补")
+    @idempotent
+    def post(self, request: Request) -> Response:
+        args = _parse(WaitlistInput, request.data)
+        entry = actions.waitlist_join(resident=request.user, slot_id=args["slot"], party_size=args["party_size"])
+        return Response(waitlist_out(entry), status=status.HTTP_201_CREATED)
+
+
+class WaitlistAcceptView(APIView):
+    @extend_schema(request=None, responses={201: dict}, summary="确认候补名额，转为预约")
+    @idempotent
+    def post(self, request: Request, entry_id: int) -> Response:
+        booking = actions.waitlist_accept(resident=request.user, entry_id=entry_id)
+        return Response(booking_out(booking), status=status.HTTP_201_CREATED)
+
+
+class WaitlistLeaveView(APIView):
+    @extend_schema(request=None, responses={200: dict}, summary="退出候补或放弃名额")
+    def post(self, request: Request, entry_id: int) -> Response:
+        entry = actions.waitlist_leave(resident=request.user, entry_id=entry_id)
+        return Response(waitlist_out(entry))
+
+
+# --- staff ------------------------------------------------------------------------------------------
+
+
+class CheckinView(APIView):
+    @extend_schema(request=CheckinInput, responses={200: dict}, summary="场馆核验签到码")
+    def post(self, request: Request) -> Response:
+        args = _parse(CheckinInput, request.data)
+        booking = actions.booking_checkin(staff=request.user, token=args["token"], venue_id=args["venue"])
+        return Response(staff_booking_out(booking))
+
+
+class ManagedVenuesView(APIView):
+    @extend_schema(responses={200: dict}, summary="我管理的场馆")
+    def get(self, request: Request) -> Response:
+        venues = list(queries.venues_managed(staff=request.user))
+        return _paginated(request, self, venues, lambda v: venue_summary(queries.VenueHit(venue=v)))
+
+
+class VenueBookingsView(APIView):
+    @extend_schema(parameters=[StaffBookingsInput], responses={200: dict}, summary="场馆的预约（管理员）")
+    def get(self, request: Request, venue_id: int) -> Response:
+        args = _parse(StaffBookingsInput, request.query_params)
+        now = timezone.now()
+        qs = queries.bookings_of_venue(staff=request.user, venue_id=venue_id, date=args.get("date"),
+                                       status=args.get("status"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response([staff_booking_out(b, now) for b in page])
+
+
+class SlotBlockView(APIView):
+    @extend_schema(request=BlockInput, responses={200: dict}, summary="停用时段（维护）")
+    def post(self, request: Request, venue_id: int, slot_id: int) -> Response:
+        args = _parse(BlockInput, request.data)
+        _slot_of_venue(slot_id, venue_id)
+        slot = actions.slot_block(staff=request.user, slot_id=slot_id, reason=args["reason"])
+        return Response(slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now()))
+
+
+class SlotUnblockView(APIView):
+    @extend_schema(request=None, responses={200: dict}, summary="恢复时段")
+    def post(self, request: Request, venue_id: int, slot_id: int) -> Response:
+        _slot_of_venue(slot_id, venue_id)
+        slot = actions.slot_unblock(staff=request.user, slot_id=slot_id)
+        return Response(slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now()))
+
+
+def _slot_of_venue(slot_id: int, venue_id: int) -> None:
+    if not Slot.objects.filter(pk=slot_id, venue_id=venue_id).exists():
+        from booking.errors import SlotNotFound
+
+        raise SlotNotFound()
+
+
+class NoShowView(APIView):
+    @extend_schema(request=None, responses={200: dict}, summary="记为爽约（管理员）")
+    def post(self, request: Request, booking_id: int) -> Response:
+        booking = actions.booking_mark_no_show(staff=request.user, booking_id=booking_id)
+        return Response(staff_booking_out(Booking.objects.select_related("slot__court", "venue", "resident")
+                                          .get(pk=booking.pk)))
+
+
+class UtilisationView(APIView):
+    @extend_schema(parameters=[UtilisationInput], responses={200: dict}, summary="场馆利用率（按小时）")
+    def get(self, request: Request, venue_id: int) -> Response:
+        from booking.access import check_manages
+
+        check_manages(request.user, venue_id)
+        args = _parse(UtilisationInput, request.query_params)
+        result = queries.utilisation(venue_ids=[venue_id], date_from=args["date_from"], date_to=args["date_to"])
+        row = result.rows[0] if result.rows else {"cells": {}, "total": {"taken": 0, "capacity": 0, "rate": 0.0}}
+        return Response({
+            "venue": venue_id, "date_from": result.date_from.isoformat(), "date_to": result.date_to.isoformat(),
+            "hours": [{"hour": h, **row["cells"].get(h, {"taken": 0, "capacity": 0, "rate": 0.0})}
+                      for h in result.hours],
+            "total": row["total"],
+        })

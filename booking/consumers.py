@@ -1,0 +1,80 @@
+"""WebSocket ``/ws/venues/<id>/availability/?date=YYYY-MM-DD``: live availability of one venue and
+date. Anonymous clients may watch (availability is public). On connect the client gets the day's
+slots; afterwards ``{"type": "availability", "slots": [{"id", "remaining", "capacity", "state",
+"bookable"}]}`` whenever a booking, cancellation, offer or block changes them. The client may send
+``{"date": "YYYY-MM-DD"}`` to watch another day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+
+from booking.models import Venue
+from booking.realtime import group_name
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _error(code: str, message: str) -> dict:
+    return {"type": "error", "error": {"code": code, "message": message}}
+
+
+@database_sync_to_async
+def _snapshot(venue_id: int, date: dt.date) -> list[dict] | None:
+    from booking import api, queries
+
+    if not Venue.objects.filter(pk=venue_id).exists():
+        return None
+    now = timezone.now()
+    return [api.slot_out(s, now) for s in queries.slots_for_venue(venue_id=venue_id, date=date)]
+
+
+class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
+    group: str | None = None
+
+    async def connect(self) -> None:
+        self.venue_id = int(self.scope["url_route"]["kwargs"]["venue_id"])
+        query = dict(p.split("=", 1) for p in self.scope.get("query_string", b"").decode().split("&") if "=" in p)
+        date = _parse_date(query.get("date"))
+        await self.accept()
+        if date is None:
+            await self.send_json(_error("invalid", "日期格式应为 YYYY-MM-DD。"))
+            await self.close(code=4400)
+            return
+        await self._watch(date)
+
+    async def _watch(self, date: dt.date) -> None:
+        slots = await _snapshot(self.venue_id, date)
+        if slots is None:
+            await self.send_json(_error("venue_not_found", "没有找到这个场馆。"))
+            await self.close(code=4404)
+            return
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.group = group_name(self.venue_id, date)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_json({"type": "snapshot", "venue": self.venue_id, "date": date.isoformat(), "slots": slots})
+
+    async def receive_json(self, content, **kwargs) -> None:
+        date = _parse_date(content.get("date")) if isinstance(content, dict) else None
+        if date is None:
+            await self.send_json(_error("invalid", "日期格式应为 YYYY-MM-DD。"))
+            return
+        await self._watch(date)
+
+    async def disconnect(self, code) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def availability_changed(self, event: dict) -> None:
+        await self.send_json({"type": "availability", "slots": event["slots"]})
