@@ -113,7 +113,7 @@ def test_active_booking_limit(resident):
 
 
 def test_per_day_limit_counts_bookings_across_venues(resident):
-    start = (timezone.now() + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     slots = []
     for i in range(3):
         venue = make_venue(max_per_day_per_resident=2, max_active_per_resident=10)
@@ -127,7 +127,7 @@ def test_per_day_limit_counts_bookings_across_venues(resident):
 
 def test_per_venue_per_day_limit(resident):
     venue = make_venue(max_per_venue_per_day=1)
-    start = (timezone.now() + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     first = make_slot(make_court(venue), start=start)
     second = make_slot(make_court(venue), start=start + dt.timedelta(hours=2))
     next_day = make_slot(make_court(venue), start=start + dt.timedelta(days=1))
@@ -140,7 +140,7 @@ def test_per_venue_per_day_limit(resident):
 
 def test_cancelled_bookings_do_not_count_towards_limits(resident):
     venue = make_venue(max_per_venue_per_day=1)
-    start = (timezone.now() + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     first = make_slot(make_court(venue), start=start)
     second = make_slot(make_court(venue), start=start + dt.timedelta(hours=2))
     booking = actions.booking_create(resident=resident, slot_id=first.pk)

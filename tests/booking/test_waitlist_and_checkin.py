@@ -165,7 +165,8 @@ def test_checkin_outside_the_window_is_refused(booked):
         actions.booking_checkin(staff=manager, token=token, venue_id=booking.venue_id, now=late)
     edge = start - dt.timedelta(minutes=15)
     token = actions.checkin_token_issue(resident=booking.resident, booking_id=booking.pk, now=edge)["token"]
-    assert actions.booking_checkin(staff=manager, token=token, venue_id=booking.venue_id, now=edge).status == "checked_in"
+    checked = actions.booking_checkin(staff=manager, token=token, venue_id=booking.venue_id, now=edge)
+    assert checked.status == "checked_in"
 
 
 def test_checkin_token_rotates_and_goes_stale(booked):

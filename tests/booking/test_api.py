@@ -1,0 +1,306 @@
+"""The REST surface: contract shapes, refusals as 409 JSON, idempotent replay, staff least privilege."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from booking import actions
+from booking.models import Booking, Court, Venue
+from tests.booking.conftest import make_court, make_resident, make_slot, make_staff, make_venue
+
+pytestmark = pytest.mark.django_db
+
+
+def _bearer(api, user):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return api
+
+
+def _assert_error(response, status: int, code: str):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    return body["error"]
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+
+def test_venue_search_near_orders_by_distance_within_the_walking_circle(api):
+    here = (31.2036, 121.5906)
+    near = make_venue(name="近的", lat=31.2040, lng=121.5910)          # ~55 m
+    farther = make_venue(name="稍远", lat=31.2100, lng=121.5906)       # ~710 m
+    make_venue(name="太远", lat=31.2300, lng=121.5906)                 # ~2.9 km
+    response = api.get("/api/v1/venues/", {"near": f"{here[0]},{here[1]}"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert [v["id"] for v in body["results"]] == [near.pk, farther.pk]
+    assert 40 < body["results"][0]["distance_m"] < 70
+    assert 650 < body["results"][1]["distance_m"] < 760
+    wider = api.get("/api/v1/venues/", {"near": "31.2036,121.5906", "radius_m": 5000}).json()
+    assert wider["count"] == 3
+
+
+def test_venue_search_filters_by_sport_town_and_free(api):
+    pool = make_venue(name="游泳馆", town="花木街道", sports=["游泳"], is_free=False)
+    make_venue(name="羽毛球馆", town="花木街道", sports=["羽毛球"])
+    free_point = make_venue(name="健身苑", town="川沙新镇", sports=["健身路径"], is_free=True,
+                            kind=Venue.Kind.FITNESS_POINT)
+    assert [v["id"] for v in api.get("/api/v1/venues/", {"sport": "游泳"}).json()["results"]] == [pool.pk]
+    assert [v["id"] for v in api.get("/api/v1/venues/", {"sport": "swimming"}).json()["results"]] == [pool.pk]
+    assert api.get("/api/v1/venues/", {"town": "花木"}).json()["count"] == 2
+    free = api.get("/api/v1/venues/", {"free": "true"}).json()["results"]
+    assert [v["id"] for v in free] == [free_point.pk]
+    assert free[0]["bookable"] is False and free[0]["free_slots_today"] is None
+
+
+def test_venue_search_open_at_filters_by_opening_hours(api):
+    evening_only = {str(d): [["18:00", "21:00"]] for d in range(1, 8)}
+    evening = make_venue(name="夜场", opening_hours=evening_only)
+    make_venue(name="全天")
+    moment = dt.datetime(2026, 11, 25, 10, 0).isoformat() + "+08:00"
+    ids = [v["id"] for v in api.get("/api/v1/venues/", {"open_at": moment}).json()["results"]]
+    assert evening.pk not in ids and len(ids) == 1
+    moment = dt.datetime(2026, 11, 25, 19, 0).isoformat() + "+08:00"
+    assert evening.pk in [v["id"] for v in api.get("/api/v1/venues/", {"open_at": moment}).json()["results"]]
+
+
+def test_venue_search_orders_by_availability(api, resident):
+    start = timezone.now() + dt.timedelta(minutes=30)
+    if timezone.localtime(start).date() != timezone.localdate():
+        pytest.skip("needs some of today left")
+    busy, quiet = make_venue(name="忙"), make_venue(name="闲")
+    make_slot(make_court(busy), start=start)
+    for _ in range(3):
+        make_slot(make_court(quiet), start=start)
+    results = api.get("/api/v1/venues/", {"ordering": "availability"}).json()["results"]
+    assert [v["id"] for v in results][:2] == [quiet.pk, busy.pk]
+    assert results[0]["free_places_today"] == 3
+
+
+@pytest.mark.parametrize("params", [{"near": "abc"}, {"near": "91,121"}, {"radius_m": "-5", "near": "31,121"},
+                                    {"open_at": "yesterday"}, {"ordering": "price"}])
+def test_bad_search_input_is_a_400_in_the_contract_shape(api, params):
+    error = _assert_error(api.get("/api/v1/venues/", params), 400, "invalid")
+    assert error["fields"]
+
+
+def test_venue_detail_and_unknown_venue(api, slot):
+    body = api.get(f"/api/v1/venues/{slot.venue_id}/").json()
+    assert body["courts"][0]["capacity"] == 1
+    assert body["rules"]["cancel_deadline_minutes"] == 120
+    assert len(body["hours_next_7_days"]) == 7
+    _assert_error(api.get("/api/v1/venues/999999/"), 404, "venue_not_found")
+
+
+def test_slots_of_a_venue_and_date(api, court):
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=2)).replace(hour=10, minute=0, second=0,
+                                                                              microsecond=0)
+    opens = timezone.now() + dt.timedelta(days=1)
+    make_slot(court, start=start + dt.timedelta(hours=1))
+    first = make_slot(court, start=start)
+    later = make_slot(court, start=start.replace(hour=15), opens_at=opens)
+    response = api.get(f"/api/v1/venues/{court.venue_id}/slots/", {"date": timezone.localtime(start).date()})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0]["id"] == first.pk
+    item = results[0]
+    assert {"id", "start", "end", "capacity", "remaining", "price", "bookable"} <= set(item)
+    assert item["start"].endswith("+08:00") and item["bookable"] is True
+    assert next(s for s in results if s["id"] == later.pk)["bookable"] is False
+    _assert_error(api.get(f"/api/v1/venues/{court.venue_id}/slots/", {"date": "2026-13-01"}), 400, "invalid")
+
+
+# --- booking -----------------------------------------------------------------------------------------
+
+
+def test_booking_post_returns_201_with_the_booking(api, resident, slot):
+    response = _bearer(api, resident).post("/api/v1/bookings/", {"slot": slot.pk}, format="json",
+                                            HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "confirmed"
+    assert body["slot"]["id"] == slot.pk and body["slot"]["start"].endswith("+08:00")
+    assert body["venue"]["id"] == slot.venue_id
+    assert body["checkin"]["token_url"] == f"/api/v1/bookings/{body['id']}/checkin-token/"
+    assert body["cancellable"] is True
+
+
+def test_idempotent_replay_returns_the_same_booking(api, resident, court):
+    slot = make_slot(make_court(court.venue, unit=Court.Unit.PERSON, capacity=10, sport="游泳"))
+    _bearer(api, resident)
+    first = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+    again = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert Booking.objects.filter(resident=resident).count() == 1
+    slot.refresh_from_db()
+    assert slot.remaining == 9
+
+
+@pytest.mark.parametrize("case, code", [
+    ("full", "slot_full"), ("window", "window_not_open"), ("limit", "limit_reached"),
+    ("suspended", "suspended"), ("realname", "realname_required"),
+])
+def test_refusals_are_409_json_with_a_chinese_sentence(api, court, case, code):
+    from booking.models import Suspension
+
+    resident = make_resident(realname=(case != "realname"))
+    slot = make_slot(court)
+    if case == "full":
+        actions.booking_create(resident=make_resident(), slot_id=slot.pk)
+    elif case == "window":
+        slot = make_slot(court, start=slot.start + dt.timedelta(days=7), opens_at=timezone.now() + dt.timedelta(days=1))
+    elif case == "limit":
+        venue = court.venue
+        venue.max_active_per_resident = 1
+        venue.save()
+        actions.booking_create(resident=resident, slot_id=make_slot(court, start=slot.start + dt.timedelta(days=1)).pk)
+    elif case == "suspended":
+        Suspension.objects.create(resident=resident, starts_at=timezone.now() - dt.timedelta(days=1),
+                                  ends_at=timezone.now() + dt.timedelta(days=6), reason="test")
+    response = _bearer(api, resident).post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
+    error = _assert_error(response, 409, code)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
+
+
+@pytest.mark.parametrize("payload", [{}, {"slot": "x"}, {"slot": 1, "party_size": 0}, {"slot": 1, "companions": "x"}])
+def test_bad_booking_input_is_400(api, resident, payload):
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", payload, format="json"), 400, "invalid")
+
+
+def test_booking_unknown_slot_is_404(api, resident):
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", {"slot": 987654}, format="json"), 404,
+                  "slot_not_found")
+
+
+def test_booking_needs_login(api, slot):
+    _assert_error(api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json"), 401, "not_authenticated")
+
+
+def test_my_bookings_lists_only_mine_and_cancel_works(api, resident, court):
+    mine = actions.booking_create(resident=resident, slot_id=make_slot(court).pk)
+    other_slot = make_slot(court, start=mine.starts_at + dt.timedelta(hours=2))
+    actions.booking_create(resident=make_resident(), slot_id=other_slot.pk)
+    _bearer(api, resident)
+    listed = api.get("/api/v1/bookings/").json()
+    assert [b["id"] for b in listed["results"]] == [mine.pk]
+    assert api.get("/api/v1/bookings/", {"scope": "upcoming"}).json()["count"] == 1
+    cancelled = api.post(f"/api/v1/bookings/{mine.pk}/cancel/")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    _assert_error(api.post(f"/api/v1/bookings/{mine.pk}/cancel/"), 409, "not_cancellable")
+    _assert_error(api.get("/api/v1/bookings/", {"scope": "nonsense"}), 400, "invalid")
+
+
+def test_someone_elses_booking_is_404(api, resident, slot):
+    theirs = actions.booking_create(resident=make_resident(), slot_id=slot.pk)
+    _bearer(api, resident)
+    _assert_error(api.get(f"/api/v1/bookings/{theirs.pk}/"), 404, "booking_not_found")
+    _assert_error(api.post(f"/api/v1/bookings/{theirs.pk}/cancel/"), 404, "booking_not_found")
+    _assert_error(api.get(f"/api/v1/bookings/{theirs.pk}/checkin-token/"), 404, "booking_not_found")
+
+
+def test_checkin_token_then_staff_checkin_over_http(api, resident, court, manager):
+    slot = make_slot(court, start=timezone.now() + dt.timedelta(minutes=5))
+    booking = actions.booking_create(resident=resident, slot_id=slot.pk)
+    token = _bearer(api, resident).get(f"/api/v1/bookings/{booking.pk}/checkin-token/").json()
+    assert token["token"].startswith("BK1.") and token["refresh_seconds"] == 30
+    _assert_error(api.post("/api/v1/venues/checkin/", {"token": token["token"], "venue": court.venue_id},
+                           format="json"), 403, "not_venue_staff")
+    staff_api = _bearer(api.__class__(), manager)
+    done = staff_api.post("/api/v1/venues/checkin/", {"token": token["token"], "venue": court.venue_id}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "checked_in"
+    assert done.json()["resident"]["id_number_masked"].startswith("3101")
+    _assert_error(staff_api.post("/api/v1/venues/checkin/", {"token": token["token"], "venue": court.venue_id},
+                                 format="json"), 409, "checkin_already_used")
+    _assert_error(staff_api.post("/api/v1/venues/checkin/", {"venue": court.venue_id}, format="json"), 400, "invalid")
+
+
+def test_waitlist_over_http(api, resident, slot):
+    holder = make_resident()
+    booking = actions.booking_create(resident=holder, slot_id=slot.pk)
+    _bearer(api, resident)
+    joined = api.post("/api/v1/bookings/waitlist/", {"slot": slot.pk}, format="json")
+    assert joined.status_code == 201 and joined.json()["position"] == 1
+    actions.booking_cancel(resident=holder, booking_id=booking.pk)
+    entry = api.get("/api/v1/bookings/waitlist/").json()["results"][0]
+    assert entry["status"] == "offered" and entry["offer_expires_at"]
+    accepted = api.post(f"/api/v1/bookings/waitlist/{entry['id']}/accept/")
+    assert accepted.status_code == 201 and accepted.json()["status"] == "confirmed"
+
+
+# --- staff -------------------------------------------------------------------------------------------
+
+
+def test_staff_sees_bookings_of_their_venue_only(api, resident, slot, manager):
+    actions.booking_create(resident=resident, slot_id=slot.pk)
+    other_venue = make_venue()
+    staff_api = _bearer(api, manager)
+    listed = staff_api.get(f"/api/v1/venues/{slot.venue_id}/bookings/")
+    assert listed.status_code == 200 and listed.json()["count"] == 1
+    _assert_error(staff_api.get(f"/api/v1/venues/{other_venue.pk}/bookings/"), 403, "not_venue_staff")
+    _assert_error(_bearer(api.__class__(), resident).get(f"/api/v1/venues/{slot.venue_id}/bookings/"), 403,
+                  "not_venue_staff")
+    assert [v["id"] for v in staff_api.get("/api/v1/venues/managed/").json()["results"]] == [slot.venue_id]
+
+
+def test_admin_role_manages_every_venue(api, slot):
+    from portal.accounts import roles
+
+    admin = make_staff(role=roles.ADMIN)
+    assert _bearer(api, admin).get(f"/api/v1/venues/{slot.venue_id}/bookings/").status_code == 200
+
+
+def test_staff_block_and_unblock_a_slot_over_http(api, slot, manager):
+    staff_api = _bearer(api, manager)
+    url = f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/block/"
+    blocked = staff_api.post(url, {"reason": "换灯"}, format="json")
+    assert blocked.status_code == 200 and blocked.json()["state"] == "blocked"
+    assert blocked.json()["bookable"] is False
+    assert staff_api.post(f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/unblock/").json()["state"] == "open"
+    _assert_error(staff_api.post(f"/api/v1/venues/{slot.venue_id + 1}/slots/{slot.pk}/block/"), 404, "slot_not_found")
+
+
+def test_staff_mark_no_show_over_http(api, resident, court, manager):
+    start = timezone.now() - dt.timedelta(minutes=20)
+    slot = make_slot(court, start=start, opens_at=start - dt.timedelta(days=1))
+    booking = actions.booking_create(resident=resident, slot_id=slot.pk, now=start - dt.timedelta(hours=3))
+    response = _bearer(api, manager).post(f"/api/v1/bookings/{booking.pk}/no-show/")
+    assert response.status_code == 200 and response.json()["status"] == "no_show"
+
+
+def test_utilisation_per_hour(api, resident, court, manager):
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=1)).replace(hour=19, minute=0, second=0,
+                                                                              microsecond=0)
+    taken = make_slot(court, start=start)
+    make_slot(court, start=start.replace(hour=9))
+    actions.booking_create(resident=resident, slot_id=taken.pk)
+    day = timezone.localtime(start).date()
+    body = _bearer(api, manager).get(f"/api/v1/venues/{court.venue_id}/utilisation/",
+                                     {"date_from": day, "date_to": day}).json()
+    by_hour = {h["hour"]: h for h in body["hours"]}
+    assert by_hour[19]["taken"] == 1 and by_hour[19]["rate"] == 1.0
+    assert by_hour[9]["taken"] == 0
+    assert body["total"] == {"taken": 1, "capacity": 2, "rate": 0.5}
+
+
+def test_fitness_guides_suggest_nearby_venues_for_the_recommended_sports(api):
+    pool = make_venue(name="附近游泳馆", sports=["游泳"], lat=31.2040, lng=121.5910)
+    make_venue(name="远处游泳馆", sports=["游泳"], lat=31.40, lng=121.80)
+    response = api.get("/api/v1/fitness/guides/", {"q": "我有高血压，适合什么运动", "near": "31.2036,121.5906"})
+    assert response.status_code == 200
+    guides = response.json()["results"]
+    assert guides[0]["key"] == "hypertension"
+    assert guides[0]["cautions"] and guides[0]["intensity"] and guides[0]["general_note"]
+    assert [v["id"] for v in guides[0]["nearby_venues"]] == [pool.pk]
+    assert api.get("/api/v1/fitness/guides/", {"q": "膝盖疼"}).json()["results"][0]["key"] == "knee"
+    assert api.get("/api/v1/fitness/guides/").json()["count"] >= 6
+    assert api.get("/api/v1/fitness/guides/", {"q": "火星旅行"}).json()["count"] == 0
