@@ -259,7 +259,9 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
             booking = _new_booking(resident=resident, slot=slot, party_size=party_size, units=units,
                                    companions=companions)
             availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
-    except IntegrityError:  # the partial unique index: a duplicate slipped past the check
+    except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
+        if "slot_remaining" in str(exc):
+            raise errors.SlotFull()
         raise errors.AlreadyBooked()
     booking.slot = slot
     booking.slot.remaining -= units
