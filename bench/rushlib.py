@@ -1,0 +1,203 @@
+"""Shared by the booking rush bench and its in-suite version: run the real server in several
+processes, and fire many HTTP requests at the same instant.
+
+The client is a minimal HTTP/1.1 client on asyncio streams (one connection per attempt, all
+connected first, then every request written at once), so a thousand attempts cost the client
+little CPU next to the server it measures. Traffic goes to 127.0.0.1 only, bounded in count and
+time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class Result:
+    status: int
+    latency_s: float
+    body: dict | None
+    raw: bytes = b""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def server_env(*, database_url: str, redis_url: str = "", jwt_signing_key: str, extra: dict | None = None) -> dict:
+    """Production-like settings (DEBUG=0) for a local server on plain HTTP."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+    env.update({
+        "DEBUG": "0",
+        "TESTING": "0",
+        "SECRET_KEY": "bench-" + os.urandom(32).hex(),
+        "JWT_SIGNING_KEY": jwt_signing_key,
+        "JWT_ACCESS_MINUTES": "120",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktMDAwMDAwMDAwMDA=",
+        "BLIND_INDEX_KEY": "bench-only-blind-index-key-0123456789abcdef",
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DB_POOL": "0",
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        "DEMO_DATA": "0",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+    })
+    env.update(extra or {})
+    return env
+
+
+class Server:
+    """``gunicorn portal.wsgi`` with ``workers`` processes on a free port of 127.0.0.1."""
+
+    def __init__(self, *, env: dict, workers: int = 2, threads: int = 1, timeout_s: float = 30.0):
+        self.port = free_port()
+        self.workers = workers
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        cmd = [str(gunicorn), "portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers",
+               str(workers), "--backlog", "4096", "--timeout", "60", "--graceful-timeout", "5", "--log-level",
+               "warning"]
+        if threads > 1:
+            cmd += ["--worker-class", "gthread", "--threads", str(threads)]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     start_new_session=True)
+        self._wait_ready(timeout_s)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode(errors='replace')[-3000:]}")
+            try:
+                results = asyncio.run(fire("127.0.0.1", self.port, [Request("GET", "/healthz", {})] * self.workers * 2))
+                if all(r.status == 200 for r in results):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not become ready")
+
+    def pids(self) -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _encode(req: Request, port: int) -> bytes:
+    lines = [f"{req.method} {req.path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+             f"Content-Length: {len(req.body)}"]
+    lines += [f"{k}: {v}" for k, v in req.headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + req.body
+
+
+def _parse(raw: bytes) -> tuple[int, dict | None]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    try:
+        status = int(head.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0, None
+    if b"transfer-encoding: chunked" in head.lower():
+        chunks, rest = [], body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0] or b"0", 16)
+            if size == 0:
+                break
+            chunks.append(rest[:size])
+            rest = rest[size + 2:]
+        body = b"".join(chunks)
+    try:
+        return status, json.loads(body) if body else None
+    except ValueError:
+        return status, None
+
+
+async def fire(host: str, port: int, requests: Sequence[Request], *, connect_concurrency: int = 200,
+               timeout_s: float = 60.0) -> list[Result]:
+    """Connect one socket per request, then write every request at the same moment."""
+    sem = asyncio.Semaphore(connect_concurrency)
+    go = asyncio.Event()
+    ready = 0
+    all_ready = asyncio.Event()
+
+    def mark_ready() -> None:
+        nonlocal ready
+        ready += 1
+        if ready == len(requests):
+            all_ready.set()
+
+    async def one(req: Request) -> Result:
+        try:
+            async with sem:
+                reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            mark_ready()
+            return Result(0, 0.0, None)
+        payload = _encode(req, port)
+        mark_ready()
+        await go.wait()
+        started = time.perf_counter()
+        try:
+            writer.write(payload)
+            await writer.drain()
+            raw = await asyncio.wait_for(reader.read(-1), timeout_s)
+        except (TimeoutError, OSError):
+            return Result(0, time.perf_counter() - started, None)
+        finally:
+            writer.close()
+        elapsed = time.perf_counter() - started
+        status, body = _parse(raw)
+        return Result(status, elapsed, body, raw[:300])
+
+    tasks = [asyncio.create_task(one(r)) for r in requests]
+    # Every connection is open (in the server's listen backlog) before anyone writes.
+    await asyncio.wait_for(all_ready.wait(), timeout_s)
+    go.set()
+    return list(await asyncio.gather(*tasks))
