@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,7 +92,9 @@ class Server:
                "warning"]
         if threads > 1:
             cmd += ["--worker-class", "gthread", "--threads", str(threads)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # The server's log goes to a file: a pipe nobody reads would fill up and block the workers.
+        self.log = tempfile.NamedTemporaryFile("w+b", prefix="rush-server-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,
                                      start_new_session=True)
         self._wait_ready(timeout_s)
 
@@ -99,7 +102,7 @@ class Server:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode(errors='replace')[-3000:]}")
+                raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
                 results = asyncio.run(fire("127.0.0.1", self.port, [Request("GET", "/healthz", {})] * self.workers * 2))
                 if all(r.status == 200 for r in results):
@@ -109,6 +112,10 @@ class Server:
             time.sleep(0.2)
         self.stop()
         raise RuntimeError("server did not become ready")
+
+    def log_tail(self, size: int = 3000) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_bytes()[-size:].decode(errors="replace")
 
     def pids(self) -> list[int]:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
@@ -122,6 +129,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
     def __enter__(self):
         return self
@@ -201,3 +210,31 @@ async def fire(host: str, port: int, requests: Sequence[Request], *, connect_con
     await asyncio.wait_for(all_ready.wait(), timeout_s)
     go.set()
     return list(await asyncio.gather(*tasks))
+
+
+async def closed_loop(host: str, port: int, requests: Sequence[Request], *, concurrency: int,
+                      timeout_s: float = 60.0) -> tuple[list[Result], float]:
+    """``concurrency`` clients each sending the next request as soon as their last one answered.
+    Returns the results and the wall time."""
+    queue = list(reversed(requests))
+    results: list[Result] = []
+
+    async def client() -> None:
+        while queue:
+            req = queue.pop()
+            started = time.perf_counter()
+            try:
+                reader, writer = await asyncio.open_connection(host, port)
+                writer.write(_encode(req, port))
+                await writer.drain()
+                raw = await asyncio.wait_for(reader.read(-1), timeout_s)
+                writer.close()
+            except (TimeoutError, OSError):
+                results.append(Result(0, time.perf_counter() - started, None))
+                continue
+            status, body = _parse(raw)
+            results.append(Result(status, time.perf_counter() - started, body, raw[:300]))
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return results, time.perf_counter() - began
