@@ -26,7 +26,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
-from booking import checkin, errors, schedule
+from booking import checkin, errors, schedule, soldout
 from booking.access import check_manages as _check_manages
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot, Suspension, Venue, WaitlistEntry
 from booking.realtime import availability_changed
@@ -82,6 +82,31 @@ class _busy_as_conflict:
 
 def _lock_resident(resident: User) -> None:
     list(User.objects.select_for_update().filter(pk=resident.pk).values_list("pk", flat=True))
+
+
+def _lock_resident_with_timeout(resident: User) -> None:
+    """``SET LOCAL lock_timeout`` and the resident's row lock in one round trip (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        _lock_resident(resident)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true) FROM accounts_user WHERE id = %s FOR UPDATE",
+            [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms", resident.pk],
+        )
+        cursor.fetchall()
+
+
+def _take_places(slot: Slot, units: int, now: dt.datetime) -> int | None:
+    """The conditional decrement. Returns the places left after it, or None if it did not apply."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE booking_slot SET remaining = remaining - %s"
+            " WHERE id = %s AND remaining >= %s AND state = %s AND opens_at <= %s AND start > %s RETURNING remaining",
+            [units, slot.pk, units, Slot.State.OPEN, now, now],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def _lock_slot(slot_id: int) -> Slot:
@@ -244,28 +269,36 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     _check_slot_open_for_booking(slot, now)
     units = _check_party(slot, party_size, companions)
     if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
+        soldout.mark(slot.pk)
         raise errors.SlotFull()
     _check_not_suspended(resident, now)
     try:
         with _busy_as_conflict(), transaction.atomic():
-            _set_lock_timeout()
-            _lock_resident(resident)
+            _lock_resident_with_timeout(resident)
             _check_limits(resident, slot, now)
-            taken = Slot.objects.filter(
-                pk=slot.pk, remaining__gte=units, state=Slot.State.OPEN, opens_at__lte=now, start__gt=now,
-            ).update(remaining=F("remaining") - units)
-            if not taken:
+            left = _take_places(slot, units, now)
+            if left is None:
+                soldout.mark(slot.pk)
                 raise errors.SlotFull()
             booking = _new_booking(resident=resident, slot=slot, party_size=party_size, units=units,
                                    companions=companions)
-            availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
+            availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk], states=[_state(slot, left, now)])
     except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
         if "slot_remaining" in str(exc):
             raise errors.SlotFull()
         raise errors.AlreadyBooked()
+    if left == 0:
+        soldout.mark(slot.pk)
     booking.slot = slot
-    booking.slot.remaining -= units
+    booking.slot.remaining = left
     return booking
+
+
+def _state(slot: Slot, remaining: int, now: dt.datetime) -> dict:
+    """What a watching client needs to know about a slot after a change we just made."""
+    return {"id": slot.pk, "remaining": remaining, "capacity": slot.capacity, "state": slot.state,
+            "bookable": slot.state == Slot.State.OPEN and remaining > 0 and slot.opens_at <= now < slot.start,
+            "_date": _local(slot.start).date()}
 
 
 def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:
@@ -294,6 +327,7 @@ def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:
             )
     if free:
         Slot.objects.filter(pk=slot.pk).update(remaining=F("remaining") + free)
+        transaction.on_commit(lambda: soldout.clear(slot.pk))
     availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
 
 

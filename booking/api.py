@@ -13,9 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import actions, queries
+from booking import actions, errors, queries, soldout
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.core.idempotency import idempotent
+from portal.core.models import IdempotencyKey
 from portal.core.pagination import Pagination
 
 # --- input -----------------------------------------------------------------------------------------
@@ -264,9 +265,7 @@ class VenueSlotsView(APIView):
     def get(self, request: Request, venue_id: int) -> Response:
         args = _parse(SlotsInput, request.query_params)
         if not Venue.objects.filter(pk=venue_id).exists():
-            from booking.errors import VenueNotFound
-
-            raise VenueNotFound()
+            raise errors.VenueNotFound()
         now = timezone.now()
         date = args.get("date") or timezone.localtime(now).date()
         slots = queries.slots_for_venue(venue_id=venue_id, date=date, sport=args.get("sport"))
@@ -302,12 +301,27 @@ class BookingListView(APIView):
         return paginator.get_paginated_response([booking_out(b, now) for b in page])
 
     @extend_schema(request=BookingInput, responses={201: dict}, summary="预约时段（支持 Idempotency-Key）")
-    @idempotent
     def post(self, request: Request) -> Response:
+        """A slot this process saw sold out a moment ago is refused at once (``booking.soldout``),
+        unless the request repeats an Idempotency-Key whose first answer must be replayed. Such a
+        refusal is not stored under the key: the next try is judged afresh."""
+        slot_id = request.data.get("slot") if isinstance(request.data, dict) else None
+        if (isinstance(slot_id, int) and soldout.is_sold_out(slot_id) and request.user.is_realname_verified
+                and not _key_already_used(request)):
+            raise errors.SlotFull()
+        return self._create(request)
+
+    @idempotent
+    def _create(self, request: Request) -> Response:
         args = _parse(BookingInput, request.data)
         booking = actions.booking_create(resident=request.user, slot_id=args["slot"], party_size=args["party_size"],
                                          companions=args["companions"])
         return Response(booking_out(booking), status=status.HTTP_201_CREATED)
+
+
+def _key_already_used(request: Request) -> bool:
+    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
+    return bool(key) and IdempotencyKey.objects.filter(user=request.user, key=key[:128]).exists()
 
 
 class BookingDetailView(APIView):
@@ -411,9 +425,7 @@ class SlotUnblockView(APIView):
 
 def _slot_of_venue(slot_id: int, venue_id: int) -> None:
     if not Slot.objects.filter(pk=slot_id, venue_id=venue_id).exists():
-        from booking.errors import SlotNotFound
-
-        raise SlotNotFound()
+        raise errors.SlotNotFound()
 
 
 class NoShowView(APIView):

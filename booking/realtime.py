@@ -22,13 +22,14 @@ def group_name(venue_id: int, date: dt.date) -> str:
     return f"venue.{venue_id}.{date.isoformat()}"
 
 
-def availability_changed(*, venue_id: int, slot_ids: list[int]) -> None:
-    """Queue an availability push for these slots after commit."""
+def availability_changed(*, venue_id: int, slot_ids: list[int], states: list[dict] | None = None) -> None:
+    """Queue an availability push for these slots after commit. ``states`` (as from
+    ``queries.slot_states``) saves the read when the caller already knows them."""
     ids = list(slot_ids)
-    transaction.on_commit(lambda: _push(venue_id, ids))
+    transaction.on_commit(lambda: _push(venue_id, ids, states))
 
 
-def _push(venue_id: int, slot_ids: list[int]) -> None:
+def _push(venue_id: int, slot_ids: list[int], states: list[dict] | None) -> None:
     from booking.queries import slot_states
 
     try:
@@ -37,7 +38,8 @@ def _push(venue_id: int, slot_ids: list[int]) -> None:
             return
         now = timezone.now()
         by_date: dict[dt.date, list[dict]] = {}
-        for state in slot_states(slot_ids=slot_ids, now=now):
+        for state in states if states is not None else slot_states(slot_ids=slot_ids, now=now):
+            state = dict(state)
             by_date.setdefault(state.pop("_date"), []).append(state)
         for date, slots in by_date.items():
             message = {"type": "availability.changed", "slots": slots}

@@ -304,3 +304,32 @@ def test_fitness_guides_suggest_nearby_venues_for_the_recommended_sports(api):
     assert api.get("/api/v1/fitness/guides/", {"q": "膝盖疼"}).json()["results"][0]["key"] == "knee"
     assert api.get("/api/v1/fitness/guides/").json()["count"] >= 6
     assert api.get("/api/v1/fitness/guides/", {"q": "火星旅行"}).json()["count"] == 0
+
+
+def test_a_sold_out_slot_is_refused_fast_but_an_idempotent_replay_still_gets_its_booking(api, slot):
+    from booking import soldout
+
+    winner, loser = make_resident(), make_resident()
+    first = _bearer(api, winner).post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="w")
+    assert first.status_code == 201
+    assert soldout.is_sold_out(slot.pk)  # the booking took the last place
+    replay = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="w")
+    assert replay.status_code == 201 and replay.json()["id"] == first.json()["id"]
+    refused = _bearer(api.__class__(), loser).post("/api/v1/bookings/", {"slot": slot.pk}, format="json",
+                                                   HTTP_IDEMPOTENCY_KEY="l")
+    _assert_error(refused, 409, "slot_full")
+
+
+def test_a_place_freed_in_this_process_is_bookable_at_once(api, slot, django_capture_on_commit_callbacks):
+    from booking import soldout
+
+    winner, next_one = make_resident(), make_resident()
+    booking = actions.booking_create(resident=winner, slot_id=slot.pk)
+    _bearer(api, next_one)
+    _assert_error(api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json"), 409, "slot_full")
+    assert soldout.is_sold_out(slot.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.booking_cancel(resident=winner, booking_id=booking.pk)
+    assert not soldout.is_sold_out(slot.pk)
+    response = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
+    assert response.status_code == 201, response.content
