@@ -289,7 +289,7 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
         raise errors.AlreadyBooked()
     if left == 0:
         soldout.mark(slot.pk)
-    booking.slot = slot
+    booking.slot, booking.venue = slot, slot.venue
     booking.slot.remaining = left
     return booking
 

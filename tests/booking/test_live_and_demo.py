@@ -1,0 +1,140 @@
+"""Live availability over WebSocket, the demo data, the staff heat map."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from booking import actions
+from booking.models import Court, Slot, Venue
+from portal.asgi import application
+from tests.booking.conftest import make_court, make_resident, make_slot, make_staff, make_venue
+
+
+class WebsocketCommunicator(ApplicationCommunicator):
+    """channels.testing's communicator, minus the import of daphne (not installed here)."""
+
+    def __init__(self, app, url: str):
+        path, _, query = url.partition("?")
+        super().__init__(app, {"type": "websocket", "path": path, "query_string": query.encode(), "headers": [],
+                               "subprotocols": []})
+
+    async def connect(self, timeout: float = 5):
+        await self.send_input({"type": "websocket.connect"})
+        response = await self.receive_output(timeout)
+        return response["type"] == "websocket.accept", None
+
+    async def receive_json_from(self, timeout: float = 5):
+        response = await self.receive_output(timeout)
+        return json.loads(response["text"])
+
+    async def disconnect(self, code: int = 1000, timeout: float = 5):
+        await self.send_input({"type": "websocket.disconnect", "code": code})
+        await self.wait(timeout)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_watchers_of_a_venue_and_date_get_availability_pushed_after_a_booking():
+    slot = await database_sync_to_async(lambda: make_slot(make_court(make_venue())))()
+    resident = await database_sync_to_async(make_resident)()
+    day = timezone.localtime(slot.start).date().isoformat()
+    watcher = WebsocketCommunicator(application, f"/ws/venues/{slot.venue_id}/availability/?date={day}")
+    connected, _ = await watcher.connect()
+    assert connected
+    snapshot = await watcher.receive_json_from(timeout=5)
+    assert snapshot["type"] == "snapshot" and [s["id"] for s in snapshot["slots"]] == [slot.pk]
+    assert snapshot["slots"][0]["remaining"] == 1
+
+    await database_sync_to_async(actions.booking_create)(resident=resident, slot_id=slot.pk)
+    pushed = await watcher.receive_json_from(timeout=5)
+    assert pushed == {"type": "availability", "slots": [
+        {"id": slot.pk, "remaining": 0, "capacity": 1, "state": "open", "bookable": False}]}
+    await watcher.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_rolled_back_booking_pushes_nothing_and_other_dates_hear_nothing():
+    slot = await database_sync_to_async(lambda: make_slot(make_court(make_venue())))()
+    other_day = (timezone.localtime(slot.start).date() + dt.timedelta(days=1)).isoformat()
+    watcher = WebsocketCommunicator(application, f"/ws/venues/{slot.venue_id}/availability/?date={other_day}")
+    assert (await watcher.connect())[0]
+    assert (await watcher.receive_json_from(timeout=5))["slots"] == []
+    resident = await database_sync_to_async(make_resident)()
+    await database_sync_to_async(actions.booking_create)(resident=resident, slot_id=slot.pk)
+    assert await watcher.receive_nothing(timeout=0.3)
+    await watcher.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_watching_an_unknown_venue_or_a_bad_date_is_refused_politely():
+    watcher = WebsocketCommunicator(application, "/ws/venues/999999/availability/")
+    assert (await watcher.connect())[0]
+    assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "venue_not_found"
+    await watcher.disconnect()
+    venue = await database_sync_to_async(make_venue)()
+    watcher = WebsocketCommunicator(application, f"/ws/venues/{venue.pk}/availability/?date=tomorrow")
+    assert (await watcher.connect())[0]
+    assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "invalid"
+    await watcher.disconnect()
+
+
+@pytest.mark.django_db
+def test_demo_data_covers_pudong_and_is_idempotent():
+    from booking import demo
+    from portal.accounts import demo as accounts_demo
+
+    accounts_demo.load()
+    demo.load()
+    counts = (Venue.objects.count(), Court.objects.count(), Slot.objects.count())
+    demo.load()
+    assert (Venue.objects.count(), Court.objects.count(), Slot.objects.count()) == counts
+    assert Venue.objects.count() >= 30
+    towns = set(Venue.objects.values_list("town", flat=True))
+    for town in ["张江镇", "陆家嘴街道", "花木街道", "川沙新镇", "周浦镇", "惠南镇", "金桥镇", "高桥镇", "三林镇",
+                 "北蔡镇", "唐镇", "曹路镇"]:
+        assert town in towns
+    for venue in Venue.objects.all():  # all inside Pudong, roughly
+        assert 30.85 < venue.lat < 31.40 and 121.45 < venue.lng < 121.95
+    badminton = Venue.objects.filter(courts__sport="羽毛球", courts__capacity=1, courts__unit="party").distinct()
+    assert badminton.count() >= 10
+    assert Court.objects.filter(sport="游泳", unit="person", capacity__gt=1).exists()
+    points = Venue.objects.filter(kind=Venue.Kind.FITNESS_POINT)
+    assert points.count() >= 5 and all(p.is_free and not p.bookable for p in points)
+    now = timezone.now()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    bookable_tomorrow = [s for s in Slot.objects.filter(start__date=tomorrow, state="open", remaining__gt=0)
+                         if s.opens_at <= now]
+    assert len(bookable_tomorrow) > 100
+    assert Venue.objects.filter(managers__username="venue").count() == 3
+
+
+@pytest.mark.django_db
+def test_the_heat_map_shows_a_manager_only_their_venues(client):
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.roles import ensure_roles
+
+    ensure_roles()
+    mine = make_venue(name="我管的馆")
+    make_venue(name="别人的馆")
+    manager = make_staff(venues=(mine,))
+    manager.groups.set([Group.objects.get(name="venue_manager")])
+    start = timezone.localtime(timezone.now() - dt.timedelta(days=1)).replace(hour=19, minute=0, second=0,
+                                                                               microsecond=0)
+    make_slot(make_court(mine), start=start, remaining=0)
+    make_slot(make_court(mine), start=start.replace(hour=10))
+    client.force_login(manager)
+    page = client.get("/admin/booking/venue/heatmap/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "我管的馆" in html and "别人的馆" not in html
+    assert "已约 1 / 1（100%）" in html and "已约 0 / 1（0%）" in html
+    assert client.get("/admin/booking/venue/").status_code == 200
+    resident = make_resident()
+    client.force_login(resident)
+    assert client.get("/admin/booking/venue/heatmap/").status_code in (302, 403)
