@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
@@ -97,13 +97,18 @@ def _lock_resident_with_timeout(resident: User) -> None:
         cursor.fetchall()
 
 
+def _db_time(moment: dt.datetime):
+    """A datetime as the backend stores it (SQLite: naive UTC text), for raw SQL parameters."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def _take_places(slot: Slot, units: int, now: dt.datetime) -> int | None:
     """The conditional decrement. Returns the places left after it, or None if it did not apply."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE booking_slot SET remaining = remaining - %s"
             " WHERE id = %s AND remaining >= %s AND state = %s AND opens_at <= %s AND start > %s RETURNING remaining",
-            [units, slot.pk, units, Slot.State.OPEN, now, now],
+            [units, slot.pk, units, Slot.State.OPEN, _db_time(now), _db_time(now)],
         )
         row = cursor.fetchone()
     return None if row is None else row[0]
@@ -212,20 +217,35 @@ def _check_not_suspended(resident: User, now: dt.datetime) -> None:
         )
 
 
-def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
-    """Per-resident limits of the venue being booked, counted in one query. Reliable only while the
-    resident's row is locked (two concurrent attempts of one resident are serialised)."""
-    venue = slot.venue
+_LIMITS_SQL = """
+SELECT COUNT(*) FILTER (WHERE slot_id = %(slot)s AND status IN ('confirmed', 'checked_in')),
+       COUNT(*) FILTER (WHERE status = 'confirmed' AND ends_at > %(now)s),
+       COUNT(*) FILTER (WHERE starts_at >= %(day_start)s AND starts_at < %(day_end)s
+                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show')),
+       COUNT(*) FILTER (WHERE starts_at >= %(day_start)s AND starts_at < %(day_end)s
+                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show') AND venue_id = %(venue)s)
+  FROM booking_booking
+ WHERE resident_id = %(resident)s
+   AND (slot_id = %(slot)s OR ends_at > %(now)s OR (starts_at >= %(day_start)s AND starts_at < %(day_end)s))
+"""
+
+
+def _booking_counts(resident: User, slot: Slot, now: dt.datetime) -> dict[str, int]:
+    """The resident's bookings that the limits look at, counted in one statement (the hot path
+    runs it for every booking, so it is plain SQL rather than a composed ORM aggregate)."""
     day_start, day_end = _day_bounds(_local(slot.start).date())
-    on_day = Q(starts_at__gte=day_start, starts_at__lt=day_end, status__in=COUNTED_STATUSES)
-    counts = Booking.objects.filter(resident=resident).filter(
-        Q(status=BookingStatus.CONFIRMED, ends_at__gt=now) | on_day | Q(slot=slot)
-    ).aggregate(
-        same_slot=Count("id", filter=Q(slot=slot, status__in=ACTIVE_STATUSES)),
-        active=Count("id", filter=Q(status=BookingStatus.CONFIRMED, ends_at__gt=now)),
-        day=Count("id", filter=on_day),
-        venue_day=Count("id", filter=on_day & Q(venue=venue)),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_LIMITS_SQL, {"slot": slot.pk, "now": _db_time(now), "day_start": _db_time(day_start),
+                                     "day_end": _db_time(day_end), "venue": slot.venue_id, "resident": resident.pk})
+        same_slot, active, day, venue_day = cursor.fetchone()
+    return {"same_slot": same_slot, "active": active, "day": day, "venue_day": venue_day}
+
+
+def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
+    """Per-resident limits of the venue being booked. Reliable only while the resident's row is
+    locked (two concurrent attempts of one resident are serialised)."""
+    venue = slot.venue
+    counts = _booking_counts(resident, slot, now)
     if counts["same_slot"]:
         raise errors.AlreadyBooked()
     if counts["active"] >= venue.max_active_per_resident:
@@ -240,6 +260,59 @@ def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
         raise errors.LimitReached(
             _g("您当天在{venue}已有预约，每人每天在本馆最多 {limit} 次。").format(
                 venue=venue.name, limit=venue.max_per_venue_per_day), extra={"limit": "per_venue_per_day"})
+
+
+_TAKE_AND_BOOK_SQL = """
+WITH taken AS (
+    UPDATE booking_slot SET remaining = remaining - %(units)s
+     WHERE id = %(slot)s AND remaining >= %(units)s AND state = 'open' AND opens_at <= %(now)s AND start > %(now)s
+ RETURNING id, remaining
+)
+INSERT INTO booking_booking (resident_id, slot_id, venue_id, party_size, units, companions, status, starts_at, ends_at,
+                             checkin_closes_at, checkin_secret, created_at, cancelled_by_venue)
+SELECT %(resident)s, taken.id, %(venue)s, %(party_size)s, %(units)s, %(companions)s, 'confirmed', %(starts_at)s,
+       %(ends_at)s, %(checkin_closes_at)s, %(checkin_secret)s, %(now)s, false
+  FROM taken
+RETURNING id, (SELECT remaining FROM taken)
+"""
+
+
+def _take_places_and_book(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
+                          now: dt.datetime) -> tuple[Booking | None, int | None]:
+    """Take the places and insert the booking; (None, None) when the places were not there.
+
+    On PostgreSQL this is the single statement above, so the slot's row lock is held only for it
+    and the commit right after — under a rush the row is hot and every microsecond it stays
+    locked is paid by everyone queued behind it. SQLite (one writer at a time anyway) runs the
+    conditional UPDATE and the INSERT one after the other.
+    """
+    if connection.vendor != "postgresql":
+        left = _take_places(slot, units, now)
+        if left is None:
+            return None, None
+        return _new_booking(resident=resident, slot=slot, party_size=party_size, units=units,
+                            companions=companions), left
+    booking = Booking(
+        resident=resident, slot=slot, venue_id=slot.venue_id, party_size=party_size, units=units,
+        companions=[str(c)[:32] for c in companions], status=BookingStatus.CONFIRMED, starts_at=slot.start,
+        ends_at=slot.end, checkin_closes_at=slot.start + dt.timedelta(minutes=slot.venue.checkin_after_minutes),
+        created_at=now,
+    )
+    companions_field = Booking._meta.get_field("companions")
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_AND_BOOK_SQL, {
+            "units": units, "slot": slot.pk, "now": now, "resident": resident.pk, "venue": slot.venue_id,
+            "party_size": party_size, "companions": companions_field.get_db_prep_value(booking.companions, connection),
+            "starts_at": booking.starts_at, "ends_at": booking.ends_at, "checkin_closes_at": booking.checkin_closes_at,
+            "checkin_secret": booking.checkin_secret,
+        })
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    booking.pk, left = row
+    booking._state.adding = False
+    booking._state.db = connection.alias
+    return booking, left
 
 
 def _new_booking(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str]) -> Booking:
@@ -276,12 +349,11 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
         with _busy_as_conflict(), transaction.atomic():
             _lock_resident_with_timeout(resident)
             _check_limits(resident, slot, now)
-            left = _take_places(slot, units, now)
-            if left is None:
+            booking, left = _take_places_and_book(resident=resident, slot=slot, party_size=party_size, units=units,
+                                                  companions=companions, now=now)
+            if booking is None:
                 soldout.mark(slot.pk)
                 raise errors.SlotFull()
-            booking = _new_booking(resident=resident, slot=slot, party_size=party_size, units=units,
-                                   companions=companions)
             availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk], states=[_state(slot, left, now)])
     except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
         if "slot_remaining" in str(exc):
