@@ -138,3 +138,32 @@ def test_the_heat_map_shows_a_manager_only_their_venues(client):
     resident = make_resident()
     client.force_login(resident)
     assert client.get("/admin/booking/venue/heatmap/").status_code in (302, 403)
+
+
+@pytest.mark.redis
+def test_pushes_through_a_redis_channel_layer_do_not_wait_for_redis_and_arrive():
+    import asyncio
+    import time
+
+    from asgiref.sync import async_to_sync
+    from channels_redis.core import RedisChannelLayer
+    from django.conf import settings
+
+    from booking.realtime import _send
+
+    layer = RedisChannelLayer(hosts=[settings.REDIS_URL], prefix="booking-test")
+    group = f"venue.1.{time.time_ns()}"
+
+    async def subscribe():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        return channel
+
+    channel = async_to_sync(subscribe)()
+    for i in range(5):
+        _send(layer, group, {"type": "availability.changed", "slots": [{"id": i}]})
+
+    async def drain():
+        return [(await asyncio.wait_for(layer.receive(channel), 5))["slots"][0]["id"] for _ in range(5)]
+
+    assert sorted(async_to_sync(drain)()) == [0, 1, 2, 3, 4]
