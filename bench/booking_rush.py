@@ -21,7 +21,6 @@ one, the ratio, and ``pass``.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
@@ -39,12 +38,12 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rushlib import Request, Server, closed_loop, fire, percentile, server_env  # noqa: E402
+from bench.rushlib import Request, Server, closed_loop, fire, percentile, run, server_env  # noqa: E402
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_booking")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
 ATTEMPTS = int(os.environ.get("BENCH_ATTEMPTS", "1000"))
-WORKERS = max(2, int(os.environ.get("BENCH_WORKERS", "4")))
+WORKERS = max(2, int(os.environ.get("BENCH_WORKERS", "2")))
 VENUES = int(os.environ.get("BENCH_VENUES", "2000"))
 THROUGHPUT_BOOKINGS = int(os.environ.get("BENCH_THROUGHPUT_BOOKINGS", "1500"))
 THROUGHPUT_CLIENTS = int(os.environ.get("BENCH_THROUGHPUT_CLIENTS", "16"))
@@ -205,7 +204,7 @@ def _latencies(port: int, requests: list[Request], rounds: int = 1) -> dict:
     results = []
     for _ in range(rounds):
         for req in requests:
-            results.extend(asyncio.run(fire("127.0.0.1", port, [req])))
+            results.extend(run(fire("127.0.0.1", port, [req])))
     bad = [r for r in results if r.status != 200]
     lat = [r.latency_s * 1000 for r in results]
     return {"requests": len(results), "non_200": len(bad), "p50_ms": round(percentile(lat, 50), 2),
@@ -230,9 +229,9 @@ def main() -> None:
     with Server(env=env, workers=WORKERS) as server:
         report["server_processes"] = len(server.pids())
         # Warm every worker (imports, DB connection) the way a running service is warm.
-        asyncio.run(fire("127.0.0.1", server.port, [Request("GET", f"/api/v1/venues/{hot.venue_id}/", {})] * 40))
+        run(fire("127.0.0.1", server.port, [Request("GET", f"/api/v1/venues/{hot.venue_id}/", {})] * 40))
 
-        rush = asyncio.run(fire("127.0.0.1", server.port, [_book(t, hot.pk) for t in tokens[:ATTEMPTS]]))
+        rush = run(fire("127.0.0.1", server.port, [_book(t, hot.pk) for t in tokens[:ATTEMPTS]]))
         one = _rush_summary(rush, 1)
         one["db_confirmed"] = Booking.objects.filter(slot=hot, status="confirmed").count()
         one["db_remaining"] = Slot.objects.get(pk=hot.pk).remaining
@@ -242,7 +241,7 @@ def main() -> None:
         report["rush_one_slot"] = one
 
         # The same residents again, each on one of 100 slots (10 per slot).
-        rush = asyncio.run(fire("127.0.0.1", server.port,
+        rush = run(fire("127.0.0.1", server.port,
                                 [_book(t, spread[i % len(spread)].pk) for i, t in enumerate(tokens[:ATTEMPTS])]))
         many = _rush_summary(rush, len(spread))
         many["db_confirmed"] = Booking.objects.filter(slot__in=spread, status="confirmed").count()
@@ -255,7 +254,7 @@ def main() -> None:
         report["rush_100_slots"] = many
 
         # Throughput on one hot row: distinct residents booking a large session, closed loop.
-        results, wall = asyncio.run(closed_loop("127.0.0.1", server.port,
+        results, wall = run(closed_loop("127.0.0.1", server.port,
                                                 [_book(t, session.pk) for t in tokens[:THROUGHPUT_BOOKINGS]],
                                                 concurrency=THROUGHPUT_CLIENTS))
         ok = sum(1 for r in results if r.status == 201)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -315,14 +318,17 @@ class BookingListView(APIView):
 
     @extend_schema(request=BookingInput, responses={201: dict}, summary="预约时段（支持 Idempotency-Key）")
     def post(self, request: Request) -> Response:
-        """A slot this process saw sold out a moment ago is refused at once (``booking.soldout``),
-        unless the request repeats an Idempotency-Key whose first answer must be replayed. Such a
+        """A slot seen sold out a moment ago is refused at once (``booking.soldout``), unless the
+        request repeats an Idempotency-Key that already booked: that booking is replayed. Such a
         refusal is not stored under the key: the next try is judged afresh."""
         slot_id = request.data.get("slot") if isinstance(request.data, dict) else None
-        if isinstance(slot_id, int) and soldout.is_sold_out(slot_id) and not _key_already_used(request):
+        if isinstance(slot_id, int) and soldout.is_sold_out(slot_id) and not _key_booked_before(request):
             raise errors.SlotFull()
         _with_resident(request)
-        return self._create(request)
+        response = self._create(request)
+        if response.status_code == status.HTTP_201_CREATED:
+            _remember_key_booked(request)
+        return response
 
     @idempotent
     def _create(self, request: Request) -> Response:
@@ -330,6 +336,34 @@ class BookingListView(APIView):
         booking = actions.booking_create(resident=request.user, slot_id=args["slot"], party_size=args["party_size"],
                                          companions=args["companions"])
         return Response(booking_out(booking), status=status.HTTP_201_CREATED)
+
+
+def _booked_key(request: Request) -> str | None:
+    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
+    if not key:
+        return None
+    return f"booking:idem-booked:{request.user.id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def _remember_key_booked(request: Request) -> None:
+    """Note in the shared cache that this key booked, so the sold-out refusal can tell a retry of a
+    booking that succeeded (replayed by ``@idempotent``) from a new attempt without a query."""
+    marker = _booked_key(request)
+    if marker:
+        try:
+            cache.set(marker, 1, timeout=int(settings.IDEMPOTENCY_TTL.total_seconds()))
+        except Exception:  # noqa: S110 — the cache is an optimisation; the lookup below falls back
+            pass
+
+
+def _key_booked_before(request: Request) -> bool:
+    marker = _booked_key(request)
+    if marker is None:
+        return False
+    try:
+        return cache.get(marker) is not None
+    except Exception:  # cache down: ask the database whether the key has an answer at all
+        return _key_already_used(request)
 
 
 def _key_already_used(request: Request) -> bool:

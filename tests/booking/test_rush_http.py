@@ -5,7 +5,6 @@ latency figures is ``bench/booking_rush.py``.)"""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import uuid
@@ -17,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from bench.rushlib import Request, Server, fire, server_env
+from bench.rushlib import Request, Server, fire, run, server_env
 from booking.models import Booking, Slot
 from portal.accounts.models import User
 from tests.booking.conftest import make_court, make_slot, make_venue
@@ -58,8 +57,8 @@ def test_rush_over_http_across_two_server_processes_sells_each_place_exactly_onc
                      jwt_signing_key=settings.SIMPLE_JWT["SIGNING_KEY"])
     with Server(env=env, workers=2) as server:
         assert len(server.pids()) == 2
-        one_slot = asyncio.run(fire("127.0.0.1", server.port, [_booking_request(u, hot.pk) for u in residents]))
-        many = asyncio.run(fire("127.0.0.1", server.port,
+        one_slot = run(fire("127.0.0.1", server.port, [_booking_request(u, hot.pk) for u in residents]))
+        many = run(fire("127.0.0.1", server.port,
                                 [_booking_request(u, spread[i % 20].pk) for i, u in enumerate(residents[:200])]))
 
     for results, capacity in ((one_slot, 1), (many, 20)):
