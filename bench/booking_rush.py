@@ -137,11 +137,12 @@ def _seed(n_residents: int):
     hot = venue_with_slots("抢场基准馆", 1, 1)[0]
     spread = venue_with_slots("分散基准馆", 100, 1)
     session = venue_with_slots("大容量基准馆", 1, 1_000_000, unit="person", max_party=1)[0]
+    warm = venue_with_slots("预热基准馆", 1, 1_000, unit="person", max_party=1)[0]
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return residents, hot, spread, session, venues
+    return residents, hot, spread, session, warm, venues
 
 
 def _tokens(users) -> list[str]:
@@ -216,8 +217,9 @@ def main() -> None:
     _fresh_database()
     _setup_django()
     n_residents = max(ATTEMPTS, THROUGHPUT_BOOKINGS)
-    residents, hot, spread, session, venues = _seed(n_residents)
+    residents, hot, spread, session, warm, venues = _seed(n_residents + 20)
     tokens = _tokens(residents)
+    tokens, warm_tokens = tokens[:n_residents], tokens[n_residents:]
     from django.utils import timezone
 
     from booking.models import Booking, Slot
@@ -228,8 +230,10 @@ def main() -> None:
                               + _psql(DB_URL, "SHOW server_version").strip()}
     with Server(env=env, workers=WORKERS) as server:
         report["server_processes"] = len(server.pids())
-        # Warm every worker (imports, DB connection) the way a running service is warm.
-        run(fire("127.0.0.1", server.port, [Request("GET", f"/api/v1/venues/{hot.venue_id}/", {})] * 40))
+        # Warm every worker (imports, DB connection, first bookings) the way a running service is
+        # warm, on a slot of its own and with residents the rush does not use.
+        run(fire("127.0.0.1", server.port, [Request("GET", f"/api/v1/venues/{hot.venue_id}/", {})] * 20))
+        run(fire("127.0.0.1", server.port, [_book(t, warm.pk) for t in warm_tokens]))
 
         rush = run(fire("127.0.0.1", server.port, [_book(t, hot.pk) for t in tokens[:ATTEMPTS]]))
         one = _rush_summary(rush, 1)

@@ -205,9 +205,11 @@ def _check_party(slot: Slot, party_size: int, companions: Sequence[str]) -> int:
     return slot.court.units_for(party_size)
 
 
-def _check_not_suspended(resident: User, now: dt.datetime) -> None:
-    suspension = (Suspension.objects.filter(resident=resident, starts_at__lte=now, ends_at__gt=now)
-                  .order_by("-ends_at").first())
+def _check_not_suspended(resident: User, now: dt.datetime, *, suspension_id: int | None = None) -> None:
+    qs = Suspension.objects.filter(resident=resident, starts_at__lte=now, ends_at__gt=now)
+    if suspension_id is not None:
+        qs = qs.filter(pk=suspension_id)
+    suspension = qs.order_by("-ends_at").first()
     if suspension:
         raise errors.Suspended(
             _g("您在 {days} 天内爽约 {n} 次，预约功能暂停至 {until}。").format(
@@ -223,7 +225,9 @@ SELECT COUNT(*) FILTER (WHERE slot_id = %(slot)s AND status IN ('confirmed', 'ch
        COUNT(*) FILTER (WHERE starts_at >= %(day_start)s AND starts_at < %(day_end)s
                           AND status IN ('confirmed', 'checked_in', 'completed', 'no_show')),
        COUNT(*) FILTER (WHERE starts_at >= %(day_start)s AND starts_at < %(day_end)s
-                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show') AND venue_id = %(venue)s)
+                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show') AND venue_id = %(venue)s),
+       (SELECT id FROM booking_suspension
+         WHERE resident_id = %(resident)s AND starts_at <= %(now)s AND ends_at > %(now)s LIMIT 1)
   FROM booking_booking
  WHERE resident_id = %(resident)s
    AND (slot_id = %(slot)s OR ends_at > %(now)s OR (starts_at >= %(day_start)s AND starts_at < %(day_end)s))
@@ -237,8 +241,8 @@ def _booking_counts(resident: User, slot: Slot, now: dt.datetime) -> dict[str, i
     with connection.cursor() as cursor:
         cursor.execute(_LIMITS_SQL, {"slot": slot.pk, "now": _db_time(now), "day_start": _db_time(day_start),
                                      "day_end": _db_time(day_end), "venue": slot.venue_id, "resident": resident.pk})
-        same_slot, active, day, venue_day = cursor.fetchone()
-    return {"same_slot": same_slot, "active": active, "day": day, "venue_day": venue_day}
+        same_slot, active, day, venue_day, suspension = cursor.fetchone()
+    return {"same_slot": same_slot, "active": active, "day": day, "venue_day": venue_day, "suspension": suspension}
 
 
 def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
@@ -246,6 +250,8 @@ def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
     locked (two concurrent attempts of one resident are serialised)."""
     venue = slot.venue
     counts = _booking_counts(resident, slot, now)
+    if counts["suspension"] is not None:
+        _check_not_suspended(resident, now, suspension_id=counts["suspension"])
     if counts["same_slot"]:
         raise errors.AlreadyBooked()
     if counts["active"] >= venue.max_active_per_resident:
@@ -332,6 +338,7 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     ``lock_timeout``. A slot already seen full is refused before any lock is taken.
     Refusals: realname_required, slot_not_found, not_bookable, slot_unavailable, slot_closed,
     window_not_open, party_too_large, slot_full, suspended, already_booked, limit_reached, busy.
+    Suspension and limits are read in one statement under the resident's lock.
     """
     now = now or timezone.now()
     if not getattr(resident, "is_realname_verified", False):
@@ -344,7 +351,6 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
         soldout.mark(slot.pk)
         raise errors.SlotFull()
-    _check_not_suspended(resident, now)
     try:
         with _busy_as_conflict(), transaction.atomic():
             _lock_resident_with_timeout(resident)
