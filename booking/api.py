@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import json
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,10 +20,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication, JWTStatelessUserAuthentication
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from booking import actions, errors, queries, soldout
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
+from portal.core.errors import error_body
 from portal.core.idempotency import idempotent
 from portal.core.models import IdempotencyKey
 from portal.core.pagination import Pagination
@@ -241,7 +246,8 @@ class SlotPagination(Pagination):
 class VenueListView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[VenueSearchInput], responses={200: dict}, summary="场馆搜索（附近、项目、街镇）")
+    @extend_schema(parameters=[VenueSearchInput], responses={200: dict}, summary="场馆搜索（附近、项目、街镇）",
+                   operation_id="venues_list")
     def get(self, request: Request) -> Response:
         args = _parse(VenueSearchInput, request.query_params)
         now = timezone.now()
@@ -293,23 +299,13 @@ class FitnessGuideView(APIView):
 # --- resident: bookings, waiting list ----------------------------------------------------------------
 
 
-def _with_resident(request: Request) -> None:
-    """Swap the token-only user for the database user (active check included)."""
-    request.user = JWTAuthentication().get_user(request.auth)
-
-
 class BookingListView(APIView):
-    # The token is checked without a database read so that a refusal for a sold-out slot costs
-    # almost nothing in a rush; every other path loads the resident from the database first.
-    authentication_classes = [JWTStatelessUserAuthentication]
-
     @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["all", "upcoming", "past"])],
-                   responses={200: dict}, summary="我的预约")
+                   responses={200: dict}, summary="我的预约", operation_id="bookings_list")
     def get(self, request: Request) -> Response:
         scope = request.query_params.get("scope", "all")
         if scope not in ("all", "upcoming", "past"):
             raise serializers.ValidationError({"scope": [_("可选值：all、upcoming、past。")]})
-        _with_resident(request)
         now = timezone.now()
         qs = queries.bookings_of_resident(resident=request.user, scope=scope, now=now)
         paginator = Pagination()
@@ -318,13 +314,7 @@ class BookingListView(APIView):
 
     @extend_schema(request=BookingInput, responses={201: dict}, summary="预约时段（支持 Idempotency-Key）")
     def post(self, request: Request) -> Response:
-        """A slot seen sold out a moment ago is refused at once (``booking.soldout``), unless the
-        request repeats an Idempotency-Key that already booked: that booking is replayed. Such a
-        refusal is not stored under the key: the next try is judged afresh."""
-        slot_id = request.data.get("slot") if isinstance(request.data, dict) else None
-        if isinstance(slot_id, int) and soldout.is_sold_out(slot_id) and not _key_booked_before(request):
-            raise errors.SlotFull()
-        _with_resident(request)
+        """Attempts on a slot seen sold out a moment ago never get here: see ``booking_list_entry``."""
         response = self._create(request)
         if response.status_code == status.HTTP_201_CREATED:
             _remember_key_booked(request)
@@ -338,11 +328,12 @@ class BookingListView(APIView):
         return Response(booking_out(booking), status=status.HTTP_201_CREATED)
 
 
-def _booked_key(request: Request) -> str | None:
+def _booked_key(request, user_id: int | None = None) -> str | None:
     key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
     if not key:
         return None
-    return f"booking:idem-booked:{request.user.id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    user_id = request.user.id if user_id is None else user_id
+    return f"booking:idem-booked:{user_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 def _remember_key_booked(request: Request) -> None:
@@ -356,25 +347,60 @@ def _remember_key_booked(request: Request) -> None:
             pass
 
 
-def _key_booked_before(request: Request) -> bool:
-    marker = _booked_key(request)
+def _key_booked_before(request, user_id: int) -> bool:
+    marker = _booked_key(request, user_id)
     if marker is None:
         return False
     try:
         return cache.get(marker) is not None
     except Exception:  # cache down: ask the database whether the key has an answer at all
-        return _key_already_used(request)
+        return _key_already_used(request, user_id)
 
 
-def _key_already_used(request: Request) -> bool:
+def _key_already_used(request, user_id: int) -> bool:
     """Whether this Idempotency-Key already has an answer to replay (or one in flight)."""
     key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
     if not key:
         return False
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {IdempotencyKey._meta.db_table} WHERE user_id = %s AND key = %s LIMIT 1",  # noqa: S608
-                       [request.user.id, key[:128]])
+                       [user_id, key[:128]])
         return cursor.fetchone() is not None
+
+
+def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The rush gate: a booking attempt on a slot seen sold out a moment ago (``booking.soldout``)
+    from a valid token, not repeating an Idempotency-Key that already booked, is answered 409
+    ``slot_full`` here, before DRF, with no database read. Anything else — bad JSON, no or bad
+    token, a slot not known to be full — returns None and takes the normal path, which gives the
+    exact answer. The refusal is not stored under the key: a retry is judged afresh."""
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, RawPostDataException):
+        return None
+    slot_id = data.get("slot") if isinstance(data, dict) else None
+    if type(slot_id) is not int or not soldout.is_sold_out(slot_id):
+        return None
+    try:
+        authenticated = JWTStatelessUserAuthentication().authenticate(request)
+    except Exception:  # invalid or expired token: the normal path answers 401
+        return None
+    if authenticated is None or _key_booked_before(request, authenticated[0].id):
+        return None
+    return JsonResponse(error_body(errors.SlotFull.code, errors.SlotFull.message), status=409,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+_booking_list_view = BookingListView.as_view()
+
+
+@functools.wraps(_booking_list_view)  # keeps csrf_exempt and the DRF view class for the schema
+def booking_list_entry(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    if request.method == "POST":
+        refusal = _sold_out_refusal(request)
+        if refusal is not None:
+            return refusal
+    return _booking_list_view(request, *args, **kwargs)
 
 
 class BookingDetailView(APIView):

@@ -333,3 +333,17 @@ def test_a_place_freed_in_this_process_is_bookable_at_once(api, slot, django_cap
     assert not soldout.is_sold_out(slot.pk)
     response = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
     assert response.status_code == 201, response.content
+
+
+def test_the_rush_gate_lets_bad_tokens_and_bad_json_through_to_the_exact_answer(api, slot):
+    from booking import soldout
+
+    soldout.mark(slot.pk)
+    _assert_error(api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json"), 401, "not_authenticated")
+    api.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    _assert_error(api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json"), 401, "authentication_failed")
+    _bearer(api, make_resident())
+    _assert_error(api.post("/api/v1/bookings/", "{not json", content_type="application/json"), 400, "parse_error")
+    refused = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    error = _assert_error(refused, 409, "slot_full")
+    assert "约满" in error["message"]
