@@ -1,0 +1,198 @@
+"""一网通办 read side: search and browse the catalogue, the guide of an item, applications.
+
+The REST API and the chat skills call these same functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from services import search as search_index
+from services.actions import ApplicationNotFound, ItemUnavailable
+from services.models import (
+    Application,
+    Department,
+    LifeEvent,
+    Material,
+    ResidentLicence,
+    ServiceItem,
+)
+
+SEARCH_CANDIDATES = 200
+
+
+@dataclass
+class ItemFilters:
+    category: str | None = None
+    life_event: str | None = None  # code or name
+    department: str | int | None = None  # id or name
+    audience: str | None = None
+    online: bool | None = None
+
+    def apply(self, items: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
+        if self.category:
+            items = items.filter(category=self.category)
+        if self.life_event:
+            items = items.filter(Q(life_events__code=self.life_event) | Q(life_events__name=self.life_event))
+        if self.department:
+            department = str(self.department)
+            items = items.filter(department_id=int(department)) if department.isdigit() else items.filter(
+                department__name=department)
+        if self.audience:
+            # A 个人和法人 item serves both audiences.
+            items = items.filter(audience__in=[self.audience, ServiceItem.Audience.BOTH])
+        if self.online is not None:
+            items = items.filter(online=self.online)
+        return items.distinct() if self.life_event else items
+
+
+@dataclass
+class SearchHit:
+    item: ServiceItem
+    score: float | None = None
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def highlights(self) -> list[list[int]]:
+        """[start, end) spans of matched terms in the item name, for the client to emphasise."""
+        spans: list[list[int]] = []
+        name = self.item.name
+        for term in self.matched:
+            if not term:
+                continue
+            start = name.find(term)
+            while start >= 0:
+                spans.append([start, start + len(term)])
+                start = name.find(term, start + len(term))
+        spans.sort()
+        merged: list[list[int]] = []
+        for span in spans:
+            if merged and span[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], span[1])
+            else:
+                merged.append(span)
+        return merged
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    suggestions: list[str]
+
+
+def _items() -> QuerySet[ServiceItem]:
+    return ServiceItem.objects.filter(is_active=True).select_related("department")
+
+
+def items_search(*, query: str = "", filters: ItemFilters | None = None, limit: int | None = None) -> SearchResult:
+    """Items for a free-text question, best first, narrowed by the filters.
+
+    Without a query: the filtered catalogue in department/name order (browsing). With one: the
+    matcher's ranking; when nothing fits, "did you mean" suggestions.
+    """
+    filters = filters or ItemFilters()
+    query = (query or "").strip()
+    if not query:
+        items = filters.apply(_items()).order_by("department__name", "name")
+        if limit is not None:
+            items = items[:limit]
+        return SearchResult([SearchHit(item) for item in items], [])
+    matches = search_index.search(query, limit=SEARCH_CANDIDATES)
+    by_id = {m.id: m for m in matches}
+    items = {item.id: item for item in filters.apply(_items().filter(id__in=list(by_id)))}
+    hits = [SearchHit(items[m.id], m.score, list(m.matched)) for m in matches if m.id in items]
+    if limit is not None:
+        hits = hits[:limit]
+    suggestions = [] if hits else search_index.suggest(query)
+    return SearchResult(hits, suggestions)
+
+
+def item_guide(*, item_id: int, user=None) -> tuple[ServiceItem, set[int]]:
+    """The item with everything its guide shows, and the ids of the licence types the resident has
+    on file (empty for anonymous or not real-name-bound residents)."""
+    item = (
+        _items().filter(pk=item_id)
+        .prefetch_related(
+            Prefetch("materials", queryset=Material.objects.select_related("licence_type").order_by("position", "id")),
+            "locations", "life_events",
+        )
+        .first()
+    )
+    if item is None:
+        raise ItemUnavailable()
+    return item, licences_on_file(user)
+
+
+def licences_on_file(user, today: dt.date | None = None) -> set[int]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_realname_verified:
+        return set()
+    today = today or timezone.localdate()
+    return set(
+        ResidentLicence.objects.filter(user=user)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .values_list("licence_type_id", flat=True)
+    )
+
+
+def life_events_with_counts() -> QuerySet[LifeEvent]:
+    return LifeEvent.objects.annotate(
+        item_count=Count("items", filter=Q(items__is_active=True), distinct=True)
+    ).order_by("position", "code")
+
+
+def departments_with_counts() -> QuerySet[Department]:
+    return Department.objects.annotate(
+        item_count=Count("items", filter=Q(items__is_active=True))
+    ).filter(item_count__gt=0).order_by("name")
+
+
+# --- applications ---------------------------------------------------------------------------------
+def _applications() -> QuerySet[Application]:
+    return Application.objects.select_related("item", "item__department").prefetch_related("events")
+
+
+def applications_of(*, user, status: str | None = None) -> QuerySet[Application]:
+    applications = _applications().filter(user=user)
+    if status:
+        applications = applications.filter(status=status)
+    return applications.order_by("-submitted_at", "-id")
+
+
+def application_for_receipt(*, user, receipt_number: str) -> Application:
+    """The owner's application with that receipt number. Someone else's is "not found", never
+    "forbidden": a receipt number must not reveal that it exists."""
+    application = _applications().filter(user=user, receipt_number=receipt_number.strip().upper()).first()
+    if application is None:
+        raise ApplicationNotFound()
+    return application
+
+
+def applications_for_staff(*, status: str | None = None, overdue: bool | None = None,
+                           today: dt.date | None = None) -> QuerySet[Application]:
+    applications = _applications().select_related("user")
+    if status:
+        applications = applications.filter(status=status)
+    if overdue is True:
+        applications = applications.filter(overdue_q(today))
+    elif overdue is False:
+        applications = applications.exclude(overdue_q(today))
+    return applications.order_by("expected_completion", "-submitted_at")
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(expected_completion__lt=today) & ~Q(status__in=Application.FINAL)
+
+
+def applications_overdue(today: dt.date | None = None) -> QuerySet[Application]:
+    return Application.objects.filter(overdue_q(today))
+
+
+def application_is_overdue(application: Application, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (not application.is_final and application.expected_completion is not None
+            and application.expected_completion < today)
