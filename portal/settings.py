@@ -304,3 +304,7 @@ LOGGING = {
 
 # Demo data (idempotent) loaded by `make run` unless DEMO_DATA=0.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)
+
+if TESTING:
+    # Password hashing is deliberately slow; tests exercise logic, not the hash cost.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
