@@ -34,6 +34,18 @@ test: messages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Production topology on one host: gunicorn (WSGI) for REST, uvicorn (ASGI) for WebSocket, a Celery
+# worker and beat. Needs DATABASE_URL and REDIS_URL; put deploy/nginx.conf in front. docs/deployment.md.
+run-prod: messages
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py setup_portal
+	exec $(BIN)/honcho -f Procfile start
+
+# Starts run-prod against DATABASE_URL/REDIS_URL and checks each process answers (CI runs it).
+check-prod: venv
+	$(BIN)/python scripts/check_prod.py
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true

@@ -128,15 +128,18 @@ if DB_VENDOR == "sqlite":
     }
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
-    # psycopg's server-side pool (Django ≥ 5.1): one pool per process, sized per worker.
-    if env.bool("DB_POOL", default=not DEBUG and not TESTING):
+    # psycopg's connection pool (Django ≥ 5.1), one per process, sized per worker. Persistent
+    # connections (CONN_MAX_AGE) are per thread and pile up under ASGI's thread executor
+    # ("too many clients" in bench/wsgi_vs_asgi.py), so the pool is the default everywhere
+    # but in tests, whose database is set up per test run.
+    if env.bool("DB_POOL", default=not TESTING):
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env.int("DB_POOL_MIN", default=2),
             "max_size": env.int("DB_POOL_MAX", default=10),
             "timeout": env.int("DB_POOL_TIMEOUT", default=10),
         }
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
