@@ -212,7 +212,6 @@ NOTIFY_BACKEND = env.str("NOTIFY_BACKEND", default="portal.connectors.notify.Log
 
 # Rate limits (django-ratelimit: atomic cache counters, Redis when configured).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="20/m")
-RATELIMIT_SMS_SEND = env.str("RATELIMIT_SMS_SEND", default="5/h")
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 RATELIMIT_VIEW = "portal.core.errors.ratelimited"
 if not REDIS_URL:
