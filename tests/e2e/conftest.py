@@ -13,8 +13,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--no-first-run", "--disable-sync", "--disable-quic"]
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# themselves (fixtures) are ordinary sync code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# themselves (fixtures) are ordinary sync code. Only for browser runs: elsewhere it would leak.
+if os.environ.get("E2E") == "1":
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
