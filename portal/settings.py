@@ -126,6 +126,9 @@ if DB_VENDOR == "sqlite":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too: in-memory shared-cache SQLite takes table locks that ignore
+    # busy_timeout, so concurrent tests would fail where the embedded product would not.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # psycopg's connection pool (Django ≥ 5.1), one per process, sized per worker. Persistent
