@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from django.core.cache import cache
+
+from portal.nlu.items import ItemDoc, ItemMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -29,66 +29,7 @@ SNAPSHOT_TTL_SECONDS = 24 * 3600
 
 
 def _matcher_class():
-    # The shared matcher; until it is merged, a stand-in that only finds literal substrings.
-    try:
-        from portal.nlu.items import ItemMatcher
-    except ImportError:
-        return _InterimMatcher
     return ItemMatcher
-
-
-def _doc_class():
-    try:
-        from portal.nlu.items import ItemDoc
-    except ImportError:
-        return _InterimDoc
-    return ItemDoc
-
-
-@dataclass(frozen=True)
-class _InterimDoc:
-    id: int | str
-    name: str
-    aliases: Sequence[str] = ()
-    keywords: Sequence[str] = ()
-    department: str = ""
-    category: str = ""
-    extra: str = ""
-
-
-@dataclass
-class _InterimMatch:
-    id: int | str
-    name: str
-    score: float
-    matched: list[str] = field(default_factory=list)
-
-
-class _InterimMatcher:
-    """Placeholder with the shared matcher's interface: literal substring matches only. Not a
-    ranking; replaced by ``portal.nlu.items.ItemMatcher`` as soon as it is importable."""
-
-    def __init__(self, docs: Iterable = ()):
-        self.rebuild(docs)
-
-    def rebuild(self, docs: Iterable) -> None:
-        self._docs = list(docs)
-
-    def search(self, query: str, limit: int = 10, *, min_score: float | None = None) -> list:
-        query = query.strip()
-        if not query:
-            return []
-        hits = []
-        for doc in self._docs:
-            for text in (doc.name, *doc.aliases, *doc.keywords):
-                if query in text or (text and text in query):
-                    hits.append(_InterimMatch(doc.id, doc.name, 100.0 if text == doc.name else 80.0, [query]))
-                    break
-        hits.sort(key=lambda m: -m.score)
-        return hits[:limit]
-
-    def suggest(self, query: str, limit: int = 3) -> list[str]:
-        return []
 
 
 class _State:
@@ -128,7 +69,6 @@ def documents() -> list:
     """Matcher documents for every active item (what the index is built from)."""
     from services.models import ServiceItem
 
-    Doc = _doc_class()
     items = (ServiceItem.objects.filter(is_active=True).select_related("department")
              .prefetch_related("life_events").order_by("id"))
     docs = []
@@ -137,7 +77,7 @@ def documents() -> list:
         if item.summary:
             extra.append(item.summary[:120])
         group = item.group if item.group and item.group != "未分类" else ""
-        docs.append(Doc(id=item.id, name=item.name, aliases=tuple(item.aliases or ()),
+        docs.append(ItemDoc(id=item.id, name=item.name, aliases=tuple(item.aliases or ()),
                         keywords=tuple(item.keywords or ()), department=item.department.name,
                         category=group or item.category, extra=" ".join(extra)))
     return docs
@@ -158,8 +98,7 @@ def _doc_tuple(doc) -> tuple:
 def _documents_for(token: str) -> list:
     cached = cache.get(SNAPSHOT_KEY.format(token=token))
     if cached is not None:
-        Doc = _doc_class()
-        return [Doc(id=i, name=n, aliases=a, keywords=k, department=d, category=c, extra=e)
+        return [ItemDoc(id=i, name=n, aliases=a, keywords=k, department=d, category=c, extra=e)
                 for (i, n, a, k, d, c, e) in cached]
     return documents()
 
