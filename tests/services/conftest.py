@@ -63,7 +63,7 @@ def licence_types(db):
 def _resident(phone: str, name: str, *, realname: bool = True):
     user = account_actions.resident_for_phone(phone=phone, display_name=name)
     if realname:
-        account_actions.realname_bind(user=user, name=name, id_number=make_id_number(
+        user = account_actions.realname_bind(user=user, name=name, id_number=make_id_number(
             "310115", dt.date(1988, 5, 4), next(_sequence) % 900 + 10))
     return user
 
