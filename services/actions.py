@@ -237,8 +237,11 @@ def _item_write(existing: ServiceItem | None, row: ItemRow, department: Departme
         return item, "created"
     item = ServiceItem.objects.get(pk=existing.pk)
     values |= {"name": row.name, "department_id": department.id}
-    changed = [name for name, value in values.items() if getattr(item, name) != value]
+    # The source label alone (another file name with the same content) is not a change.
+    changed = [name for name, value in values.items() if name != "source" and getattr(item, name) != value]
     if changed:
+        if "source" in values and item.source != values["source"]:
+            changed.append("source")
         for name in changed:
             setattr(item, name, values[name])
         item.save(update_fields=[*changed, "updated_at"])
