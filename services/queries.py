@@ -78,9 +78,33 @@ class SearchHit:
         return merged
 
 
+class _BrowseHits:
+    """Hits over a queryset, fetched page by page (the paginator counts and slices)."""
+
+    def __init__(self, items: QuerySet[ServiceItem]):
+        self._items = items
+
+    def count(self) -> int:
+        return self._items.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [SearchHit(item) for item in self._items[index]]
+        return SearchHit(self._items[index])
+
+    def __iter__(self):
+        return (SearchHit(item) for item in self._items.iterator())
+
+    def __bool__(self) -> bool:
+        return self._items.exists()
+
+
 @dataclass
 class SearchResult:
-    hits: list[SearchHit]
+    hits: list[SearchHit] | _BrowseHits
     suggestions: list[str]
 
 
@@ -97,10 +121,10 @@ def items_search(*, query: str = "", filters: ItemFilters | None = None, limit: 
     filters = filters or ItemFilters()
     query = (query or "").strip()
     if not query:
-        items = filters.apply(_items()).order_by("department__name", "name")
+        items = filters.apply(_items()).order_by("department__name", "name", "id")
         if limit is not None:
-            items = items[:limit]
-        return SearchResult([SearchHit(item) for item in items], [])
+            return SearchResult([SearchHit(item) for item in items[:limit]], [])
+        return SearchResult(_BrowseHits(items), [])
     matches = search_index.search(query, limit=SEARCH_CANDIDATES)
     by_id = {m.id: m for m in matches}
     items = {item.id: item for item in filters.apply(_items().filter(id__in=list(by_id)))}
