@@ -220,3 +220,45 @@ def application_is_overdue(application: Application, today: dt.date | None = Non
     today = today or timezone.localdate()
     return (not application.is_final and application.expected_completion is not None
             and application.expected_completion < today)
+
+
+# --- short answers from a guide (the chat skill's quick replies: 需要什么材料 / 在哪办 / 多久能办好) ------
+GUIDE_TOPICS = ("materials", "locations", "time")
+
+
+def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[int] = frozenset()) -> str:
+    """One readable paragraph about an item for a chat reply. ``item`` comes from :func:`item_guide`."""
+    if topic == "materials":
+        lines = []
+        for material in item.materials.all():
+            text = f"{material.name}（{material.get_form_display()}"
+            text += f" {material.copies} 份）" if material.copies > 1 else "）"
+            if material.requirement == Material.Requirement.CONDITIONAL:
+                text += f"，{material.condition}需要"
+            if material.licence_type_id and material.licence_type_id in on_file:
+                text += "，已有电子证照，免于提交"
+            lines.append(text)
+        if not lines:
+            return f"“{item.name}”的申请材料请咨询{item.department.name}（{item.department.phone or '窗口'}）。"
+        return f"办理“{item.name}”需要准备：" + "；".join(lines) + "。"
+    if topic == "locations":
+        places = [f"{loc.name}（{loc.address}，{loc.hours}）" if loc.hours else f"{loc.name}（{loc.address}）"
+                  for loc in item.locations.all()]
+        online = f"可以网上办理：{item.online_url}。" if item.online and item.online_url else (
+            "可以网上办理。" if item.online else "")
+        if not places:
+            return online or f"请咨询{item.department.name}。"
+        return online + "办理地点：" + "；".join(places) + "。"
+    if topic == "time":
+        if item.promised_limit_days == 0:
+            limit = "当场办结（即办）"
+        elif item.promised_limit_days:
+            limit = f"承诺 {item.promised_limit_days} 个工作日内办结"
+        elif item.legal_limit_days:
+            limit = f"法定 {item.legal_limit_days} 个工作日内办结"
+        else:
+            limit = "办理时限请咨询办理部门"
+        visits = {None: "", 0: "，全程网办不用跑", 1: "，最多跑一次"}.get(
+            item.visits_required, f"，需到现场 {item.visits_required} 次")
+        return f"“{item.name}”{limit}{visits}。"
+    raise ValueError(f"unknown topic {topic!r}; one of {GUIDE_TOPICS}")
