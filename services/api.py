@@ -187,7 +187,7 @@ class ItemListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        summary="搜索或浏览办事事项",
+        operation_id="services_items_list", summary="搜索或浏览办事事项",
         parameters=[ItemQuerySerializer],
         responses=inline_serializer("ItemPage", {
             "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
@@ -210,7 +210,9 @@ class ItemListView(APIView):
 class ItemDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="办事指南：材料、地点、时限、跑动次数", responses=ItemDetailSerializer)
+    @extend_schema(
+        operation_id="services_item_guide",
+        summary="办事指南：材料、地点、时限、跑动次数", responses=ItemDetailSerializer)
     def get(self, request, item_id: int):
         item, on_file = queries.item_guide(item_id=item_id, user=request.user)
         return Response(ItemDetailSerializer(item, context={"on_file": on_file}).data)
@@ -219,7 +221,9 @@ class ItemDetailView(APIView):
 class LifeEventListView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="按主题（人生事件）浏览", responses=inline_serializer("LifeEventRow", {
+    @extend_schema(
+        operation_id="services_life_events_list",
+        summary="按主题（人生事件）浏览", responses=inline_serializer("LifeEventRow", {
         "code": serializers.CharField(), "name": serializers.CharField(), "audience": serializers.CharField(),
         "item_count": serializers.IntegerField()}, many=True))
     def get(self, request):
@@ -231,7 +235,9 @@ class LifeEventListView(APIView):
 class DepartmentListView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="按部门浏览", responses=inline_serializer("DepartmentRow", {
+    @extend_schema(
+        operation_id="services_departments_list",
+        summary="按部门浏览", responses=inline_serializer("DepartmentRow", {
         "id": serializers.IntegerField(), "name": serializers.CharField(), "phone": serializers.CharField(),
         "item_count": serializers.IntegerField()}, many=True))
     def get(self, request):
@@ -248,7 +254,9 @@ class _Passthrough(serializers.BaseSerializer):
 class ApplicationListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="我的办件", responses=ApplicationSerializer(many=True),
+    @extend_schema(
+        operation_id="services_applications_list",
+        summary="我的办件", responses=ApplicationSerializer(many=True),
                    parameters=[OpenApiParameter("status", str, required=False)])
     def get(self, request):
         status = request.query_params.get("status") or None
@@ -257,7 +265,9 @@ class ApplicationListView(APIView):
         applications = list(queries.applications_of(user=request.user, status=status))
         return _paginated(request, self, applications, ApplicationSerializer)
 
-    @extend_schema(summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    @extend_schema(
+        operation_id="services_applications_create",
+        summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
     @idempotent
     def post(self, request):
         body = ApplicationCreateSerializer(data=request.data)
@@ -272,7 +282,9 @@ class ApplicationListView(APIView):
 class ApplicationDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="按受理编号查询办件进度", responses=ApplicationSerializer)
+    @extend_schema(
+        operation_id="services_application_by_receipt",
+        summary="按受理编号查询办件进度", responses=ApplicationSerializer)
     def get(self, request, receipt_number: str):
         application = queries.application_for_receipt(user=request.user, receipt_number=receipt_number)
         return Response(ApplicationSerializer(application).data)
@@ -281,7 +293,9 @@ class ApplicationDetailView(APIView):
 class StaffApplicationListView(APIView):
     permission_classes = [IsCatalogueStaff]
 
-    @extend_schema(summary="办件列表（工作人员，含超期标记）", parameters=[StaffApplicationQuerySerializer],
+    @extend_schema(
+        operation_id="services_staff_applications_list",
+        summary="办件列表（工作人员，含超期标记）", parameters=[StaffApplicationQuerySerializer],
                    responses=StaffApplicationSerializer(many=True))
     def get(self, request):
         params = StaffApplicationQuerySerializer(data=request.query_params)
@@ -294,7 +308,9 @@ class StaffApplicationListView(APIView):
 class StaffApplicationStatusView(APIView):
     permission_classes = [IsCatalogueStaff]
 
-    @extend_schema(summary="更新办件状态（工作人员）", request=StatusChangeSerializer,
+    @extend_schema(
+        operation_id="services_staff_application_status",
+        summary="更新办件状态（工作人员）", request=StatusChangeSerializer,
                    responses=StaffApplicationSerializer)
     def post(self, request, application_id: int):
         body = StatusChangeSerializer(data=request.data)
