@@ -263,7 +263,7 @@ def _item_relations(item: ServiceItem, row: ItemRow, life_events, licences, loca
                 wanted.append(event.id)
         current = set(item.life_events.values_list("id", flat=True)) if replace else set()
         if set(wanted) != current:
-            item.life_events.set(wanted)
+            _m2m_replace(item, "life_events", "lifeevent_id", wanted, replace)
             item._relations_changed = True
     if row.locations is not None:
         wanted = []
@@ -275,7 +275,7 @@ def _item_relations(item: ServiceItem, row: ItemRow, life_events, licences, loca
                 wanted.append(location.id)
         current = set(item.locations.values_list("id", flat=True)) if replace else set()
         if set(wanted) != current:
-            item.locations.set(wanted)
+            _m2m_replace(item, "locations", "servicelocation_id", wanted, replace)
             item._relations_changed = True
     if row.materials is not None:
         wanted_materials = []
@@ -300,6 +300,14 @@ def _item_relations(item: ServiceItem, row: ItemRow, life_events, licences, loca
             ])
             item._relations_changed = True
     return warnings
+
+
+def _m2m_replace(item: ServiceItem, field: str, column: str, ids: list[int], replace: bool) -> None:
+    """Set an item's many-to-many rows with two statements (the importer writes thousands)."""
+    through = getattr(ServiceItem, field).through
+    if replace:
+        through.objects.filter(serviceitem_id=item.id).delete()
+    through.objects.bulk_create([through(serviceitem_id=item.id, **{column: i}) for i in dict.fromkeys(ids)])
 
 
 def item_set_active(*, item_id: int, active: bool) -> ServiceItem:

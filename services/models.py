@@ -239,6 +239,8 @@ class CatalogueVersion(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
+    bundled_digest = models.CharField("内置目录指纹", max_length=64, blank=True, default="",
+                                      help_text="已加载的内置目录文件的 SHA-256")
 
     class Meta:
         verbose_name = "事项目录版本"
