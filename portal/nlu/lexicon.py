@@ -1,0 +1,208 @@
+"""Domain lexicon: synonyms, old names, typos and English words → one canonical word.
+
+Data lives in ``portal/nlu/data/`` (``synonyms.tsv``, ``english.tsv``, ``sports.tsv``,
+``vocabulary.txt``) so editors extend it without touching code; the chat app adds the entries
+editors make in the admin at run time (``Lexicon(extra=...)``).
+
+``canonicalize`` walks the text once, longest match first, and replaces each span that is a known
+surface form (exact, after normalisation) or that *sounds* like a known word (folded pinyin, see
+``pinyin.py``) by its canonical word: 公基金 → 公积金, shebaoka → 社保卡, 驾照 → 驾驶证.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+import jieba
+
+from portal.nlu.data import DATA_DIR, read_lines, read_tsv
+from portal.nlu.normalize import normalize
+from portal.nlu.pinyin import Unit, phrase_sounds, sound_key, units
+
+_MAX_SPAN = 10  # units; the longest lexicon phrase is shorter
+
+
+@dataclass(frozen=True)
+class Term:
+    surface: str  # as typed (normalised)
+    canonical: str
+    start: int  # position in the canonical text
+    end: int
+    by_sound: bool = False
+
+
+@dataclass
+class Canonical:
+    """A message after canonicalisation: ``text`` with known words replaced, and what matched."""
+
+    original: str  # normalised input
+    text: str
+    terms: list[Term] = field(default_factory=list)
+
+    def has(self, word: str) -> bool:
+        return word in self.text
+
+    @property
+    def canonicals(self) -> set[str]:
+        return {t.canonical for t in self.terms}
+
+
+def default_synonyms() -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name in ("synonyms.tsv", "english.tsv"):
+        for row in read_tsv(name):
+            if len(row) >= 2:
+                canonical = row[1]
+                pairs.extend((variant.strip(), canonical) for variant in row[0].split("|") if variant.strip())
+    for row in read_tsv("sports.tsv"):
+        canonical = row[0]
+        pairs.append((canonical, canonical))
+        if len(row) > 1:
+            pairs.extend((v.strip(), canonical) for v in row[1].split("|") if v.strip())
+    return pairs
+
+
+def default_vocabulary() -> list[str]:
+    return list(read_lines("vocabulary.txt"))
+
+
+class Lexicon:
+    def __init__(self, synonyms: Iterable[tuple[str, str]] | None = None,
+                 vocabulary: Iterable[str] | None = None,
+                 extra: Iterable[tuple[str, str]] = ()):
+        synonyms = list(default_synonyms() if synonyms is None else synonyms) + list(extra)
+        vocabulary = list(default_vocabulary() if vocabulary is None else vocabulary)
+        self.surface: dict[str, str] = {}
+        # folded sound → [(canonical, surface it was learnt from)]
+        self.sound: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        for word in vocabulary:
+            self._add(word, word)
+        for variant, canonical in synonyms:
+            self._add(variant, canonical)
+            self._add(canonical, canonical)
+        self.max_span = min(_MAX_SPAN, max((len(units(s)) for s in self.surface), default=1))
+        self._segmenter: jieba.Tokenizer | None = None
+
+    def _add(self, surface: str, canonical: str) -> None:
+        surface = normalize(surface)
+        canonical = normalize(canonical) if canonical else canonical
+        if not surface:
+            return
+        # The first entry wins for a surface: synonyms.tsv is ordered from specific to general.
+        self.surface.setdefault(surface, canonical)
+        keys = {sound_key(surface)}
+        if all("\u3400" <= c <= "\u9fff" for c in surface):
+            keys.add(phrase_sounds(surface))  # how it is spelt when typed in pinyin
+        for key in keys:
+            if len(key) >= 2:
+                bucket = self.sound.setdefault(key, [])
+                if (canonical, surface) not in bucket:
+                    bucket.append((canonical, surface))
+
+    @property
+    def words(self) -> set[str]:
+        """Every surface and canonical word (for the segmenter's user dictionary)."""
+        return set(self.surface) | {c for c in self.surface.values() if c}
+
+    def _sound_match(self, span: list[Unit], key: tuple, surface: str) -> str | None:
+        candidates = self.sound.get(key)
+        if not candidates:
+            return None
+        if all(not u.han for u in span):
+            return candidates[0][0]  # typed in pinyin: the sound is all there is
+        # Chinese characters: a homophone typo keeps at least one character of the word (公基金 vs
+        # 公积金); two unrelated words that merely sound alike share none.
+        best, best_shared = None, 0
+        for canonical, learnt in candidates:
+            shared = sum(1 for a, b in zip(surface, learnt, strict=False) if a == b)
+            if shared > best_shared:
+                best, best_shared = canonical, shared
+        if best is None:
+            return None
+        if len(span) == 2 and any(not u.han for u in span):
+            return best
+        if len(span) == 2 and best_shared < 1:
+            return None
+        return best
+
+    def canonicalize(self, text: str, *, normalized: bool = False) -> Canonical:
+        norm = text if normalized else normalize(text)
+        us = units(norm)
+        out: list[str] = []
+        terms: list[Term] = []
+        pos = 0  # length of output so far
+        i = 0
+        prev_end = 0
+        sounds = [u.sound for u in us]
+        while i < len(us):
+            # keep spaces that separated units in the input
+            gap = norm[prev_end:us[i].start]
+            if gap:
+                out.append(gap)
+                pos += len(gap)
+            matched = False
+            for length in range(min(self.max_span, len(us) - i), 0, -1):
+                span = us[i:i + length]
+                surface = norm[span[0].start:span[-1].end]
+                canonical = self.surface.get(surface)
+                by_sound = False
+                if canonical is None and length >= 2:
+                    key = tuple(sounds[i:i + length])
+                    if key in self.sound and None not in key:
+                        # Latin pinyin typed with spaces ("she bao ka") reads as one word.
+                        canonical = self._sound_match(span, key, surface.replace(" ", ""))
+                        by_sound = canonical is not None
+                if canonical is None:
+                    continue
+                out.append(canonical)
+                terms.append(Term(surface, canonical, pos, pos + len(canonical), by_sound))
+                pos += len(canonical)
+                prev_end = span[-1].end
+                i += length
+                matched = True
+                break
+            if not matched:
+                out.append(us[i].text)
+                pos += len(us[i].text)
+                prev_end = us[i].end
+                i += 1
+        return Canonical(norm, "".join(out), terms)
+
+
+_tokenizer_lock = threading.Lock()
+
+
+@cache
+def _tokenizer(words: frozenset[str]) -> jieba.Tokenizer:
+    with _tokenizer_lock:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word in sorted(words):
+            if len(word) > 1 and " " not in word:
+                tokenizer.add_word(word, freq=200000)
+        return tokenizer
+
+
+def segmenter(lexicon: Lexicon | None = None) -> jieba.Tokenizer:
+    """A jieba tokenizer with the domain words added, built once per vocabulary."""
+    lexicon = lexicon or default_lexicon()
+    if lexicon._segmenter is None:
+        lexicon._segmenter = _tokenizer(frozenset(lexicon.words))
+    return lexicon._segmenter
+
+
+def tokens(text: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Words of a (canonical) text, HMM off: unknown words split into characters rather than
+    guessed, which keeps matching predictable."""
+    return [t for t in segmenter(lexicon).lcut(text, HMM=False) if t.strip()]
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    return Lexicon()
+
+
+__all__ = ["DATA_DIR", "Canonical", "Lexicon", "Term", "default_lexicon", "segmenter", "tokens"]

@@ -1,0 +1,72 @@
+import pytest
+
+from portal.nlu.lexicon import Lexicon, default_lexicon, tokens
+from portal.nlu.pinyin import fold, split_syllables
+
+
+def canonical(text: str) -> str:
+    return default_lexicon().canonicalize(text).text
+
+
+@pytest.mark.parametrize(
+    ("typed", "word"),
+    [
+        ("公基金怎么取", "住房公积金"),  # homophone typo
+        ("身分证丢了", "身份证"),  # old spelling
+        ("设保卡补办", "社会保障卡"),
+        ("shebaoka buban", "社会保障卡"),  # toneless pinyin
+        ("she bao ka", "社会保障卡"),
+        ("暂住证到期", "居住证"),  # old name
+        ("驾照换证", "驾驶证"),
+        ("准生证怎么开", "生育登记"),
+        ("羽球场", "羽毛球"),
+        ("明天约场", "预约场地"),
+        ("我想订场", "预约场地"),
+        ("抢场", "预约场地"),
+        ("yumaoqiu", "羽毛球"),
+        ("健康挡案", "健康档案"),  # typo by sound
+    ],
+)
+def test_canonicalize_reaches_the_domain_word(typed, word):
+    assert word in canonical(typed)
+
+
+def test_canonicalize_maps_basic_english_to_the_same_words():
+    text = canonical("Book a badminton court tomorrow")
+    assert "预约" in text and "羽毛球" in text and "场地" in text and "明天" in text
+    assert "健康档案" in canonical("show my health records")
+
+
+def test_canonicalize_does_not_rewrite_words_that_only_sound_alike_without_a_shared_character():
+    # 事项 and 市项 share a character, but 施香 (shi xiang) shares none with any lexicon word
+    lexicon = Lexicon(synonyms=[], vocabulary=["公积金"])
+    assert lexicon.canonicalize("工基今").text == "工基今"
+    assert lexicon.canonicalize("公基金").text == "公积金"
+
+
+def test_canonicalize_reports_which_terms_matched_and_how():
+    result = default_lexicon().canonicalize("shebaoka")
+    assert [(t.canonical, t.by_sound) for t in result.terms] == [("社会保障卡", True)]
+
+
+def test_editor_entries_extend_the_lexicon_without_code():
+    lexicon = Lexicon(extra=[("小绿卡", "居住证")])
+    assert lexicon.canonicalize("小绿卡怎么办").text.startswith("居住证")
+
+
+def test_fold_merges_confusable_initials_and_finals():
+    assert fold("zhang") == fold("zang") == "zan"
+    assert fold("shi") == fold("si")
+    assert fold("neng") == fold("len")
+    assert fold("fei") == fold("hei")
+    assert fold("jing") == fold("jin")
+
+
+def test_split_syllables_reads_pinyin_and_refuses_english():
+    assert split_syllables("shebaoka") == ("she", "bao", "ka")
+    assert split_syllables("book") is None
+
+
+def test_tokens_keep_domain_words_whole():
+    assert "羽毛球" in tokens("我想预约明天下午的羽毛球场地")
+    assert "社会保障卡" in tokens("社会保障卡补办")
