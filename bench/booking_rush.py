@@ -44,6 +44,7 @@ DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:543
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
 ATTEMPTS = int(os.environ.get("BENCH_ATTEMPTS", "1000"))
 WORKERS = max(2, int(os.environ.get("BENCH_WORKERS", "2")))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 VENUES = int(os.environ.get("BENCH_VENUES", "2000"))
 THROUGHPUT_BOOKINGS = int(os.environ.get("BENCH_THROUGHPUT_BOOKINGS", "1500"))
 THROUGHPUT_CLIENTS = int(os.environ.get("BENCH_THROUGHPUT_CLIENTS", "16"))
@@ -226,9 +227,11 @@ def main() -> None:
 
     env = server_env(database_url=DB_URL, redis_url=REDIS_URL, jwt_signing_key=JWT_KEY)
     report: dict = {"bench": "booking_rush", "when": timezone.now().isoformat(), "cpus": os.cpu_count(),
-                    "server": f"gunicorn portal.wsgi, {WORKERS} sync worker processes, DEBUG=0, PostgreSQL "
+                    "server": f"gunicorn portal.wsgi, {WORKERS} worker processes"
+                              + (f" x {THREADS} threads (gthread)" if THREADS > 1 else " (sync)")
+                              + ", DEBUG=0, Redis " + ("on" if REDIS_URL else "off") + ", PostgreSQL "
                               + _psql(DB_URL, "SHOW server_version").strip()}
-    with Server(env=env, workers=WORKERS) as server:
+    with Server(env=env, workers=WORKERS, threads=THREADS) as server:
         report["server_processes"] = len(server.pids())
         # Warm every worker (imports, DB connection, first bookings) the way a running service is
         # warm, on a slot of its own and with residents the rush does not use.
