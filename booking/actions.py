@@ -126,8 +126,7 @@ def _opens_at(venue: Venue, date: dt.date) -> dt.datetime:
     return dt.datetime.combine(release_day, venue.release_time, tzinfo=timezone.get_current_timezone())
 
 
-def slots_for_court(*, court: Court, venue: Venue, date: dt.date) -> list[Slot]:
-    """Unsaved slots of one court on one date, cut from the venue's opening hours."""
+def _slot_times(*, court: Court, venue: Venue, date: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
     tz = timezone.get_current_timezone()
     length = dt.timedelta(minutes=court.slot_minutes)
     out = []
@@ -135,11 +134,33 @@ def slots_for_court(*, court: Court, venue: Venue, date: dt.date) -> list[Slot]:
         start = dt.datetime.combine(date, open_time, tzinfo=tz)
         close = dt.datetime.combine(date, close_time, tzinfo=tz)
         while start + length <= close:
-            out.append(Slot(court=court, venue=venue, sport=court.sport, start=start, end=start + length,
-                            opens_at=_opens_at(venue, date), capacity=court.capacity, remaining=court.capacity,
-                            price=court.price))
+            out.append((start, start + length))
             start += length
     return out
+
+
+def slots_for_court(*, court: Court, venue: Venue, date: dt.date) -> list[Slot]:
+    """Unsaved slots of one court on one date, cut from the venue's opening hours."""
+    opens = _opens_at(venue, date)
+    return [Slot(court=court, venue=venue, sport=court.sport, start=start, end=end, opens_at=opens,
+                 capacity=court.capacity, remaining=court.capacity, price=court.price)
+            for start, end in _slot_times(court=court, venue=venue, date=date)]
+
+
+_SLOT_COLUMNS = ("court_id", "venue_id", "sport", "start", "end", "opens_at", "capacity", "remaining", "price",
+                 "state", "blocked_reason")
+
+
+def _insert_slot_rows(rows: list[tuple]) -> None:
+    """Insert slot rows, skipping any (court, start) that exists. Plain ``executemany``: a week of
+    slots for every court is tens of thousands of rows, and ``bulk_create``'s per-field
+    preparation made the start-up generation take seconds under the set-up lock."""
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(Slot._meta.db_table)} ({', '.join(quote(c) for c in _SLOT_COLUMNS)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(_SLOT_COLUMNS))}) ON CONFLICT (court_id, start) DO NOTHING")
+    with transaction.atomic(), connection.cursor() as cursor:
+        for i in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[i:i + 2000])
 
 
 def slots_generate(*, days: int | None = None, now: dt.datetime | None = None,
@@ -152,7 +173,8 @@ def slots_generate(*, days: int | None = None, now: dt.datetime | None = None,
     venues = Venue.objects.filter(status=Venue.Status.OPEN).exclude(kind=Venue.Kind.FITNESS_POINT)
     if venue_ids is not None:
         venues = venues.filter(pk__in=list(venue_ids))
-    created = 0
+    ops = connection.ops
+    rows: list[tuple] = []
     for venue in venues.prefetch_related("courts"):
         horizon = max(days if days is not None else settings.BOOKING_SLOT_DAYS_AHEAD, venue.window_days)
         courts = [c for c in venue.courts.all() if c.is_active]
@@ -163,17 +185,19 @@ def slots_generate(*, days: int | None = None, now: dt.datetime | None = None,
             Slot.objects.filter(court__in=courts, start__gte=_day_bounds(today)[0], start__lt=_day_bounds(last)[1])
             .values_list("court_id", "start")
         )
-        fresh: list[Slot] = []
         for offset in range(horizon + 1):
             date = today + dt.timedelta(days=offset)
+            opens = ops.adapt_datetimefield_value(_opens_at(venue, date))
             for court in courts:
-                fresh.extend(s for s in slots_for_court(court=court, venue=venue, date=date)
-                             if (court.pk, s.start) not in existing and s.start > now)
-        if fresh:
-            with transaction.atomic():
-                Slot.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
-            created += len(fresh)
-    return created
+                price = ops.adapt_decimalfield_value(court.price, 8, 2)
+                for start, end in _slot_times(court=court, venue=venue, date=date):
+                    if start > now and (court.pk, start) not in existing:
+                        rows.append((court.pk, venue.pk, court.sport, ops.adapt_datetimefield_value(start),
+                                     ops.adapt_datetimefield_value(end), opens, court.capacity, court.capacity,
+                                     price, Slot.State.OPEN.value, ""))
+    if rows:
+        _insert_slot_rows(rows)
+    return len(rows)
 
 
 # --- booking ---------------------------------------------------------------------------------------

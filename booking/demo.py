@@ -147,24 +147,29 @@ def load() -> None:
 
 def _demo_history(*, days: int) -> None:
     """Past slots with a plausible share of places taken, for the managed venues' heat map."""
+    from django.db import connection
+
+    ops = connection.ops
     today = timezone.localdate()
     for venue in Venue.objects.filter(name__in=MANAGED_BY_DEMO_MANAGER).prefetch_related("courts"):
         if Slot.objects.filter(venue=venue, start__lt=timezone.now() - dt.timedelta(days=1)).exists():
             continue
         rng = random.Random(venue.pk)
-        fresh = []
+        rows = []
         for offset in range(days, 0, -1):
             date = today - dt.timedelta(days=offset)
+            weekend = date.isoweekday() >= 6
+            opens = ops.adapt_datetimefield_value(actions._opens_at(venue, date))
             for court in venue.courts.all():
-                for slot in actions.slots_for_court(court=court, venue=venue, date=date):
-                    hour = timezone.localtime(slot.start).hour
-                    weekend = date.isoweekday() >= 6
-                    busy = 0.85 if 18 <= hour < 21 else 0.7 if weekend and 9 <= hour < 18 else 0.35 if 12 <= hour < 14 \
-                        else 0.2
-                    taken = sum(rng.random() < busy for _ in range(slot.capacity))
-                    slot.remaining = slot.capacity - taken
-                    fresh.append(slot)
-        Slot.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+                for start, end in actions._slot_times(court=court, venue=venue, date=date):
+                    hour = timezone.localtime(start).hour
+                    busy = (0.85 if 18 <= hour < 21 else 0.7 if weekend and 9 <= hour < 18
+                            else 0.35 if 12 <= hour < 14 else 0.2)
+                    taken = sum(rng.random() < busy for _ in range(court.capacity))
+                    rows.append((court.pk, venue.pk, court.sport, ops.adapt_datetimefield_value(start),
+                                 ops.adapt_datetimefield_value(end), opens, court.capacity, court.capacity - taken,
+                                 ops.adapt_decimalfield_value(court.price, 8, 2), Slot.State.OPEN.value, ""))
+        actions._insert_slot_rows(rows)
 
 
 def annotate(data: dict) -> None:
