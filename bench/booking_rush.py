@@ -9,7 +9,8 @@ and ``pgbench``. Prints one JSON object: each measure with its target, its basel
 one, the ratio, and ``pass``.
 
 1. rush_one_slot — 1,000 residents press "book" on one court slot (capacity 1) at the same instant,
-   over real HTTP, against ``BENCH_WORKERS`` (default 2, at least 2) gunicorn gthread worker processes of ``BENCH_THREADS`` (4) threads, as in the Procfile.
+   over real HTTP, against ``BENCH_WORKERS`` (default 2, at least 2) gunicorn gthread worker
+   processes of ``BENCH_THREADS`` (4) threads each, as in the Procfile.
    Target: exactly one 201, every other answer a 409 JSON error, no 5xx, p99 ≤ 2 s.
 2. rush_100_slots — the same 1,000 spread over 100 slots of capacity 1. Target: confirmed = 100.
 3. throughput — successful bookings per second on one hot slot (a session of large capacity),
