@@ -8,7 +8,6 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
@@ -22,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
-from booking import actions, errors, queries, soldout
+from booking import actions, errors, queries, shared, soldout
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.core.errors import error_body
 from portal.core.idempotency import idempotent
@@ -333,28 +332,25 @@ def _booked_key(request, user_id: int | None = None) -> str | None:
     if not key:
         return None
     user_id = request.user.id if user_id is None else user_id
-    return f"booking:idem-booked:{user_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    return f"idem-booked:{user_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 def _remember_key_booked(request: Request) -> None:
-    """Note in the shared cache that this key booked, so the sold-out refusal can tell a retry of a
+    """Note in the shared store that this key booked, so the sold-out refusal can tell a retry of a
     booking that succeeded (replayed by ``@idempotent``) from a new attempt without a query."""
     marker = _booked_key(request)
     if marker:
-        try:
-            cache.set(marker, 1, timeout=int(settings.IDEMPOTENCY_TTL.total_seconds()))
-        except Exception:  # noqa: S110 — the cache is an optimisation; the lookup below falls back
-            pass
+        shared.put(marker, settings.IDEMPOTENCY_TTL.total_seconds())
 
 
 def _key_booked_before(request, user_id: int) -> bool:
     marker = _booked_key(request, user_id)
     if marker is None:
         return False
-    try:
-        return cache.get(marker) is not None
-    except Exception:  # cache down: ask the database whether the key has an answer at all
+    found = shared.has(marker)
+    if found is None:  # store down: ask the database whether the key has an answer at all
         return _key_already_used(request, user_id)
+    return found
 
 
 def _key_already_used(request, user_id: int) -> bool:

@@ -16,7 +16,8 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from booking import shared
 
 _lock = threading.Lock()
 _until: dict[int, float] = {}
@@ -24,7 +25,7 @@ _MAX_ENTRIES = 50_000
 
 
 def _key(slot_id: int) -> str:
-    return f"booking:soldout:{slot_id}"
+    return f"soldout:{slot_id}"
 
 
 def _ttl() -> float:
@@ -43,7 +44,7 @@ def mark(slot_id: int) -> None:
             if len(_until) >= _MAX_ENTRIES:
                 _until.clear()
         _until[slot_id] = time.monotonic() + ttl
-    _shared(lambda: cache.set(_key(slot_id), 1, timeout=ttl))
+    shared.put(_key(slot_id), ttl)
 
 
 def clear(slot_id: int | None = None) -> None:
@@ -54,7 +55,7 @@ def clear(slot_id: int | None = None) -> None:
         else:
             _until.pop(slot_id, None)
     if slot_id is not None:
-        _shared(lambda: cache.delete(_key(slot_id)))
+        shared.drop(_key(slot_id))
 
 
 def is_sold_out(slot_id: int) -> bool:
@@ -64,16 +65,9 @@ def is_sold_out(slot_id: int) -> bool:
             return True
         _until.pop(slot_id, None)
     ttl = _ttl()
-    if ttl <= 0 or not _shared(lambda: cache.get(_key(slot_id))):
+    if ttl <= 0 or not shared.has(_key(slot_id)):
         return False
     with _lock:
         _until[slot_id] = time.monotonic() + ttl
     return True
 
-
-def _shared(operation):
-    """The shared cache is an optimisation: if it fails, behave as if it had nothing."""
-    try:
-        return operation()
-    except Exception:  # a cache outage must not turn a booking into a 500
-        return None
