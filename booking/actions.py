@@ -384,13 +384,16 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
             if booking is None:
                 soldout.mark(slot.pk)
                 raise errors.SlotFull()
+            if left == 0:
+                # Tell every process now, not after the commit: attempts arriving meanwhile would
+                # otherwise queue on the row lock only to be refused. Should the commit fail, the
+                # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.
+                soldout.mark(slot.pk)
             availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk], states=[_state(slot, left, now)])
     except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
         if "slot_remaining" in str(exc):
             raise errors.SlotFull()
         raise errors.AlreadyBooked()
-    if left == 0:
-        soldout.mark(slot.pk)
     booking.slot, booking.venue = slot, slot.venue
     booking.slot.remaining = left
     return booking
