@@ -753,6 +753,7 @@ def slot_unblock(*, staff: User, slot_id: int, now: dt.datetime | None = None) -
     _check_manages(staff, slot.venue_id)
     with transaction.atomic():
         Slot.objects.filter(pk=slot.pk, state=Slot.State.BLOCKED).update(state=Slot.State.OPEN, blocked_reason="")
+        transaction.on_commit(lambda: soldout.clear(slot.pk))
         availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
     slot.refresh_from_db()
     return slot

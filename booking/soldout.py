@@ -1,13 +1,14 @@
-"""A per-process memory of slots recently seen sold out, so a rush of refusals costs almost nothing.
+"""Slots recently seen sold out, so that a rush of refusals costs almost nothing.
 
 When a thousand residents press "book" on ten courts, 990 of them must hear "已约满". The database
 decides who gets a place (the conditional UPDATE in ``booking_create``); once a process has seen a
-slot full it notes it here — in its own memory and in the shared cache (Redis in production), so the
-other server processes learn it too — and further attempts within ``BOOKING_SOLDOUT_CACHE_SECONDS``
-are refused without touching the slot's row. The memory only ever *refuses*, never grants: the worst
-a stale entry can do is answer "full" for up to that many seconds after a place was freed (a freed
-place goes to the waiting list first anyway). Freeing a place clears the shared entry and this
-process's entry at once; other processes' own memories lapse within the TTL.
+slot full it notes it in the shared store (Redis in production, ``booking.shared``) for
+``BOOKING_SOLDOUT_CACHE_SECONDS`` (30) and in its own memory for at most ``LOCAL_SECONDS`` (1), and
+further attempts are refused by the gate in front of the API view without touching the slot's row.
+
+The memory only ever *refuses*, never grants. Freeing a place (cancellation, an expired offer,
+unblocking) deletes the shared entry and this process's entry when it commits; other processes stop
+refusing within ``LOCAL_SECONDS``. A freed place goes to the waiting list first anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from booking import shared
 _lock = threading.Lock()
 _until: dict[int, float] = {}
 _MAX_ENTRIES = 50_000
+LOCAL_SECONDS = 1.0
 
 
 def _key(slot_id: int) -> str:
@@ -43,7 +45,7 @@ def mark(slot_id: int) -> None:
                 del _until[key]
             if len(_until) >= _MAX_ENTRIES:
                 _until.clear()
-        _until[slot_id] = time.monotonic() + ttl
+        _until[slot_id] = time.monotonic() + min(ttl, LOCAL_SECONDS)
     shared.put(_key(slot_id), ttl)
 
 
@@ -68,6 +70,6 @@ def is_sold_out(slot_id: int) -> bool:
     if ttl <= 0 or not shared.has(_key(slot_id)):
         return False
     with _lock:
-        _until[slot_id] = time.monotonic() + ttl
+        _until[slot_id] = time.monotonic() + min(ttl, LOCAL_SECONDS)
     return True
 

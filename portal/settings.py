@@ -326,8 +326,8 @@ BOOKING_REMINDER_MINUTES = env.int("BOOKING_REMINDER_MINUTES", default=120)
 BOOKING_CHECKIN_TOKEN_STEP_SECONDS = env.int("BOOKING_CHECKIN_TOKEN_STEP_SECONDS", default=30)
 BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=3000)
 BOOKING_WALKING_RADIUS_M = env.int("BOOKING_WALKING_RADIUS_M", default=1200)
-# How long a process remembers a slot it saw sold out (booking/soldout.py); 0 turns it off.
-BOOKING_SOLDOUT_CACHE_SECONDS = env.float("BOOKING_SOLDOUT_CACHE_SECONDS", default=2.0)
+# How long a slot seen sold out is refused without a database read (booking/soldout.py); 0: off.
+BOOKING_SOLDOUT_CACHE_SECONDS = env.float("BOOKING_SOLDOUT_CACHE_SECONDS", default=30.0)
 
 # Demo data (idempotent) loaded by `make run` unless DEMO_DATA=0.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)
