@@ -373,7 +373,7 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     _check_slot_open_for_booking(slot, now)
     units = _check_party(slot, party_size, companions)
     if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
-        soldout.mark(slot.pk)
+        _mark_sold_out(slot.pk)
         raise errors.SlotFull()
     try:
         with _busy_as_conflict(), transaction.atomic():
@@ -382,13 +382,13 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
             booking, left = _take_places_and_book(resident=resident, slot=slot, party_size=party_size, units=units,
                                                   companions=companions, now=now)
             if booking is None:
-                soldout.mark(slot.pk)
+                _mark_sold_out(slot.pk)
                 raise errors.SlotFull()
             if left == 0:
                 # Tell every process now, not after the commit: attempts arriving meanwhile would
                 # otherwise queue on the row lock only to be refused. Should the commit fail, the
                 # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.
-                soldout.mark(slot.pk)
+                _mark_sold_out(slot.pk)
             availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk], states=[_state(slot, left, now)])
     except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
         if "slot_remaining" in str(exc):
@@ -397,6 +397,13 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     booking.slot, booking.venue = slot, slot.venue
     booking.slot.remaining = left
     return booking
+
+
+def _mark_sold_out(slot_id: int) -> None:
+    """Tell the rush gate this slot is full, with who holds it (their retries are not refused)."""
+    holders = list(Booking.objects.filter(slot_id=slot_id, status__in=ACTIVE_STATUSES)
+                   .values_list("resident_id", flat=True)[: soldout.MAX_HOLDERS + 1])
+    soldout.mark(slot_id, holders)
 
 
 def _state(slot: Slot, remaining: int, now: dt.datetime) -> dict:

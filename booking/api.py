@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 
-from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -21,11 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
-from booking import actions, errors, queries, shared, soldout
+from booking import actions, errors, queries, soldout
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.core.errors import error_body
 from portal.core.idempotency import idempotent
-from portal.core.models import IdempotencyKey
 from portal.core.pagination import Pagination
 
 # --- input -----------------------------------------------------------------------------------------
@@ -314,10 +310,7 @@ class BookingListView(APIView):
     @extend_schema(request=BookingInput, responses={201: dict}, summary="预约时段（支持 Idempotency-Key）")
     def post(self, request: Request) -> Response:
         """Attempts on a slot seen sold out a moment ago never get here: see ``booking_list_entry``."""
-        response = self._create(request)
-        if response.status_code == status.HTTP_201_CREATED:
-            _remember_key_booked(request)
-        return response
+        return self._create(request)
 
     @idempotent
     def _create(self, request: Request) -> Response:
@@ -327,49 +320,13 @@ class BookingListView(APIView):
         return Response(booking_out(booking), status=status.HTTP_201_CREATED)
 
 
-def _booked_key(request, user_id: int | None = None) -> str | None:
-    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
-    if not key:
-        return None
-    user_id = request.user.id if user_id is None else user_id
-    return f"idem-booked:{user_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
-
-
-def _remember_key_booked(request: Request) -> None:
-    """Note in the shared store that this key booked, so the sold-out refusal can tell a retry of a
-    booking that succeeded (replayed by ``@idempotent``) from a new attempt without a query."""
-    marker = _booked_key(request)
-    if marker:
-        shared.put(marker, settings.IDEMPOTENCY_TTL.total_seconds())
-
-
-def _key_booked_before(request, user_id: int) -> bool:
-    marker = _booked_key(request, user_id)
-    if marker is None:
-        return False
-    found = shared.has(marker)
-    if found is None:  # store down: ask the database whether the key has an answer at all
-        return _key_already_used(request, user_id)
-    return found
-
-
-def _key_already_used(request, user_id: int) -> bool:
-    """Whether this Idempotency-Key already has an answer to replay (or one in flight)."""
-    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
-    if not key:
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {IdempotencyKey._meta.db_table} WHERE user_id = %s AND key = %s LIMIT 1",  # noqa: S608
-                       [user_id, key[:128]])
-        return cursor.fetchone() is not None
-
-
 def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:
     """The rush gate: a booking attempt on a slot seen sold out a moment ago (``booking.soldout``)
-    from a valid token, not repeating an Idempotency-Key that already booked, is answered 409
-    ``slot_full`` here, before DRF, with no database read. Anything else — bad JSON, no or bad
-    token, a slot not known to be full — returns None and takes the normal path, which gives the
-    exact answer. The refusal is not stored under the key: a retry is judged afresh."""
+    from a valid token of a resident who holds no booking of it is answered 409 ``slot_full`` here,
+    before DRF, with no database read. Anything else — bad JSON, no or bad token, a slot not known
+    to be full, a holder (whose request may be a retry to replay) — returns None and takes the
+    normal path, which gives the exact answer. The refusal is not stored under the
+    Idempotency-Key: a retry is judged afresh."""
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, RawPostDataException):
@@ -381,7 +338,11 @@ def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:
         authenticated = JWTStatelessUserAuthentication().authenticate(request)
     except Exception:  # invalid or expired token: the normal path answers 401
         return None
-    if authenticated is None or _key_booked_before(request, authenticated[0].id):
+    try:
+        resident_id = int(authenticated[0].id) if authenticated else None
+    except (TypeError, ValueError):
+        return None
+    if resident_id is None or not soldout.refuses(slot_id, resident_id):
         return None
     return JsonResponse(error_body(errors.SlotFull.code, errors.SlotFull.message), status=409,
                         json_dumps_params={"ensure_ascii": False})

@@ -1,4 +1,4 @@
-"""Tiny shared key/value helpers for the rush path (sold-out slots, keys that booked).
+"""Tiny shared key/value helpers for the rush path (sold-out slots).
 
 With ``REDIS_URL`` they talk to Redis through one client per process: Django's Redis cache builds
 a new client object for every call (half a millisecond of Python each, measured), too much on a
@@ -34,24 +34,25 @@ def _key(name: str) -> str:
     return f"booking:{settings.DATABASES['default'].get('NAME', '')}:{name}"
 
 
-def put(name: str, ttl_seconds: float) -> None:
+def put(name: str, ttl_seconds: float, value: str = "") -> None:
     try:
         client = _redis()
         if client is not None:
-            client.set(_key(name), b"1", px=max(1, int(ttl_seconds * 1000)))
+            client.set(_key(name), value.encode(), px=max(1, int(ttl_seconds * 1000)))
         else:
-            cache.set(_key(name), 1, timeout=ttl_seconds)
+            cache.set(_key(name), value, timeout=ttl_seconds)
     except Exception as exc:
         logger.warning("shared put failed: %r", exc)
 
 
-def has(name: str) -> bool | None:
-    """True/False, or None when the store could not be asked."""
+def get(name: str) -> str | None:
+    """The value, or None when absent or when the store could not be asked."""
     try:
         client = _redis()
         if client is not None:
-            return client.exists(_key(name)) == 1
-        return cache.get(_key(name)) is not None
+            raw = client.get(_key(name))
+            return None if raw is None else raw.decode()
+        return cache.get(_key(name))
     except Exception as exc:
         logger.warning("shared lookup failed: %r", exc)
         return None

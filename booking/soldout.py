@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 
 from django.conf import settings
 
 from booking import shared
 
 _lock = threading.Lock()
-_until: dict[int, float] = {}
+# slot id → (local expiry, residents holding an active booking of it when it was seen full)
+_entries: dict[int, tuple[float, frozenset[int]]] = {}
 _MAX_ENTRIES = 50_000
 LOCAL_SECONDS = 1.0
+MAX_HOLDERS = 500
 
 
 def _key(slot_id: int) -> str:
@@ -34,42 +37,62 @@ def _ttl() -> float:
     return float(getattr(settings, "BOOKING_SOLDOUT_CACHE_SECONDS", 0) or 0)
 
 
-def mark(slot_id: int) -> None:
-    ttl = _ttl()
-    if ttl <= 0:
-        return
+def _remember(slot_id: int, holders: frozenset[int], ttl: float) -> None:
     with _lock:
-        if len(_until) >= _MAX_ENTRIES:
+        if len(_entries) >= _MAX_ENTRIES:
             now = time.monotonic()
-            for key in [k for k, v in _until.items() if v <= now]:
-                del _until[key]
-            if len(_until) >= _MAX_ENTRIES:
-                _until.clear()
-        _until[slot_id] = time.monotonic() + min(ttl, LOCAL_SECONDS)
-    shared.put(_key(slot_id), ttl)
+            for key in [k for k, (until, _) in _entries.items() if until <= now]:
+                del _entries[key]
+            if len(_entries) >= _MAX_ENTRIES:
+                _entries.clear()
+        _entries[slot_id] = (time.monotonic() + min(ttl, LOCAL_SECONDS), holders)
+
+
+def mark(slot_id: int, holders: Iterable[int]) -> None:
+    """Note that ``slot_id`` is full; ``holders`` are the residents with an active booking of it
+    (they are not refused here: their request may be a retry whose booking must be replayed)."""
+    ttl = _ttl()
+    holders = frozenset(holders)
+    if ttl <= 0 or len(holders) > MAX_HOLDERS:
+        return
+    _remember(slot_id, holders, ttl)
+    shared.put(_key(slot_id), ttl, ",".join(str(h) for h in sorted(holders)))
 
 
 def clear(slot_id: int | None = None) -> None:
     """Forget a slot (a place was freed), or everything (tests)."""
     with _lock:
         if slot_id is None:
-            _until.clear()
+            _entries.clear()
         else:
-            _until.pop(slot_id, None)
+            _entries.pop(slot_id, None)
     if slot_id is not None:
         shared.drop(_key(slot_id))
 
 
-def is_sold_out(slot_id: int) -> bool:
-    until = _until.get(slot_id)
-    if until is not None:
-        if until > time.monotonic():
-            return True
-        _until.pop(slot_id, None)
+def _holders(slot_id: int) -> frozenset[int] | None:
+    """The holders if the slot is known full, else None."""
+    entry = _entries.get(slot_id)
+    if entry is not None:
+        if entry[0] > time.monotonic():
+            return entry[1]
+        _entries.pop(slot_id, None)
     ttl = _ttl()
-    if ttl <= 0 or not shared.has(_key(slot_id)):
-        return False
-    with _lock:
-        _until[slot_id] = time.monotonic() + min(ttl, LOCAL_SECONDS)
-    return True
+    if ttl <= 0:
+        return None
+    value = shared.get(_key(slot_id))
+    if value is None:
+        return None
+    holders = frozenset(int(h) for h in value.split(",") if h)
+    _remember(slot_id, holders, ttl)
+    return holders
 
+
+def is_sold_out(slot_id: int) -> bool:
+    return _holders(slot_id) is not None
+
+
+def refuses(slot_id: int, resident_id: int) -> bool:
+    """Whether an attempt by this resident on this slot can be refused without looking further."""
+    holders = _holders(slot_id)
+    return holders is not None and resident_id not in holders

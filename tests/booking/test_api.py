@@ -338,7 +338,7 @@ def test_a_place_freed_in_this_process_is_bookable_at_once(api, slot, django_cap
 def test_the_rush_gate_lets_bad_tokens_and_bad_json_through_to_the_exact_answer(api, slot):
     from booking import soldout
 
-    soldout.mark(slot.pk)
+    soldout.mark(slot.pk, [])
     _assert_error(api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json"), 401, "not_authenticated")
     api.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
     _assert_error(api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json"), 401, "authentication_failed")
@@ -347,3 +347,21 @@ def test_the_rush_gate_lets_bad_tokens_and_bad_json_through_to_the_exact_answer(
     refused = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
     error = _assert_error(refused, 409, "slot_full")
     assert "约满" in error["message"]
+
+
+def test_the_rush_gate_refuses_others_at_once_but_sends_holders_to_the_exact_path(api, slot):
+    from booking import soldout
+    from portal.core.models import IdempotencyKey
+
+    holder, other = make_resident(), make_resident()
+    actions.booking_create(resident=holder, slot_id=slot.pk)
+    assert soldout.is_sold_out(slot.pk) and not soldout.refuses(slot.pk, holder.pk)
+    assert soldout.refuses(slot.pk, other.pk)
+    # Someone else: refused by the gate, which stores nothing under the key.
+    _assert_error(_bearer(api, other).post("/api/v1/bookings/", {"slot": slot.pk}, format="json",
+                                           HTTP_IDEMPOTENCY_KEY="o-1"), 409, "slot_full")
+    assert not IdempotencyKey.objects.filter(user=other).exists()
+    # The holder (maybe retrying): through the DRF view and @idempotent, which keeps the answer.
+    _bearer(api, holder).post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="h-2")
+    assert IdempotencyKey.objects.filter(user=holder, key="h-2").exists()
+    assert Booking.objects.filter(slot=slot).count() == 1
