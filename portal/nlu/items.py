@@ -31,7 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -69,7 +69,8 @@ VARIANT_PENALTY = 3.0
 _SPLIT_RE = re.compile(r"\s+")
 
 
-def _question_words() -> frozenset[str]:
+@cache
+def question_words() -> frozenset[str]:
     return frozenset(read_lines("question_words.txt"))
 
 
@@ -126,7 +127,7 @@ class ItemMatcher:
     def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 60):
         self.lexicon = lexicon or default_lexicon()
         self.candidates = candidates
-        self._question_words = _question_words()
+        self._question_words = question_words()
         self._expansions = _expansions()
         self._trigger_re = re.compile("|".join(re.escape(t) for t, _ in self._expansions)) if self._expansions \
             else None

@@ -176,14 +176,30 @@ _tokenizer_lock = threading.Lock()
 
 
 @cache
-def _tokenizer(words: frozenset[str]) -> jieba.Tokenizer:
+def _base_tokenizer() -> jieba.Tokenizer:
+    """jieba with the default domain words, built once (loading jieba's dictionary takes ~1 s)."""
     with _tokenizer_lock:
         tokenizer = jieba.Tokenizer()
         tokenizer.initialize()
-        for word in sorted(words):
+        for word in sorted(default_lexicon().words):
             if len(word) > 1 and " " not in word:
                 tokenizer.add_word(word, freq=200000)
         return tokenizer
+
+
+def _tokenizer(words: frozenset[str]) -> jieba.Tokenizer:
+    """A tokenizer for a lexicon with extra words: a copy of the base one plus those words."""
+    base = _base_tokenizer()
+    extra = sorted(w for w in words if len(w) > 1 and " " not in w and w not in base.FREQ)
+    if not extra:
+        return base
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(base.FREQ)
+    tokenizer.total = base.total
+    tokenizer.initialized = True
+    for word in extra:
+        tokenizer.add_word(word, freq=200000)
+    return tokenizer
 
 
 def segmenter(lexicon: Lexicon | None = None) -> jieba.Tokenizer:
