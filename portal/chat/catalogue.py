@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from portal.nlu.items import ItemMatcher, question_words
-from portal.nlu.lexicon import default_lexicon, tokens
+from portal.nlu.lexicon import tokens
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,9 @@ def catalogue_matcher() -> ItemMatcher | None:
 
 def service_query(text: str) -> str:
     """The words of a question that name the matter (宝宝刚出生要办哪些手续 → 宝宝出生)."""
-    lexicon = default_lexicon()
+    from portal.chat.understanding import classifier
+
+    lexicon = classifier().lexicon  # includes the synonyms editors added
     canonical = lexicon.canonicalize(text).text
     stop = question_words()
     return "".join(t for t in tokens(canonical, lexicon) if t not in stop and t.strip())
