@@ -77,6 +77,9 @@ class IntentClassifier:
         for spec in self.specs.values():
             self._cues[spec.name] = [self._cue(k, w) for k, w in spec.keywords.items()]
             self._negative[spec.name] = [self._cue(k, w) for k, w in spec.negative.items()]
+        # Characters of the examples and cues teach the lexicon how lone pinyin syllables read here.
+        self.lexicon.learn_chars([e for spec in self.specs.values() for e in spec.examples]
+                                 + [k for spec in self.specs.values() for k in spec.keywords])
         owners: list[str] = []
         chars: list[str] = []
         words: list[str] = []

@@ -20,7 +20,7 @@ import jieba
 
 from portal.nlu.data import DATA_DIR, read_lines, read_tsv
 from portal.nlu.normalize import normalize
-from portal.nlu.pinyin import Unit, phrase_sounds, sound_key, units
+from portal.nlu.pinyin import Unit, char_sound, phrase_sounds, sound_key, units
 
 _MAX_SPAN = 10  # units; the longest lexicon phrase is shorter
 
@@ -83,6 +83,9 @@ class Lexicon:
         for variant, canonical in synonyms:
             self._add(variant, canonical)
             self._add(canonical, canonical)
+        self._resolve()
+        self._char_counts: dict[str, dict[str, int]] = {}
+        self.learn_chars(list(self.surface) + list(self.surface.values()) + list(read_lines("question_words.txt")))
         self.max_span = min(_MAX_SPAN, max((len(units(s)) for s in self.surface), default=1))
         self._segmenter: jieba.Tokenizer | None = None
 
@@ -101,6 +104,30 @@ class Lexicon:
                 bucket = self.sound.setdefault(key, [])
                 if (canonical, surface) not in bucket:
                     bucket.append((canonical, surface))
+
+    def _resolve(self) -> None:
+        """A canonical word that is itself a variant elsewhere (English "bookings" → 预约记录, and
+        预约记录 → 我的预约) points at the final word, so every spelling meets the same one."""
+        for surface, canonical in list(self.surface.items()):
+            seen = {surface}
+            while canonical in self.surface and self.surface[canonical] != canonical and canonical not in seen:
+                seen.add(canonical)
+                canonical = self.surface[canonical]
+            self.surface[surface] = canonical
+        for bucket in self.sound.values():
+            bucket[:] = [(self.surface.get(c, c), learnt) for c, learnt in bucket]
+
+    def learn_chars(self, texts: Iterable[str]) -> None:
+        """Count which character each sound most often is in domain text, so a pinyin syllable no
+        word matched can still be read (yue ge lanqiu chang → 约个篮球场)."""
+        for text in texts:
+            for char in text:
+                if "\u3400" <= char <= "\u9fff":
+                    sound = char_sound(char)
+                    if sound:
+                        bucket = self._char_counts.setdefault(sound, {})
+                        bucket[char] = bucket.get(char, 0) + 1
+        self.char_for_sound = {sound: max(chars, key=chars.__getitem__) for sound, chars in self._char_counts.items()}
 
     @property
     def words(self) -> set[str]:
@@ -137,9 +164,14 @@ class Lexicon:
         i = 0
         prev_end = 0
         sounds = [u.sound for u in us]
+        latin_sounded = sum(1 for u in us if not u.han and u.sound)
+        latin_words = sum(1 for u in us if not u.han and u.sound is None and u.text.isalpha())
+        pinyin_typed = latin_sounded >= 2 and latin_words <= latin_sounded // 3
         while i < len(us):
-            # keep spaces that separated units in the input
+            # keep spaces that separated units in the input (not between syllables of typed pinyin)
             gap = norm[prev_end:us[i].start]
+            if gap and pinyin_typed and i > 0 and us[i].sound and us[i - 1].sound:
+                gap = ""
             if gap:
                 out.append(gap)
                 pos += len(gap)
@@ -165,8 +197,11 @@ class Lexicon:
                 matched = True
                 break
             if not matched:
-                out.append(us[i].text)
-                pos += len(us[i].text)
+                piece = us[i].text
+                if pinyin_typed and not us[i].han and us[i].sound in self.char_for_sound:
+                    piece = self.char_for_sound[us[i].sound]  # a lone syllable of a pinyin message
+                out.append(piece)
+                pos += len(piece)
                 prev_end = us[i].end
                 i += 1
         return Canonical(norm, "".join(out), terms)
