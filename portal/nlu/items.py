@@ -124,7 +124,7 @@ class _Term:
 
 
 class ItemMatcher:
-    def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 60):
+    def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 40):
         self.lexicon = lexicon or default_lexicon()
         self.candidates = candidates
         self._question_words = question_words()
@@ -162,7 +162,8 @@ class ItemMatcher:
         self._common_df = max(200, n // 8)
         self._choices = dict(enumerate(self.names))
         variants = [normalize(w) for w in read_lines("item_variants.txt")]
-        self._variants = [tuple(w for w in variants if w in name) for name in self.names]
+        variant_grams = {w: tuple(char_grams(w)) for w in variants}
+        self._variants = [tuple(variant_grams[w] for w in variants if w in name) for name in self.names]
         self._name_weights = [
             (sum(self._idf[g] for g in grams) or 1.0, {g: self._idf[g] for g in grams}) for grams in self._name_grams
         ]
@@ -296,7 +297,7 @@ class ItemMatcher:
             name_cover = sum(w for g, w in name_idf.items() if g in all_grams) / name_total
             score = 100.0 * (0.68 * query_cover + 0.24 * name_cover) + 0.08 * fuzzy.get(doc, 0.0)
             # A step the question did not ask for (注销, 变更, 补办 …) puts the item behind the plain one.
-            unasked = sum(1 for w in self._variants[doc] if not all(g in all_grams for g in char_grams(w)))
+            unasked = sum(1 for grams in self._variants[doc] if not all(g in all_grams for g in grams))
             score -= VARIANT_PENALTY * min(unasked, 2)
             if score >= min_score:
                 item = self.docs[doc]

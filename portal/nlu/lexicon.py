@@ -86,7 +86,11 @@ class Lexicon:
         self._resolve()
         self._char_counts: dict[str, dict[str, int]] = {}
         self.learn_chars(list(self.surface) + list(self.surface.values()) + list(read_lines("question_words.txt")))
-        self.max_span = min(_MAX_SPAN, max((len(units(s)) for s in self.surface), default=1))
+        span_lengths = {len(units(s)) for s in self.surface}
+        self.max_span = min(_MAX_SPAN, max(span_lengths, default=1))
+        # Only lengths some entry has are tried, longest first.
+        self._lengths = sorted((n for n in span_lengths | {len(k) for k in self.sound} if n <= self.max_span),
+                               reverse=True)
         self._segmenter: jieba.Tokenizer | None = None
 
     def _add(self, surface: str, canonical: str) -> None:
@@ -176,7 +180,10 @@ class Lexicon:
                 out.append(gap)
                 pos += len(gap)
             matched = False
-            for length in range(min(self.max_span, len(us) - i), 0, -1):
+            remaining = len(us) - i
+            for length in self._lengths:
+                if length > remaining:
+                    continue
                 span = us[i:i + length]
                 surface = norm[span[0].start:span[-1].end]
                 canonical = self.surface.get(surface)
