@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv messages setup run test lint bench run-prod check-prod e2e clean
+.PHONY: venv messages setup run test lint run-prod check-run check-prod e2e clean
 
 $(BIN)/.installed: requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,26 @@ run: setup
 test: messages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production topology on one host: gunicorn (WSGI) for REST, uvicorn (ASGI) for WebSocket, a Celery
+# worker and beat. Needs DATABASE_URL and REDIS_URL; put deploy/nginx.conf in front. docs/deployment.md.
+run-prod: messages
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py setup_portal
+	exec $(BIN)/honcho -f Procfile start
+
+# Start `make run` (twice: demo data idempotent) / `make run-prod` and check they answer (CI runs both).
+check-run: venv
+	$(BIN)/python scripts/check_serving.py run
+
+check-prod: venv
+	$(BIN)/python scripts/check_serving.py prod
+
+# Browser tests: Playwright driving Debian's chromium (never a downloaded browser).
+e2e: messages
+	@command -v chromium >/dev/null || (apt-get install -y -q chromium >/dev/null)
+	E2E=1 $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

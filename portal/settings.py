@@ -126,17 +126,23 @@ if DB_VENDOR == "sqlite":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too: in-memory shared-cache SQLite takes table locks that ignore
+    # busy_timeout, so concurrent tests would fail where the embedded product would not.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
-    # psycopg's server-side pool (Django ≥ 5.1): one pool per process, sized per worker.
-    if env.bool("DB_POOL", default=not DEBUG and not TESTING):
+    # psycopg's connection pool (Django ≥ 5.1), one per process, sized per worker. Persistent
+    # connections (CONN_MAX_AGE) are per thread and pile up under ASGI's thread executor
+    # ("too many clients" in bench/wsgi_vs_asgi.py), so the pool is the default everywhere
+    # but in tests, whose database is set up per test run.
+    if env.bool("DB_POOL", default=not TESTING):
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env.int("DB_POOL_MIN", default=2),
             "max_size": env.int("DB_POOL_MAX", default=10),
             "timeout": env.int("DB_POOL_TIMEOUT", default=10),
         }
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -209,7 +215,6 @@ NOTIFY_BACKEND = env.str("NOTIFY_BACKEND", default="portal.connectors.notify.Log
 
 # Rate limits (django-ratelimit: atomic cache counters, Redis when configured).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="20/m")
-RATELIMIT_SMS_SEND = env.str("RATELIMIT_SMS_SEND", default="5/h")
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 RATELIMIT_VIEW = "portal.core.errors.ratelimited"
 if not REDIS_URL:
@@ -322,3 +327,7 @@ CHAT_WS_ALLOW_NO_ORIGIN = env.bool("CHAT_WS_ALLOW_NO_ORIGIN", default=True)
 
 # Demo data (idempotent) loaded by `make run` unless DEMO_DATA=0.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)
+
+if TESTING:
+    # Password hashing is deliberately slow; tests exercise logic, not the hash cost.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -52,7 +52,11 @@ def pytest_collection_modifyitems(config, items):
     import django
 
     django.setup()
-    reasons = {"postgres": _postgres_problem(), "redis": _redis_answers()}
+    reasons = {
+        "postgres": _postgres_problem(),
+        "redis": _redis_answers(),
+        "e2e": None if os.environ.get("E2E") == "1" else "browser tests run with `make e2e` (E2E=1)",
+    }
     for item in items:
         for marker, reason in reasons.items():
             # Under REQUIRE_SERVICES=1 pytest_sessionstart has already refused such a run.

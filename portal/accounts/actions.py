@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
+import unicodedata
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import idcard
 from portal.accounts.models import Identity, User
+from portal.connectors.sms import get_backend as get_sms_backend
 from portal.core import crypto
 from portal.core.errors import Conflict, PortalError
 from portal.masking import mask_id_number
@@ -143,3 +150,83 @@ def staff_ensure(*, username: str, password: str, display_name: str, role: str, 
         group, _ = Group.objects.get_or_create(name=role)
         user.groups.add(group)
     return user
+
+
+# --- SMS codes (web login) ----------------------------------------------------------------------
+# Codes live in the cache (Redis when configured): a keyed hash of the code, an attempt counter
+# incremented atomically, and a resend cool-down. They expire after SMS_CODE_TTL_SECONDS.
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+SMS_RESEND_SECONDS = 60
+
+
+class InvalidPhone(PortalError):
+    code = "invalid_phone"
+    message = _("请输入正确的 11 位手机号码。")
+
+
+class SmsCooldown(PortalError):
+    status_code = 429
+    code = "sms_cooldown"
+    message = _("验证码已发送，请 1 分钟后再重新获取。")
+
+
+class SmsCodeInvalid(PortalError):
+    code = "invalid_sms_code"
+    message = _("验证码不正确，请检查后重新输入。")
+
+
+class SmsCodeExpired(PortalError):
+    code = "sms_code_expired"
+    message = _("验证码已失效，请重新获取。")
+
+
+def normalize_phone(phone: str) -> str:
+    phone = unicodedata.normalize("NFKC", phone or "").replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    elif phone.startswith("0086"):
+        phone = phone[4:]
+    if not PHONE_RE.match(phone):
+        raise InvalidPhone(fields={"phone": [str(InvalidPhone.message)]})
+    return phone
+
+
+def _sms_keys(phone: str) -> tuple[str, str, str]:
+    return f"sms:code:{phone}", f"sms:attempts:{phone}", f"sms:cooldown:{phone}"
+
+
+def _code_digest(phone: str, code: str) -> str:
+    return crypto.blind_index(f"{phone}:{code}", purpose="sms_code")
+
+
+def sms_code_send(*, phone: str) -> int:
+    """Send a 6-digit login code; returns its lifetime in seconds."""
+    phone = normalize_phone(phone)
+    code_key, attempts_key, cooldown_key = _sms_keys(phone)
+    if not cache.add(cooldown_key, 1, SMS_RESEND_SECONDS):
+        raise SmsCooldown(headers={"Retry-After": str(SMS_RESEND_SECONDS)})
+    ttl = settings.SMS_CODE_TTL_SECONDS
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(code_key, _code_digest(phone, code), ttl)
+    cache.set(attempts_key, 0, ttl)
+    get_sms_backend().send(phone, f"【市民服务】您的登录验证码是 {code}，{ttl // 60} 分钟内有效。请勿告诉他人。")
+    return ttl
+
+
+def sms_code_check(*, phone: str, code: str) -> str:
+    """Consume a correct code (single use); a few wrong tries burn it. Returns the phone."""
+    phone = normalize_phone(phone)
+    code_key, attempts_key, _cooldown = _sms_keys(phone)
+    try:
+        attempts = cache.incr(attempts_key)
+    except ValueError:  # no counter: never sent or expired
+        raise SmsCodeExpired()
+    expected = cache.get(code_key)
+    if expected is None or attempts > settings.SMS_CODE_MAX_ATTEMPTS:
+        cache.delete_many([code_key, attempts_key])
+        raise SmsCodeExpired()
+    if not hmac.compare_digest(expected, _code_digest(phone, (code or "").strip())):
+        raise SmsCodeInvalid(fields={"code": [str(SmsCodeInvalid.message)]})
+    cache.delete_many([code_key, attempts_key])
+    return phone

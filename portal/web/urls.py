@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from portal.web import views
+
+urlpatterns = [
+    path("", views.demo, name="web-demo"),
+]

@@ -25,3 +25,28 @@ def test_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_errors_speak_english_when_asked(client):
+    response = client.get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["error"]["message"] == "We could not find what you are looking for."
+
+
+def test_errors_default_to_chinese(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.json()["error"]["message"] == "没有找到您要的内容。"
+
+
+def test_malformed_json_is_a_400_parse_error_not_a_500(client):
+    response = client.post("/api/v1/auth/staff/", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_validation_errors_in_english_name_the_field(client):
+    response = client.post("/api/v1/auth/wechat/", data={}, content_type="application/json",
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["message"].startswith("Please check what you entered")
+    assert body["fields"]["code"] == ["This field is required."]
