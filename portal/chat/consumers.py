@@ -6,7 +6,7 @@
   No credentials → anonymous (personal intents answer with a login card); bad credentials → the
   handshake is refused (close 4401).
 - **From where** (see ``origin_allowed``): browsers always send ``Origin``, which must be one of
-  ``CHAT_WS_ALLOWED_ORIGINS``. WeChat mini-programs and Alipay mini-programs connect natively:
+  ``CHAT_WS_ALLOWED_ORIGINS`` or this site itself (Origin host = Host header). WeChat mini-programs and Alipay mini-programs connect natively:
   no ``Origin``, and a fixed ``Referer`` (``https://servicewechat.com/{appid}/{version}/page-frame.html``,
   ``https://{appid}.hybrid.alipay-eco.com/…``) whose app id must be ours.
 - **Limits**: frames larger than ``CHAT_WS_MAX_BYTES`` are refused (error frame, close 1009);
@@ -47,7 +47,11 @@ def _header(scope: dict, name: bytes) -> str | None:
 def origin_allowed(scope: dict) -> bool:
     origin = _header(scope, b"origin")
     if origin:
-        return origin.rstrip("/") in {o.rstrip("/") for o in settings.CHAT_WS_ALLOWED_ORIGINS}
+        if origin.rstrip("/") in {o.rstrip("/") for o in settings.CHAT_WS_ALLOWED_ORIGINS}:
+            return True
+        # A page served by this very site (same scheme-less host and port) is ours.
+        host = _header(scope, b"host")
+        return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
     referer = _header(scope, b"referer")
     if referer:
         parts = urlsplit(referer)

@@ -66,7 +66,7 @@ def _skills() -> dict[str, Skill]:
 def login_reply(skill: Skill) -> Reply:
     return Reply(
         f"{skill.title}需要先登录，登录后我会接着帮您办。",
-        cards=[Card("login", "login", "登录后继续", {"action": "login", "intent": skill.name})],
+        cards=[Card("login", "login", "登录后继续", {"action": "login", "intent": skill.name, "payload": "#login"})],
         quick_replies=[QuickReply("去登录", "#login")],
         done=False,
     )

@@ -96,6 +96,16 @@ async def test_websocket_refuses_a_foreign_origin(db):
     assert not connected and code == 4403
 
 
+async def test_websocket_accepts_a_page_of_this_site_itself(db):
+    same_site = [(b"origin", b"https://portal.example.gov.cn"), (b"host", b"portal.example.gov.cn")]
+    communicator, connected, _ = await connect(headers=same_site)
+    assert connected
+    await communicator.disconnect()
+    other = [(b"origin", b"https://evil.example"), (b"host", b"portal.example.gov.cn")]
+    _communicator, connected, code = await connect(headers=other)
+    assert not connected and code == 4403
+
+
 async def test_websocket_accepts_mini_program_and_alipay_clients_by_their_fixed_referer(db):
     wechat = (b"referer", b"https://servicewechat.com/wx-demo-appid/3/page-frame.html")
     communicator, connected, _ = await connect(headers=[wechat])
