@@ -32,13 +32,13 @@ def phrases() -> dict[str, list[tuple[str, dict]]]:
     for line in (ROOT / "tests/eval/time_phrases.tsv").read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        text, day, clock = (line.split("\t") + ["", ""])[:3]
+        text, day, clock = ([*line.split("\t"), "", ""])[:3]
         sets["time_phrases"].append((text, {"date": day, **({"time_from": clock} if clock else {})}))
     for name in ("chat_messages.tsv", "chat_messages_fresh.tsv", "chat_messages_holdout.tsv"):
         for line in (ROOT / "tests/eval" / name).read_text(encoding="utf-8").splitlines():
             if line.startswith("#") or not line.strip():
                 continue
-            cols = line.split("\t") + ["", "", ""]
+            cols = [*line.split("\t"), "", "", ""]
             slots = dict(kv.split("=", 1) for kv in cols[2].split(";") if kv)
             gold = {k: v for k, v in slots.items() if k in ("date", "time_from")}
             if gold and cols[3] != "en":

@@ -6,7 +6,8 @@
   No credentials → anonymous (personal intents answer with a login card); bad credentials → the
   handshake is refused (close 4401).
 - **From where** (see ``origin_allowed``): browsers always send ``Origin``, which must be one of
-  ``CHAT_WS_ALLOWED_ORIGINS`` or this site itself (Origin host = Host header). WeChat mini-programs and Alipay mini-programs connect natively:
+  ``CHAT_WS_ALLOWED_ORIGINS`` or this site itself (Origin host = Host header). WeChat
+  mini-programs and Alipay mini-programs connect natively:
   no ``Origin``, and a fixed ``Referer`` (``https://servicewechat.com/{appid}/{version}/page-frame.html``,
   ``https://{appid}.hybrid.alipay-eco.com/…``) whose app id must be ours.
 - **Limits**: frames larger than ``CHAT_WS_MAX_BYTES`` are refused (error frame, close 1009);
