@@ -117,6 +117,8 @@ class IntentClassifier:
             return bool(_NUMBER_RE.search(text))
         if "{sport}" in part:
             return any(part.replace("{sport}", sport) in text for sport in sports())
+        if part.isascii() and part.isalnum():  # a Latin cue is a whole word ("ct" is not in "cctv")
+            return re.search(rf"(?<![a-z0-9]){re.escape(part)}(?![a-z0-9])", text) is not None
         return part in text
 
     def _keyword_scores(self, text: str, slots: Mapping[str, str]) -> dict[str, tuple[float, int]]:

@@ -155,8 +155,8 @@ class Lexicon:
             return None
         if len(span) == 2 and any(not u.han for u in span):
             return best
-        if len(span) == 2 and best_shared < 1:
-            return None
+        if len(span) == 2 and (best_shared < 1 or _is_word(surface)):
+            return None  # 二台 is a word of its own, not a typo of 二胎
         return best
 
     def canonicalize(self, text: str, *, normalized: bool = False) -> Canonical:
@@ -215,6 +215,11 @@ class Lexicon:
 
 
 _tokenizer_lock = threading.Lock()
+
+
+def _is_word(text: str) -> bool:
+    """A word of jieba's general dictionary (seen often enough to be meant as typed)."""
+    return _base_tokenizer().FREQ.get(text, 0) >= 20
 
 
 @cache
