@@ -29,6 +29,7 @@ SETS = {
     "development": "chat_messages.tsv",
     "fresh": "chat_messages_fresh.tsv",
     "holdout": "chat_messages_holdout.tsv",
+    "final_holdout": "chat_messages_final.tsv",
 }
 
 

@@ -34,7 +34,8 @@ def phrases() -> dict[str, list[tuple[str, dict]]]:
             continue
         text, day, clock = ([*line.split("\t"), "", ""])[:3]
         sets["time_phrases"].append((text, {"date": day, **({"time_from": clock} if clock else {})}))
-    for name in ("chat_messages.tsv", "chat_messages_fresh.tsv", "chat_messages_holdout.tsv"):
+    for name in ("chat_messages.tsv", "chat_messages_fresh.tsv", "chat_messages_holdout.tsv",
+                 "chat_messages_final.tsv"):
         for line in (ROOT / "tests/eval" / name).read_text(encoding="utf-8").splitlines():
             if line.startswith("#") or not line.strip():
                 continue
