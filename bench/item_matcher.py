@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from portal.nlu.items import ItemDoc, ItemMatcher
 from tests.eval.external import CATALOGUE_CSV, catalogue_docs, labelled
 
-SETS = ("items_questions.tsv", "items_questions_fresh.tsv")
+SETS = ("items_questions.tsv", "items_questions_fresh.tsv", "items_questions_residents.tsv")
 
 
 def synthetic(docs: list[ItemDoc], size: int, seed: int = 7) -> list[ItemDoc]:
