@@ -20,6 +20,7 @@ from portal.chat.catalogue import catalogue_matcher
 from portal.chat.engine import Engine
 from portal.chat.models import Channel, ChatSession, ChatTurn, HandoffTicket, LexiconEntry, UnmatchedQuestion
 from portal.core.errors import Forbidden, PortalError
+from portal.masking import mask_text
 
 
 class MessageInvalid(PortalError):
@@ -92,11 +93,13 @@ def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: 
             "slots": result.slots,
             "reply": result.reply.as_dict(),
         }
-        ChatTurn.objects.create(session=session, text=text, normalized=result.normalized[:1000],
+        # Stored masked: residents type ID and phone numbers; staff and editors read these rows.
+        ChatTurn.objects.create(session=session, text=mask_text(text), normalized=mask_text(result.normalized)[:1000],
                                 intent=result.intent, confidence=result.confidence, outcome=result.outcome,
                                 slots=result.slots, reply=payload["reply"], channel=channel)
         if result.outcome in (ChatTurn.Outcome.FALLBACK, ChatTurn.Outcome.CLARIFY):
-            unmatched_record(normalized=result.normalized, example=text, outcome=result.outcome, channel=channel)
+            unmatched_record(normalized=mask_text(result.normalized), example=mask_text(text), outcome=result.outcome,
+                             channel=channel)
     return payload
 
 

@@ -167,3 +167,10 @@ def test_ws_ticket_needs_a_signed_in_resident(api, resident):
     response = api.post("/api/v1/chat/ws-ticket/")
     assert response.status_code == 201
     assert response.json()["ticket"] and response.json()["expires_in"] > 0
+
+
+def test_id_and_phone_numbers_are_stored_masked(api, say):
+    _, body = say(api, "我的身份证号110101199003077777 手机13812345678")
+    turn = ChatSession.objects.get(pk=body["session"]).turns.get()
+    assert "110101199003077777" not in turn.text and "13812345678" not in turn.text
+    assert all("110101199003077777" not in q.normalized + q.example for q in UnmatchedQuestion.objects.all())
