@@ -50,11 +50,24 @@ _NOT_A_VENUE = {
 }
 
 
+_WEEKDAY_NAMES = "一二三四五六日"
+
+
 def _when(slots: dict) -> str:
-    parts = [slots.get("date", "")]
+    """明天（11月25日 周三）19:00-21:00 — what a resident reads back before confirming."""
+    from datetime import date
+
+    from portal.nlu.timeparse import now_shanghai
+
+    parts = []
+    if slots.get("date"):
+        day = date.fromisoformat(slots["date"])
+        relative = {0: "今天", 1: "明天", 2: "后天"}.get((day - now_shanghai().date()).days, "")
+        label = f"{day.month}月{day.day}日 周{_WEEKDAY_NAMES[day.weekday()]}"
+        parts.append(f"{relative}（{label}）" if relative else label)
     if slots.get("time_from"):
         parts.append(slots["time_from"] + ("-" + slots["time_to"] if slots.get("time_to") else ""))
-    return " ".join(p for p in parts if p)
+    return " ".join(parts)
 
 
 @skill(

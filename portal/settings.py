@@ -310,6 +310,10 @@ LOGGING = {
 # --- Chat ----------------------------------------------------------------------------------------
 CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=500)  # characters of one message
 CHAT_RESUME_MINUTES = env.int("CHAT_RESUME_MINUTES", default=30)  # a signed-in resident continues their session
+CHAT_ANONYMOUS_RETENTION_DAYS = env.int("CHAT_ANONYMOUS_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["purge-anonymous-chat-sessions"] = {
+    "task": "portal.chat.tasks.chat_sessions_purge", "schedule": 24 * 3600.0,
+}
 # The services app's catalogue for service.search (a function returning portal.nlu.items.ItemMatcher).
 CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.queries.item_matcher")
 CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=60)

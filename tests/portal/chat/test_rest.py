@@ -174,3 +174,24 @@ def test_id_and_phone_numbers_are_stored_masked(api, say):
     turn = ChatSession.objects.get(pk=body["session"]).turns.get()
     assert "110101199003077777" not in turn.text and "13812345678" not in turn.text
     assert all("110101199003077777" not in q.normalized + q.example for q in UnmatchedQuestion.objects.all())
+
+
+def test_idle_anonymous_sessions_are_purged_but_handed_off_and_residents_ones_stay(api, resident, say):
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from portal.chat.tasks import chat_sessions_purge
+
+    _, anonymous = say(api, "你好")
+    _, handed = say(api, "转人工")
+    say(api, "好的", handed["session"])
+    signed_in = APIClient()
+    signed_in.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, theirs = say(signed_in, "你好")
+    assert anonymous["session"] != handed["session"]
+    old = timezone.now() - timedelta(days=31)
+    ChatSession.objects.update(updated_at=old)
+    chat_sessions_purge.delay()
+    assert set(ChatSession.objects.values_list("pk", flat=True)) == {handed["session"], theirs["session"]}
+    chat_sessions_purge.delay()  # idempotent
+    assert ChatSession.objects.count() == 2
