@@ -168,6 +168,7 @@ class Lexicon:
         i = 0
         prev_end = 0
         sounds = [u.sound for u in us]
+        boundaries: set[int] | None = None
         latin_sounded = sum(1 for u in us if not u.han and u.sound)
         latin_words = sum(1 for u in us if not u.han and u.sound is None and u.text.isalpha())
         pinyin_typed = latin_sounded >= 2 and latin_words <= latin_sounded // 3
@@ -193,6 +194,13 @@ class Lexicon:
                     if key in self.sound and None not in key:
                         # Latin pinyin typed with spaces ("she bao ka") reads as one word.
                         canonical = self._sound_match(span, key, surface.replace(" ", ""))
+                        if canonical is not None and span[0].han:
+                            # A mistyped word still sits where a word sits: 之前约 is 之前|约,
+                            # so 前约 is not a typo of 签约.
+                            if boundaries is None:
+                                boundaries = _word_boundaries(norm)
+                            if span[0].start not in boundaries or span[-1].end not in boundaries:
+                                canonical = None
                         by_sound = canonical is not None
                 if canonical is None:
                     continue
@@ -215,6 +223,14 @@ class Lexicon:
 
 
 _tokenizer_lock = threading.Lock()
+
+
+def _word_boundaries(text: str) -> set[int]:
+    """Offsets where jieba's general dictionary puts word edges."""
+    edges = {0}
+    for _word, _start, end in _base_tokenizer().tokenize(text, HMM=False):
+        edges.add(end)
+    return edges
 
 
 def _is_word(text: str) -> bool:
