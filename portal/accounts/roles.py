@@ -24,11 +24,25 @@ ROLES: dict[str, str] = {
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     DOCTOR: [],
     VENUE_MANAGER: [],
-    CATALOGUE_EDITOR: [],
+    CATALOGUE_EDITOR: [
+        *(f"services.{verb}_{model}" for model in ("serviceitem", "material", "department", "lifeevent",
+                                                   "servicelocation") for verb in ("view", "add", "change", "delete")),
+        "services.view_licencetype",
+        "services.view_application",
+        "services.change_application",
+        "services.view_applicationevent",
+    ],
     ADMIN: [
         "accounts.view_user",
         "accounts.change_user",
         "accounts.view_identity",
+        *(f"services.{verb}_{model}" for model in ("serviceitem", "material", "department", "lifeevent",
+                                                   "servicelocation", "licencetype")
+          for verb in ("view", "add", "change", "delete")),
+        "services.view_application",
+        "services.change_application",
+        "services.view_applicationevent",
+        "services.view_residentlicence",
     ],
 }
 

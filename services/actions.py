@@ -1,0 +1,438 @@
+"""一网通办 use cases. Each changes state in one transaction and returns the model (or a report).
+
+Catalogue writes bump :class:`~services.models.CatalogueVersion` in their transaction; the search
+index refresh is queued after commit (``services/search.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.connectors.notify import notification_queue
+from portal.core.errors import Conflict, Forbidden, NotFound, PortalError
+from services import workdays
+from services.catalogue_rows import ItemRow, RowError
+from services.models import (
+    Application,
+    ApplicationEvent,
+    CatalogueVersion,
+    Department,
+    LicenceType,
+    LifeEvent,
+    Material,
+    ResidentLicence,
+    ServiceItem,
+    ServiceLocation,
+)
+
+logger = logging.getLogger(__name__)
+Status = Application.Status
+
+
+# --- errors a resident or an editor reads ---------------------------------------------------------
+class ItemUnavailable(NotFound):
+    code = "item_not_found"
+    message = _("没有找到这个办事事项，它可能已停用。")
+
+
+class ApplicationNotFound(NotFound):
+    code = "application_not_found"
+    message = _("没有找到这个受理编号对应的办件，请核对编号。")
+
+
+class RealnameRequired(Forbidden):
+    code = "realname_required"
+    message = _("办理事项前请先完成实名认证。")
+
+
+class StatusChangeNotAllowed(Conflict):
+    code = "status_change_not_allowed"
+    message = _("办件当前状态不能变更为所选状态。")
+
+
+class StaffOnly(Forbidden):
+    code = "staff_only"
+    message = _("只有事项编辑或管理员可以更新办件状态。")
+
+
+# --- catalogue version (search index freshness) ---------------------------------------------------
+def catalogue_touch() -> None:
+    """Mark the catalogue changed: call inside the transaction of any catalogue write."""
+    CatalogueVersion.objects.get_or_create(id=1)
+    CatalogueVersion.objects.filter(id=1).update(version=F("version") + 1, changed_at=timezone.now())
+    from services import search
+
+    transaction.on_commit(search.catalogue_changed)
+
+
+# --- reference data -------------------------------------------------------------------------------
+def life_event_upsert(*, code: str, name: str, audience: str = "个人", position: int = 0) -> LifeEvent:
+    event, _created = LifeEvent.objects.update_or_create(code=code, defaults={"name": name, "audience": audience,
+                                                                       "position": position})
+    return event
+
+
+def licence_type_upsert(*, code: str, name: str, issuer: str = "") -> LicenceType:
+    licence, _created = LicenceType.objects.update_or_create(code=code, defaults={"name": name, "issuer": issuer})
+    return licence
+
+
+def department_upsert(*, name: str, short_name: str = "", phone: str = "", address: str = "") -> Department:
+    department, _created = Department.objects.update_or_create(
+        name=name, defaults={"short_name": short_name, "phone": phone, "address": address}
+    )
+    return department
+
+
+def location_upsert(*, name: str, address: str, town: str = "", phone: str = "", hours: str = "",
+                    latitude: float | None = None, longitude: float | None = None) -> ServiceLocation:
+    location, _created = ServiceLocation.objects.update_or_create(
+        name=name, defaults={"address": address, "town": town, "phone": phone, "hours": hours,
+                             "latitude": latitude, "longitude": longitude},
+    )
+    return location
+
+
+def resident_licence_add(*, user, licence_code: str, number_masked: str = "", issued_on: dt.date | None = None,
+                         valid_until: dt.date | None = None) -> ResidentLicence:
+    """Record an electronic licence the licence library holds for a real-name-bound resident."""
+    if not user.is_realname_verified:
+        raise RealnameRequired()
+    licence_type = LicenceType.objects.filter(code=licence_code).first()
+    if licence_type is None:
+        raise PortalError(_("没有这种电子证照类型。"), code="unknown_licence_type")
+    licence, _created = ResidentLicence.objects.update_or_create(
+        user=user, licence_type=licence_type,
+        defaults={"number_masked": number_masked, "issued_on": issued_on, "valid_until": valid_until},
+    )
+    return licence
+
+
+# --- catalogue import (the importer, the bundled catalogue and the admin share this) -------------
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.skipped)
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "skipped": len(self.skipped), "dry_run": self.dry_run,
+                "skips": [{"row": n, "reason": r} for n, r in self.skipped],
+                "warnings": [{"row": n, "message": m} for n, m in self.warnings]}
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+_SCALARS = ("category", "group", "audience", "summary", "conditions", "legal_limit_days", "promised_limit_days",
+            "visits_required", "online", "online_url", "fee", "steps", "faq", "legal_basis", "source",
+            "aliases", "keywords", "is_active")
+
+
+def catalogue_import(*, rows: Iterable[ItemRow | RowError], dry_run: bool = False, progress=None) -> ImportReport:
+    """Upsert items (by code, else department + name) in one transaction.
+
+    ``rows`` are already parsed (``services/catalogue_rows.py``); a :class:`RowError` is reported as
+    a skip. A row the database refuses is skipped too (a savepoint per row), never fatal. A value
+    left empty in the source leaves the stored value alone. ``dry_run`` rolls everything back.
+    """
+    report = ImportReport(dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            _import_rows(rows, report, progress)
+            if report.created or report.updated:
+                catalogue_touch()
+            if dry_run:
+                raise _DryRunRollback()
+    except _DryRunRollback:
+        pass
+    return report
+
+
+def _import_rows(rows, report: ImportReport, progress) -> None:
+    departments = {d.name: d for d in Department.objects.all()}
+    by_code = {i.code: i for i in ServiceItem.objects.exclude(code=None).only("id", "code", "name", "department_id")}
+    by_name = {(i.department_id, i.name): i for i in ServiceItem.objects.filter(code=None).only("id", "name",
+                                                                                             "department_id")}
+    life_events = {e.name: e for e in LifeEvent.objects.all()} | {e.code: e for e in LifeEvent.objects.all()}
+    licences = {t.code: t for t in LicenceType.objects.all()} | {t.name: t for t in LicenceType.objects.all()}
+    locations = {loc.name: loc for loc in ServiceLocation.objects.all()}
+    seen: dict[tuple, int] = {}
+
+    for row in rows:
+        if progress is not None:
+            progress.update(1)
+        if isinstance(row, RowError):
+            report.skipped.append((row.number, row.reason))
+            continue
+        department = departments.get(row.department)
+        if department is None:
+            department, _created = Department.objects.get_or_create(name=row.department)
+            departments[row.department] = department
+        key = ("code", row.code) if row.code else ("name", department.id, row.name)
+        if key in seen:
+            what = "编码" if row.code else "部门和名称"
+            report.skipped.append((row.number, f"与第 {seen[key]} 行重复（同一{what}）"))
+            continue
+        seen[key] = row.number
+        existing = by_code.get(row.code) if row.code else by_name.get((department.id, row.name))
+        try:
+            with transaction.atomic():
+                item, outcome = _item_write(existing, row, department)
+                warnings = _item_relations(item, row, life_events, licences, locations,
+                                           replace=outcome != "created")
+        except IntegrityError as exc:
+            report.skipped.append((row.number, f"数据库拒绝了这一行：{_integrity_reason(exc)}"))
+            continue
+        for message in [*row.warnings, *warnings]:
+            report.warnings.append((row.number, message))
+        if outcome == "created":
+            report.created += 1
+            if item.code:
+                by_code[item.code] = item
+            else:
+                by_name[(department.id, item.name)] = item
+        elif outcome == "updated" or item._relations_changed:
+            if outcome != "updated":
+                ServiceItem.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+            report.updated += 1
+        else:
+            report.unchanged += 1
+
+
+def _integrity_reason(exc: IntegrityError) -> str:
+    text = str(exc)
+    if "promised_within_legal" in text:
+        return "承诺时限超过了法定时限"
+    if "unique" in text.lower():
+        return "与已有事项冲突（编码或部门加名称重复）"
+    return text.splitlines()[0][:120]
+
+
+def _item_write(existing: ServiceItem | None, row: ItemRow, department: Department) -> tuple[ServiceItem, str]:
+    values = {name: getattr(row, name) for name in _SCALARS if getattr(row, name) is not None}
+    if existing is None:
+        item = ServiceItem(code=row.code, name=row.name, department=department, **values)
+        item.full_clean(exclude=["code", "department", "life_events", "locations"], validate_unique=False,
+                        validate_constraints=False)
+        item.save()
+        return item, "created"
+    item = ServiceItem.objects.get(pk=existing.pk)
+    values |= {"name": row.name, "department_id": department.id}
+    # The source label alone (another file name with the same content) is not a change.
+    changed = [name for name, value in values.items() if name != "source" and getattr(item, name) != value]
+    if changed:
+        if "source" in values and item.source != values["source"]:
+            changed.append("source")
+        for name in changed:
+            setattr(item, name, values[name])
+        item.save(update_fields=[*changed, "updated_at"])
+        return item, "updated"
+    return item, "unchanged"
+
+
+def _item_relations(item: ServiceItem, row: ItemRow, life_events, licences, locations, *, replace: bool) -> list[str]:
+    """Life events, locations and materials given by the row replace the stored ones."""
+    warnings: list[str] = []
+    item._relations_changed = False
+    if row.life_events is not None:
+        wanted = []
+        for name in row.life_events:
+            event = life_events.get(name)
+            if event is None:
+                warnings.append(f"未知主题“{name}”已忽略")
+            else:
+                wanted.append(event.id)
+        current = set(item.life_events.values_list("id", flat=True)) if replace else set()
+        if set(wanted) != current:
+            _m2m_replace(item, "life_events", "lifeevent_id", wanted, replace)
+            item._relations_changed = True
+    if row.locations is not None:
+        wanted = []
+        for name in row.locations:
+            location = locations.get(name)
+            if location is None:
+                warnings.append(f"未知办理地点“{name}”已忽略")
+            else:
+                wanted.append(location.id)
+        current = set(item.locations.values_list("id", flat=True)) if replace else set()
+        if set(wanted) != current:
+            _m2m_replace(item, "locations", "servicelocation_id", wanted, replace)
+            item._relations_changed = True
+    if row.materials is not None:
+        wanted_materials = []
+        for position, material in enumerate(row.materials, start=1):
+            licence = None
+            if material.licence:
+                licence = licences.get(material.licence)
+                if licence is None:
+                    warnings.append(f"材料“{material.name}”的电子证照“{material.licence}”未知，已忽略")
+            wanted_materials.append((position, material.name, material.requirement, material.condition,
+                                     material.form, material.copies, licence.id if licence else None,
+                                     material.notes))
+        current = list(item.materials.order_by("position", "id").values_list(
+            "position", "name", "requirement", "condition", "form", "copies", "licence_type_id", "notes"
+        )) if replace else []
+        if wanted_materials != current:
+            item.materials.all().delete()
+            Material.objects.bulk_create([
+                Material(item=item, position=p, name=n, requirement=r, condition=c, form=f, copies=k,
+                         licence_type_id=lt, notes=no)
+                for (p, n, r, c, f, k, lt, no) in wanted_materials
+            ])
+            item._relations_changed = True
+    return warnings
+
+
+def _m2m_replace(item: ServiceItem, field: str, column: str, ids: list[int], replace: bool) -> None:
+    """Set an item's many-to-many rows with two statements (the importer writes thousands)."""
+    through = getattr(ServiceItem, field).through
+    if replace:
+        through.objects.filter(serviceitem_id=item.id).delete()
+    through.objects.bulk_create([through(serviceitem_id=item.id, **{column: i}) for i in dict.fromkeys(ids)])
+
+
+def item_set_active(*, item_id: int, active: bool) -> ServiceItem:
+    with transaction.atomic():
+        updated = ServiceItem.objects.filter(pk=item_id).update(is_active=active, updated_at=timezone.now())
+        if not updated:
+            raise ItemUnavailable()
+        catalogue_touch()
+    return ServiceItem.objects.get(pk=item_id)
+
+
+# --- applications (办件) ---------------------------------------------------------------------------
+# Which status may follow which. 不予受理 is decided at acceptance (or after a failed 补件).
+TRANSITIONS: dict[str, set[str]] = {
+    Status.SUBMITTED: {Status.ACCEPTED, Status.REJECTED, Status.NEEDS_MORE},
+    Status.ACCEPTED: {Status.REVIEWING, Status.NEEDS_MORE, Status.COMPLETED},
+    Status.REVIEWING: {Status.NEEDS_MORE, Status.COMPLETED},
+    Status.NEEDS_MORE: {Status.ACCEPTED, Status.REVIEWING, Status.REJECTED},
+    Status.COMPLETED: set(),
+    Status.REJECTED: set(),
+}
+
+_NOTICE = {
+    Status.SUBMITTED: "您的“{item}”申请已提交，受理编号 {receipt}。",
+    Status.ACCEPTED: "您的“{item}”申请（{receipt}）已受理，预计 {due} 前办结。",
+    Status.REVIEWING: "您的“{item}”申请（{receipt}）正在审核。",
+    Status.NEEDS_MORE: "您的“{item}”申请（{receipt}）需要补充材料：{note}",
+    Status.COMPLETED: "您的“{item}”申请（{receipt}）已办结。{note}",
+    Status.REJECTED: "您的“{item}”申请（{receipt}）不予受理：{note}",
+}
+
+
+def _new_receipt_number(today: dt.date) -> str:
+    return f"PD{today:%Y%m%d}{secrets.randbelow(10**6):06d}"
+
+
+def expected_completion_for(item: ServiceItem, accepted_on: dt.date) -> tuple[dt.date | None, bool]:
+    """Due date counted in working days from acceptance; (date, is_estimate)."""
+    limit = item.promised_limit_days if item.promised_limit_days is not None else item.legal_limit_days
+    if limit is None:
+        return None, False
+    due = workdays.add_workdays(accepted_on, limit)
+    return due, not (workdays.calendar_known(accepted_on) and workdays.calendar_known(due))
+
+
+def application_submit(*, user, item_id: int, channel: str = "web", submitted_at: dt.datetime | None = None
+                       ) -> Application:
+    """A real-name-bound resident applies for an active item: a receipt number and the first event."""
+    if not user.is_authenticated or not user.is_realname_verified:
+        raise RealnameRequired()
+    item = ServiceItem.objects.filter(pk=item_id, is_active=True).first()
+    if item is None:
+        raise ItemUnavailable()
+    now = submitted_at or timezone.now()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(
+                    receipt_number=_new_receipt_number(timezone.localdate(now)), user=user, item=item,
+                    channel=channel, submitted_at=now,
+                )
+                _event_add(application, Status.SUBMITTED, note="", actor=user, at=now)
+                return application
+        except IntegrityError:  # receipt number collision: draw again
+            continue
+    raise Conflict(_("系统繁忙，请稍后再试。"), code="receipt_number_busy")
+
+
+def application_status_change(*, application_id: int, status: str, note: str = "", actor=None,
+                              at: dt.datetime | None = None) -> Application:
+    """Move an application along its timeline (staff). Locks the application row.
+
+    Acceptance sets the expected completion date (working days); 需补件 stops the clock and the
+    resumption moves the due date by the working days spent waiting; each change queues a
+    notification to the applicant after commit.
+    """
+    if actor is not None and not (actor.is_superuser or actor.has_role("catalogue_editor")
+                                  or actor.has_role("admin")):
+        raise StaffOnly()
+    if status not in Status.values:
+        raise PortalError(_("没有这种办件状态。"), code="unknown_status", fields={"status": [str(status)]})
+    now = at or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        application = (Application.objects.select_for_update().select_related("item", "user")
+                       .filter(pk=application_id).first())
+        if application is None:
+            raise ApplicationNotFound()
+        if status not in TRANSITIONS[application.status]:
+            raise StatusChangeNotAllowed(extra={"from": application.status, "to": status})
+        if status in (Status.NEEDS_MORE, Status.REJECTED) and not note.strip():
+            raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required", fields={"note": ["必填"]})
+        previous = application.status
+        if status == Status.ACCEPTED and application.accepted_at is None:
+            application.accepted_at = now
+            application.expected_completion, application.expected_is_estimate = expected_completion_for(
+                application.item, today)
+        if previous == Status.NEEDS_MORE:
+            if application.paused_on and application.expected_completion:
+                waited = workdays.workdays_between(application.paused_on, today)
+                application.expected_completion = workdays.add_workdays(application.expected_completion, waited)
+                application.expected_is_estimate = application.expected_is_estimate or not workdays.calendar_known(
+                    application.expected_completion)
+            application.paused_on = None
+        if status == Status.NEEDS_MORE:
+            application.paused_on = today
+        if status in Application.FINAL:
+            application.completed_at = now
+        application.status = status
+        application.save()
+        _event_add(application, status, note=note, actor=actor, at=now)
+    return application
+
+
+def _event_add(application: Application, status: str, *, note: str, actor, at: dt.datetime) -> ApplicationEvent:
+    event = ApplicationEvent.objects.create(application=application, status=status, note=note[:500],
+                                            actor=actor if getattr(actor, "pk", None) else None, created_at=at)
+    due = application.expected_completion.isoformat() if application.expected_completion else "承诺时限内"
+    body = _NOTICE[status].format(item=application.item.name, receipt=application.receipt_number, due=due,
+                                  note=note).strip()
+    notification_queue(
+        user=application.user, template=f"application.{status}",
+        title=f"办件进度：{Application.Status(status).label}", body=body,
+        data={"receipt_number": application.receipt_number, "status": status,
+              "application_id": application.pk},
+        dedupe_key=f"application-event:{event.pk}",
+    )
+    return event

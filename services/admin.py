@@ -1,0 +1,285 @@
+"""Admin for catalogue editors: items with materials, import and export; applications with status
+changes that go through the same action as the staff API (timeline event + notification)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from portal.core.errors import PortalError
+from services import actions, queries
+from services.catalogue_rows import FileError, read_file, write_csv, write_json, write_xlsx
+from services.models import (
+    Application,
+    ApplicationEvent,
+    Department,
+    LicenceType,
+    LifeEvent,
+    Material,
+    ResidentLicence,
+    ServiceItem,
+    ServiceLocation,
+)
+
+
+class CatalogueTouchMixin:
+    """Every admin write to the catalogue bumps its version (the search index follows)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        actions.catalogue_touch()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        actions.catalogue_touch()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        actions.catalogue_touch()
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+    fields = ("position", "name", "requirement", "condition", "form", "copies", "licence_type", "notes")
+    autocomplete_fields = ("licence_type",)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="事项文件",
+                           help_text="CSV、JSON 或 XLSX；表头至少包含 name（事项名称）和 department（办理部门）")
+    dry_run = forms.BooleanField(label="只检查，不写入", required=False)
+
+
+def _records(items) -> list[dict]:
+    records = []
+    for item in items.select_related("department").prefetch_related("materials__licence_type", "life_events",
+                                                                      "locations"):
+        records.append({
+            "name": item.name, "department": item.department.name, "code": item.code or "", "group": item.group,
+            "category": item.category, "audience": item.audience,
+            "life_events": [e.name for e in item.life_events.all()], "aliases": item.aliases,
+            "keywords": item.keywords, "summary": item.summary, "conditions": item.conditions,
+            "legal_limit_days": item.legal_limit_days, "promised_limit_days": item.promised_limit_days,
+            "visits_required": item.visits_required, "online": item.online, "online_url": item.online_url,
+            "fee": item.fee,
+            "materials": [{"name": m.name, "requirement": m.requirement, "condition": m.condition, "form": m.form,
+                           "copies": m.copies, "licence": m.licence_type.code if m.licence_type else "",
+                           "notes": m.notes} for m in item.materials.all()],
+            "steps": item.steps, "locations": [loc.name for loc in item.locations.all()],
+            "legal_basis": item.legal_basis, "faq": item.faq, "is_active": item.is_active,
+        })
+    return records
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
+    list_display = ("name", "code", "department", "category", "visits_required", "online", "promised_limit_days",
+                    "is_active", "updated_at")
+    list_filter = ("is_active", "online", "category", "audience", "visits_required", "life_events", "department")
+    search_fields = ("name", "code", "aliases", "keywords")
+    list_select_related = ("department",)
+    autocomplete_fields = ("department",)
+    filter_horizontal = ("life_events", "locations")
+    inlines = [MaterialInline]
+    readonly_fields = ("created_at", "updated_at")
+    actions = ["export_csv", "export_xlsx", "export_json", "deactivate", "activate"]
+    change_list_template = "admin/services/serviceitem/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("name", "code", "department", "category", "group", "audience", "life_events",
+                           "is_active")}),
+        ("群众怎么说", {"fields": ("aliases", "keywords", "summary")}),
+        ("办理要求", {"fields": ("conditions", "legal_limit_days", "promised_limit_days", "visits_required", "online",
+                             "online_url", "fee", "steps", "locations")}),
+        ("依据与问答", {"fields": ("legal_basis", "faq", "source", "created_at", "updated_at")}),
+    )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        actions.catalogue_touch()  # materials and M2M are saved after the item
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="services_serviceitem_import"),
+                *super().get_urls()]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = Path(upload.name).suffix.lower()
+            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+                handle.flush()
+                try:
+                    rows = read_file(handle.name, source=upload.name)
+                except FileError as exc:
+                    messages.error(request, f"没有导入任何内容：{exc}")
+                    rows = None
+            if rows is not None:
+                report = actions.catalogue_import(rows=rows, dry_run=form.cleaned_data["dry_run"])
+                prefix = "（试运行，未写入）" if report.dry_run else ""
+                messages.success(request, f"{prefix}新增 {report.created}，更新 {report.updated}，"
+                                          f"未变 {report.unchanged}，跳过 {len(report.skipped)}")
+                for number, reason in report.skipped[:30]:
+                    messages.warning(request, f"跳过 第 {number} 行：{reason}")
+                if not report.dry_run:
+                    return redirect(reverse("admin:services_serviceitem_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
+                   "title": "导入事项"}
+        return TemplateResponse(request, "admin/services/serviceitem/import.html", context)
+
+    def _export(self, queryset, writer, suffix: str, content_type: str) -> HttpResponse:
+        response = HttpResponse(writer(_records(queryset)), content_type=content_type)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="service-items-{stamp}.{suffix}"'
+        return response
+
+    @admin.action(description="导出所选事项（CSV）", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export(queryset, write_csv, "csv", "text/csv; charset=utf-8")
+
+    @admin.action(description="导出所选事项（Excel）", permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return self._export(queryset, write_xlsx, "xlsx",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @admin.action(description="导出所选事项（JSON）", permissions=["view"])
+    def export_json(self, request, queryset):
+        return self._export(queryset, write_json, "json", "application/json")
+
+    @admin.action(description="停用所选事项", permissions=["change"])
+    def deactivate(self, request, queryset):
+        with transaction.atomic():
+            count = queryset.update(is_active=False, updated_at=timezone.now())
+            actions.catalogue_touch()
+        messages.success(request, f"已停用 {count} 个事项")
+
+    @admin.action(description="启用所选事项", permissions=["change"])
+    def activate(self, request, queryset):
+        with transaction.atomic():
+            count = queryset.update(is_active=True, updated_at=timezone.now())
+            actions.catalogue_touch()
+        messages.success(request, f"已启用 {count} 个事项")
+
+
+@admin.register(Department)
+class DepartmentAdmin(CatalogueTouchMixin, admin.ModelAdmin):
+    list_display = ("name", "short_name", "phone", "address")
+    search_fields = ("name", "short_name")
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(CatalogueTouchMixin, admin.ModelAdmin):
+    list_display = ("name", "code", "audience", "position")
+    search_fields = ("name", "code")
+
+
+@admin.register(LicenceType)
+class LicenceTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "issuer")
+    search_fields = ("name", "code")
+
+
+@admin.register(ServiceLocation)
+class ServiceLocationAdmin(admin.ModelAdmin):
+    list_display = ("name", "town", "address", "phone", "hours")
+    search_fields = ("name", "address", "town")
+
+
+@admin.register(ResidentLicence)
+class ResidentLicenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "licence_type", "number_masked", "valid_until")
+    list_filter = ("licence_type",)
+    raw_id_fields = ("user",)
+
+
+class ApplicationEventInline(admin.TabularInline):
+    model = ApplicationEvent
+    extra = 0
+    fields = ("created_at", "status", "note", "actor")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "是否超期"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "已超期"), ("no", "未超期")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(queries.overdue_q())
+        if self.value() == "no":
+            return queryset.exclude(queries.overdue_q())
+        return queryset
+
+
+class ApplicationStatusForm(forms.ModelForm):
+    new_status = forms.ChoiceField(label="变更状态为", required=False,
+                                   choices=[("", "（不变）"), *Application.Status.choices])
+    status_note = forms.CharField(label="说明（需补件、不予受理时必填）", required=False, max_length=500,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = Application
+        fields: list[str] = []
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("new_status")
+        if status and status != self.instance.status:
+            if status not in actions.TRANSITIONS[self.instance.status]:
+                raise forms.ValidationError(
+                    f"办件当前为“{self.instance.get_status_display()}”，不能变更为“{Application.Status(status).label}”。")
+            if status in (Application.Status.NEEDS_MORE, Application.Status.REJECTED) and not data.get(
+                    "status_note", "").strip():
+                self.add_error("status_note", "需补件或不予受理时请写明原因。")
+        return data
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    form = ApplicationStatusForm
+    list_display = ("receipt_number", "item", "user", "status", "submitted_at", "expected_completion", "is_overdue")
+    list_filter = ("status", OverdueFilter, "item__department")
+    search_fields = ("receipt_number", "item__name")
+    list_select_related = ("item", "user")
+    readonly_fields = ("receipt_number", "user", "item", "status", "channel", "submitted_at", "accepted_at",
+                       "expected_completion", "expected_is_estimate", "completed_at", "paused_on")
+    fields = (*readonly_fields, "new_status", "status_note")
+    inlines = [ApplicationEventInline]
+
+    @admin.display(boolean=True, description="超期")
+    def is_overdue(self, obj: Application) -> bool:
+        return queries.application_is_overdue(obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # applications come from residents
+
+    def save_model(self, request, obj, form, change):
+        status = form.cleaned_data.get("new_status")
+        if not status or status == obj.status:
+            return
+        try:
+            actions.application_status_change(application_id=obj.pk, status=status,
+                                              note=form.cleaned_data.get("status_note", ""), actor=request.user)
+        except PortalError as exc:
+            messages.error(request, str(exc.message))

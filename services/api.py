@@ -1,0 +1,323 @@
+"""一网通办 REST API (thin: parse, call an action or query, render)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.core.idempotency import idempotent
+from portal.core.pagination import Pagination
+from services import actions, queries
+from services.models import Application, ApplicationEvent, Material, ServiceItem, ServiceLocation
+
+
+# --- permissions ----------------------------------------------------------------------------------
+class IsCatalogueStaff(BasePermission):
+    message = _("只有事项编辑或管理员可以进行这个操作。")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_superuser or user.has_role("catalogue_editor")
+                                                        or user.has_role("admin")))
+
+
+# --- input ----------------------------------------------------------------------------------------
+class ItemQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, trim_whitespace=True)
+    category = serializers.ChoiceField(choices=ServiceItem.Category.choices, required=False)
+    life_event = serializers.CharField(required=False, max_length=40)
+    department = serializers.CharField(required=False, max_length=100)
+    audience = serializers.ChoiceField(choices=[("个人", "个人"), ("法人", "法人")], required=False)
+    online = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1)
+    channel = serializers.ChoiceField(choices=["web", "wechat_mini", "wechat_oa", "alipay", "chat"], default="web")
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Application.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class StaffApplicationQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Application.Status.choices, required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+# --- output ---------------------------------------------------------------------------------------
+class ItemListSerializer(serializers.ModelSerializer):
+    department = serializers.CharField(source="department.name")
+    department_id = serializers.IntegerField()
+
+    class Meta:
+        model = ServiceItem
+        fields = ["id", "code", "name", "department", "department_id", "category", "audience", "visits_required",
+                  "online", "promised_limit_days"]
+
+
+class ItemSearchSerializer(serializers.Serializer):
+    """One search hit: the item's list fields plus relevance and highlights."""
+
+    def to_representation(self, hit: queries.SearchHit) -> dict:
+        data = ItemListSerializer(hit.item).data
+        data["score"] = round(hit.score, 1) if hit.score is not None else None
+        data["matched"] = hit.matched
+        data["highlights"] = hit.highlights
+        return data
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceLocation
+        fields = ["id", "name", "address", "town", "phone", "hours", "latitude", "longitude"]
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    requirement_label = serializers.CharField(source="get_requirement_display")
+    form_label = serializers.CharField(source="get_form_display")
+    replaceable_by = serializers.SerializerMethodField()
+    on_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Material
+        fields = ["id", "name", "requirement", "requirement_label", "condition", "form", "form_label", "copies",
+                  "notes", "replaceable_by", "on_file"]
+
+    def get_replaceable_by(self, material: Material) -> dict | None:
+        licence = material.licence_type
+        return {"code": licence.code, "name": licence.name} if licence else None
+
+    def get_on_file(self, material: Material) -> bool:
+        return material.licence_type_id is not None and material.licence_type_id in self.context.get("on_file", ())
+
+
+class ItemDetailSerializer(serializers.ModelSerializer):
+    department = serializers.SerializerMethodField()
+    category_label = serializers.CharField(source="get_category_display")
+    life_events = serializers.SerializerMethodField()
+    materials = serializers.SerializerMethodField()
+    locations = LocationSerializer(many=True)
+    visits_label = serializers.SerializerMethodField()
+    materials_on_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceItem
+        fields = ["id", "code", "name", "aliases", "department", "category", "category_label", "group", "audience",
+                  "life_events", "summary", "conditions", "legal_limit_days", "promised_limit_days",
+                  "visits_required", "visits_label", "online", "online_url", "fee", "materials",
+                  "materials_on_file", "steps", "locations", "legal_basis", "faq", "source", "updated_at"]
+
+    def get_department(self, item: ServiceItem) -> dict:
+        d = item.department
+        return {"id": d.id, "name": d.name, "phone": d.phone, "address": d.address}
+
+    def get_life_events(self, item: ServiceItem) -> list[dict]:
+        return [{"code": e.code, "name": e.name} for e in item.life_events.all()]
+
+    def get_materials(self, item: ServiceItem) -> list[dict]:
+        return MaterialSerializer(item.materials.all(), many=True, context=self.context).data
+
+    def get_materials_on_file(self, item: ServiceItem) -> int:
+        on_file = self.context.get("on_file", ())
+        return sum(1 for m in item.materials.all() if m.licence_type_id in on_file)
+
+    def get_visits_label(self, item: ServiceItem) -> str:
+        visits = item.visits_required
+        if visits is None:
+            return "请咨询办理部门"
+        return {0: "全程网办，不用跑", 1: "最多跑一次"}.get(visits, f"需到现场 {visits} 次")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display")
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = ApplicationEvent
+        fields = ["status", "status_label", "note", "at"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    item = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="get_status_display")
+    events = EventSerializer(many=True)
+
+    class Meta:
+        model = Application
+        fields = ["id", "receipt_number", "item", "status", "status_label", "channel", "submitted_at",
+                  "accepted_at", "expected_completion", "expected_is_estimate", "completed_at", "events"]
+
+    def get_item(self, application: Application) -> dict:
+        item = application.item
+        return {"id": item.id, "name": item.name, "department": item.department.name}
+
+
+class StaffApplicationSerializer(ApplicationSerializer):
+    overdue = serializers.SerializerMethodField()
+    applicant = serializers.SerializerMethodField()
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = [*ApplicationSerializer.Meta.fields, "overdue", "applicant"]
+
+    def get_overdue(self, application: Application) -> bool:
+        return queries.application_is_overdue(application)
+
+    def get_applicant(self, application: Application) -> dict:
+        user = application.user
+        return {"id": user.id, "name": str(user), "id_number": user.id_number_masked}
+
+
+def _paginated(request, view, rows: list, serializer, extra: dict | None = None) -> Response:
+    paginator = Pagination()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    response = paginator.get_paginated_response(serializer(page, many=True).data)
+    if extra:
+        response.data.update(extra)
+    return response
+
+
+# --- views ----------------------------------------------------------------------------------------
+class ItemListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="services_items_list", summary="搜索或浏览办事事项",
+        parameters=[ItemQuerySerializer],
+        responses=inline_serializer("ItemPage", {
+            "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True), "results": ItemListSerializer(many=True),
+            "suggestions": serializers.ListField(child=serializers.CharField()),
+        }),
+    )
+    def get(self, request):
+        params = ItemQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        filters = queries.ItemFilters(category=data.get("category"), life_event=data.get("life_event"),
+                                      department=data.get("department"), audience=data.get("audience"),
+                                      online=data.get("online"))
+        result = queries.items_search(query=data.get("q", ""), filters=filters)
+        return _paginated(request, self, result.hits, ItemSearchSerializer,
+                          {"suggestions": result.suggestions})
+
+
+class ItemDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="services_item_guide",
+        summary="办事指南：材料、地点、时限、跑动次数", responses=ItemDetailSerializer)
+    def get(self, request, item_id: int):
+        item, on_file = queries.item_guide(item_id=item_id, user=request.user)
+        return Response(ItemDetailSerializer(item, context={"on_file": on_file}).data)
+
+
+class LifeEventListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="services_life_events_list",
+        summary="按主题（人生事件）浏览", responses=inline_serializer("LifeEventRow", {
+        "code": serializers.CharField(), "name": serializers.CharField(), "audience": serializers.CharField(),
+        "item_count": serializers.IntegerField()}, many=True))
+    def get(self, request):
+        rows = [{"code": e.code, "name": e.name, "audience": e.audience, "item_count": e.item_count}
+                for e in queries.life_events_with_counts()]
+        return _paginated(request, self, rows, _Passthrough)
+
+
+class DepartmentListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="services_departments_list",
+        summary="按部门浏览", responses=inline_serializer("DepartmentRow", {
+        "id": serializers.IntegerField(), "name": serializers.CharField(), "phone": serializers.CharField(),
+        "item_count": serializers.IntegerField()}, many=True))
+    def get(self, request):
+        rows = [{"id": d.id, "name": d.name, "phone": d.phone, "item_count": d.item_count}
+                for d in queries.departments_with_counts()]
+        return _paginated(request, self, rows, _Passthrough)
+
+
+class _Passthrough(serializers.BaseSerializer):
+    def to_representation(self, instance):
+        return instance
+
+
+class ApplicationListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="services_applications_list",
+        summary="我的办件", responses=ApplicationSerializer(many=True),
+                   parameters=[OpenApiParameter("status", str, required=False)])
+    def get(self, request):
+        status = request.query_params.get("status") or None
+        if status and status not in Application.Status.values:
+            raise serializers.ValidationError({"status": [str(_("没有这种办件状态。"))]})
+        applications = list(queries.applications_of(user=request.user, status=status))
+        return _paginated(request, self, applications, ApplicationSerializer)
+
+    @extend_schema(
+        operation_id="services_applications_create",
+        summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    @idempotent
+    def post(self, request):
+        body = ApplicationCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = actions.application_submit(user=request.user, item_id=body.validated_data["item"],
+                                                 channel=body.validated_data["channel"])
+        application = queries.application_for_receipt(user=request.user,
+                                                      receipt_number=application.receipt_number)
+        return Response(ApplicationSerializer(application).data, status=201)
+
+
+class ApplicationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="services_application_by_receipt",
+        summary="按受理编号查询办件进度", responses=ApplicationSerializer)
+    def get(self, request, receipt_number: str):
+        application = queries.application_for_receipt(user=request.user, receipt_number=receipt_number)
+        return Response(ApplicationSerializer(application).data)
+
+
+class StaffApplicationListView(APIView):
+    permission_classes = [IsCatalogueStaff]
+
+    @extend_schema(
+        operation_id="services_staff_applications_list",
+        summary="办件列表（工作人员，含超期标记）", parameters=[StaffApplicationQuerySerializer],
+                   responses=StaffApplicationSerializer(many=True))
+    def get(self, request):
+        params = StaffApplicationQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        applications = list(queries.applications_for_staff(status=params.validated_data.get("status"),
+                                                           overdue=params.validated_data.get("overdue")))
+        return _paginated(request, self, applications, StaffApplicationSerializer)
+
+
+class StaffApplicationStatusView(APIView):
+    permission_classes = [IsCatalogueStaff]
+
+    @extend_schema(
+        operation_id="services_staff_application_status",
+        summary="更新办件状态（工作人员）", request=StatusChangeSerializer,
+                   responses=StaffApplicationSerializer)
+    def post(self, request, application_id: int):
+        body = StatusChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = actions.application_status_change(
+            application_id=application_id, status=body.validated_data["status"],
+            note=body.validated_data["note"], actor=request.user,
+        )
+        application = queries.applications_for_staff().get(pk=application.pk)
+        return Response(StaffApplicationSerializer(application).data)

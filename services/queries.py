@@ -1,0 +1,264 @@
+"""一网通办 read side: search and browse the catalogue, the guide of an item, applications.
+
+The REST API and the chat skills call these same functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from services import search as search_index
+from services.actions import ApplicationNotFound, ItemUnavailable
+from services.models import (
+    Application,
+    Department,
+    LifeEvent,
+    Material,
+    ResidentLicence,
+    ServiceItem,
+)
+
+SEARCH_CANDIDATES = 200
+
+
+@dataclass
+class ItemFilters:
+    category: str | None = None
+    life_event: str | None = None  # code or name
+    department: str | int | None = None  # id or name
+    audience: str | None = None
+    online: bool | None = None
+
+    def apply(self, items: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
+        if self.category:
+            items = items.filter(category=self.category)
+        if self.life_event:
+            items = items.filter(Q(life_events__code=self.life_event) | Q(life_events__name=self.life_event))
+        if self.department:
+            department = str(self.department)
+            items = items.filter(department_id=int(department)) if department.isdigit() else items.filter(
+                department__name=department)
+        if self.audience:
+            # A 个人和法人 item serves both audiences.
+            items = items.filter(audience__in=[self.audience, ServiceItem.Audience.BOTH])
+        if self.online is not None:
+            items = items.filter(online=self.online)
+        return items.distinct() if self.life_event else items
+
+
+@dataclass
+class SearchHit:
+    item: ServiceItem
+    score: float | None = None
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def highlights(self) -> list[list[int]]:
+        """[start, end) spans of matched terms in the item name, for the client to emphasise."""
+        spans: list[list[int]] = []
+        name = self.item.name
+        for term in self.matched:
+            if not term:
+                continue
+            start = name.find(term)
+            while start >= 0:
+                spans.append([start, start + len(term)])
+                start = name.find(term, start + len(term))
+        spans.sort()
+        merged: list[list[int]] = []
+        for span in spans:
+            if merged and span[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], span[1])
+            else:
+                merged.append(span)
+        return merged
+
+
+class _BrowseHits:
+    """Hits over a queryset, fetched page by page (the paginator counts and slices)."""
+
+    def __init__(self, items: QuerySet[ServiceItem]):
+        self._items = items
+
+    def count(self) -> int:
+        return self._items.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [SearchHit(item) for item in self._items[index]]
+        return SearchHit(self._items[index])
+
+    def __iter__(self):
+        return (SearchHit(item) for item in self._items.iterator())
+
+    def __bool__(self) -> bool:
+        return self._items.exists()
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit] | _BrowseHits
+    suggestions: list[str]
+
+
+def _items() -> QuerySet[ServiceItem]:
+    return ServiceItem.objects.filter(is_active=True).select_related("department")
+
+
+def items_search(*, query: str = "", filters: ItemFilters | None = None, limit: int | None = None) -> SearchResult:
+    """Items for a free-text question, best first, narrowed by the filters.
+
+    Without a query: the filtered catalogue in department/name order (browsing). With one: the
+    matcher's ranking; when nothing fits, "did you mean" suggestions.
+    """
+    filters = filters or ItemFilters()
+    query = (query or "").strip()
+    if not query:
+        items = filters.apply(_items()).order_by("department__name", "name", "id")
+        if limit is not None:
+            return SearchResult([SearchHit(item) for item in items[:limit]], [])
+        return SearchResult(_BrowseHits(items), [])
+    matches = search_index.search(query, limit=SEARCH_CANDIDATES)
+    by_id = {m.id: m for m in matches}
+    items = {item.id: item for item in filters.apply(_items().filter(id__in=list(by_id)))}
+    hits = [SearchHit(items[m.id], m.score, list(m.matched)) for m in matches if m.id in items]
+    if limit is not None:
+        hits = hits[:limit]
+    suggestions = [] if hits else search_index.suggest(query)
+    return SearchResult(hits, suggestions)
+
+
+def item_guide(*, item_id: int, user=None) -> tuple[ServiceItem, set[int]]:
+    """The item with everything its guide shows, and the ids of the licence types the resident has
+    on file (empty for anonymous or not real-name-bound residents)."""
+    item = (
+        _items().filter(pk=item_id)
+        .prefetch_related(
+            Prefetch("materials", queryset=Material.objects.select_related("licence_type").order_by("position", "id")),
+            "locations", "life_events",
+        )
+        .first()
+    )
+    if item is None:
+        raise ItemUnavailable()
+    return item, licences_on_file(user)
+
+
+def licences_on_file(user, today: dt.date | None = None) -> set[int]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_realname_verified:
+        return set()
+    today = today or timezone.localdate()
+    return set(
+        ResidentLicence.objects.filter(user=user)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .values_list("licence_type_id", flat=True)
+    )
+
+
+def life_events_with_counts() -> QuerySet[LifeEvent]:
+    return LifeEvent.objects.annotate(
+        item_count=Count("items", filter=Q(items__is_active=True), distinct=True)
+    ).order_by("position", "code")
+
+
+def departments_with_counts() -> QuerySet[Department]:
+    return Department.objects.annotate(
+        item_count=Count("items", filter=Q(items__is_active=True))
+    ).filter(item_count__gt=0).order_by("name")
+
+
+# --- applications ---------------------------------------------------------------------------------
+def _applications() -> QuerySet[Application]:
+    return Application.objects.select_related("item", "item__department").prefetch_related("events")
+
+
+def applications_of(*, user, status: str | None = None) -> QuerySet[Application]:
+    applications = _applications().filter(user=user)
+    if status:
+        applications = applications.filter(status=status)
+    return applications.order_by("-submitted_at", "-id")
+
+
+def application_for_receipt(*, user, receipt_number: str) -> Application:
+    """The owner's application with that receipt number. Someone else's is "not found", never
+    "forbidden": a receipt number must not reveal that it exists."""
+    application = _applications().filter(user=user, receipt_number=receipt_number.strip().upper()).first()
+    if application is None:
+        raise ApplicationNotFound()
+    return application
+
+
+def applications_for_staff(*, status: str | None = None, overdue: bool | None = None,
+                           today: dt.date | None = None) -> QuerySet[Application]:
+    applications = _applications().select_related("user")
+    if status:
+        applications = applications.filter(status=status)
+    if overdue is True:
+        applications = applications.filter(overdue_q(today))
+    elif overdue is False:
+        applications = applications.exclude(overdue_q(today))
+    return applications.order_by("expected_completion", "-submitted_at")
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(expected_completion__lt=today) & ~Q(status__in=Application.FINAL)
+
+
+def applications_overdue(today: dt.date | None = None) -> QuerySet[Application]:
+    return Application.objects.filter(overdue_q(today))
+
+
+def application_is_overdue(application: Application, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (not application.is_final and application.expected_completion is not None
+            and application.expected_completion < today)
+
+
+# --- short answers from a guide (the chat skill's quick replies: 需要什么材料 / 在哪办 / 多久能办好) ------
+GUIDE_TOPICS = ("materials", "locations", "time")
+
+
+def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[int] = frozenset()) -> str:
+    """One readable paragraph about an item for a chat reply. ``item`` comes from :func:`item_guide`."""
+    if topic == "materials":
+        lines = []
+        for material in item.materials.all():
+            text = f"{material.name}（{material.get_form_display()}"
+            text += f" {material.copies} 份）" if material.copies > 1 else "）"
+            if material.requirement == Material.Requirement.CONDITIONAL:
+                text += f"，{material.condition}需要"
+            if material.licence_type_id and material.licence_type_id in on_file:
+                text += "，已有电子证照，免于提交"
+            lines.append(text)
+        if not lines:
+            return f"“{item.name}”的申请材料请咨询{item.department.name}（{item.department.phone or '窗口'}）。"
+        return f"办理“{item.name}”需要准备：" + "；".join(lines) + "。"
+    if topic == "locations":
+        places = [f"{loc.name}（{loc.address}，{loc.hours}）" if loc.hours else f"{loc.name}（{loc.address}）"
+                  for loc in item.locations.all()]
+        online = f"可以网上办理：{item.online_url}。" if item.online and item.online_url else (
+            "可以网上办理。" if item.online else "")
+        if not places:
+            return online or f"请咨询{item.department.name}。"
+        return online + "办理地点：" + "；".join(places) + "。"
+    if topic == "time":
+        if item.promised_limit_days == 0:
+            limit = "当场办结（即办）"
+        elif item.promised_limit_days:
+            limit = f"承诺 {item.promised_limit_days} 个工作日内办结"
+        elif item.legal_limit_days:
+            limit = f"法定 {item.legal_limit_days} 个工作日内办结"
+        else:
+            limit = "办理时限请咨询办理部门"
+        visits = {None: "", 0: "，全程网办不用跑", 1: "，最多跑一次"}.get(
+            item.visits_required, f"，需到现场 {item.visits_required} 次")
+        return f"“{item.name}”{limit}{visits}。"
+    raise ValueError(f"unknown topic {topic!r}; one of {GUIDE_TOPICS}")

@@ -1,0 +1,144 @@
+"""Glue between the catalogue in the database and the shared item matcher (``portal.nlu.items``).
+
+One matcher per process, built lazily from the database on the first search. Every catalogue
+write bumps ``CatalogueVersion`` in its transaction (``actions.catalogue_touch``); after commit the
+cached version token is dropped and the index refresh is queued (a Celery task: on a worker when
+Redis is configured, inline in the embedded mode). Each search compares the current token — one
+cache read, a database read only when the cache has none — with the one its matcher was built
+from, and rebuilds when they differ. While one thread rebuilds, others keep answering from the
+previous index rather than wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.core.cache import cache
+
+from portal.nlu.items import ItemDoc, ItemMatcher
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "services:catalogue-version"
+SNAPSHOT_KEY = "services:catalogue-docs:{token}"
+# Upper bound on how long a process may miss a change in a race between a reader refilling the
+# cache and a writer's commit; in the normal case the change is seen on the next search.
+VERSION_TTL_SECONDS = 2
+SNAPSHOT_TTL_SECONDS = 24 * 3600
+
+
+def _matcher_class():
+    return ItemMatcher
+
+
+class _State:
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.matcher = None
+        self.lock = threading.Lock()
+
+
+_state = _State()
+
+
+def current_token() -> str:
+    """The catalogue's version token: cheap (cache), falling back to the database."""
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        from services.models import CatalogueVersion
+
+        row = CatalogueVersion.objects.filter(id=1).values_list("version", "changed_at").first()
+        token = f"{row[0]}@{row[1].isoformat()}" if row else "0"
+        cache.set(VERSION_KEY, token, VERSION_TTL_SECONDS)
+    return token
+
+
+def catalogue_changed() -> None:
+    """After a catalogue write commits: drop the cached token and queue the index refresh."""
+    cache.delete(VERSION_KEY)
+    from services.tasks import catalogue_index_refresh
+
+    try:
+        catalogue_index_refresh.delay()
+    except Exception:  # a broker hiccup must not fail the editor's save; readers rebuild on their own
+        logger.exception("could not queue the catalogue index refresh; processes will rebuild on next search")
+
+
+def documents() -> list:
+    """Matcher documents for every active item (what the index is built from)."""
+    from services.models import ServiceItem
+
+    items = (ServiceItem.objects.filter(is_active=True).select_related("department")
+             .prefetch_related("life_events").order_by("id"))
+    docs = []
+    for item in items:
+        extra = [event.name for event in item.life_events.all()]
+        if item.summary:
+            extra.append(item.summary[:120])
+        group = item.group if item.group and item.group != "未分类" else ""
+        docs.append(ItemDoc(id=item.id, name=item.name, aliases=tuple(item.aliases or ()),
+                        keywords=tuple(item.keywords or ()), department=item.department.name,
+                        category=group or item.category, extra=" ".join(extra)))
+    return docs
+
+
+def snapshot_store() -> str:
+    """Build the documents once and share them through the cache (run by the Celery task)."""
+    token = current_token()
+    docs = documents()
+    cache.set(SNAPSHOT_KEY.format(token=token), [_doc_tuple(d) for d in docs], SNAPSHOT_TTL_SECONDS)
+    return token
+
+
+def _doc_tuple(doc) -> tuple:
+    return (doc.id, doc.name, tuple(doc.aliases), tuple(doc.keywords), doc.department, doc.category, doc.extra)
+
+
+def _documents_for(token: str) -> list:
+    cached = cache.get(SNAPSHOT_KEY.format(token=token))
+    if cached is not None:
+        return [ItemDoc(id=i, name=n, aliases=a, keywords=k, department=d, category=c, extra=e)
+                for (i, n, a, k, d, c, e) in cached]
+    return documents()
+
+
+def matcher():
+    """This process's matcher, rebuilt when the catalogue changed since it was built."""
+    token = current_token()
+    if _state.matcher is not None and _state.token == token:
+        return _state.matcher
+    # The first build waits; a rebuild that another thread is already doing does not.
+    if not _state.lock.acquire(blocking=_state.matcher is None):
+        return _state.matcher
+    try:
+        if _state.matcher is None or _state.token != token:
+            docs = _documents_for(token)
+            # A fresh matcher swapped in whole: threads searching the old one are not disturbed.
+            built = _matcher_class()(docs)
+            _state.matcher, _state.token = built, token
+            logger.info("catalogue index built: %d items (version %s)", len(docs), token)
+        return _state.matcher
+    finally:
+        _state.lock.release()
+
+
+def refresh_local() -> None:
+    """Rebuild this process's index now if it has one (the inline task calls this)."""
+    if _state.matcher is not None:
+        matcher()
+
+
+def reset() -> None:
+    """Forget the process's index (tests; a process that switched databases)."""
+    with _state.lock:
+        _state.matcher, _state.token = None, None
+
+
+def search(query: str, limit: int = 10, *, min_score: float | None = None) -> list:
+    """Ranked matches (``ItemMatch``: id, name, score 0–100, matched terms), best first."""
+    return matcher().search(query, limit=limit, min_score=min_score)
+
+
+def suggest(query: str, limit: int = 3) -> list[str]:
+    return matcher().suggest(query, limit=limit)

@@ -1,0 +1,96 @@
+"""Editors manage the catalogue in the admin: import, export that re-imports, status changes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portal.connectors.models import Notification
+from services import actions, search
+from services.models import Application, ServiceItem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def test_an_editor_imports_a_file_in_the_admin_and_search_sees_it(editor_client,
+                                                                  django_capture_on_commit_callbacks):
+    upload = SimpleUploadedFile("items.csv", "事项名称,办理部门\n犬只登记,区公安分局\n,区公安分局\n".encode(),
+                                content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post("/admin/services/serviceitem/import/", {"file": upload}, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "新增 1" in text and "跳过 第 3 行" in text
+    assert search.search("犬只登记")[0].name == "犬只登记"
+
+
+def test_a_malformed_upload_writes_nothing_and_says_why(editor_client):
+    upload = SimpleUploadedFile("items.json", b"[{", content_type="application/json")
+    response = editor_client.post("/admin/services/serviceitem/import/", {"file": upload})
+    assert "没有导入任何内容" in response.content.decode()
+    assert ServiceItem.objects.count() == 0
+
+
+def test_export_as_csv_re_imports_unchanged(editor_client, make_item, licence_types, tmp_path):
+    item = make_item("结婚登记", department="区婚姻登记中心", aliases=["领证"], promised_limit_days=0,
+                     materials=[{"name": "居民身份证", "licence_type": licence_types["id_card"]}])
+    response = editor_client.post("/admin/services/serviceitem/", {
+        "action": "export_csv", "_selected_action": [item.pk]})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    content = response.content
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0]["name"] == "结婚登记" and rows[0]["aliases"] == "领证"
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    from services.catalogue_rows import read_file
+
+    report = actions.catalogue_import(rows=read_file(path))
+    assert (report.created, report.updated, report.unchanged, report.skipped) == (0, 0, 1, [])
+
+
+def test_export_as_xlsx_and_json(editor_client, make_item):
+    item = make_item("公章刻制备案")
+    xlsx = editor_client.post("/admin/services/serviceitem/", {"action": "export_xlsx", "_selected_action": [item.pk]})
+    assert xlsx.content[:2] == b"PK"
+    as_json = editor_client.post("/admin/services/serviceitem/", {"action": "export_json",
+                                                                  "_selected_action": [item.pk]})
+    assert as_json.json()["items"][0]["name"] == "公章刻制备案"
+
+
+def test_an_editor_changes_an_application_status_in_the_admin(editor_client, make_item, resident):
+    item = make_item("居住证签注", promised_limit_days=5)
+    application = actions.application_submit(user=resident, item_id=item.id)
+    url = f"/admin/services/application/{application.pk}/change/"
+    assert editor_client.get(url).status_code == 200
+    response = editor_client.post(url, {"new_status": "accepted", "status_note": "材料齐全",
+                                        "events-TOTAL_FORMS": 1, "events-INITIAL_FORMS": 1,
+                                        "events-MIN_NUM_FORMS": 0, "events-MAX_NUM_FORMS": 1000,
+                                        "events-0-id": application.events.get().pk,
+                                        "events-0-application": application.pk})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    application.refresh_from_db()
+    assert application.status == "accepted" and application.expected_completion is not None
+    assert Notification.objects.filter(user=resident, template="application.accepted").exists()
+    # A change the timeline does not allow is refused by the form.
+    refused = editor_client.post(url, {"new_status": "submitted", "events-TOTAL_FORMS": 0,
+                                       "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
+                                       "events-MAX_NUM_FORMS": 1000})
+    assert refused.status_code == 200 and "不能变更为" in refused.content.decode()
+    assert Application.objects.get(pk=application.pk).status == "accepted"
+
+
+def test_the_overdue_filter_and_changelists_render(editor_client, make_item, resident):
+    make_item("居住证签注")
+    for url in ("/admin/services/serviceitem/", "/admin/services/application/?overdue=yes",
+                "/admin/services/serviceitem/import/"):
+        assert editor_client.get(url).status_code == 200, url
+

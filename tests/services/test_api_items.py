@@ -1,0 +1,183 @@
+"""Search, browse and the guide of an item through the REST API."""
+
+from __future__ import annotations
+
+import pytest
+
+from services import actions
+
+pytestmark = pytest.mark.django_db
+
+ITEMS = "/api/v1/services/items/"
+
+
+@pytest.fixture
+def catalogue(make_item, licence_types):
+    event = actions.life_event_upsert(code="birth", name="出生")
+    birth = make_item("新生儿出生户口登记", aliases=["宝宝报户口", "新生儿上户口"], visits_required=1,
+                      category="行政确认", promised_limit_days=5, legal_limit_days=20,
+                      materials=[
+                          {"name": "居民身份证", "licence_type": licence_types["id_card"]},
+                          {"name": "结婚证", "licence_type": licence_types["marriage_cert"],
+                           "requirement": "conditional", "condition": "父母已登记结婚的"},
+                          {"name": "出生医学证明"},
+                      ])
+    birth.life_events.add(event)
+    fund = make_item("住房公积金购房提取", department="区住房公积金管理中心", aliases=["公积金怎么取出来"],
+                     visits_required=0, online=True, online_url="https://example.gov.cn/gjj", category="行政给付")
+    card = make_item("社会保障卡补换", department="区社会保险事业管理中心", aliases=["社保卡补办"],
+                     audience="个人和法人", visits_required=1)
+    licence = make_item("食品经营许可证核发", department="区市场监督管理局", audience="法人", category="行政许可")
+    location = actions.location_upsert(name="区行政服务中心", address="合欢路 201 号", latitude=31.2, longitude=121.5)
+    birth.locations.add(location)
+    return {"birth": birth, "fund": fund, "card": card, "licence": licence}
+
+
+def test_search_ranks_the_right_item_first_with_the_list_contract_and_highlights(api, catalogue):
+    response = api.get(ITEMS, {"q": "公基金怎么取出来"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"count", "next", "previous", "results"}
+    first = body["results"][0]
+    assert first["id"] == catalogue["fund"].id
+    assert first["department"] == "区住房公积金管理中心"
+    assert (first["visits_required"], first["online"]) == (0, True)
+    assert first["matched"] and first["highlights"]
+    start, end = first["highlights"][0]
+    assert first["name"][start:end] in first["name"]
+
+
+def test_search_narrows_by_filters(api, catalogue):
+    assert [r["id"] for r in api.get(ITEMS, {"online": "true"}).json()["results"]] == [catalogue["fund"].id]
+    by_event = api.get(ITEMS, {"life_event": "birth"}).json()["results"]
+    assert [r["id"] for r in by_event] == [catalogue["birth"].id]
+    by_department = api.get(ITEMS, {"department": "区市场监督管理局"}).json()["results"]
+    assert [r["id"] for r in by_department] == [catalogue["licence"].id]
+    business = {r["id"] for r in api.get(ITEMS, {"audience": "法人"}).json()["results"]}
+    assert business == {catalogue["licence"].id, catalogue["card"].id}  # 个人和法人 serves both
+    assert api.get(ITEMS, {"q": "社保卡补办", "category": "行政许可"}).json()["count"] == 0
+
+
+def test_search_with_nothing_fitting_offers_did_you_mean_suggestions(api, catalogue):
+    # A lone step word fits no item well enough to list, but names one closely enough to suggest.
+    body = api.get(ITEMS, {"q": "补换"}).json()
+    assert body["count"] == 0
+    assert body["suggestions"] == ["社会保障卡补换"]
+    nothing = api.get(ITEMS, {"q": "火星移民签证"}).json()
+    assert nothing["count"] == 0 and "suggestions" in nothing
+
+
+def test_bad_filter_values_are_a_400_with_the_error_body(api, catalogue):
+    response = api.get(ITEMS, {"online": "maybe", "audience": "alien"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and set(error["fields"]) == {"online", "audience"}
+    assert "请检查" in error["message"]
+    too_long = api.get(ITEMS, {"q": "办" * 101})
+    assert too_long.status_code == 400
+
+
+def test_item_guide_lists_materials_locations_and_limits_for_anyone(api, catalogue):
+    response = api.get(f"{ITEMS}{catalogue['birth'].id}/")
+    assert response.status_code == 200
+    guide = response.json()
+    assert guide["department"]["name"] == "区公安分局"
+    assert (guide["promised_limit_days"], guide["legal_limit_days"], guide["visits_label"]) == (5, 20, "最多跑一次")
+    assert [m["name"] for m in guide["materials"]] == ["居民身份证", "结婚证", "出生医学证明"]
+    assert guide["materials"][1]["requirement"] == "conditional" and guide["materials"][1]["condition"]
+    assert guide["materials"][0]["replaceable_by"] == {"code": "id_card", "name": "居民身份证"}
+    assert not any(m["on_file"] for m in guide["materials"])
+    assert guide["locations"][0]["address"] == "合欢路 201 号"
+    assert guide["life_events"] == [{"code": "birth", "name": "出生"}]
+
+
+def test_item_guide_marks_materials_already_on_file_for_a_realname_resident(api, catalogue, resident):
+    actions.resident_licence_add(user=resident, licence_code="id_card", number_masked="3101****1234")
+    actions.resident_licence_add(user=resident, licence_code="marriage_cert")
+    api.force_authenticate(resident)
+    guide = api.get(f"{ITEMS}{catalogue['birth'].id}/").json()
+    assert [m["on_file"] for m in guide["materials"]] == [True, True, False]
+    assert guide["materials_on_file"] == 2
+
+
+def test_an_expired_licence_is_not_on_file(api, catalogue, resident):
+    import datetime as dt
+
+    actions.resident_licence_add(user=resident, licence_code="id_card", issued_on=dt.date(2005, 1, 1),
+                                 valid_until=dt.date(2025, 1, 1))
+    api.force_authenticate(resident)
+    guide = api.get(f"{ITEMS}{catalogue['birth'].id}/").json()
+    assert not guide["materials"][0]["on_file"]
+
+
+def test_a_resident_without_realname_binding_has_nothing_on_file(api, catalogue, unverified_resident):
+    from services.actions import RealnameRequired
+
+    with pytest.raises(RealnameRequired):
+        actions.resident_licence_add(user=unverified_resident, licence_code="id_card")
+    api.force_authenticate(unverified_resident)
+    guide = api.get(f"{ITEMS}{catalogue['birth'].id}/").json()
+    assert not any(m["on_file"] for m in guide["materials"])
+
+
+def test_an_unknown_or_inactive_item_is_a_404_with_the_error_body(api, catalogue):
+    response = api.get(f"{ITEMS}999999/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "item_not_found"
+    actions.item_set_active(item_id=catalogue["licence"].id, active=False)
+    assert api.get(f"{ITEMS}{catalogue['licence'].id}/").status_code == 404
+
+
+def test_browse_lists_life_events_and_departments_with_counts(api, catalogue):
+    events = api.get("/api/v1/services/life-events/").json()
+    assert {"code": "birth", "name": "出生", "audience": "个人", "item_count": 1} in events["results"]
+    departments = api.get("/api/v1/services/departments/").json()["results"]
+    assert {d["name"]: d["item_count"] for d in departments}["区公安分局"] == 1
+
+
+def test_search_follows_catalogue_changes_without_a_restart(api, make_item, django_capture_on_commit_callbacks):
+    from services.models import ServiceItem
+
+    make_item("居民身份证丢失补领", aliases=["身份证丢了"])
+    assert api.get(ITEMS, {"q": "犬只登记"}).json()["count"] == 0  # the index is built now
+    make_item("犬只登记", aliases=["办狗证"], department="区公安分局")
+    assert api.get(ITEMS, {"q": "犬只登记"}).json()["results"][0]["name"] == "犬只登记"
+    # An edit (as the admin does it) is seen by the next search too.
+    item = ServiceItem.objects.get(name="犬只登记")
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceItem.objects.filter(pk=item.pk).update(name="养犬登记证核发")
+        actions.catalogue_touch()
+    assert api.get(ITEMS, {"q": "养犬登记证"}).json()["results"][0]["id"] == item.id
+    actions.item_set_active(item_id=item.id, active=False)
+    assert all(r["id"] != item.id for r in api.get(ITEMS, {"q": "养犬登记证"}).json()["results"])
+
+
+def test_another_process_sees_the_change_through_the_version_token(make_item):
+    """A process that did not run the commit hook (another worker) notices the new version on its
+    next search: the token lives in the shared cache and the database, not in the process."""
+    from django.core.cache import cache
+
+    from services import search
+    from services.models import CatalogueVersion, ServiceItem
+
+    make_item("居民身份证丢失补领")
+    search.matcher()
+    before = search.current_token()
+    # Simulate a write committed by someone else: bump the row, drop the shared cache entry.
+    CatalogueVersion.objects.filter(id=1).update(version=CatalogueVersion.objects.get(id=1).version + 1)
+    ServiceItem.objects.create(name="残疾人证新办", department=ServiceItem.objects.first().department, code="X-9")
+    cache.delete(search.VERSION_KEY)
+    assert search.current_token() != before
+    assert search.search("残疾人证新办")[0].name == "残疾人证新办"
+
+
+def test_guide_answers_say_what_to_bring_where_and_how_long(catalogue, resident):
+    from services import queries
+
+    actions.resident_licence_add(user=resident, licence_code="id_card")
+    item, on_file = queries.item_guide(item_id=catalogue["birth"].id, user=resident)
+    materials = queries.guide_answer(item, "materials", on_file)
+    assert "居民身份证（原件），已有电子证照，免于提交" in materials
+    assert "结婚证（原件），父母已登记结婚的需要" in materials
+    assert "区行政服务中心（合欢路 201 号）" in queries.guide_answer(item, "locations")
+    assert queries.guide_answer(item, "time") == "“新生儿出生户口登记”承诺 5 个工作日内办结，最多跑一次。"

@@ -1,0 +1,168 @@
+"""办件进度: submit, follow one's own applications, staff move them along, residents are notified."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from portal.connectors.models import Notification
+from services import actions, queries
+from services.models import Application
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+APPLICATIONS = "/api/v1/services/applications/"
+STAFF = "/api/v1/services/staff/applications/"
+
+
+@pytest.fixture
+def item(make_item):
+    return make_item("居住证签注", promised_limit_days=5, legal_limit_days=15, visits_required=0, online=True)
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+
+
+def test_a_realname_resident_submits_and_gets_a_receipt_number_and_a_first_event(api, item, resident,
+                                                                                  django_capture_on_commit_callbacks):
+    api.force_authenticate(resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(APPLICATIONS, {"item": item.id}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["receipt_number"].startswith("PD") and body["status"] == "submitted"
+    assert [e["status"] for e in body["events"]] == ["submitted"]
+    assert body["item"] == {"id": item.id, "name": "居住证签注", "department": "区公安分局"}
+    assert Notification.objects.filter(user=resident, template="application.submitted").count() == 1
+    again = api.post(APPLICATIONS, {"item": item.id}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.json()["receipt_number"] == body["receipt_number"]
+    assert Application.objects.count() == 1
+
+
+def test_submitting_needs_realname_binding_and_an_existing_item(api, item, unverified_resident, resident):
+    api.force_authenticate(unverified_resident)
+    refused = api.post(APPLICATIONS, {"item": item.id}, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "realname_required"
+    api.force_authenticate(resident)
+    missing = api.post(APPLICATIONS, {"item": 987654}, format="json")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "item_not_found"
+    bad = api.post(APPLICATIONS, {"item": "abc"}, format="json")
+    assert bad.status_code == 400 and "item" in bad.json()["error"]["fields"]
+
+
+def test_a_resident_sees_only_their_own_applications_and_anothers_receipt_is_not_found(api, item, resident,
+                                                                                       other_resident):
+    mine = actions.application_submit(user=resident, item_id=item.id)
+    theirs = actions.application_submit(user=other_resident, item_id=item.id)
+    api.force_authenticate(resident)
+    listed = api.get(APPLICATIONS).json()
+    assert [a["receipt_number"] for a in listed["results"]] == [mine.receipt_number]
+    assert api.get(f"{APPLICATIONS}{mine.receipt_number}/").status_code == 200
+    response = api.get(f"{APPLICATIONS}{theirs.receipt_number}/")
+    assert response.status_code == 404  # not 403: a receipt number must not reveal that it exists
+    assert response.json()["error"]["code"] == "application_not_found"
+    assert api.get(f"{APPLICATIONS}PD000000000000/").status_code == 404
+
+
+def test_applications_need_a_login(api):
+    response = api.get(APPLICATIONS)
+    assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_acceptance_sets_the_due_date_in_working_days_across_the_national_day(item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 9, 28)))
+    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                                 at=at(dt.date(2026, 9, 29)))
+    # 5 working days after Tue 29 Sep: 30 Sep, 8, 9, 10 (make-up Saturday), 12 Oct.
+    assert accepted.expected_completion == dt.date(2026, 10, 12)
+    assert accepted.expected_is_estimate is False
+
+
+def test_a_due_date_in_a_year_without_a_published_calendar_is_marked_as_an_estimate(item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 12, 28)))
+    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                                 at=at(dt.date(2026, 12, 29)))
+    assert accepted.expected_completion == dt.date(2027, 1, 5)  # Mon–Fri fallback for 2027
+    assert accepted.expected_is_estimate is True
+
+
+def test_needs_more_stops_the_clock_and_resuming_moves_the_due_date(item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                      at=at(dt.date(2026, 11, 2)))  # due Mon 9 Nov
+    actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
+                                      actor=editor, at=at(dt.date(2026, 11, 4)))
+    resumed = actions.application_status_change(application_id=application.id, status="reviewing", actor=editor,
+                                                 at=at(dt.date(2026, 11, 6)))
+    assert resumed.expected_completion == dt.date(2026, 11, 11)  # two working days waited (5, 6 Nov)
+    assert resumed.paused_on is None
+
+
+def test_each_status_change_queues_a_notification_after_commit(item, resident, editor,
+                                                               django_capture_on_commit_callbacks):
+    application = actions.application_submit(user=resident, item_id=item.id)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.application_status_change(application_id=application.id, status="accepted", actor=editor)
+    note = Notification.objects.get(user=resident, template="application.accepted")
+    assert note.status == Notification.Status.PENDING and len(callbacks) >= 1  # delivery waits for the commit
+    for callback in callbacks:
+        callback()
+    note.refresh_from_db()
+    assert note.status == Notification.Status.SENT
+    assert application.receipt_number in note.body
+
+
+def test_a_transition_the_timeline_does_not_allow_is_a_409(api, item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id)
+    actions.application_status_change(application_id=application.id, status="rejected", note="材料不全", actor=editor)
+    api.force_authenticate(editor)
+    response = api.post(f"{STAFF}{application.id}/status/", {"status": "completed"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "status_change_not_allowed"
+
+
+def test_needs_more_without_a_reason_is_refused(api, item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    response = api.post(f"{STAFF}{application.id}/status/", {"status": "needs_more"}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "note_required"
+
+
+def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, resident, editor):
+    late = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 1, 5)))
+    actions.application_status_change(application_id=late.id, status="accepted", actor=editor,
+                                      at=at(dt.date(2026, 1, 5)))
+    fresh = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    response = api.post(f"{STAFF}{fresh.id}/status/", {"status": "accepted", "note": "材料齐全"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "accepted" and response.json()["overdue"] is False
+    overdue = api.get(STAFF, {"overdue": "true"}).json()["results"]
+    assert [a["receipt_number"] for a in overdue] == [late.receipt_number]
+    assert overdue[0]["overdue"] is True and overdue[0]["applicant"]["id_number"].startswith("3101")
+    assert queries.applications_overdue().count() == 1
+    actions.application_status_change(application_id=late.id, status="completed", actor=editor)
+    assert queries.applications_overdue().count() == 0  # a finished application is never overdue
+
+
+def test_residents_and_other_staff_cannot_use_the_staff_endpoint(api, item, resident, venue_manager):
+    application = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(resident)
+    assert api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json").status_code == 403
+    assert api.get(STAFF).status_code == 403
+    api.force_authenticate(venue_manager)
+    assert api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json").status_code == 403
+    with pytest.raises(actions.StaffOnly):
+        actions.application_status_change(application_id=application.id, status="accepted", actor=venue_manager)
+
+
+def test_unknown_status_or_application_is_a_4xx(api, item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    assert api.post(f"{STAFF}{application.id}/status/", {"status": "done"}, format="json").status_code == 400
+    missing = api.post(f"{STAFF}999999/status/", {"status": "accepted"}, format="json")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "application_not_found"
+    assert api.get(STAFF, {"status": "nope"}).status_code == 400

@@ -1,0 +1,175 @@
+"""``manage.py import_catalogue``: CSV, JSON, XLSX; upsert; dry run; bad rows reported; bad files refused."""
+
+from __future__ import annotations
+
+import json
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from services.models import Department, Material, ServiceItem
+from tests.eval.external import CATALOGUE_CSV, catalogue_rows, require
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> dict:
+    out = StringIO()
+    call_command("import_catalogue", *map(str, args), "--json", "--no-progress", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_external_catalogue_imports_as_it_is_all_rows_in_under_a_minute():
+    require(CATALOGUE_CSV)
+    started = time.perf_counter()
+    report = run(CATALOGUE_CSV)
+    elapsed = time.perf_counter() - started
+    print(f"external catalogue import: {report['created']} created in {elapsed:.1f} s")
+    assert report["created"] == 1135 and report["skipped"] == 0
+    assert ServiceItem.objects.count() == 1135
+    assert Department.objects.count() == 34
+    assert elapsed < 60
+    row = catalogue_rows()[0]
+    item = ServiceItem.objects.get(code=row["code"])
+    assert (item.name, item.department.name, item.group) == (row["name"], row["department"], row["group"])
+
+
+def test_importing_the_same_file_again_creates_no_duplicates():
+    require(CATALOGUE_CSV)
+    run(CATALOGUE_CSV)
+    again = run(CATALOGUE_CSV)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1135)
+    assert ServiceItem.objects.count() == 1135
+
+
+def test_dry_run_counts_but_writes_nothing():
+    require(CATALOGUE_CSV)
+    report = run(CATALOGUE_CSV, "--dry-run")
+    assert report["created"] == 1135 and report["dry_run"] is True
+    assert ServiceItem.objects.count() == 0
+
+
+def test_rows_are_matched_by_code_else_by_department_and_name(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    path.write_text("事项名称,办理部门,事项编码,承诺时限\n居住证办理,区公安分局,C-1,10\n户籍证明,区公安分局,,3\n",
+                    encoding="utf-8")
+    assert run(path)["created"] == 2
+    path.write_text("name,department,code,promised_limit\n居住证申领,区公安分局,C-1,8个工作日\n"
+                    "户籍证明,区公安分局,,即办\n", encoding="utf-8")
+    report = run(path)
+    assert (report["created"], report["updated"]) == (0, 2)
+    assert ServiceItem.objects.get(code="C-1").name == "居住证申领"
+    assert ServiceItem.objects.get(code=None, name="户籍证明").promised_limit_days == 0
+
+
+def test_bad_rows_are_skipped_with_a_reason_and_the_rest_are_imported(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    path.write_text(
+        "name,department,code,promised_limit_days,legal_limit_days,online\n"
+        "好的事项,区民政局,G-1,5,20,是\n"
+        ",区民政局,G-2,,,\n"  # no name
+        "没有部门,,G-3,,,\n"
+        "时限写错,区民政局,G-4,五天,,\n"
+        "承诺超过法定,区民政局,G-5,30,20,\n"
+        "网办写错,区民政局,G-6,,,也许\n"
+        "重复编码,区民政局,G-1,,,\n",
+        encoding="utf-8",
+    )
+    report = run(path)
+    assert report["created"] == 1
+    reasons = {skip["row"]: skip["reason"] for skip in report["skips"]}
+    assert set(reasons) == {3, 4, 5, 6, 7, 8}
+    assert "事项名称" in reasons[3]
+    assert "部门" in reasons[4]
+    assert "五天" in reasons[5]
+    assert "超过法定时限" in reasons[6]
+    assert "是 或 否" in reasons[7]
+    assert "第 2 行重复" in reasons[8]
+    assert list(ServiceItem.objects.values_list("code", flat=True)) == ["G-1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.json", b'[{"name": "a", "department": "b"', "JSON 格式错误"),
+        ("object.json", b'{"name": "a"}', "事项列表"),
+        ("no-columns.csv", "标题,单位\n甲,乙\n".encode(), "缺少必需的列"),
+        ("empty.csv", b"", "空"),
+        ("bad.xlsx", b"this is not a zip file", "Excel"),
+        ("items.txt", b"name,department\n", "不支持的文件类型"),
+        ("latin.csv", b"name,department\n\xff\xfe\xfa\xfb,\x81\n", "编码"),
+    ],
+)
+def test_a_malformed_file_is_refused_with_a_clear_error_and_nothing_is_written(tmp_path, name, content, message):
+    Department.objects.create(name="既有部门")
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CommandError) as refused:
+        run(path)
+    assert message in str(refused.value)
+    assert "没有导入任何内容" in str(refused.value)
+    assert ServiceItem.objects.count() == 0 and Department.objects.count() == 1
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="找不到文件"):
+        run(tmp_path / "nope.csv")
+
+
+def test_gbk_encoded_csv_from_excel_is_read(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("事项名称,实施主体\n低保申请,区民政局\n".encode("gb18030"))
+    assert run(path)["created"] == 1
+    assert ServiceItem.objects.get().department.name == "区民政局"
+
+
+def test_xlsx_import_reads_columns_by_header_in_any_order(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["别名", "办理部门", "事项名称", "到现场次数", "是否网办", "网办地址"])
+    sheet.append(["办狗证、养狗登记", "区公安分局", "犬只登记", 1, "是", "https://example.gov.cn/dog"])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append([None, "区公安分局", "公章刻制备案", "最多跑一次", "否", None])
+    path = tmp_path / "items.xlsx"
+    workbook.save(path)
+    report = run(path)
+    assert report["created"] == 2
+    dog = ServiceItem.objects.get(name="犬只登记")
+    assert (dog.aliases, dog.visits_required, dog.online, dog.online_url) == (
+        ["办狗证", "养狗登记"], 1, True, "https://example.gov.cn/dog")
+    assert ServiceItem.objects.get(name="公章刻制备案").visits_required == 1
+
+
+def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, licence_types):
+    path = tmp_path / "items.json"
+    items = [{"name": "结婚登记", "department": "区婚姻登记中心", "code": "J-1", "materials": [
+        {"name": "居民身份证", "licence": "id_card"},
+        {"name": "合影照片", "copies": 3, "form": "原件"},
+        {"name": "户口簿", "when": "非全国通办试点时"},
+    ]}]
+    path.write_text(json.dumps({"items": items}, ensure_ascii=False), encoding="utf-8")
+    assert run(path)["created"] == 1
+    materials = list(Material.objects.order_by("position").values_list("name", "requirement", "copies",
+                                                                       "licence_type__code"))
+    assert materials == [("居民身份证", "required", 1, "id_card"), ("合影照片", "required", 3, None),
+                         ("户口簿", "conditional", 1, None)]
+    assert run(path)["unchanged"] == 1
+    items[0]["materials"] = items[0]["materials"][:1]
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    assert run(path)["updated"] == 1
+    assert Material.objects.count() == 1
+
+
+def test_the_command_prints_a_summary_and_each_skip_reason(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("name,department\n甲事项,区民政局\n,区民政局\n", encoding="utf-8")
+    out = StringIO()
+    call_command("import_catalogue", str(path), "--no-progress", stdout=out)
+    text = out.getvalue()
+    assert "跳过 第 3 行：缺少事项名称" in text
+    assert "新增 1，更新 0，未变 0，跳过 1" in text
