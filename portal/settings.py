@@ -317,7 +317,7 @@ CELERY_BEAT_SCHEDULE["purge-anonymous-chat-sessions"] = {
     "task": "portal.chat.tasks.chat_sessions_purge", "schedule": 24 * 3600.0,
 }
 # The services app's catalogue for service.search (a function returning portal.nlu.items.ItemMatcher).
-CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.queries.item_matcher")
+CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.search.matcher")
 CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=60)
 CHAT_WS_MAX_BYTES = env.int("CHAT_WS_MAX_BYTES", default=4096)
 CHAT_WS_RATE = env.int("CHAT_WS_RATE", default=10)  # messages per CHAT_WS_RATE_SECONDS per connection

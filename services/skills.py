@@ -1,13 +1,14 @@
 """Chat skills of 一网通办 (find a service item, follow an application).
 
-``service.search`` searches the catalogue through ``portal.nlu.items.ItemMatcher`` — the same
-matcher behind ``GET /api/v1/services/items/?q=``. The catalogue source is
-``portal.chat.catalogue.catalogue_matcher()``, which reads the services app's items once they exist
-(wiring point there). ``service.progress`` answers what will be possible until the services app's
-application queries land on main (wiring point in its handler).
+Both call the services app's read side, the same functions as its REST API:
+``service.search`` → ``services.queries.items_search`` (the shared ``ItemMatcher``) and, for
+"what to bring / where / how long", ``item_guide`` + ``guide_answer``; ``service.progress`` →
+``applications_of`` / ``application_for_receipt`` (owner only).
 """
 
 from __future__ import annotations
+
+import re
 
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
 from portal.nlu.data import read_lines
@@ -125,28 +126,69 @@ _MATTERS = read_lines("service_matters.txt")
     },
 )
 def service_search(turn: Turn) -> Reply:
-    from portal.chat.catalogue import catalogue_matcher, service_query
+    """The catalogue search of ``GET /api/v1/services/items/?q=`` (``items_search``), then, when the
+    resident asks about materials, place or time, that part of the best item's guide."""
+    from portal.chat.catalogue import service_query
+    from services.queries import guide_answer, item_guide, items_search
 
-    query = service_query(turn.text)
-    turn.slots["query"] = query
-    matcher = catalogue_matcher()
-    matches = matcher.search(query or turn.text, limit=3) if matcher is not None else []
-    if matches:
-        cards = [Card("service_item", m.id, m.name, {"score": m.score, "matched": m.matched}) for m in matches]
-        return Reply(
-            f"为您找到这些办事事项，最相关的是「{matches[0].name}」：",
-            cards=cards,
-            quick_replies=[QuickReply("查办件进度", "查办件进度"), QuickReply("转人工", "转人工")],
-        )
-    if matcher is not None:
-        suggestions = matcher.suggest(query or turn.text)
-        if suggestions:
-            return Reply("没找到完全对应的事项，您是不是要找：", quick_replies=[QuickReply(s, s) for s in suggestions])
-    return Reply(
-        f"已收到“{query or turn.text}”。办事指南（需要什么材料、去哪办、多久办好）即将在这里开放查询；"
-        "急需的话可以说“转人工”。",
-        quick_replies=[QuickReply("转人工", "转人工")],
-    )
+    item_id = turn.slots.pop("item", None)
+    topic = turn.slots.pop("topic", None) or _guide_topic(turn.text)
+    query = turn.slots.get("query") or service_query(turn.text)
+    if query:
+        turn.slots["query"] = query
+    if item_id:  # a quick reply about one item: "#intent:service.search?item=12&topic=materials"
+        return _guide_reply(turn, int(item_id), topic or "materials", guide_answer, item_guide)
+    result = items_search(query=query or turn.text, limit=3)
+    hits = list(result.hits)
+    if not hits:
+        if result.suggestions:
+            return Reply("没找到完全对应的事项，您是不是要找：",
+                         quick_replies=[QuickReply(s, s) for s in result.suggestions])
+        return Reply(f"暂时没有找到和“{query or turn.text}”对应的办事事项，换个说法试试，或者说“转人工”。",
+                     quick_replies=[QuickReply("转人工", "转人工")])
+    cards = [Card("service_item", hit.item.id, hit.item.name,
+                  {"score": hit.score, "matched": hit.matched, "highlights": hit.highlights,
+                   "department": hit.item.department.name}) for hit in hits]
+    best = hits[0].item
+    if topic:
+        reply = _guide_reply(turn, best.id, topic, guide_answer, item_guide)
+        reply.cards = cards
+        return reply
+    return Reply(f"最相关的是「{best.name}」（{best.department.name}），您想了解：", cards=cards,
+                 quick_replies=_topic_replies(best.id))
+
+
+_TOPIC_WORDS = {
+    "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥"),
+    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上办", "线上办", "哪儿"),
+    "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次"),
+}
+
+
+def _guide_topic(text: str) -> str | None:
+    for topic, words in _TOPIC_WORDS.items():
+        if any(w in text for w in words):
+            return topic
+    return None
+
+
+def _topic_replies(item_id) -> list[QuickReply]:
+    return [QuickReply("需要什么材料", f"#intent:service.search?item={item_id}&topic=materials"),
+            QuickReply("在哪办", f"#intent:service.search?item={item_id}&topic=locations"),
+            QuickReply("多久能办好", f"#intent:service.search?item={item_id}&topic=time")]
+
+
+def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide) -> Reply:
+    from portal.core.errors import NotFound
+
+    try:
+        item, on_file = item_guide(item_id=item_id, user=turn.user if getattr(turn.user, "is_authenticated", False)
+                                   else None)
+    except NotFound:
+        return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
+    text = guide_answer(item, topic if topic in _TOPIC_WORDS else "materials", on_file)
+    return Reply(text, cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
+                 quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
 
 
 @skill(
@@ -185,8 +227,36 @@ def service_search(turn: Turn) -> Reply:
     personal=True,
 )
 def service_progress(turn: Turn) -> Reply:
-    # Wiring point: services.queries.applications_of(user) / application_by_number(...) once they land.
-    return Reply(
-        "办件进度查询即将开放：登录后在这里能看到您提交的每一件申请办到了哪一步，有变化会通知您。",
-        quick_replies=[QuickReply("转人工", "转人工")],
-    )
+    """The resident's applications (``applications_of``), or the one whose receipt number they gave
+    (``application_for_receipt``: someone else's number is "not found")."""
+    from services.actions import ApplicationNotFound
+    from services.queries import application_for_receipt, applications_of
+
+    number = _RECEIPT_RE.search(turn.text.upper())
+    if number:
+        try:
+            application = application_for_receipt(user=turn.user, receipt_number=number.group(0))
+        except ApplicationNotFound:
+            return Reply(f"没有找到您名下受理编号为 {number.group(0)} 的办件，请核对编号。")
+        return Reply(_progress_line(application), cards=[_application_card(application)])
+    applications = list(applications_of(user=turn.user)[:5])
+    if not applications:
+        return Reply("您还没有在线提交的办件。办理事项可以问我“怎么办理居住证”这样的问题。")
+    lines = "\n".join(_progress_line(a) for a in applications[:3])
+    return Reply(f"您最近的办件：\n{lines}", cards=[_application_card(a) for a in applications])
+
+
+_RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
+
+
+def _progress_line(application) -> str:
+    due = f"，预计 {application.expected_completion:%m月%d日} 前办结" if application.expected_completion and \
+        not application.is_final else ""
+    return f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}{due}"
+
+
+def _application_card(application) -> Card:
+    return Card("application", application.receipt_number, application.item.name, {
+        "status": application.status, "status_display": application.get_status_display(),
+        "expected_completion": application.expected_completion.isoformat() if application.expected_completion
+        else None})

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from portal.chat import registry
 from portal.chat.registry import Card, QuickReply, Reply, Skill, Turn
@@ -138,12 +139,15 @@ class Engine:
 
         # 3. A choice from a clarification (payload or "第一个").
         forced = None
+        payload_slots: dict[str, str] = {}
         if text.startswith(INTENT_PAYLOAD):
-            forced = text[len(INTENT_PAYLOAD):].strip()
+            # "#intent:service.search?item=12&topic=materials": an intent and slots from a quick reply
+            forced, _, query = text[len(INTENT_PAYLOAD):].strip().partition("?")
+            payload_slots = {k: v for k, v in parse_qsl(query) if k.isidentifier()}
         elif state.get("offered") and bare in _ORDINALS and _ORDINALS[bare] < len(state["offered"]):
             forced = state["offered"][_ORDINALS[bare]]
         if forced and forced in _skills():
-            slots = dict(state.get("offered_slots") or {})
+            slots = {**(state.get("offered_slots") or {}), **payload_slots}
             state.pop("offered", None)
             return self._start(forced, slots, text, state, user, channel, session_id, 1.0, "accept", normalized)
 

@@ -13,6 +13,16 @@ except ModuleNotFoundError:  # daphne is not a dependency (uvicorn serves ASGI h
     sys.modules["daphne.testing"] = _testing
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_index():
+    """The services catalogue index is per process: start every test from this test's database."""
+    from services import search
+
+    search.reset()
+    yield
+    search.reset()
+
+
 @pytest.fixture
 def resident(db):
     from portal.accounts.models import User
