@@ -62,6 +62,7 @@ _MATTERS = read_lines("service_matters.txt")
 @skill(
     "service.search",
     title="办事指南",
+    preview=True,
     examples=[
         "身份证丢了怎么补办",
         "公积金怎么提取",
@@ -138,7 +139,9 @@ def service_search(turn: Turn) -> Reply:
         turn.slots["query"] = query
     if item_id:  # a quick reply about one item: "#intent:service.search?item=12&topic=materials"
         return _guide_reply(turn, int(item_id), topic or "materials", guide_answer, item_guide)
-    result = items_search(query=query or turn.text, limit=3)
+    # The matcher reads the whole question (its own question-word removal keeps 找不到了, 到期 … for
+    # the colloquial expansions); ``query`` is what the reply shows.
+    result = items_search(query=turn.text, limit=3)
     hits = list(result.hits)
     if not hits:
         if result.suggestions:

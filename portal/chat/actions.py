@@ -38,15 +38,23 @@ class SessionForbidden(Forbidden):
     message = _("这个会话属于其他用户，请重新开始对话。")
 
 
+# A catalogue match is evidence for service.search when it covers at least two terms of the
+# question (one word alone — 知青, 日期 — matches item names by accident) and scores EVIDENCE_FLOOR+;
+# alone it reaches "clarify", with any 办事 word "accept".
+EVIDENCE_FLOOR = 35.0
+EVIDENCE_MAX = 0.55
+
+
 def _catalogue_evidence(text: str) -> dict[str, float] | None:
     """A strong catalogue match is one more cue for service.search."""
     matcher = catalogue_matcher()
     if matcher is None:
         return None
-    matches = matcher.search(text, limit=1, min_score=55)
-    if not matches or not matches[0].matched:
+    matches = matcher.search(text, limit=1, min_score=EVIDENCE_FLOOR)
+    if not matches or len(matches[0].matched) < 2:
         return None
-    return {"service.search": min(0.6, (matches[0].score - 50) / 60)}
+    strength = 0.3 + (matches[0].score - EVIDENCE_FLOOR) / 60 + 0.05 * (len(matches[0].matched) - 2)
+    return {"service.search": min(EVIDENCE_MAX, strength)}
 
 
 def _session_for(*, session_id: str | None, user: Any, channel: str) -> ChatSession:

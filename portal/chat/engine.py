@@ -192,6 +192,11 @@ class Engine:
             skills = _skills()
             quick = [QuickReply(skills[n].title, f"{INTENT_PAYLOAD}{n}") for n in state["offered"] if n in skills]
             reply = Reply("我不太确定您的意思，您是想：", quick_replies=quick, done=False)
+            top = skills.get(decision.intent)
+            if top is not None and top.preview:
+                # A read-only answer (catalogue items) shown with the question: often it is the answer.
+                preview = top.handler(Turn(user, dict(new_slots), text, channel, session_id, decision=decision))
+                reply.cards = preview.cards
             return Result(decision.intent, decision.confidence, new_slots, reply, "clarify", normalized, state)
 
         if decision.outcome == "fallback":

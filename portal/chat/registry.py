@@ -83,6 +83,7 @@ class Skill:
     required: tuple[str, ...] = ()
     prompts: Mapping[str, str] = field(default_factory=dict)
     writes: bool = False  # changes something: the engine asks for confirmation first
+    preview: bool = False  # read-only answer worth showing beside a clarification question
     app: str = ""
 
     @property
@@ -101,13 +102,14 @@ _discovered = False
 
 def skill(name: str, *, title: str, examples: Iterable[str] = (), keywords: Mapping[str, float] | None = None,
           negative: Mapping[str, float] | None = None, personal: bool = False, required: Iterable[str] = (),
-          prompts: Mapping[str, str] | None = None, writes: bool = False,
+          prompts: Mapping[str, str] | None = None, writes: bool = False, preview: bool = False,
           smalltalk: bool = False) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
         spec = IntentSpec(name=name, title=title, examples=tuple(examples), keywords=dict(keywords or {}),
                           negative=dict(negative or {}), smalltalk=smalltalk)
         register(Skill(spec, handler, personal=personal, required=tuple(required), prompts=dict(prompts or {}),
-                       writes=writes, app=handler.__module__.rsplit(".", 1)[0]))
+                       writes=writes, preview=preview and not writes and not personal,
+                       app=handler.__module__.rsplit(".", 1)[0]))
         return handler
 
     return decorator

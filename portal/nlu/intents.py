@@ -185,14 +185,16 @@ class IntentClassifier:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         best_name, best = ranked[0] if ranked else (FALLBACK, 0.0)
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        if best >= ACCEPT and best - second >= MARGIN:
-            outcome = "accept"
-        elif best >= CLARIFY:
-            outcome = "clarify"
-        else:
-            outcome = "fallback"
         floor = max(CLARIFY * 0.75, best - 0.3)
         choices = [(n, s) for n, s in ranked if s >= floor][:4]
+        if best >= ACCEPT and best - second >= MARGIN:
+            outcome = "accept"
+        elif best >= CLARIFY and len(choices) > 1:
+            outcome = "clarify"
+        elif best >= CLARIFY:
+            outcome = "accept"  # nothing else comes close: a choice of one is no question to ask
+        else:
+            outcome = "fallback"
         if outcome == "fallback":
             choices = [(n, s) for n, s in ranked if s > 0.15][:3]
         intent = best_name if outcome != "fallback" else FALLBACK
