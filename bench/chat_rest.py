@@ -1,5 +1,6 @@
 """REST latency of ``POST /api/v1/chat/messages/`` in process (Django test client, a throw-away
-test database), over the labelled messages in short conversations, anonymous and signed in.
+test database with the bundled service catalogue), over the labelled messages in short
+conversations, anonymous and signed in.
 
     .venv/bin/python bench/chat_rest.py [--messages 400]
     DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python bench/chat_rest.py
@@ -43,8 +44,10 @@ def main() -> None:
         from rest_framework_simplejwt.tokens import RefreshToken
 
         from portal.accounts.models import User
+        from services import demo as services_demo
         from tests.eval import chat_eval
 
+        services_demo.load_catalogue()  # the bundled 302 items: service.search answers from them
         texts = [r["text"] for name in ("chat_messages.tsv", "chat_messages_fresh.tsv")
                  for r in chat_eval.load(name)]
         rng = random.Random(5)

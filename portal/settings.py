@@ -330,6 +330,8 @@ CHAT_WS_ALLOWED_ORIGINS = env.list(
 CHAT_WS_WECHAT_APPIDS = env.list("CHAT_WS_WECHAT_APPIDS", default=[WECHAT_MINI_APPID])
 CHAT_WS_ALIPAY_APPIDS = env.list("CHAT_WS_ALIPAY_APPIDS", default=[ALIPAY_APP_ID])
 CHAT_WS_ALLOW_NO_ORIGIN = env.bool("CHAT_WS_ALLOW_NO_ORIGIN", default=True)
+# The chat's channel choices have their own name in the OpenAPI schema (other apps have a "channel" too).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ChatChannelEnum"] = "portal.chat.models.Channel"
 
 # Demo data (idempotent) loaded by `make run` unless DEMO_DATA=0.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)
