@@ -312,6 +312,7 @@ LOGGING = {
 # --- Chat ----------------------------------------------------------------------------------------
 CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=500)  # characters of one message
 CHAT_RESUME_MINUTES = env.int("CHAT_RESUME_MINUTES", default=30)  # a signed-in resident continues their session
+CHAT_RATELIMIT = env.str("CHAT_RATELIMIT", default="60/m")  # REST chat messages per client address
 CHAT_ANONYMOUS_RETENTION_DAYS = env.int("CHAT_ANONYMOUS_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["purge-anonymous-chat-sessions"] = {
     "task": "portal.chat.tasks.chat_sessions_purge", "schedule": 24 * 3600.0,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -33,11 +36,17 @@ ReplyOut = inline_serializer("ChatReply", {
 })
 
 
+def _chat_rate(group, request) -> str:
+    return settings.CHAT_RATELIMIT  # read per request (tests override it)
+
+
 class ChatMessageView(APIView):
     """Send a message to the assistant. Anonymous allowed; a bearer token attaches the resident."""
 
     permission_classes = [AllowAny]
 
+    # Per client address (django-ratelimit, atomic cache counters): past it, 429 with the error body.
+    @method_decorator(ratelimit(key="ip", rate=_chat_rate, method="POST", block=True, group="chat:messages"))
     @extend_schema(request=MessageIn, responses={200: ReplyOut}, tags=["chat"])
     def post(self, request):
         data = MessageIn(data=request.data)

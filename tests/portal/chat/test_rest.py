@@ -195,3 +195,11 @@ def test_idle_anonymous_sessions_are_purged_but_handed_off_and_residents_ones_st
     assert set(ChatSession.objects.values_list("pk", flat=True)) == {handed["session"], theirs["session"]}
     chat_sessions_purge.delay()  # idempotent
     assert ChatSession.objects.count() == 2
+
+
+def test_too_many_messages_from_one_address_are_refused_with_the_error_body(api, say, settings):
+    settings.CHAT_RATELIMIT = "2/m"
+    assert say(api, "你好")[0] == 200
+    assert say(api, "你好")[0] == 200
+    status, body = say(api, "你好")
+    assert status == 429 and body["error"]["code"] == "rate_limited"
