@@ -204,7 +204,8 @@ class Engine:
             reply = skills["fallback"].handler(Turn(user, new_slots, text, channel, session_id, decision=decision))
             close = [QuickReply(skills[n].title, f"{INTENT_PAYLOAD}{n}") for n, _ in decision.choices if n in skills]
             if close:
-                reply.text = "抱歉，我没太明白。您是不是想问下面这些？也可以换个说法再问我。"
+                reply.text = ("抱歉，我没太明白。我可以帮您查办事指南和办件进度、约运动场地、找家庭医生、看健康档案。"
+                              "您是不是想问下面这些？也可以换个说法再问我。")
                 reply.quick_replies = [*close, QuickReply("转人工", "转人工")]
                 state["offered"] = [n for n, _ in decision.choices if n in skills]
                 state["offered_slots"] = new_slots

@@ -203,3 +203,20 @@ def test_too_many_messages_from_one_address_are_refused_with_the_error_body(api,
     assert say(api, "你好")[0] == 200
     status, body = say(api, "你好")
     assert status == 429 and body["error"]["code"] == "rate_limited"
+
+
+def test_a_clarification_offers_choices_and_an_ordinal_picks_one(signed_in_api, say):
+    _, body = say(signed_in_api, "家庭医生")
+    assert body["reply"]["text"].startswith("我不太确定")
+    payloads = [q["payload"] for q in body["reply"]["quick_replies"]]
+    assert 2 <= len(payloads) <= 4 and all(p.startswith("#intent:") for p in payloads)
+    _, picked = say(signed_in_api, "第二个", body["session"])
+    assert picked["intent"]["name"] == payloads[1].removeprefix("#intent:")
+
+
+def test_a_fallback_says_what_the_bot_can_do_and_offers_the_closest_intents(api, say):
+    _, body = say(api, "羽毛球")
+    assert body["intent"]["name"] == "fallback"
+    titles = [q["title"] for q in body["reply"]["quick_replies"]]
+    assert "查找场馆" in titles and "预约场地" in titles and "转人工" in titles
+    assert "办事指南" in body["reply"]["text"] and "家庭医生" in body["reply"]["text"]
