@@ -77,6 +77,7 @@ class IntentClassifier:
         for spec in self.specs.values():
             self._cues[spec.name] = [self._cue(k, w) for k, w in spec.keywords.items()]
             self._negative[spec.name] = [self._cue(k, w) for k, w in spec.negative.items()]
+        self._index_cues()
         # Characters of the examples and cues teach the lexicon how lone pinyin syllables read here.
         self.lexicon.learn_chars([e for spec in self.specs.values() for e in spec.examples]
                                  + [k for spec in self.specs.values() for k in spec.keywords])
@@ -121,18 +122,48 @@ class IntentClassifier:
             return re.search(rf"(?<![a-z0-9]){re.escape(part)}(?![a-z0-9])", text) is not None
         return part in text
 
+    def _index_cues(self) -> None:
+        """Each cue filed under one of its parts (the longest literal one), so a message only
+        evaluates the cues whose key part it contains — a few dozen of the ~1,000."""
+        self._by_key: dict[str, list[tuple[str, _Cue, bool]]] = {}
+        for name in self.specs:
+            for negative, cues in ((False, self._cues.get(name, [])), (True, self._negative.get(name, []))):
+                for cue in cues:
+                    literals = [p for p in cue.parts if not p.startswith("{")]
+                    key = max(literals, key=len) if literals else cue.parts[0]
+                    self._by_key.setdefault(key, []).append((name, cue, negative))
+        self._literal_keys = [k for k in self._by_key if not k.startswith("{")]
+        self._slot_keys = [k for k in self._by_key if k.startswith("{")]
+
     def _keyword_scores(self, text: str, slots: Mapping[str, str]) -> dict[str, tuple[float, int]]:
+        seen: dict[str, bool] = {}  # each distinct part is looked up once per message
+
+        def present(part: str) -> bool:
+            found = seen.get(part)
+            if found is None:
+                found = seen[part] = self._present(part, text, slots)
+            return found
+
+        hits: dict[str, list[tuple[_Cue, bool]]] = {}
+        keys = [k for k in self._literal_keys if k in text and present(k)]
+        keys += [k for k in self._slot_keys if present(k)]
+        for key in keys:
+            for name, cue, negative in self._by_key[key]:
+                if all(present(p) for p in cue.parts):
+                    hits.setdefault(name, []).append((cue, negative))
         out: dict[str, tuple[float, int]] = {}
-        for name, cues in self._cues.items():
+        for name in self.specs:
             miss = 1.0
             used = 0
-            for cue in cues:
-                if all(self._present(p, text, slots) for p in cue.parts):
-                    miss *= 1.0 - cue.weight
-                    used += sum(len(p) for p in cue.parts if not p.startswith("{"))
-            for cue in self._negative[name]:
-                if all(self._present(p, text, slots) for p in cue.parts):
-                    miss = 1.0 - (1.0 - miss) * (1.0 - cue.weight)
+            negatives = []
+            for cue, negative in hits.get(name, ()):
+                if negative:
+                    negatives.append(cue)
+                    continue
+                miss *= 1.0 - cue.weight
+                used += sum(len(p) for p in cue.parts if not p.startswith("{"))
+            for cue in negatives:  # negatives scale what the positive cues built
+                miss = 1.0 - (1.0 - miss) * (1.0 - cue.weight)
             out[name] = (1.0 - miss, used)
         return out
 
