@@ -26,7 +26,6 @@ from datetime import datetime
 
 from rapidfuzz import fuzz, process
 
-from portal.nlu.items import ItemMatcher
 from portal.nlu.lexicon import Canonical, Lexicon, default_lexicon, tokens
 from portal.nlu.pinyin import sounds_of
 from portal.nlu.slots import extract_slots, sports
@@ -232,8 +231,4 @@ class IntentClassifier:
         return Decision(intent, best, outcome, choices, slots, message, scores)
 
 
-def sport_names() -> tuple[str, ...]:
-    return sports()
-
-
-__all__ = ["ACCEPT", "CLARIFY", "Decision", "IntentClassifier", "IntentSpec", "ItemMatcher"]
+__all__ = ["ACCEPT", "CLARIFY", "Decision", "IntentClassifier", "IntentSpec"]
