@@ -137,7 +137,7 @@ def service_search(turn: Turn) -> Reply:
     query = turn.slots.get("query") or service_query(turn.text)
     if query:
         turn.slots["query"] = query
-    if item_id:  # a quick reply about one item: "#intent:service.search?item=12&topic=materials"
+    if item_id and str(item_id).isdigit():  # a quick reply: "#intent:service.search?item=12&topic=materials"
         return _guide_reply(turn, int(item_id), topic or "materials", guide_answer, item_guide)
     # The matcher reads the whole question (its own question-word removal keeps 找不到了, 到期 … for
     # the colloquial expansions); ``query`` is what the reply shows.

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from urllib.parse import parse_qs, urlsplit
@@ -32,6 +33,8 @@ from django.contrib.auth.models import AnonymousUser
 from portal.chat.actions import chat_reply, ws_ticket_redeem
 from portal.chat.models import Channel
 from portal.core.errors import PortalError, error_body
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
@@ -144,6 +147,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                                                                session_id=session, channel=channel)
         except PortalError as exc:
             await self._error(exc.code, str(exc.message), fields=exc.fields)
+            return
+        except Exception:  # never drop the resident's connection over one message
+            logger.exception("chat message failed on the WebSocket")
+            await self._error("server_error", "服务暂时出了点问题，请稍后再试。")
             return
         self.session_id = payload["session"]
         await self.send_json(payload)

@@ -67,3 +67,10 @@ def test_service_progress_lists_the_residents_own_applications(api, say, catalog
     assert application.receipt_number in body["reply"]["text"]
     _, body = say(api, "受理编号PD20260101000000查进度", body["session"])
     assert "没有找到" in body["reply"]["text"]
+
+
+@pytest.mark.parametrize("payload", ["#intent:service.search?item=abc&topic=x", "#intent:service.search?item=999999",
+                                     "#intent:nope", "#intent:"])
+def test_odd_payloads_get_an_answer_not_an_error(api, say, catalogue, payload):
+    status, body = say(api, payload)
+    assert status == 200 and body["reply"]["text"]
