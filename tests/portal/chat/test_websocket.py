@@ -186,3 +186,24 @@ async def test_an_authorization_header_signs_the_resident_in_and_a_token_in_the_
     token = authorization.split(" ", 1)[1]
     _communicator, connected, code = await connect(f"/ws/chat/?token={token}")
     assert not connected and code == 4401
+
+
+async def test_an_unexpected_failure_is_an_error_frame_and_the_connection_stays(db, monkeypatch):
+    from portal.chat import consumers
+
+    real = consumers.chat_reply
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(consumers, "chat_reply", flaky)
+    communicator, connected, _ = await connect()
+    assert connected
+    error = await ask(communicator, "你好")
+    assert error["error"]["code"] == "server_error" and "database" not in error["error"]["message"]
+    assert (await ask(communicator, "你好"))["intent"]["name"] == "greeting"
+    await communicator.disconnect()
