@@ -67,3 +67,20 @@ def test_editor_maps_a_question_in_the_admin_form(api, say, admin_client, django
     assert LexiconEntry.objects.filter(phrase=question.normalized, intent="venue.book").exists()
     _, body = say(api, PHRASE)
     assert body["intent"]["name"] == "venue.book"
+
+
+def test_staff_read_a_conversation_and_its_hand_off_ticket_in_the_admin(api, say, admin_client):
+    from portal.chat.models import ChatSession, HandoffTicket
+
+    _, body = say(api, "转人工")
+    say(api, "好的", body["session"])
+    ticket = HandoffTicket.objects.get()
+    page = admin_client.get(f"/admin/chat/handoffticket/{ticket.pk}/change/")
+    assert page.status_code == 200 and "转人工" in page.content.decode()
+    session = ChatSession.objects.get()
+    assert admin_client.get(f"/admin/chat/chatsession/{session.pk}/change/").status_code == 200
+    response = admin_client.post("/admin/chat/handoffticket/", {"action": "take", "_selected_action": [ticket.pk]})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == HandoffTicket.Status.IN_PROGRESS and ticket.assignee is not None
+    assert admin_client.get("/admin/chat/lexiconentry/").status_code == 200
