@@ -120,7 +120,10 @@ def trend_svg(points: list[tuple], width: int = 720, height: int = 180) -> str:
                      f'<title>{day:%m-%d} 未理解 {fallbacks}</title></rect>')
         parts.append(f'<rect x="{x:.1f}" y="{y_f - h_c:.1f}" width="{bar - 2:.1f}" height="{h_c:.1f}" '
                      f'fill="#f39c12"><title>{day:%m-%d} 澄清 {clarifications}</title></rect>')
-        if i % 5 == 0 or i == len(points) - 1:
+        if i == len(points) - 1:
+            parts.append(f'<text x="{x + bar - 2:.1f}" y="{height - 6}" font-size="10" text-anchor="end">'
+                         f'{day:%m-%d}</text>')
+        elif i % 5 == 0 and i < len(points) - 3:
             parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="10">{day:%m-%d}</text>')
     parts.append("</svg>")
     return "".join(parts)
