@@ -315,6 +315,31 @@ LOGGING = {
     },
 }
 
+# --- Chat ----------------------------------------------------------------------------------------
+CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=500)  # characters of one message
+CHAT_RESUME_MINUTES = env.int("CHAT_RESUME_MINUTES", default=30)  # a signed-in resident continues their session
+CHAT_RATELIMIT = env.str("CHAT_RATELIMIT", default="60/m")  # REST chat messages per client address
+CHAT_ANONYMOUS_RETENTION_DAYS = env.int("CHAT_ANONYMOUS_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["purge-anonymous-chat-sessions"] = {
+    "task": "portal.chat.tasks.chat_sessions_purge", "schedule": 24 * 3600.0,
+}
+# The services app's catalogue for service.search (a function returning portal.nlu.items.ItemMatcher).
+CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.search.matcher")
+CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=60)
+CHAT_WS_MAX_BYTES = env.int("CHAT_WS_MAX_BYTES", default=4096)
+CHAT_WS_RATE = env.int("CHAT_WS_RATE", default=10)  # messages per CHAT_WS_RATE_SECONDS per connection
+CHAT_WS_RATE_SECONDS = env.float("CHAT_WS_RATE_SECONDS", default=10.0)
+# Web pages allowed to open /ws/chat/ (their Origin); mini-programs send no Origin (see consumers.py).
+CHAT_WS_ALLOWED_ORIGINS = env.list(
+    "CHAT_WS_ALLOWED_ORIGINS",
+    default=CORS_ALLOWED_ORIGINS + (["http://127.0.0.1:8000", "http://localhost:8000"] if DEBUG else []),
+)
+CHAT_WS_WECHAT_APPIDS = env.list("CHAT_WS_WECHAT_APPIDS", default=[WECHAT_MINI_APPID])
+CHAT_WS_ALIPAY_APPIDS = env.list("CHAT_WS_ALIPAY_APPIDS", default=[ALIPAY_APP_ID])
+CHAT_WS_ALLOW_NO_ORIGIN = env.bool("CHAT_WS_ALLOW_NO_ORIGIN", default=True)
+# The chat's channel choices have their own name in the OpenAPI schema (other apps have a "channel" too).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ChatChannelEnum"] = "portal.chat.models.Channel"
+
 # --- 运动 (booking) -------------------------------------------------------------------------------
 # Per-venue rules (window, limits, cancellation deadline, check-in window, offer time) live on the
 # Venue row; these are the platform-wide ones.

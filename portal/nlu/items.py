@@ -31,7 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -69,7 +69,8 @@ VARIANT_PENALTY = 3.0
 _SPLIT_RE = re.compile(r"\s+")
 
 
-def _question_words() -> frozenset[str]:
+@cache
+def question_words() -> frozenset[str]:
     return frozenset(read_lines("question_words.txt"))
 
 
@@ -123,10 +124,10 @@ class _Term:
 
 
 class ItemMatcher:
-    def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 60):
+    def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 40):
         self.lexicon = lexicon or default_lexicon()
         self.candidates = candidates
-        self._question_words = _question_words()
+        self._question_words = question_words()
         self._expansions = _expansions()
         self._trigger_re = re.compile("|".join(re.escape(t) for t, _ in self._expansions)) if self._expansions \
             else None
@@ -161,7 +162,8 @@ class ItemMatcher:
         self._common_df = max(200, n // 8)
         self._choices = dict(enumerate(self.names))
         variants = [normalize(w) for w in read_lines("item_variants.txt")]
-        self._variants = [tuple(w for w in variants if w in name) for name in self.names]
+        variant_grams = {w: tuple(char_grams(w)) for w in variants}
+        self._variants = [tuple(variant_grams[w] for w in variants if w in name) for name in self.names]
         self._name_weights = [
             (sum(self._idf[g] for g in grams) or 1.0, {g: self._idf[g] for g in grams}) for grams in self._name_grams
         ]
@@ -295,7 +297,7 @@ class ItemMatcher:
             name_cover = sum(w for g, w in name_idf.items() if g in all_grams) / name_total
             score = 100.0 * (0.68 * query_cover + 0.24 * name_cover) + 0.08 * fuzzy.get(doc, 0.0)
             # A step the question did not ask for (注销, 变更, 补办 …) puts the item behind the plain one.
-            unasked = sum(1 for w in self._variants[doc] if not all(g in all_grams for g in char_grams(w)))
+            unasked = sum(1 for grams in self._variants[doc] if not all(g in all_grams for g in grams))
             score -= VARIANT_PENALTY * min(unasked, 2)
             if score >= min_score:
                 item = self.docs[doc]

@@ -20,7 +20,7 @@ import jieba
 
 from portal.nlu.data import DATA_DIR, read_lines, read_tsv
 from portal.nlu.normalize import normalize
-from portal.nlu.pinyin import Unit, phrase_sounds, sound_key, units
+from portal.nlu.pinyin import Unit, char_sound, phrase_sounds, sound_key, units
 
 _MAX_SPAN = 10  # units; the longest lexicon phrase is shorter
 
@@ -83,7 +83,14 @@ class Lexicon:
         for variant, canonical in synonyms:
             self._add(variant, canonical)
             self._add(canonical, canonical)
-        self.max_span = min(_MAX_SPAN, max((len(units(s)) for s in self.surface), default=1))
+        self._resolve()
+        self._char_counts: dict[str, dict[str, int]] = {}
+        self.learn_chars(list(self.surface) + list(self.surface.values()) + list(read_lines("question_words.txt")))
+        span_lengths = {len(units(s)) for s in self.surface}
+        self.max_span = min(_MAX_SPAN, max(span_lengths, default=1))
+        # Only lengths some entry has are tried, longest first.
+        self._lengths = sorted((n for n in span_lengths | {len(k) for k in self.sound} if n <= self.max_span),
+                               reverse=True)
         self._segmenter: jieba.Tokenizer | None = None
 
     def _add(self, surface: str, canonical: str) -> None:
@@ -101,6 +108,30 @@ class Lexicon:
                 bucket = self.sound.setdefault(key, [])
                 if (canonical, surface) not in bucket:
                     bucket.append((canonical, surface))
+
+    def _resolve(self) -> None:
+        """A canonical word that is itself a variant elsewhere (English "bookings" → 预约记录, and
+        预约记录 → 我的预约) points at the final word, so every spelling meets the same one."""
+        for surface, canonical in list(self.surface.items()):
+            seen = {surface}
+            while canonical in self.surface and self.surface[canonical] != canonical and canonical not in seen:
+                seen.add(canonical)
+                canonical = self.surface[canonical]
+            self.surface[surface] = canonical
+        for bucket in self.sound.values():
+            bucket[:] = [(self.surface.get(c, c), learnt) for c, learnt in bucket]
+
+    def learn_chars(self, texts: Iterable[str]) -> None:
+        """Count which character each sound most often is in domain text, so a pinyin syllable no
+        word matched can still be read (yue ge lanqiu chang → 约个篮球场)."""
+        for text in texts:
+            for char in text:
+                if "\u3400" <= char <= "\u9fff":
+                    sound = char_sound(char)
+                    if sound:
+                        bucket = self._char_counts.setdefault(sound, {})
+                        bucket[char] = bucket.get(char, 0) + 1
+        self.char_for_sound = {sound: max(chars, key=chars.__getitem__) for sound, chars in self._char_counts.items()}
 
     @property
     def words(self) -> set[str]:
@@ -124,8 +155,8 @@ class Lexicon:
             return None
         if len(span) == 2 and any(not u.han for u in span):
             return best
-        if len(span) == 2 and best_shared < 1:
-            return None
+        if len(span) == 2 and (best_shared < 1 or _is_word(surface)):
+            return None  # 二台 is a word of its own, not a typo of 二胎
         return best
 
     def canonicalize(self, text: str, *, normalized: bool = False) -> Canonical:
@@ -137,14 +168,23 @@ class Lexicon:
         i = 0
         prev_end = 0
         sounds = [u.sound for u in us]
+        boundaries: set[int] | None = None
+        latin_sounded = sum(1 for u in us if not u.han and u.sound)
+        latin_words = sum(1 for u in us if not u.han and u.sound is None and u.text.isalpha())
+        pinyin_typed = latin_sounded >= 2 and latin_words <= latin_sounded // 3
         while i < len(us):
-            # keep spaces that separated units in the input
+            # keep spaces that separated units in the input (not between syllables of typed pinyin)
             gap = norm[prev_end:us[i].start]
+            if gap and pinyin_typed and i > 0 and us[i].sound and us[i - 1].sound:
+                gap = ""
             if gap:
                 out.append(gap)
                 pos += len(gap)
             matched = False
-            for length in range(min(self.max_span, len(us) - i), 0, -1):
+            remaining = len(us) - i
+            for length in self._lengths:
+                if length > remaining:
+                    continue
                 span = us[i:i + length]
                 surface = norm[span[0].start:span[-1].end]
                 canonical = self.surface.get(surface)
@@ -154,6 +194,13 @@ class Lexicon:
                     if key in self.sound and None not in key:
                         # Latin pinyin typed with spaces ("she bao ka") reads as one word.
                         canonical = self._sound_match(span, key, surface.replace(" ", ""))
+                        if canonical is not None and span[0].han:
+                            # A mistyped word still sits where a word sits: 之前约 is 之前|约,
+                            # so 前约 is not a typo of 签约.
+                            if boundaries is None:
+                                boundaries = _word_boundaries(norm)
+                            if span[0].start not in boundaries or span[-1].end not in boundaries:
+                                canonical = None
                         by_sound = canonical is not None
                 if canonical is None:
                     continue
@@ -165,8 +212,11 @@ class Lexicon:
                 matched = True
                 break
             if not matched:
-                out.append(us[i].text)
-                pos += len(us[i].text)
+                piece = us[i].text
+                if pinyin_typed and not us[i].han and us[i].sound in self.char_for_sound:
+                    piece = self.char_for_sound[us[i].sound]  # a lone syllable of a pinyin message
+                out.append(piece)
+                pos += len(piece)
                 prev_end = us[i].end
                 i += 1
         return Canonical(norm, "".join(out), terms)
@@ -175,15 +225,44 @@ class Lexicon:
 _tokenizer_lock = threading.Lock()
 
 
+def _word_boundaries(text: str) -> set[int]:
+    """Offsets where jieba's general dictionary puts word edges."""
+    edges = {0}
+    for _word, _start, end in _base_tokenizer().tokenize(text, HMM=False):
+        edges.add(end)
+    return edges
+
+
+def _is_word(text: str) -> bool:
+    """A word of jieba's general dictionary (seen often enough to be meant as typed)."""
+    return _base_tokenizer().FREQ.get(text, 0) >= 20
+
+
 @cache
-def _tokenizer(words: frozenset[str]) -> jieba.Tokenizer:
+def _base_tokenizer() -> jieba.Tokenizer:
+    """jieba with the default domain words, built once (loading jieba's dictionary takes ~1 s)."""
     with _tokenizer_lock:
         tokenizer = jieba.Tokenizer()
         tokenizer.initialize()
-        for word in sorted(words):
+        for word in sorted(default_lexicon().words):
             if len(word) > 1 and " " not in word:
                 tokenizer.add_word(word, freq=200000)
         return tokenizer
+
+
+def _tokenizer(words: frozenset[str]) -> jieba.Tokenizer:
+    """A tokenizer for a lexicon with extra words: a copy of the base one plus those words."""
+    base = _base_tokenizer()
+    extra = sorted(w for w in words if len(w) > 1 and " " not in w and w not in base.FREQ)
+    if not extra:
+        return base
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(base.FREQ)
+    tokenizer.total = base.total
+    tokenizer.initialized = True
+    for word in extra:
+        tokenizer.add_word(word, freq=200000)
+    return tokenizer
 
 
 def segmenter(lexicon: Lexicon | None = None) -> jieba.Tokenizer:

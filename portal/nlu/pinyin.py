@@ -52,7 +52,11 @@ def split_syllables(word: str) -> tuple[str, ...] | None:
             piece = word[start:end]
             if prefix is not None and piece in SYLLABLES:
                 candidate = (*prefix, piece)
-                if best[end] is None or len(candidate) < len(best[end]):
+                current = best[end]
+                # Fewest syllables; on a tie the longer early syllables (dang'an, not dan'gan), as
+                # pinyin input methods read it.
+                if current is None or (len(candidate), [-len(x) for x in candidate]) < (
+                        len(current), [-len(x) for x in current]):
                     best[end] = candidate
     return best[n]
 

@@ -70,3 +70,12 @@ def test_split_syllables_reads_pinyin_and_refuses_english():
 def test_tokens_keep_domain_words_whole():
     assert "羽毛球" in tokens("我想预约明天下午的羽毛球场地")
     assert "社会保障卡" in tokens("社会保障卡补办")
+
+
+def test_a_homophone_is_rewritten_only_where_a_word_sits():
+    assert canonical("之前约的篮球场") == "之前约的篮球场"  # 之前|约: 前约 is not 签约
+    assert "续方" in canonical("我要续放")
+
+
+def test_a_two_character_word_of_its_own_is_not_taken_for_a_typo():
+    assert canonical("二台高清") == "二台高清"  # a TV channel, not 二胎

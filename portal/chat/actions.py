@@ -1,0 +1,194 @@
+"""Chat use cases (each one transaction): answer a message, hand off to staff, record and map
+unmatched questions, issue and redeem WebSocket tickets."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.chat import understanding
+from portal.chat.catalogue import catalogue_matcher
+from portal.chat.engine import Engine
+from portal.chat.models import Channel, ChatSession, ChatTurn, HandoffTicket, LexiconEntry, UnmatchedQuestion
+from portal.core.errors import Forbidden, PortalError
+from portal.masking import mask_text
+
+
+class MessageInvalid(PortalError):
+    code = "invalid"
+    message = _("请输入要问的内容。")
+
+
+class MessageTooLong(PortalError):
+    code = "too_long"
+    message = _("消息太长了，请精简到 500 字以内。")
+
+
+class SessionForbidden(Forbidden):
+    code = "session_forbidden"
+    message = _("这个会话属于其他用户，请重新开始对话。")
+
+
+# A catalogue match is evidence for service.search when it covers at least two terms of the
+# question (one word alone — 知青, 日期 — matches item names by accident) and scores EVIDENCE_FLOOR+;
+# alone it reaches "clarify", with any 办事 word "accept".
+EVIDENCE_FLOOR = 35.0
+EVIDENCE_MAX = 0.55
+
+
+def _catalogue_evidence(text: str) -> dict[str, float] | None:
+    """A strong catalogue match is one more cue for service.search."""
+    matcher = catalogue_matcher()
+    if matcher is None:
+        return None
+    matches = matcher.search(text, limit=1, min_score=EVIDENCE_FLOOR)
+    if not matches or len(matches[0].matched) < 2:
+        return None
+    strength = 0.3 + (matches[0].score - EVIDENCE_FLOOR) / 60 + 0.05 * (len(matches[0].matched) - 2)
+    return {"service.search": min(EVIDENCE_MAX, strength)}
+
+
+def _session_for(*, session_id: str | None, user: Any, channel: str) -> ChatSession:
+    authenticated = getattr(user, "is_authenticated", False)
+    session = None
+    if session_id:
+        session = ChatSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is not None and session.user_id and (not authenticated or session.user_id != user.pk):
+            raise SessionForbidden()
+    elif authenticated:
+        # Resumable from any channel: a signed-in resident continues their latest conversation.
+        since = timezone.now() - timedelta(minutes=settings.CHAT_RESUME_MINUTES)
+        session = (ChatSession.objects.select_for_update().filter(user=user, updated_at__gte=since)
+                   .order_by("-updated_at").first())
+    if session is None:
+        session = ChatSession.objects.create(user=user if authenticated else None, channel=channel)
+    elif authenticated and session.user_id is None:
+        session.user = user  # signed in mid-conversation: the session is theirs from now on
+    return session
+
+
+def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: str = Channel.WEB,
+               now=None) -> dict:
+    """Answer one message: understand it, move the dialogue on, persist the turn. Returns the
+    contract's reply object (DESIGN §5)."""
+    if not isinstance(text, str) or not text.strip():
+        raise MessageInvalid(fields={"text": [str(MessageInvalid.message)]})
+    text = text.strip()
+    if len(text) > settings.CHAT_MAX_TEXT:
+        raise MessageTooLong(fields={"text": [str(MessageTooLong.message)]})
+    if channel not in Channel.values:
+        channel = Channel.WEB
+    with transaction.atomic():
+        session = _session_for(session_id=session_id, user=user, channel=channel)
+        engine = Engine(understanding.classifier(), evidence=_catalogue_evidence)
+        result = engine.handle(text, state=session.state, user=user, channel=channel, session_id=session.pk,
+                               now=now)
+        session.state = result.state
+        session.channel = channel
+        session.save()
+        payload = {
+            "session": session.pk,
+            "intent": {"name": result.intent, "confidence": round(float(result.confidence), 2)},
+            "slots": result.slots,
+            "reply": result.reply.as_dict(),
+        }
+        # Stored masked: residents type ID and phone numbers; staff and editors read these rows.
+        ChatTurn.objects.create(session=session, text=mask_text(text), normalized=mask_text(result.normalized)[:1000],
+                                intent=result.intent, confidence=result.confidence, outcome=result.outcome,
+                                slots=result.slots, reply=payload["reply"], channel=channel)
+        if result.outcome in (ChatTurn.Outcome.FALLBACK, ChatTurn.Outcome.CLARIFY):
+            unmatched_record(normalized=mask_text(result.normalized), example=mask_text(text), outcome=result.outcome,
+                             channel=channel)
+    return payload
+
+
+def unmatched_record(*, normalized: str, example: str, outcome: str, channel: str) -> None:
+    key = normalized[:255] or example[:255]
+    now = timezone.now()
+    counters = {"count": F("count") + 1, "last_seen": now, "last_channel": channel}
+    counters["fallback_count" if outcome == ChatTurn.Outcome.FALLBACK else "clarify_count"] = (
+        F("fallback_count" if outcome == ChatTurn.Outcome.FALLBACK else "clarify_count") + 1)
+    updated = UnmatchedQuestion.objects.filter(normalized=key).update(**counters)
+    if not updated:
+        try:
+            with transaction.atomic():
+                UnmatchedQuestion.objects.create(
+                    normalized=key, example=example[:500], count=1, last_seen=now, last_channel=channel,
+                    fallback_count=int(outcome == ChatTurn.Outcome.FALLBACK),
+                    clarify_count=int(outcome == ChatTurn.Outcome.CLARIFY))
+        except IntegrityError:  # another process created it first
+            UnmatchedQuestion.objects.filter(normalized=key).update(**counters)
+
+
+def unmatched_map(*, question: UnmatchedQuestion, intent: str = "", item_id: str = "", item_name: str = "",
+                  editor: Any = None) -> LexiconEntry:
+    """An editor says what an unmatched question meant: an intent, or a service item (which implies
+    ``service.search``). The phrase joins the NLU at once, in every process."""
+    from portal.chat import registry
+
+    if item_name:
+        intent = "service.search"
+    if intent not in registry.skills() or intent == "fallback":
+        raise PortalError(_("请选择一个有效的意图或事项。"), code="invalid")
+    with transaction.atomic():
+        entry, _created = LexiconEntry.objects.update_or_create(
+            phrase=question.normalized, intent=intent,
+            defaults={"item_id": item_id, "item_name": item_name, "source": question, "created_by": editor,
+                      "active": True})
+        question.status = UnmatchedQuestion.Status.MAPPED
+        question.mapped_intent = intent
+        question.mapped_item_id = item_id
+        question.mapped_item_name = item_name
+        question.save(update_fields=["status", "mapped_intent", "mapped_item_id", "mapped_item_name"])
+        transaction.on_commit(understanding.bump_version)
+    return entry
+
+
+def handoff_create(*, session_id: str, user: Any, channel: str, reason: str = "") -> HandoffTicket:
+    """Open a hand-off ticket for this conversation (one open ticket per conversation)."""
+    session = ChatSession.objects.get(pk=session_id)
+    open_ticket = session.handoffs.exclude(status=HandoffTicket.Status.CLOSED).first()
+    if open_ticket:
+        return open_ticket
+    recent = list(session.turns.order_by("-created_at").values_list("text", flat=True)[:5])
+    summary = reason or "\n".join(reversed(recent))
+    number = timezone.localtime().strftime("RG%Y%m%d") + secrets.token_hex(3).upper()
+    authenticated = getattr(user, "is_authenticated", False)
+    with transaction.atomic():
+        return HandoffTicket.objects.create(number=number, session=session, user=user if authenticated else None,
+                                            channel=channel, reason=summary[:2000])
+
+
+# --- WebSocket tickets: short-lived, single use, never a long-lived token in a URL --------------
+_TICKET_KEY = "chat:ws-ticket:{}"
+
+
+def ws_ticket_issue(*, user: Any) -> dict:
+    ticket = secrets.token_urlsafe(24)
+    ttl = settings.CHAT_WS_TICKET_SECONDS
+    cache.set(_TICKET_KEY.format(ticket), user.pk, timeout=ttl)
+    return {"ticket": ticket, "expires_in": ttl}
+
+
+def ws_ticket_redeem(*, ticket: str) -> Any | None:
+    """The user a ticket was issued to, once; None if unknown, expired or already used."""
+    if not ticket or len(ticket) > 64:
+        return None
+    key = _TICKET_KEY.format(ticket)
+    user_id = cache.get(key)
+    if user_id is None:
+        return None
+    # cache.add is atomic (Redis SET NX): of two connections racing with one ticket, one wins.
+    if not cache.add(key + ":used", 1, timeout=settings.CHAT_WS_TICKET_SECONDS):
+        return None
+    cache.delete(key)
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()

@@ -1,0 +1,266 @@
+"""Dialogue management: from a message and the session's state to a reply and the next state.
+
+The state (a JSON dict kept on the session) holds:
+
+- ``task``: the intent being worked on and its slots (``{"intent", "slots", "awaiting"}``);
+- ``memory``: the last slots the resident stated (sport, date, time, district) — a new task starts
+  from them, so "羽毛球馆在哪" then "帮我订明天的" books badminton;
+- ``pending``: a write waiting for the resident's yes (every skill with ``writes=True``);
+- ``last``: the last intent answered, for carry-over ("那后天呢" repeats it with the new date);
+- ``offered``: intents offered in a clarification, so "第一个"/"1" picks one.
+
+Rules, in order: reset words clear everything; a pending write takes yes/no (or a changed slot,
+then asks again); a clarification choice is honoured; otherwise the classifier decides, with
+carry-over when the message only brings slots. Personal intents ask an anonymous resident to sign
+in (a login card) and keep the task, so it continues after login.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from portal.chat import registry
+from portal.chat.registry import Card, QuickReply, Reply, Skill, Turn
+from portal.nlu.intents import Decision, IntentClassifier
+from portal.nlu.normalize import normalize
+
+MEMORY_SLOTS = ("sport", "date", "time_from", "time_to", "district")
+_RESET = {"算了", "不要了", "不用了", "不订了", "不约了", "不办了", "重新开始", "重来", "没事了", "先不了", "再说吧",
+          "退出", "forget it", "never mind", "nevermind", "reset", "start over", "cancel that"}
+_YES = {"确认", "确定", "好的", "好", "好啊", "好吧", "是", "是的", "对", "对的", "可以", "行", "没问题", "嗯", "嗯嗯",
+        "ok", "okay", "yes", "y", "sure", "就这个", "就这样", "订吧", "约吧", "确认预约", "确认取消",
+        "转人工", "需要", "要"}
+_NO = {"不", "不要", "不用", "否", "no", "n", "不是", "不对", "取消", "不取消了", "先不", "不了"}
+_PARTICLES = re.compile(r"[吧啊呀呢哦嘛啦了的]+$")
+_ORDINALS = {"1": 0, "一": 0, "第一个": 0, "第1个": 0, "2": 1, "二": 1, "第二个": 1, "第2个": 1, "3": 2, "第三个": 2,
+             "第3个": 2, "4": 3, "第四个": 3, "第4个": 3}
+INTENT_PAYLOAD = "#intent:"
+_CHANGE_TIME = {"换个时间", "换时间", "改时间", "改个时间", "换一天", "换个日子", "换个时段"}
+_CONTINUE = {"继续", "好了", "登录了", "我登录了", "已登录", "登录好了", "continue", "#login"}
+
+
+@dataclass
+class Result:
+    intent: str
+    confidence: float
+    slots: dict[str, str]
+    reply: Reply
+    outcome: str  # accept | clarify | fallback | dialogue
+    normalized: str
+    state: dict
+    attach_login: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _bare(text: str) -> str:
+    return _PARTICLES.sub("", normalize(text).replace(" ", "")) or normalize(text)
+
+
+def _skills() -> dict[str, Skill]:
+    return registry.skills()
+
+
+def login_reply(skill: Skill) -> Reply:
+    return Reply(
+        f"{skill.title}需要先登录，登录后我会接着帮您办。",
+        cards=[Card("login", "login", "登录后继续", {"action": "login", "intent": skill.name, "payload": "#login"})],
+        quick_replies=[QuickReply("去登录", "#login")],
+        done=False,
+    )
+
+
+def _missing(skill: Skill, slots: dict) -> str | None:
+    for name in skill.required:
+        if not slots.get(name):
+            return name
+    return None
+
+
+def _slot_prompt(skill: Skill, slot: str) -> Reply:
+    from booking.skills import SPORT_QUICK_REPLIES  # the sport choices live with the venue skills
+
+    text = skill.prompts.get(slot) or f"请告诉我{slot}。"
+    quick: list[QuickReply] = []
+    if slot == "sport":
+        quick = list(SPORT_QUICK_REPLIES)
+    elif slot == "date":
+        quick = [QuickReply(d, d) for d in ("今天", "明天", "后天", "这周六", "这周日")]
+    return Reply(text, quick_replies=quick, done=False)
+
+
+class Engine:
+    def __init__(self, classifier: IntentClassifier, *, evidence=None):
+        self.classifier = classifier
+        self.evidence = evidence  # callable(text) -> {intent: weight}, e.g. a catalogue match
+
+    def handle(self, text: str, *, state: dict | None, user: Any, channel: str, session_id: str,
+               now: datetime | None = None) -> Result:
+        state = dict(state or {})
+        bare = _bare(text)
+        normalized = normalize(text)
+
+        # 1. Reset words clear the conversation.
+        if bare in _RESET or normalized in _RESET:
+            previous = (state.get("pending") or state.get("task") or {}).get("intent") or state.get("last") or "help"
+            state = {"memory": {}}
+            reply = Reply("好的，已经取消，我们重新开始。还有什么可以帮您？",
+                          quick_replies=_starters())
+            return Result(previous, 1.0, {}, reply, "dialogue", normalized, state)
+
+        # 2. A write waiting for confirmation.
+        pending = state.get("pending")
+        if pending:
+            if bare in _YES or normalized in _YES:
+                return self._run(_skills()[pending["intent"]], pending["slots"], text, state, user, channel,
+                                 session_id, confirmed=True, outcome="dialogue", normalized=normalized)
+            if bare in _NO or normalized in _NO:
+                state.pop("pending", None)
+                state.pop("task", None)
+                return Result(pending["intent"], 1.0, pending["slots"],
+                              Reply("好的，不办了。还有什么可以帮您？", quick_replies=_starters()),
+                              "dialogue", normalized, state)
+
+        # A pending write and the resident wants another time: ask for the date again.
+        if pending and bare in _CHANGE_TIME:
+            state.pop("pending", None)
+            slots = {k: v for k, v in pending["slots"].items() if k not in ("date", "time_from", "time_to")}
+            return self._start(pending["intent"], slots, text, state, user, channel, session_id, 1.0, "dialogue",
+                               normalized, fresh=False)
+
+        # Back from signing in ("继续"): pick the task up where it stopped.
+        task = state.get("task")
+        if task and bare in _CONTINUE and task.get("intent") in _skills():
+            return self._start(task["intent"], dict(task.get("slots") or {}), text, state, user, channel,
+                               session_id, 1.0, "dialogue", normalized, fresh=False)
+
+        # 3. A choice from a clarification (payload or "第一个").
+        forced = None
+        payload_slots: dict[str, str] = {}
+        if text.startswith(INTENT_PAYLOAD):
+            # "#intent:service.search?item=12&topic=materials": an intent and slots from a quick reply
+            forced, _, query = text[len(INTENT_PAYLOAD):].strip().partition("?")
+            payload_slots = {k: v for k, v in parse_qsl(query) if k.isidentifier()}
+        elif state.get("offered") and bare in _ORDINALS and _ORDINALS[bare] < len(state["offered"]):
+            forced = state["offered"][_ORDINALS[bare]]
+        if forced and forced in _skills():
+            slots = {**(state.get("offered_slots") or {}), **payload_slots}
+            state.pop("offered", None)
+            return self._start(forced, slots, text, state, user, channel, session_id, 1.0, "accept", normalized)
+
+        # 4. Understand the message.
+        evidence = self.evidence(text) if self.evidence else None
+        decision: Decision = self.classifier.classify(text, now=now, evidence=evidence)
+        new_slots = decision.slots
+        state.pop("offered", None)
+        memory = dict(state.get("memory") or {})
+        memory.update({k: v for k, v in new_slots.items() if k in MEMORY_SLOTS})
+        state["memory"] = memory
+
+        # A pending write and the resident changes a detail ("换成后天"): ask again with it.
+        if pending and new_slots and (decision.outcome != "accept" or decision.intent == pending["intent"]):
+            slots = {**pending["slots"], **new_slots}
+            state.pop("pending", None)
+            return self._start(pending["intent"], slots, text, state, user, channel, session_id,
+                               max(decision.confidence, 0.5), "dialogue", normalized, fresh=False)
+        if pending and decision.outcome == "accept" and decision.intent != pending["intent"]:
+            state.pop("pending", None)  # the resident moved on: the write is dropped
+
+        task = state.get("task")
+        # Carry-over: the message only brings details for the task in progress, or for the last
+        # answer ("那后天呢").
+        if decision.outcome != "accept" or decision.intent == "fallback":
+            target = (task or {}).get("intent") or state.get("last")
+            if target and target in _skills() and task and task.get("awaiting") and not new_slots:
+                skill = _skills()[target]
+                reply = _slot_prompt(skill, task["awaiting"])
+                reply.text = "没听明白，" + reply.text
+                return Result(target, decision.confidence, dict(task.get("slots") or {}), reply, "dialogue",
+                              normalized, state)
+            if target and target in _skills() and new_slots:
+                base = dict((task or {}).get("slots") or state.get("last_slots") or {})
+                base.update(new_slots)
+                return self._start(target, base, text, state, user, channel, session_id,
+                                   max(decision.confidence, 0.5), "dialogue", normalized, fresh=False)
+
+        if decision.outcome == "clarify":
+            state["offered"] = [name for name, _ in decision.choices][:4]
+            state["offered_slots"] = new_slots
+            skills = _skills()
+            quick = [QuickReply(skills[n].title, f"{INTENT_PAYLOAD}{n}") for n in state["offered"] if n in skills]
+            reply = Reply("我不太确定您的意思，您是想：", quick_replies=quick, done=False)
+            top = skills.get(decision.intent)
+            if top is not None and top.preview:
+                # A read-only answer (catalogue items) shown with the question: often it is the answer.
+                preview = top.handler(Turn(user, dict(new_slots), text, channel, session_id, decision=decision))
+                reply.cards = preview.cards
+            return Result(decision.intent, decision.confidence, new_slots, reply, "clarify", normalized, state)
+
+        if decision.outcome == "fallback":
+            skills = _skills()
+            reply = skills["fallback"].handler(Turn(user, new_slots, text, channel, session_id, decision=decision))
+            close = [QuickReply(skills[n].title, f"{INTENT_PAYLOAD}{n}") for n, _ in decision.choices if n in skills]
+            if close:
+                reply.text = ("抱歉，我没太明白。我可以帮您查办事指南和办件进度、约运动场地、找家庭医生、看健康档案。"
+                              "您是不是想问下面这些？也可以换个说法再问我。")
+                reply.quick_replies = [*close, QuickReply("转人工", "转人工")]
+                state["offered"] = [n for n, _ in decision.choices if n in skills]
+                state["offered_slots"] = new_slots
+            return Result("fallback", decision.confidence, new_slots, reply, "fallback", normalized, state)
+
+        # Accepted: same task → merge; new task → start from memory.
+        slots = dict(new_slots)
+        if task and task.get("intent") == decision.intent:
+            slots = {**task.get("slots", {}), **new_slots}
+            fresh = False
+        else:
+            fresh = True
+        return self._start(decision.intent, slots, text, state, user, channel, session_id, decision.confidence,
+                           "accept", normalized, fresh=fresh)
+
+    # --- running a skill ---------------------------------------------------------------------
+    def _start(self, intent: str, slots: dict, text: str, state: dict, user: Any, channel: str,
+               session_id: str, confidence: float, outcome: str, normalized: str, *, fresh: bool = True) -> Result:
+        skill = _skills()[intent]
+        if fresh:
+            memory = state.get("memory") or {}
+            slots = {**{k: v for k, v in memory.items() if k in skill.required or k in ("sport", "district")},
+                     **slots}
+        state["task"] = {"intent": intent, "slots": slots, "awaiting": None}
+        if skill.personal and not getattr(user, "is_authenticated", False):
+            return Result(intent, confidence, slots, login_reply(skill), outcome, normalized, state, attach_login=True)
+        missing = _missing(skill, slots)
+        if missing:
+            state["task"]["awaiting"] = missing
+            return Result(intent, confidence, slots, _slot_prompt(skill, missing), outcome, normalized, state)
+        return self._run(skill, slots, text, state, user, channel, session_id, confirmed=False, outcome=outcome,
+                         normalized=normalized, confidence=confidence)
+
+    def _run(self, skill: Skill, slots: dict, text: str, state: dict, user: Any, channel: str, session_id: str,
+             *, confirmed: bool, outcome: str, normalized: str, confidence: float = 1.0) -> Result:
+        if skill.personal and not getattr(user, "is_authenticated", False):
+            state["task"] = {"intent": skill.name, "slots": slots, "awaiting": None}
+            return Result(skill.name, confidence, slots, login_reply(skill), outcome, normalized, state,
+                          attach_login=True)
+        turn = Turn(user=user, slots=dict(slots), text=text, channel=channel, session_id=session_id,
+                    confirmed=confirmed and skill.writes, state=state)
+        reply = skill.handler(turn)
+        slots = turn.slots
+        if skill.writes and not confirmed and not reply.done:
+            state["pending"] = {"intent": skill.name, "slots": slots}
+        else:
+            state.pop("pending", None)
+        if reply.done:
+            state.pop("task", None)
+        state["last"] = skill.name
+        state["last_slots"] = slots
+        return Result(skill.name, confidence, slots, reply, outcome, normalized, state)
+
+
+def _starters() -> list[QuickReply]:
+    from portal.chat.skills import STARTERS
+
+    return list(STARTERS)

@@ -1,0 +1,265 @@
+"""Chat skills of 一网通办 (find a service item, follow an application).
+
+Both call the services app's read side, the same functions as its REST API:
+``service.search`` → ``services.queries.items_search`` (the shared ``ItemMatcher``) and, for
+"what to bring / where / how long", ``item_guide`` + ``guide_answer``; ``service.progress`` →
+``applications_of`` / ``application_for_receipt`` (owner only).
+"""
+
+from __future__ import annotations
+
+import re
+
+from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
+from portal.nlu.data import read_lines
+
+_SERVICE_WORDS = {
+    "办理": 0.45,
+    "补办": 0.8,
+    "补领": 0.8,
+    "申请": 0.35,
+    "申领": 0.75,
+    "手续": 0.75,
+    "材料": 0.55,
+    "证明": 0.45,
+    "登记": 0.5,
+    "许可": 0.55,
+    "审批": 0.5,
+    "备案": 0.5,
+    "证件": 0.6,
+    "办证": 0.85,
+    "换证": 0.8,
+    "去哪办": 0.8,
+    "在哪办": 0.8,
+    "怎么办理": 0.7,
+    "要带什么": 0.55,
+    "流程": 0.4,
+    "报销": 0.6,
+    "提取": 0.5,
+    "转移": 0.4,
+    "挂失": 0.8,
+    "到期": 0.45,
+    "过期": 0.45,
+    "怎么开": 0.5,
+    "怎么领": 0.5,
+    "怎么交": 0.5,
+    "加名字": 0.6,
+    "上户口": 0.9,
+    "落户": 0.9,
+    "丢了": 0.4,
+    "多久": 0.25,
+    "条件": 0.35,
+    "注册": 0.5,
+    "补贴": 0.45,
+    "津贴": 0.6,
+    "办+证": 0.7, "开+店": 0.55, "店+证": 0.75, "准备+材料": 0.7, "能领": 0.5,
+    "要办什么": 0.75, "办什么": 0.65, "要办": 0.5, "怎么弄": 0.3, "要什么材料": 0.8,
+}
+# Matters residents name (canonical words after the lexicon: 暂住证 → 居住证, 社保卡 → 社会保障卡 …).
+_MATTERS = read_lines("service_matters.txt")
+
+
+@skill(
+    "service.search",
+    title="办事指南",
+    preview=True,
+    examples=[
+        "身份证丢了怎么补办",
+        "公积金怎么提取",
+        "社保卡怎么办",
+        "宝宝刚出生要办哪些手续",
+        "办居住证需要什么材料",
+        "营业执照怎么办理",
+        "退休手续怎么办",
+        "开个小饭馆要办什么证",
+        "how do I get an ID card",
+    ],
+    keywords={
+        **_SERVICE_WORDS,
+        **{m: 0.72 for m in _MATTERS},
+        **{
+            f"{m}+{w}": 0.9
+            for m in (
+                "身份证",
+                "居住证",
+                "社会保障卡",
+                "住房公积金",
+                "驾驶证",
+                "营业执照",
+                "户口簿",
+                "结婚登记",
+                "出生医学证明",
+            )
+            for w in ("办", "补", "换", "丢", "领", "提取", "材料")
+        },
+    },
+    negative={
+        "进度": 0.7,
+        "办到哪": 0.9,
+        "办好了": 0.85, "办好没": 0.9, "结果出来": 0.7, "批了": 0.6, "状态": 0.5,
+        "审核+怎么样": 0.8, "哪一步": 0.8, "我的申请": 0.5,
+        "通过没": 0.85, "通过了没": 0.85, "申请+通过": 0.7,
+        "好了没": 0.85, "到账": 0.8, "申请的": 0.5,
+        "办件进度": 0.95,
+        "怎么样了": 0.6,
+        "批下来": 0.8,
+        "通过了吗": 0.8,
+        "天气": 0.9,
+        "菜": 0.6,
+        "做法": 0.9,
+        "歌": 0.8,
+        "电影": 0.9,
+        "股票": 0.9,
+        "游戏": 0.8,
+        "qq": 0.8,
+        "微信": 0.6,
+        "做+材料": 0.9,
+        "炒": 0.8,
+        "汤": 0.6,
+        "小说": 0.9,
+        "英语": 0.9,
+        "电话": 0.6,
+        "怎么走": 0.9,
+        "公司在哪": 0.7,
+        "手机": 0.5,
+        "医生": 0.7,
+        "场地": 0.6,
+    },
+)
+def service_search(turn: Turn) -> Reply:
+    """The catalogue search of ``GET /api/v1/services/items/?q=`` (``items_search``), then, when the
+    resident asks about materials, place or time, that part of the best item's guide."""
+    from portal.chat.catalogue import service_query
+    from services.queries import guide_answer, item_guide, items_search
+
+    item_id = turn.slots.pop("item", None)
+    topic = turn.slots.pop("topic", None) or _guide_topic(turn.text)
+    query = turn.slots.get("query") or service_query(turn.text)
+    if query:
+        turn.slots["query"] = query
+    if item_id and str(item_id).isdigit():  # a quick reply: "#intent:service.search?item=12&topic=materials"
+        return _guide_reply(turn, int(item_id), topic or "materials", guide_answer, item_guide)
+    # The matcher reads the whole question (its own question-word removal keeps 找不到了, 到期 … for
+    # the colloquial expansions); ``query`` is what the reply shows.
+    result = items_search(query=turn.text, limit=3)
+    hits = list(result.hits)
+    if not hits:
+        if result.suggestions:
+            return Reply("没找到完全对应的事项，您是不是要找：",
+                         quick_replies=[QuickReply(s, s) for s in result.suggestions])
+        return Reply(f"暂时没有找到和“{query or turn.text}”对应的办事事项，换个说法试试，或者说“转人工”。",
+                     quick_replies=[QuickReply("转人工", "转人工")])
+    cards = [Card("service_item", hit.item.id, hit.item.name,
+                  {"score": hit.score, "matched": hit.matched, "highlights": hit.highlights,
+                   "department": hit.item.department.name}) for hit in hits]
+    best = hits[0].item
+    if topic:
+        reply = _guide_reply(turn, best.id, topic, guide_answer, item_guide)
+        reply.cards = cards
+        return reply
+    return Reply(f"最相关的是「{best.name}」（{best.department.name}），您想了解：", cards=cards,
+                 quick_replies=_topic_replies(best.id))
+
+
+_TOPIC_WORDS = {
+    "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥"),
+    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上办", "线上办", "哪儿"),
+    "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次"),
+}
+
+
+def _guide_topic(text: str) -> str | None:
+    for topic, words in _TOPIC_WORDS.items():
+        if any(w in text for w in words):
+            return topic
+    return None
+
+
+def _topic_replies(item_id) -> list[QuickReply]:
+    return [QuickReply("需要什么材料", f"#intent:service.search?item={item_id}&topic=materials"),
+            QuickReply("在哪办", f"#intent:service.search?item={item_id}&topic=locations"),
+            QuickReply("多久能办好", f"#intent:service.search?item={item_id}&topic=time")]
+
+
+def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide) -> Reply:
+    from portal.core.errors import NotFound
+
+    try:
+        item, on_file = item_guide(item_id=item_id, user=turn.user if getattr(turn.user, "is_authenticated", False)
+                                   else None)
+    except NotFound:
+        return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
+    text = guide_answer(item, topic if topic in _TOPIC_WORDS else "materials", on_file)
+    return Reply(text, cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
+                 quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
+
+
+@skill(
+    "service.progress",
+    title="办件进度",
+    examples=[
+        "我的申请办到哪了",
+        "查一下办件进度",
+        "营业执照办得怎么样了",
+        "受理编号查进度",
+        "check my application status",
+    ],
+    keywords={
+        "办件进度": 0.95,
+        "进度": 0.7,
+        "受理编号": 0.85,
+        "{number}+查": 0.7,
+        "{number}+进度": 0.9,
+        "申请+怎么样了": 0.85,
+        "怎么样了": 0.45,
+        "批下来": 0.8,
+        "审核+通过": 0.8,
+        "办到哪": 0.9,
+        "审批+到哪": 0.85,
+        "办件": 0.7,
+        "申请+进度": 0.95,
+        "我交的": 0.5,
+        "办得怎么样": 0.85,
+        "什么状态": 0.7, "状态": 0.45, "办好了": 0.85, "办好没": 0.9, "结果出来": 0.75, "批了": 0.7,
+        "提交的": 0.5, "我的+办件": 0.9,
+        "审核+怎么样": 0.85, "审核得": 0.7, "我的申请": 0.75, "到哪一步": 0.9, "哪一步": 0.8,
+        "通过没": 0.85, "通过了没": 0.85, "申请+通过": 0.8, "批了没": 0.9, "下来没": 0.8,
+        "好了没": 0.85, "好了吗": 0.7, "到账": 0.8, "到账了吗": 0.9, "申请的": 0.5, "办的+好了": 0.9,
+    },
+    negative={"快递": 0.9, "物流": 0.9, "外卖": 0.9, "下载": 0.8, "游戏": 0.8},
+    personal=True,
+)
+def service_progress(turn: Turn) -> Reply:
+    """The resident's applications (``applications_of``), or the one whose receipt number they gave
+    (``application_for_receipt``: someone else's number is "not found")."""
+    from services.actions import ApplicationNotFound
+    from services.queries import application_for_receipt, applications_of
+
+    number = _RECEIPT_RE.search(turn.text.upper())
+    if number:
+        try:
+            application = application_for_receipt(user=turn.user, receipt_number=number.group(0))
+        except ApplicationNotFound:
+            return Reply(f"没有找到您名下受理编号为 {number.group(0)} 的办件，请核对编号。")
+        return Reply(_progress_line(application), cards=[_application_card(application)])
+    applications = list(applications_of(user=turn.user)[:5])
+    if not applications:
+        return Reply("您还没有在线提交的办件。办理事项可以问我“怎么办理居住证”这样的问题。")
+    lines = "\n".join(_progress_line(a) for a in applications[:3])
+    return Reply(f"您最近的办件：\n{lines}", cards=[_application_card(a) for a in applications])
+
+
+_RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
+
+
+def _progress_line(application) -> str:
+    due = f"，预计 {application.expected_completion:%m月%d日} 前办结" if application.expected_completion and \
+        not application.is_final else ""
+    return f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}{due}"
+
+
+def _application_card(application) -> Card:
+    return Card("application", application.receipt_number, application.item.name, {
+        "status": application.status, "status_display": application.get_status_display(),
+        "expected_completion": application.expected_completion.isoformat() if application.expected_completion
+        else None})

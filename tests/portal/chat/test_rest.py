@@ -1,0 +1,222 @@
+"""REST transport of the chat: the contract's reply shape, a multi-turn booking-style dialogue,
+login cards, errors, history, hand-off and unmatched questions."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.chat.models import ChatSession, HandoffTicket, UnmatchedQuestion
+from portal.nlu.timeparse import now_shanghai
+from tests.portal.chat.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+
+def day(offset: int) -> str:
+    return (now_shanghai().date() + timedelta(days=offset)).isoformat()
+
+
+def test_anonymous_message_gets_a_reply_in_the_contract_shape(api, say):
+    status, body = say(api, "你好")
+    assert status == 200
+    assert set(body) == {"session", "intent", "slots", "reply"}
+    assert body["intent"]["name"] == "greeting"
+    assert 0 <= body["intent"]["confidence"] <= 1
+    assert set(body["reply"]) == {"text", "cards", "quick_replies"}
+    assert body["reply"]["text"]
+    assert all(set(q) == {"title", "payload"} for q in body["reply"]["quick_replies"])
+
+
+def test_booking_dialogue_over_rest_collects_slots_carries_over_confirms_and_resets(signed_in_api, say):
+    status, body = say(signed_in_api, "订场")
+    assert status == 200 and body["intent"]["name"] == "venue.book"
+    session = body["session"]
+    assert "项目" in body["reply"]["text"]  # asks for the sport first
+
+    _, body = say(signed_in_api, "明天下午", session)
+    assert body["intent"]["name"] == "venue.book"
+    assert body["slots"]["date"] == day(1)
+    assert (body["slots"]["time_from"], body["slots"]["time_to"]) == ("12:00", "18:00")
+
+    _, body = say(signed_in_api, "羽毛球还是篮球呢 羽毛球吧", session)
+    assert body["slots"]["sport"] == "羽毛球"
+    assert "确认" in body["reply"]["text"]  # nothing is written before the resident says yes
+    assert ChatSession.objects.get(pk=session).state["pending"]["intent"] == "venue.book"
+
+    _, body = say(signed_in_api, "那后天呢", session)  # carry-over: same task, new date
+    assert body["intent"]["name"] == "venue.book"
+    assert body["slots"] == {**body["slots"], "sport": "羽毛球", "date": day(2)}
+    assert "确认" in body["reply"]["text"]
+
+    _, body = say(signed_in_api, "确认", session)
+    assert body["intent"]["name"] == "venue.book"
+    assert "确认吗" not in body["reply"]["text"]
+    state = ChatSession.objects.get(pk=session).state
+    assert "pending" not in state and "task" not in state
+
+    _, body = say(signed_in_api, "帮我约个篮球场", session)
+    assert "确认" in body["reply"]["text"] or "哪天" in body["reply"]["text"]
+    _, body = say(signed_in_api, "算了", session)
+    assert "重新开始" in body["reply"]["text"]
+    state = ChatSession.objects.get(pk=session).state
+    assert "pending" not in state and "task" not in state
+
+
+def test_declining_a_confirmation_writes_nothing(signed_in_api, say):
+    _, body = say(signed_in_api, "转人工")
+    assert body["intent"]["name"] == "human"
+    _, body = say(signed_in_api, "不用", body["session"])
+    assert HandoffTicket.objects.count() == 0
+
+
+def test_human_creates_a_handoff_ticket_staff_see_in_the_admin(signed_in_api, say, admin_client):
+    _, body = say(signed_in_api, "我要人工客服")
+    assert body["intent"]["name"] == "human"
+    assert HandoffTicket.objects.count() == 0  # asked first
+    _, body = say(signed_in_api, "好的", body["session"])
+    ticket = HandoffTicket.objects.get()
+    assert ticket.number in body["reply"]["text"]
+    assert ticket.status == HandoffTicket.Status.OPEN
+    page = admin_client.get("/admin/chat/handoffticket/")
+    assert page.status_code == 200 and ticket.number in page.content.decode()
+
+
+def test_personal_intent_from_an_anonymous_resident_gets_a_login_card(api, say):
+    _, body = say(api, "看看我的健康档案")
+    assert body["intent"]["name"] == "health.record"
+    assert [c["type"] for c in body["reply"]["cards"]] == ["login"]
+    assert "登录" in body["reply"]["text"]
+
+
+def test_login_mid_conversation_keeps_the_task(api, resident, say):
+    _, body = say(api, "我的家庭医生是谁")
+    session = body["session"]
+    assert body["reply"]["cards"][0]["type"] == "login"
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "继续", session)
+    assert body["intent"]["name"] == "doctor.info"
+    assert not body["reply"]["cards"]
+    assert ChatSession.objects.get(pk=session).user == resident
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"text": ""}, {"text": "   "}, {"text": "x" * 501}, {"text": ["list"]}, {"text": "你好", "channel": "fax"}],
+)
+def test_bad_input_is_a_4xx_with_the_error_body(api, payload):
+    response = api.post("/api/v1/chat/messages/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["message"]
+
+
+def test_malformed_json_is_a_4xx_with_the_error_body(api):
+    response = api.post("/api/v1/chat/messages/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_a_residents_session_cannot_be_continued_by_someone_else(api, resident, other_resident, say):
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "你好")
+    api.credentials(HTTP_AUTHORIZATION=bearer(other_resident))
+    status, error = say(api, "你好", body["session"])
+    assert status == 403 and error["error"]["code"] == "session_forbidden"
+    api.credentials()
+    status, _error = say(api, "你好", body["session"])
+    assert status == 403
+
+
+def test_history_lists_the_turns_for_the_owner_only(api, resident, other_resident, say):
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, first = say(api, "你好")
+    say(api, "谢谢", first["session"])
+    response = api.get(f"/api/v1/chat/sessions/{first['session']}/messages/")
+    assert response.status_code == 200
+    page = response.json()
+    assert set(page) == {"count", "next", "previous", "results"}
+    assert page["count"] == 2
+    assert [t["text"] for t in page["results"]] == ["你好", "谢谢"]
+    assert page["results"][1]["intent"]["name"] == "thanks"
+    api.credentials(HTTP_AUTHORIZATION=bearer(other_resident))
+    assert api.get(f"/api/v1/chat/sessions/{first['session']}/messages/").status_code == 404
+    api.credentials()
+    assert api.get(f"/api/v1/chat/sessions/{first['session']}/messages/").status_code == 404
+    assert api.get("/api/v1/chat/sessions/nope/messages/").status_code == 404
+
+
+def test_a_signed_in_resident_resumes_the_conversation_from_another_channel(signed_in_api, say):
+    _, first = say(signed_in_api, "约场", channel="wechat_mini")
+    _, body = say(signed_in_api, "羽毛球", channel="alipay")  # no session id: the latest one continues
+    assert body["session"] == first["session"]
+    assert body["slots"]["sport"] == "羽毛球"
+
+
+def test_fallbacks_and_clarifications_are_recorded_as_unmatched_questions(api, say):
+    say(api, "qwerty zxcv")
+    say(api, "QWERTY zxcv！！")
+    question = UnmatchedQuestion.objects.get()
+    assert question.normalized == "qwerty zxcv"
+    assert question.count == 2 and question.fallback_count == 2
+
+
+def test_ws_ticket_needs_a_signed_in_resident(api, resident):
+    response = api.post("/api/v1/chat/ws-ticket/")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    response = api.post("/api/v1/chat/ws-ticket/")
+    assert response.status_code == 201
+    assert response.json()["ticket"] and response.json()["expires_in"] > 0
+
+
+def test_id_and_phone_numbers_are_stored_masked(api, say):
+    _, body = say(api, "我的身份证号110101199003077777 手机13812345678")
+    turn = ChatSession.objects.get(pk=body["session"]).turns.get()
+    assert "110101199003077777" not in turn.text and "13812345678" not in turn.text
+    assert all("110101199003077777" not in q.normalized + q.example for q in UnmatchedQuestion.objects.all())
+
+
+def test_idle_anonymous_sessions_are_purged_but_handed_off_and_residents_ones_stay(api, resident, say):
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from portal.chat.tasks import chat_sessions_purge
+
+    _, anonymous = say(api, "你好")
+    _, handed = say(api, "转人工")
+    say(api, "好的", handed["session"])
+    signed_in = APIClient()
+    signed_in.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, theirs = say(signed_in, "你好")
+    assert anonymous["session"] != handed["session"]
+    old = timezone.now() - timedelta(days=31)
+    ChatSession.objects.update(updated_at=old)
+    chat_sessions_purge.delay()
+    assert set(ChatSession.objects.values_list("pk", flat=True)) == {handed["session"], theirs["session"]}
+    chat_sessions_purge.delay()  # idempotent
+    assert ChatSession.objects.count() == 2
+
+
+def test_too_many_messages_from_one_address_are_refused_with_the_error_body(api, say, settings):
+    settings.CHAT_RATELIMIT = "2/m"
+    assert say(api, "你好")[0] == 200
+    assert say(api, "你好")[0] == 200
+    status, body = say(api, "你好")
+    assert status == 429 and body["error"]["code"] == "rate_limited"
+
+
+def test_a_clarification_offers_choices_and_an_ordinal_picks_one(signed_in_api, say):
+    _, body = say(signed_in_api, "家庭医生")
+    assert body["reply"]["text"].startswith("我不太确定")
+    payloads = [q["payload"] for q in body["reply"]["quick_replies"]]
+    assert 2 <= len(payloads) <= 4 and all(p.startswith("#intent:") for p in payloads)
+    _, picked = say(signed_in_api, "第二个", body["session"])
+    assert picked["intent"]["name"] == payloads[1].removeprefix("#intent:")
+
+
+def test_a_fallback_says_what_the_bot_can_do_and_offers_the_closest_intents(api, say):
+    _, body = say(api, "羽毛球")
+    assert body["intent"]["name"] == "fallback"
+    titles = [q["title"] for q in body["reply"]["quick_replies"]]
+    assert "查找场馆" in titles and "预约场地" in titles and "转人工" in titles
+    assert "办事指南" in body["reply"]["text"] and "家庭医生" in body["reply"]["text"]

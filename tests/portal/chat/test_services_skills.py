@@ -1,0 +1,76 @@
+"""The 一网通办 skills answer from the services app's catalogue and applications — the same read
+side as its REST API."""
+
+import datetime
+
+import pytest
+
+from portal.accounts import actions as account_actions
+from portal.accounts.idcard import make as make_id_number
+from tests.portal.chat.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(django_capture_on_commit_callbacks):
+    from services import actions
+    from services.models import ServiceItem
+
+    police = actions.department_upsert(name="区公安分局", phone="021-58880110")
+    social = actions.department_upsert(name="区人社局")
+    with django_capture_on_commit_callbacks(execute=True):
+        permit = ServiceItem.objects.create(name="居住证申领", department=police, code="T-1", promised_limit_days=7)
+        permit.materials.create(position=1, name="居民身份证")
+        permit.materials.create(position=2, name="居住登记凭证")
+        card = ServiceItem.objects.create(name="社会保障卡申领", department=social, code="T-2")
+        ServiceItem.objects.create(name="社会保障卡挂失", department=social, code="T-3")
+        actions.catalogue_touch()
+    return {"permit": permit, "card": card}
+
+
+def test_service_search_answers_with_catalogue_items_best_first(api, say, catalogue):
+    _, body = say(api, "暂住证怎么办")
+    assert body["intent"]["name"] == "service.search"
+    cards = body["reply"]["cards"]
+    assert cards[0] == {**cards[0], "type": "service_item", "id": catalogue["permit"].id, "title": "居住证申领"}
+    assert cards[0]["score"] >= cards[-1]["score"]
+    assert [q["title"] for q in body["reply"]["quick_replies"]] == ["需要什么材料", "在哪办", "多久能办好"]
+
+
+def test_asking_what_to_bring_answers_from_the_items_guide(api, say, catalogue):
+    _, body = say(api, "办居住证需要带什么材料")
+    assert "居民身份证" in body["reply"]["text"] and "居住登记凭证" in body["reply"]["text"]
+
+
+def test_a_guide_quick_reply_answers_that_part_of_the_guide(api, say, catalogue):
+    _, first = say(api, "shebaoka zenme ban")
+    assert first["reply"]["cards"][0]["id"] == catalogue["card"].id
+    _, body = say(api, first["reply"]["quick_replies"][2]["payload"], first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert "社会保障卡申领" in body["reply"]["text"]
+
+
+def test_service_progress_lists_the_residents_own_applications(api, say, catalogue):
+    from services.actions import application_submit
+
+    resident = account_actions.resident_for_phone(phone="13800000077", display_name="周七")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 2), 77)
+    resident = account_actions.realname_bind(user=resident, name="周七", id_number=id_number)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "我的申请办到哪了")
+    assert body["intent"]["name"] == "service.progress"
+    assert body["reply"]["cards"][0] == {**body["reply"]["cards"][0], "type": "application",
+                                         "id": application.receipt_number, "title": "居住证申领"}
+    _, body = say(api, f"受理编号 {application.receipt_number.lower()} 查进度", body["session"])
+    assert application.receipt_number in body["reply"]["text"]
+    _, body = say(api, "受理编号PD20260101000000查进度", body["session"])
+    assert "没有找到" in body["reply"]["text"]
+
+
+@pytest.mark.parametrize("payload", ["#intent:service.search?item=abc&topic=x", "#intent:service.search?item=999999",
+                                     "#intent:nope", "#intent:"])
+def test_odd_payloads_get_an_answer_not_an_error(api, say, catalogue, payload):
+    status, body = say(api, payload)
+    assert status == 200 and body["reply"]["text"]

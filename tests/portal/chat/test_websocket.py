@@ -1,0 +1,209 @@
+"""WebSocket transport: same JSON objects as REST; auth by single-use ticket or Authorization
+header; origin allow-list; size and rate limits; error frames that leave the connection usable."""
+
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+
+from portal.chat.actions import ws_ticket_issue
+from portal.chat.models import ChatSession
+from portal.nlu.timeparse import now_shanghai
+from portal.routing import websocket_urlpatterns
+from tests.portal.chat.conftest import bearer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WEB = (b"origin", b"http://127.0.0.1:8000")
+TIMEOUT = 20  # the first message builds the NLU indexes
+
+
+def application():
+    return URLRouter(websocket_urlpatterns)
+
+
+async def connect(path="/ws/chat/", headers=(WEB,)):
+    communicator = WebsocketCommunicator(application(), path, headers=list(headers))
+    connected, code = await communicator.connect(timeout=TIMEOUT)
+    return communicator, connected, code
+
+
+async def ask(communicator, text, **extra):
+    await communicator.send_json_to({"text": text, **extra})
+    return await communicator.receive_json_from(timeout=TIMEOUT)
+
+
+@database_sync_to_async
+def ticket_for(user):
+    return ws_ticket_issue(user=user)["ticket"]
+
+
+@database_sync_to_async
+def session_state(session_id):
+    return ChatSession.objects.get(pk=session_id).state
+
+
+def day(offset: int) -> str:
+    return (now_shanghai().date() + timedelta(days=offset)).isoformat()
+
+
+async def test_booking_dialogue_over_websocket_collects_slots_carries_over_confirms_and_resets(resident):
+    communicator, connected, _ = await connect(f"/ws/chat/?ticket={await ticket_for(resident)}")
+    assert connected
+    reply = await ask(communicator, "我想约场")
+    assert set(reply) == {"session", "intent", "slots", "reply"}
+    assert reply["intent"]["name"] == "venue.book"
+    reply = await ask(communicator, "明天晚上七点 羽毛球")
+    assert reply["slots"]["sport"] == "羽毛球"
+    assert reply["slots"]["date"] == day(1) and reply["slots"]["time_from"] == "19:00"
+    assert "确认" in reply["reply"]["text"]
+    reply = await ask(communicator, "那后天呢")
+    assert reply["slots"]["date"] == day(2) and reply["slots"]["sport"] == "羽毛球"
+    assert "确认" in reply["reply"]["text"]
+    state = await session_state(reply["session"])
+    assert state["pending"]["slots"]["date"] == day(2)
+    reply = await ask(communicator, "算了")
+    assert "重新开始" in reply["reply"]["text"]
+    state = await session_state(reply["session"])
+    assert "pending" not in state and "task" not in state
+    reply = await ask(communicator, "订个篮球场 周六上午")
+    assert "确认" in reply["reply"]["text"]
+    reply = await ask(communicator, "确认")
+    assert reply["intent"]["name"] == "venue.book" and "确认吗" not in reply["reply"]["text"]
+    await communicator.disconnect()
+
+
+async def test_websocket_without_auth_refuses_personal_intents(db):
+    communicator, connected, _ = await connect()
+    assert connected  # anonymous chat is allowed …
+    reply = await ask(communicator, "帮我订明天下午的羽毛球场")
+    assert reply["intent"]["name"] == "venue.book"
+    assert [c["type"] for c in reply["reply"]["cards"]] == ["login"]  # … personal things are not
+    reply = await ask(communicator, "确认")
+    assert "已记下" not in reply["reply"]["text"]
+    reply = await ask(communicator, "我的健康档案")
+    assert reply["reply"]["cards"][0]["type"] == "login"
+    reply = await ask(communicator, "你好")
+    assert reply["intent"]["name"] == "greeting"  # public answers still work
+    await communicator.disconnect()
+
+
+async def test_websocket_refuses_a_foreign_origin(db):
+    _communicator, connected, code = await connect(headers=[(b"origin", b"https://evil.example")])
+    assert not connected and code == 4403
+
+
+async def test_websocket_accepts_a_page_of_this_site_itself(db):
+    same_site = [(b"origin", b"https://portal.example.gov.cn"), (b"host", b"portal.example.gov.cn")]
+    communicator, connected, _ = await connect(headers=same_site)
+    assert connected
+    await communicator.disconnect()
+    other = [(b"origin", b"https://evil.example"), (b"host", b"portal.example.gov.cn")]
+    _communicator, connected, code = await connect(headers=other)
+    assert not connected and code == 4403
+
+
+async def test_websocket_accepts_mini_program_and_alipay_clients_by_their_fixed_referer(db):
+    wechat = (b"referer", b"https://servicewechat.com/wx-demo-appid/3/page-frame.html")
+    communicator, connected, _ = await connect(headers=[wechat])
+    assert connected
+    await communicator.disconnect()
+    other_app = (b"referer", b"https://servicewechat.com/wx-someone-else/1/page-frame.html")
+    _communicator, connected, code = await connect(headers=[other_app])
+    assert not connected and code == 4403
+    alipay = (b"referer", b"https://2021000000000000.hybrid.alipay-eco.com/2021000000000000/0.2.1/index.html")
+    communicator, connected, _ = await connect(headers=[alipay])
+    assert connected
+    await communicator.disconnect()
+
+
+async def test_a_bad_frame_gets_an_error_frame_and_the_connection_still_works(db):
+    communicator, connected, _ = await connect()
+    assert connected
+    await communicator.send_to(text_data="{not json")
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["code"] == "parse_error" and error["error"]["message"]
+    await communicator.send_json_to({"txt": "你好"})
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["code"] == "invalid"
+    await communicator.send_json_to({"text": "   "})
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["code"] == "invalid"
+    await communicator.send_to(bytes_data=b"\x00\x01")
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["code"] == "invalid"
+    reply = await ask(communicator, "你好")
+    assert reply["intent"]["name"] == "greeting"
+    await communicator.disconnect()
+
+
+@override_settings(CHAT_WS_MAX_BYTES=1024)
+async def test_an_oversized_frame_is_refused(db):
+    communicator, connected, _ = await connect()
+    assert connected
+    await communicator.send_to(text_data='{"text": "' + "长" * 600 + '"}')
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["code"] == "too_large"
+    closed = await communicator.receive_output(timeout=TIMEOUT)
+    assert closed == {"type": "websocket.close", "code": 1009}
+
+
+@override_settings(CHAT_WS_RATE=3, CHAT_WS_RATE_SECONDS=60)
+async def test_too_many_messages_on_one_connection_are_rate_limited(db):
+    communicator, connected, _ = await connect()
+    assert connected
+    for _ in range(3):
+        assert (await ask(communicator, "你好"))["intent"]["name"] == "greeting"
+    error = await ask(communicator, "你好")
+    assert error["error"]["code"] == "rate_limited"
+    await communicator.disconnect()
+
+
+async def test_a_ticket_works_once(resident):
+    ticket = await ticket_for(resident)
+    communicator, connected, _ = await connect(f"/ws/chat/?ticket={ticket}")
+    assert connected
+    await communicator.disconnect()
+    _communicator, connected, code = await connect(f"/ws/chat/?ticket={ticket}")
+    assert not connected and code == 4401
+    _communicator, connected, code = await connect("/ws/chat/?ticket=made-up")
+    assert not connected and code == 4401
+
+
+async def test_an_authorization_header_signs_the_resident_in_and_a_token_in_the_url_is_refused(resident):
+    authorization = await database_sync_to_async(bearer)(resident)
+    header = (b"authorization", authorization.encode())
+    communicator, connected, _ = await connect(headers=[WEB, header])
+    assert connected
+    reply = await ask(communicator, "我的预约")
+    assert reply["intent"]["name"] == "booking.list" and not reply["reply"]["cards"]
+    await communicator.disconnect()
+    _communicator, connected, code = await connect(headers=[WEB, (b"authorization", b"Bearer not-a-jwt")])
+    assert not connected and code == 4401
+    token = authorization.split(" ", 1)[1]
+    _communicator, connected, code = await connect(f"/ws/chat/?token={token}")
+    assert not connected and code == 4401
+
+
+async def test_an_unexpected_failure_is_an_error_frame_and_the_connection_stays(db, monkeypatch):
+    from portal.chat import consumers
+
+    real = consumers.chat_reply
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(consumers, "chat_reply", flaky)
+    communicator, connected, _ = await connect()
+    assert connected
+    error = await ask(communicator, "你好")
+    assert error["error"]["code"] == "server_error" and "database" not in error["error"]["message"]
+    assert (await ask(communicator, "你好"))["intent"]["name"] == "greeting"
+    await communicator.disconnect()

@@ -1,0 +1,66 @@
+"""The classifier on its own: channels, thresholds and slots (intents declared here, not the skills')."""
+
+from datetime import datetime
+
+from portal.nlu.intents import ACCEPT, IntentClassifier, IntentSpec
+from portal.nlu.lexicon import default_lexicon
+from portal.nlu.slots import extract_slots
+from portal.nlu.timeparse import SHANGHAI
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+
+SPECS = [
+    IntentSpec("venue.book", examples=("明天下午约个羽毛球场",),
+               keywords={"预约场地": 0.92, "预约+{sport}": 0.85, "{sport}+{date}": 0.55},
+               negative={"比赛": 0.9}),
+    IntentSpec("venue.search", examples=("附近有羽毛球馆吗",), keywords={"附近+{sport}": 0.85, "开放时间": 0.85}),
+    IntentSpec("greeting", examples=("你好",), keywords={"你好": 0.9}, smalltalk=True),
+    IntentSpec("fallback"),
+]
+
+
+def classify(text):
+    return IntentClassifier(SPECS).classify(text, now=NOW)
+
+
+def test_a_strong_cue_is_accepted_with_its_slots():
+    decision = classify("帮我预约明天下午的羽球场")
+    assert (decision.intent, decision.outcome) == ("venue.book", "accept")
+    assert decision.confidence >= ACCEPT
+    assert decision.slots == {"sport": "羽毛球", "date": "2026-11-25", "time_from": "12:00", "time_to": "18:00"}
+
+
+def test_typos_pinyin_and_traditional_reach_the_same_intent():
+    for text in ("約場", "yuyue yumaoqiu", "订场🏸"):
+        assert classify(text).intent == "venue.book", text
+
+
+def test_a_weak_cue_asks_to_clarify_and_offers_choices():
+    decision = classify("羽毛球明天")
+    assert decision.outcome in ("clarify", "accept")
+    assert decision.choices[0][0] == "venue.book"
+
+
+def test_unrelated_text_falls_back():
+    decision = classify("今天股市怎么样")
+    assert (decision.intent, decision.outcome) == ("fallback", "fallback")
+
+
+def test_negative_cues_keep_other_domains_out():
+    assert classify("明天有什么羽毛球比赛").outcome != "accept"
+
+
+def test_smalltalk_gives_way_when_the_message_says_more():
+    assert classify("你好").intent == "greeting"
+    assert classify("你好 帮我预约明天的羽毛球场").intent == "venue.book"
+
+
+def test_extra_examples_from_editors_extend_an_intent():
+    classifier = IntentClassifier(SPECS, extra_examples=[("球台子占一下", "venue.book")])
+    assert classifier.classify("球台子占一下", now=NOW).intent == "venue.book"
+
+
+def test_slots_find_sport_district_and_time():
+    message = default_lexicon().canonicalize("周六下午浦东打乒乓")
+    assert extract_slots(message, NOW) == {"sport": "乒乓球", "date": "2026-11-28", "time_from": "12:00",
+                                           "time_to": "18:00", "district": "浦东新区"}

@@ -1,0 +1,68 @@
+"""Dates and times resolved against an injected now (Tuesday 2026-11-24 10:00, Asia/Shanghai)."""
+
+from datetime import datetime
+
+import pytest
+
+from portal.nlu.normalize import normalize
+from portal.nlu.timeparse import SHANGHAI, parse_when
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+
+
+def when(text: str) -> dict:
+    return parse_when(normalize(text), NOW).as_slots()
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("今天", "2026-11-24"), ("明天", "2026-11-25"), ("后天", "2026-11-26"), ("大后天", "2026-11-27"),
+        ("周六", "2026-11-28"), ("星期天", "2026-11-29"), ("礼拜三", "2026-11-25"), ("周二", "2026-11-24"),
+        ("这周末", "2026-11-28"), ("下周日", "2026-12-06"), ("下周一", "2026-11-30"), ("下下周一", "2026-12-07"),
+        ("下周的周六", "2026-12-05"), ("11月3日", "2027-11-03"), ("12月3号", "2026-12-03"), ("3号", "2026-12-03"),
+        ("30号", "2026-11-30"), ("下个月5号", "2026-12-05"), ("3天后", "2026-11-27"), ("2026-12-01", "2026-12-01"),
+        ("12/5", "2026-12-05"), ("明早", "2026-11-25"), ("明晚", "2026-11-25"), ("今晚", "2026-11-24"),
+        ("十二月三号", "2026-12-03"),
+    ],
+)
+def test_dates_resolve_relative_to_now(text, date):
+    assert when(text)["date"] == date
+
+
+def test_dates_resolve_across_a_year_end():
+    new_year_eve = datetime(2026, 12, 31, 20, 0, tzinfo=SHANGHAI)
+    assert parse_when("明天", new_year_eve).as_slots()["date"] == "2027-01-01"
+    assert parse_when("3号", new_year_eve).as_slots()["date"] == "2027-01-03"
+
+
+def test_now_in_another_time_zone_is_read_in_shanghai():
+    late_utc = datetime.fromisoformat("2026-11-24T17:00:00+00:00")  # already the 25th in Shanghai
+    early_utc = datetime.fromisoformat("2026-11-24T01:00:00+00:00")  # 09:00 on the 24th in Shanghai
+    assert parse_when("今天", late_utc).as_slots()["date"] == "2026-11-25"
+    assert parse_when("今天", early_utc).as_slots()["date"] == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("text", "time_from", "time_to"),
+    [
+        ("上午", "08:00", "12:00"), ("下午", "12:00", "18:00"), ("晚上", "18:00", "22:00"),
+        ("明早", "08:00", "12:00"), ("明晚", "18:00", "22:00"),
+        ("七点", "07:00", None), ("7点半", "07:30", None), ("19:00", "19:00", None),
+        ("晚上七点", "19:00", None), ("下午三点", "15:00", None), ("明晚八点", "20:00", None),
+        ("3点", "15:00", None),  # a bare afternoon hour: nobody books at 3 a.m.
+        ("8点到10点", "08:00", "10:00"), ("八点-十点", "08:00", "10:00"), ("8-10点", "08:00", "10:00"),
+        ("下午2-4点", "14:00", "16:00"), ("晚上7点到9点", "19:00", "21:00"), ("下午3点到5点", "15:00", "17:00"),
+        ("10点一刻", "10:15", None), ("9点45分", "09:45", None),
+        ("tomorrow at 7pm", "19:00", None), ("7:30 am", "07:30", None), ("from 8 to 10", "08:00", "10:00"),
+    ],
+)
+def test_times_take_explicit_clock_times_over_period_defaults(text, time_from, time_to):
+    slots = when(text)
+    assert slots.get("time_from") == time_from
+    assert slots.get("time_to") == time_to
+
+
+def test_text_without_dates_or_times_has_none():
+    assert when("社保卡怎么办") == {}
+    assert when("一网通办") == {}
