@@ -49,3 +49,32 @@ def test_bookings_of_resident_upcoming_are_soonest_first_and_exclude_cancelled(r
     upcoming = list(queries.bookings_of_resident(resident=resident, scope="upcoming"))
     assert [b.pk for b in upcoming] == [b_sooner.pk, b_later.pk]
     assert b_cancelled.pk in [b.pk for b in queries.bookings_of_resident(resident=resident, scope="past")]
+
+
+def test_the_chat_path_finds_offers_and_books_a_real_slot_that_the_api_then_lists(api):
+    """What venue.book does once wired: query → slot cards → the same action as REST → booking card."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from booking import cards
+
+    day = timezone.localdate() + dt.timedelta(days=1)
+    venue = make_venue(name="张江测试中心", lat=31.2040, lng=121.5910)
+    slot = make_slot(make_court(venue, name="2号场"), start=_at(day, 14))
+    resident = make_resident()
+
+    found = queries.slots_available(sport="羽毛球", date=day, time_from=dt.time(12), time_to=dt.time(18),
+                                    near=(31.2036, 121.5906))
+    offered = [cards.slot_card(s, d) for s, d in found]
+    assert offered[0]["type"] == "slot" and offered[0]["id"] == slot.pk
+    assert offered[0]["title"].startswith("张江测试中心 2号场") and offered[0]["title"].endswith("14:00-15:00")
+
+    booking = actions.booking_create(resident=resident, slot_id=offered[0]["id"])
+    card = cards.booking_card(booking)
+    assert card["type"] == "booking" and card["status"] == "confirmed"
+
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(resident).access_token}")
+    listed = api.get("/api/v1/bookings/").json()["results"]
+    assert [b["id"] for b in listed] == [booking.pk]
+    hits = queries.venues_search(near=(31.2036, 121.5906), sport="羽毛球")
+    queries.annotate_free_places(hits)
+    assert cards.venue_card(hits[0])["title"] == "张江测试中心"
