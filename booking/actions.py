@@ -185,16 +185,22 @@ def slots_generate(*, days: int | None = None, now: dt.datetime | None = None,
             Slot.objects.filter(court__in=courts, start__gte=_day_bounds(today)[0], start__lt=_day_bounds(last)[1])
             .values_list("court_id", "start")
         )
-        for offset in range(horizon + 1):
-            date = today + dt.timedelta(days=offset)
-            opens = ops.adapt_datetimefield_value(_opens_at(venue, date))
-            for court in courts:
-                price = ops.adapt_decimalfield_value(court.price, 8, 2)
-                for start, end in _slot_times(court=court, venue=venue, date=date):
-                    if start > now and (court.pk, start) not in existing:
-                        rows.append((court.pk, venue.pk, court.sport, ops.adapt_datetimefield_value(start),
-                                     ops.adapt_datetimefield_value(end), opens, court.capacity, court.capacity,
-                                     price, Slot.State.OPEN.value, ""))
+        venue_rows = []
+        try:
+            for offset in range(horizon + 1):
+                date = today + dt.timedelta(days=offset)
+                opens = ops.adapt_datetimefield_value(_opens_at(venue, date))
+                for court in courts:
+                    price = ops.adapt_decimalfield_value(court.price, 8, 2)
+                    for start, end in _slot_times(court=court, venue=venue, date=date):
+                        if start > now and (court.pk, start) not in existing:
+                            venue_rows.append((court.pk, venue.pk, court.sport, ops.adapt_datetimefield_value(start),
+                                               ops.adapt_datetimefield_value(end), opens, court.capacity,
+                                               court.capacity, price, Slot.State.OPEN.value, ""))
+        except ValueError:  # one venue's broken opening hours must not stop every other venue's slots
+            logger.exception("venue %s: opening hours unusable, no slots generated", venue.pk)
+            continue
+        rows.extend(venue_rows)
     if rows:
         _insert_slot_rows(rows)
     return len(rows)

@@ -54,6 +54,12 @@ class VenueAdmin(ManagedVenuesMixin, admin.ModelAdmin):
         ("管理员", {"fields": ["managers"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who runs a venue is the platform admin's decision, not the venue manager's.
+        if managed_venue_ids(request.user) is None:
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), "managers"]
+
     def get_urls(self):
         return [path("heatmap/", self.admin_site.admin_view(self.heatmap_view), name="booking_venue_heatmap"),
                 *super().get_urls()]

@@ -96,6 +96,16 @@ class Venue(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from booking.schedule import validate_opening_hours
+
+        try:
+            validate_opening_hours(self.opening_hours)
+        except ValueError as exc:
+            raise ValidationError({"opening_hours": f"开放时间格式不正确：{exc}"})
+
     @property
     def bookable(self) -> bool:
         return self.kind != self.Kind.FITNESS_POINT and self.status == self.Status.OPEN

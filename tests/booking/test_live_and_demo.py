@@ -167,3 +167,17 @@ def test_pushes_through_a_redis_channel_layer_do_not_wait_for_redis_and_arrive()
         return [(await asyncio.wait_for(layer.receive(channel), 5))["slots"][0]["id"] for _ in range(5)]
 
     assert sorted(async_to_sync(drain)()) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.django_db
+def test_a_venue_manager_edits_their_venue_in_the_admin_but_not_who_manages_it(client):
+    from portal.accounts.roles import ensure_roles
+
+    ensure_roles()
+    mine, theirs = make_venue(name="我的馆"), make_venue(name="他人的馆")
+    manager = make_staff(venues=(mine,))
+    client.force_login(manager)
+    page = client.get(f"/admin/booking/venue/{mine.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="managers"' not in page.content.decode()
+    assert client.get(f"/admin/booking/venue/{theirs.pk}/change/").status_code in (302, 404)

@@ -121,3 +121,18 @@ def test_the_beat_schedule_runs_every_booking_task():
                  "booking.tasks.bookings_complete", "booking.tasks.waitlist_offers_expire"]:
         assert task in scheduled
         assert task in app.tasks
+
+
+@pytest.mark.django_db
+def test_one_venue_with_broken_hours_does_not_stop_the_others():
+    from django.core.exceptions import ValidationError
+
+    broken = make_venue(opening_hours={"1": [["21:00", "09:00"]]})
+    good = make_venue(opening_hours=HOURS)
+    make_court(broken)
+    make_court(good)
+    with pytest.raises(ValidationError):
+        broken.full_clean()
+    now = dt.datetime(2026, 11, 24, 6, 0, tzinfo=timezone.get_current_timezone())
+    assert actions.slots_generate(now=now) > 0
+    assert Slot.objects.filter(venue=good).exists() and not Slot.objects.filter(venue=broken).exists()
