@@ -379,7 +379,8 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     _check_slot_open_for_booking(slot, now)
     units = _check_party(slot, party_size, companions)
     if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
-        _mark_sold_out(slot.pk)
+        if slot.remaining <= 0:  # a party too big for the places left does not make the slot full
+            _mark_sold_out(slot.pk)
         raise errors.SlotFull()
     try:
         with _busy_as_conflict(), transaction.atomic():
@@ -388,7 +389,8 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
             booking, left = _take_places_and_book(resident=resident, slot=slot, party_size=party_size, units=units,
                                                   companions=companions, now=now)
             if booking is None:
-                _mark_sold_out(slot.pk)
+                if Slot.objects.filter(pk=slot.pk, remaining__lte=0, state=Slot.State.OPEN).exists():
+                    _mark_sold_out(slot.pk)
                 raise errors.SlotFull()
             if left == 0:
                 # Tell every process now, not after the commit: attempts arriving meanwhile would

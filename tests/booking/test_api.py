@@ -365,3 +365,16 @@ def test_the_rush_gate_refuses_others_at_once_but_sends_holders_to_the_exact_pat
     _bearer(api, holder).post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="h-2")
     assert IdempotencyKey.objects.filter(user=holder, key="h-2").exists()
     assert Booking.objects.filter(slot=slot).count() == 1
+
+
+def test_a_party_too_big_for_the_places_left_does_not_make_the_slot_look_full(api, venue):
+    from booking import soldout
+
+    pool = make_court(venue, sport="游泳", unit=Court.Unit.PERSON, capacity=3, max_party_size=4)
+    slot = make_slot(pool)
+    actions.booking_create(resident=make_resident(), slot_id=slot.pk)  # 2 places left
+    _assert_error(_bearer(api, make_resident()).post("/api/v1/bookings/", {"slot": slot.pk, "party_size": 3},
+                                                     format="json"), 409, "slot_full")
+    assert not soldout.is_sold_out(slot.pk)
+    single = _bearer(api.__class__(), make_resident()).post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
+    assert single.status_code == 201
