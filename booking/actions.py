@@ -755,6 +755,7 @@ def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | Non
             n=Sum("units"))["n"] or 0
         Slot.objects.filter(pk=slot.pk).update(state=Slot.State.BLOCKED, blocked_reason=reason,
                                                remaining=slot.capacity - still_used)
+        transaction.on_commit(lambda: soldout.clear(slot.pk))  # the exact path says "maintenance"
         availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk])
     slot.refresh_from_db()
     return slot
