@@ -29,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-EXTERNAL = ROOT.parent / "shared" / "data" / "external" / "zwfw-guangan-items.csv"
+from tests.eval.external import CATALOGUE_CSV as EXTERNAL  # noqa: E402  (one lookup of the shared data)
+
 SYNTHETIC_ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 

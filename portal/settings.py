@@ -131,6 +131,9 @@ if DB_VENDOR == "sqlite":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
+    # Django's default test name, spelled out: Channels' live server (browser tests) re-derives
+    # it from NAME in its child process, where NAME has already been switched to the test one.
+    DATABASES["default"]["TEST"] = {"NAME": "test_" + DATABASES["default"]["NAME"]}
     # psycopg's connection pool (Django ≥ 5.1), one per process, sized per worker. Persistent
     # connections (CONN_MAX_AGE) are per thread and pile up under ASGI's thread executor
     # ("too many clients" in bench/wsgi_vs_asgi.py), so the pool is the default everywhere

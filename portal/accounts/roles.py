@@ -41,6 +41,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "services.view_application",
         "services.change_application",
         "services.view_applicationevent",
+        # Learning from misses: map unmatched questions to an intent or item, extend the lexicon.
+        "chat.view_unmatchedquestion",
+        "chat.change_unmatchedquestion",
+        "chat.view_lexiconentry",
+        "chat.add_lexiconentry",
+        "chat.change_lexiconentry",
     ],
     ADMIN: [
         "accounts.view_user",
@@ -53,6 +59,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "services.change_application",
         "services.view_applicationevent",
         "services.view_residentlicence",
+        # Hand-off tickets from the chat are answered by the platform's service desk (admin role).
+        "chat.view_handoffticket",
+        "chat.change_handoffticket",
+        "chat.view_chatsession",
+        "chat.view_unmatchedquestion",
+        "chat.change_unmatchedquestion",
+        "chat.view_lexiconentry",
+        "chat.add_lexiconentry",
+        "chat.change_lexiconentry",
         "booking.view_venue",
         "booking.add_venue",
         "booking.change_venue",

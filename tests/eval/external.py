@@ -11,7 +11,22 @@ import pytest
 
 EVAL_DIR = Path(__file__).resolve().parent
 REPO = EVAL_DIR.parent.parent
-EXTERNAL = REPO.parent / "shared" / "data" / "external"
+
+
+def _external_dir() -> Path:
+    """``EXTERNAL_DATA_DIR``, else ``../shared/data/external`` beside the checkout, else the
+    workplace's shared folder (a clone elsewhere, e.g. CI's, still finds the data)."""
+    import os
+
+    candidates = [os.environ.get("EXTERNAL_DATA_DIR"), REPO.parent / "shared" / "data" / "external",
+                  "/work/shared/data/external"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "zwfw-guangan-items.csv").exists():
+            return Path(candidate)
+    return REPO.parent / "shared" / "data" / "external"
+
+
+EXTERNAL = _external_dir()
 CATALOGUE_CSV = EXTERNAL / "zwfw-guangan-items.csv"
 SMP_TSV = EXTERNAL / "smp2017-ecdt-domains.tsv"
 

@@ -109,3 +109,26 @@ def test_rotating_the_encryption_key_keeps_data_readable(resident, settings):
     call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
     settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # old key retired
     assert User.objects.get(pk=resident.pk).id_number == VALID_ID
+
+
+def test_every_permission_a_role_lists_exists():
+    """A typo in ROLE_PERMISSIONS would silently leave a role without a right it needs."""
+    from django.contrib.auth.models import Permission
+
+    from portal.accounts.roles import ROLE_PERMISSIONS
+
+    existing = {f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")}
+    missing = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms} - existing
+    assert not missing
+
+
+def test_roles_get_exactly_their_permissions():
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.roles import ROLE_PERMISSIONS, ensure_roles
+
+    ensure_roles()
+    for role, perms in ROLE_PERMISSIONS.items():
+        granted = {f"{p.content_type.app_label}.{p.codename}"
+                   for p in Group.objects.get(name=role).permissions.select_related("content_type")}
+        assert granted == set(perms), role

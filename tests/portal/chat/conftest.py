@@ -1,16 +1,5 @@
-import sys
-import types
-
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
-
-try:  # channels.testing imports daphne for its live-server test case, which these tests do not use
-    import daphne.testing  # noqa: F401
-except ModuleNotFoundError:  # daphne is not a dependency (uvicorn serves ASGI here)
-    _daphne = sys.modules.setdefault("daphne", types.ModuleType("daphne"))
-    _testing = types.ModuleType("daphne.testing")
-    _testing.DaphneProcess = object  # never started: only WebsocketCommunicator is used
-    sys.modules["daphne.testing"] = _testing
 
 
 @pytest.fixture(autouse=True)
