@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
-from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from booking import actions
 from booking.models import Court, Slot, Venue
 from portal.asgi import application
 from tests.booking.conftest import make_court, make_resident, make_slot, make_staff, make_venue
-
-
-class WebsocketCommunicator(ApplicationCommunicator):
-    """channels.testing's communicator, minus the import of daphne (not installed here)."""
-
-    def __init__(self, app, url: str):
-        path, _, query = url.partition("?")
-        super().__init__(app, {"type": "websocket", "path": path, "query_string": query.encode(), "headers": [],
-                               "subprotocols": []})
-
-    async def connect(self, timeout: float = 5):
-        await self.send_input({"type": "websocket.connect"})
-        response = await self.receive_output(timeout)
-        return response["type"] == "websocket.accept", None
-
-    async def receive_json_from(self, timeout: float = 5):
-        response = await self.receive_output(timeout)
-        return json.loads(response["text"])
-
-    async def disconnect(self, code: int = 1000, timeout: float = 5):
-        await self.send_input({"type": "websocket.disconnect", "code": code})
-        await self.wait(timeout)
 
 
 @pytest.mark.django_db(transaction=True)
