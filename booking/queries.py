@@ -182,6 +182,14 @@ def slot_states(*, slot_ids: Iterable[int], now: dt.datetime) -> list[dict]:
     return out
 
 
+def slot_get(*, slot_id: int) -> Slot:
+    """One slot with its venue and court (the chat reads back the slot a resident picked)."""
+    slot = Slot.objects.select_related("venue", "court").filter(pk=slot_id).first()
+    if slot is None:
+        raise errors.SlotNotFound()
+    return slot
+
+
 def slots_available(*, sport: str | None, date: dt.date, time_from: dt.time | None = None,
                     time_to: dt.time | None = None, near: tuple[float, float] | None = None,
                     radius_m: int | None = None, town: str | None = None, venue_id: int | None = None,

@@ -1,14 +1,21 @@
 """Chat skills of 运动 (venues, bookings, fitness guidance).
 
-Classification is complete now; the handlers answer what will be possible until the booking app's
-actions and queries land on main. Wiring them is a change in this file only: replace the body of
-each handler with a call to ``booking.queries`` / ``booking.actions`` (same code path as the REST
-API) and turn the result into cards (``{"type": "slot" | "venue" | "booking", ...}``).
+Every handler calls the booking app's read side (``booking.queries``) or its actions
+(``booking.actions``) — the functions behind the REST API — and turns the result into the
+contract's cards (``booking.cards``: ``{"type": "slot" | "venue" | "booking", "id", "title", ...}``).
+No booking rule lives here: whether a slot may be booked or a booking cancelled is the action's
+answer, and its refusal (``booking.errors``) is what the resident reads, with a next step.
+
+``venue.book``: sport, date and time (asked for when missing) → bookable slots as cards, each a
+``Choice`` the resident picks (tap, 第一个, 2号场, 14点那个) → the pick read back → an explicit yes
+→ ``booking_create``. ``booking.cancel``: which booking → yes → ``booking_cancel``.
 """
 
 from __future__ import annotations
 
-from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
+from dataclasses import dataclass
+
+from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
 
 SPORT_CHOICES = ("羽毛球", "篮球", "乒乓球", "网球", "足球", "游泳")
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
@@ -55,19 +62,166 @@ _WEEKDAY_NAMES = "一二三四五六日"
 
 def _when(slots: dict) -> str:
     """明天（11月25日 周三）19:00-21:00 — what a resident reads back before confirming."""
-    from datetime import date
-
     from portal.nlu.timeparse import now_shanghai
 
     parts = []
-    if slots.get("date"):
-        day = date.fromisoformat(slots["date"])
+    day = _day(slots)
+    if day:
         relative = {0: "今天", 1: "明天", 2: "后天"}.get((day - now_shanghai().date()).days, "")
         label = f"{day.month}月{day.day}日 周{_WEEKDAY_NAMES[day.weekday()]}"
         parts.append(f"{relative}（{label}）" if relative else label)
     if slots.get("time_from"):
         parts.append(slots["time_from"] + ("-" + slots["time_to"] if slots.get("time_to") else ""))
     return " ".join(parts)
+
+
+# --- what the handlers share: reads through booking.queries, writes through booking.actions --------
+
+MAX_CARDS = 5
+CHOICE = "choice"  # the slot the engine fills when the resident picks one of the offered choices
+WAITLIST = "waitlist:"  # a choice that means "put me on the waiting list of this slot"
+TIME_QUICK_REPLIES = [QuickReply("上午", "上午"), QuickReply("下午", "下午"), QuickReply("晚上", "晚上"),
+                      QuickReply("全天都行", "早上6点到晚上10点")]
+REALNAME_URL = "/api/v1/auth/realname/"
+
+
+def _day(slots: dict):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(slots["date"]) if slots.get("date") else None
+    except (TypeError, ValueError):  # a hand-made payload (#intent:venue.book?date=…) is not trusted
+        return None
+
+
+def _clock(value):
+    from datetime import time
+
+    try:
+        return time.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def _short_town(town: str) -> str:
+    for suffix in ("新镇", "街道", "镇"):
+        if town.endswith(suffix) and len(town) > len(suffix) + 1:
+            return town[: -len(suffix)]
+    return town
+
+
+@dataclass
+class _Place:
+    """Where the resident said they are: a town (filter, and distances from the middle of its
+    venues) or a district (filter)."""
+
+    label: str = ""
+    town: str | None = None
+    district: str | None = None
+    near: tuple[float, float] | None = None
+    radius_m: int | None = None
+
+
+def _place(slots: dict) -> _Place:
+    from booking import queries
+
+    name = slots.get("district")
+    if not name:
+        return _Place()
+    if name.endswith("区"):
+        return _Place(label=name, district=name)
+    hits = queries.venues_search(town=name)
+    if not hits:
+        return _Place(label=name, town=name)
+    lat = sum(h.venue.lat for h in hits) / len(hits)
+    lng = sum(h.venue.lng for h in hits) / len(hits)
+    farthest = max(queries.haversine_m(lat, lng, h.venue.lat, h.venue.lng) for h in hits)
+    return _Place(label=name, town=name, near=(lat, lng), radius_m=max(2000, int(farthest) + 300))
+
+
+def _distance(metres: float | None) -> str:
+    if metres is None:
+        return ""
+    return f"{round(metres)} 米" if metres < 1000 else f"{metres / 1000:.1f} 公里"
+
+
+def _slot_choice(slot) -> Choice:
+    import re
+
+    from django.utils import timezone
+
+    court = slot.court.name
+    keys = [court, slot.venue.name, slot.venue.town, _short_town(slot.venue.town)]
+    tail = re.search(r"\d+号场$", court)
+    if tail:
+        keys.append(tail.group(0))
+    start = timezone.localtime(slot.start)
+    return Choice(str(slot.pk), court, keys=tuple(dict.fromkeys(k for k in keys if k)), time=f"{start:%H:%M}")
+
+
+def _price(slot) -> str:
+    return f"¥{slot.price.normalize():f}" if slot.price else "免费"
+
+
+def _slot_card(slot, distance_m: float | None, place: _Place | None = None) -> Card:
+    from booking import cards
+
+    data = cards.slot_card(slot, distance_m)
+    where = f"距{place.label}中心 {_distance(distance_m)}" if place and place.label and distance_m is not None else ""
+    left = f"余 {slot.remaining}" if slot.capacity > 1 else ""
+    subtitle = " · ".join(p for p in (_price(slot), left, where) if p)
+    data.update({"subtitle": subtitle, "payload": f"#pick:{slot.pk}"})
+    return Card(data.pop("type"), data.pop("id"), data.pop("title"), data)
+
+
+def _booking_card(booking, *, pick: bool = False) -> Card:
+    from booking import cards
+
+    data = cards.booking_card(booking)
+    data["subtitle"] = data["status_display"]
+    if pick:
+        data["payload"] = f"#pick:{booking.pk}"
+    return Card(data.pop("type"), data.pop("id"), data.pop("title"), data)
+
+
+_PLAY = {"游泳": "游泳", "足球": "踢足球", "跑步": "跑步", "健身": "健身"}
+
+
+def _play(sport: str) -> str:
+    return _PLAY.get(sport) or (f"打{sport}" if sport.endswith("球") else sport)
+
+
+_GUIDE_STARTERS = [("高血压", "高血压适合什么运动"), ("糖尿病", "糖尿病怎么运动"), ("减重", "想减肥怎么锻炼"),
+                   ("老年人", "老年人适合什么运动"), ("膝关节", "膝盖不好能做什么运动"), ("儿童", "孩子适合什么运动")]
+
+
+def _booking_choice(booking) -> Choice:
+    from django.utils import timezone
+
+    from portal.nlu.timeparse import now_shanghai
+
+    start = timezone.localtime(booking.starts_at)
+    keys = [booking.venue.name, booking.slot.court.name, booking.slot.sport, f"{start.month}月{start.day}日",
+            f"{start.month}月{start.day}号", f"周{_WEEKDAY_NAMES[start.weekday()]}"]
+    relative = {0: "今天", 1: "明天", 2: "后天"}.get((start.date() - now_shanghai().date()).days)
+    if relative:
+        keys.append(relative)
+    return Choice(str(booking.pk), booking.slot.court.name, keys=tuple(dict.fromkeys(keys)), time=f"{start:%H:%M}")
+
+
+def _what(slots: dict, place: _Place | None = None) -> str:
+    """明天（11月25日 周三）12:00-18:00 张江镇 羽毛球"""
+    parts = [_when(slots)]
+    if place and place.label:
+        parts.append(place.label)
+    if slots.get("sport"):
+        parts.append(slots["sport"])
+    return " ".join(p for p in parts if p)
 
 
 @skill(
@@ -138,24 +292,163 @@ def _when(slots: dict) -> str:
         "开放时间": 0.6,
     },
     personal=True,
-    required=("sport", "date"),
-    prompts={"sport": "想约什么项目？羽毛球、篮球还是别的？", "date": "想约哪天？比如 明天、周六。"},
+    required=("sport", "date", "time_from"),
+    prompts={"sport": "想约什么项目？羽毛球、篮球还是别的？", "date": "想约哪天？比如 明天、周六。",
+             "time_from": "想约几点？比如 下午、晚上7点。"},
     writes=True,
 )
 def venue_book(turn: Turn) -> Reply:
+    """Offer the bookable slots for sport, date and time (``queries.slots_available``) as cards; a
+    pick (``choice``) is read back for an explicit yes; the yes books through
+    ``actions.booking_create``, the action of ``POST /api/v1/bookings/``, whose refusals become the
+    reply with a next step."""
+    choice = str(turn.slots.get(CHOICE) or "")
+    if choice.startswith(WAITLIST):
+        return _waitlist(turn, _int(choice[len(WAITLIST):]))
+    if choice:
+        return _book_chosen(turn, _int(choice), confirmed=turn.confirmed)
+    return _offer_slots(turn)
+
+
+def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozenset()) -> Reply:
+    from booking import queries
+
     slots = turn.slots
-    what = f"{_when(slots)} {slots.get('sport', '')}".strip()
+    slots.pop(CHOICE, None)
+    day = _day(slots)
+    if day is None:
+        slots.pop("date", None)
+        return Reply(note + "想约哪天？比如 明天、周六。", done=False, asks_confirmation=False,
+                     quick_replies=[QuickReply(d, d) for d in ("今天", "明天", "后天", "这周六", "这周日")])
+    place = _place(slots)
+    wanted = {"sport": slots.get("sport"), "date": day, "near": place.near, "radius_m": place.radius_m,
+              "town": place.town, "venue_id": _int(slots.get("venue"))}
+    t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
+
+    def find(**times) -> list:
+        found = queries.slots_available(**wanted, **times)
+        return [(s, d) for s, d in found if s.pk not in exclude
+                and (not place.district or s.venue.district == place.district)]
+
+    found = find(time_from=t_from, time_to=t_to)
+    asked = _what(slots, place)
+    if not found and (t_from or t_to):
+        found = find()
+        if found:
+            note += f"{asked} 没有可约的了，当天其他时间还有："
+    if not found:
+        return Reply(note + f"{asked} 暂时没有可以预约的场地了。换个时间或者换一天试试？",
+                     quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("附近的场馆", "附近的场馆"),
+                                    QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=False)
+    shown = found[:MAX_CARDS]
+    venues = {s.venue.name for s, _ in found}
+    where = next(iter(venues)) if len(venues) == 1 else f"{len(venues)} 个场馆"
+    count = "不少" if len(found) >= 20 else f"{len(found)} 个"  # slots_available stops at 20
+    text = note or f"{asked}，{where}还有{count}时段可约"
+    text += "，选一个吧：" if not note else ""
+    if len(found) > len(shown):
+        text += f"（先列出最早的 {len(shown)} 个，说“换个时间”可以改时段）"
+    return Reply(text, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
+                 quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
+                 done=False, asks_confirmation=False)
+
+
+def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from booking import actions, api, errors, queries
+    from portal.core.errors import PortalError
+
+    if slot_id is None:
+        return _offer_slots(turn)
+    if not confirmed:
+        try:
+            slot = queries.slot_get(slot_id=slot_id)
+        except errors.SlotNotFound:
+            return _offer_slots(turn, note="这个时段找不到了，", exclude=frozenset({slot_id}))
+        if not queries.slot_bookable(slot, timezone.now()):
+            return _offer_slots(turn, note="这个时段刚刚被约走或暂停预约了。", exclude=frozenset({slot_id}))
+        turn.slots[CHOICE] = str(slot_id)
+        card = _slot_card(slot, None)
+        price = f"费用 {_price(slot)}，" if slot.price else ""
+        return Reply(f"为您预约：{card.title}，{price}确认吗？", cards=[card],
+                     quick_replies=[QuickReply("确认预约", "确认"), QuickReply("换个时间", "换个时间"),
+                                    QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=True)
+    try:
+        booking = actions.booking_create(resident=turn.user, slot_id=slot_id)
+    except errors.RealnameRequired as exc:
+        return Reply(f"{exc.message}完成实名认证后说“继续”，我接着为您预约这个时段。",
+                     cards=[Card("realname", "realname", "去实名认证",
+                                 {"action": "realname", "url": REALNAME_URL})],
+                     quick_replies=[QuickReply("继续", "继续"), QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=False)
+    except errors.SlotFull as exc:
+        reply = _offer_slots(turn, note=f"{exc.message}", exclude=frozenset({slot_id}))
+        if reply.choices:
+            reply.text = f"{exc.message}同一时间段还有这些可选：" if "还有" not in reply.text else reply.text
+        reply.choices.append(Choice(f"{WAITLIST}{slot_id}", "加入候补", keys=("候补", "排队", "等位")))
+        reply.quick_replies.insert(0, QuickReply("加入候补", f"#pick:{WAITLIST}{slot_id}"))
+        return reply
+    except (errors.WindowNotOpen, errors.SlotClosed, errors.SlotUnavailable, errors.NotBookable,
+            errors.SlotNotFound, errors.PartyTooLarge) as exc:
+        reply = _offer_slots(turn, note=str(exc.message), exclude=frozenset({slot_id}))
+        if reply.choices:
+            reply.text = f"{exc.message}可以换这些时段：" if "还有" not in reply.text else reply.text
+        return reply
+    except (errors.LimitReached, errors.AlreadyBooked) as exc:
+        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+    except errors.Busy as exc:
+        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
+                                                             QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=True)
+    except PortalError as exc:  # suspended and whatever else the action refuses: its sentence
+        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+    out = api.booking_out(booking)
+    deadline = datetime.fromisoformat(out["cancel_deadline"])
+    opens = datetime.fromisoformat(out["checkin"]["window_opens_at"])
+    card = _booking_card(booking)
+    return Reply(f"预约成功：{card.title}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
+                 f"如需取消，请在 {deadline:%m月%d日 %H:%M} 前说“取消预约”。",
+                 cards=[card], quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("取消预约", "取消预约")])
+
+
+def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
+    from booking import actions, errors, queries
+    from portal.core.errors import PortalError
+
+    if slot_id is None:
+        return _offer_slots(turn)
+    try:
+        slot = queries.slot_get(slot_id=slot_id)
+    except errors.SlotNotFound:
+        return _offer_slots(turn, note="这个时段找不到了，")
+    label = _slot_card(slot, None).title
     if not turn.confirmed:
-        return Reply(
-            f"好的，为您预约 {what} 的场地，确认吗？",
-            quick_replies=[QuickReply("确认", "确认"), QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
-            done=False,
-        )
-    # Wiring point: booking.actions.booking_create(...) once the booking app lands.
-    return Reply(
-        f"已记下您的需求：{what}。场地在线预约即将开放，开放后在这里就能直接选场、预约、取消和签到。",
-        quick_replies=[QuickReply("附近的场馆", "附近的场馆"), QuickReply("运动建议", "运动建议")],
-    )
+        return Reply(f"为您加入 {label} 的候补：有人取消时会通知您，请在通知里的时限内确认。确认加入吗？",
+                     quick_replies=[QuickReply("确认加入", "确认"), QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=True)
+    try:
+        entry = actions.waitlist_join(resident=turn.user, slot_id=slot_id)
+    except errors.WaitlistNotNeeded:
+        turn.slots[CHOICE] = str(slot_id)
+        reply = _book_chosen(turn, slot_id, confirmed=False)
+        reply.text = "这个时段又有空位了，可以直接预约。" + reply.text
+        return reply
+    except errors.RealnameRequired as exc:
+        return Reply(f"{exc.message}完成实名认证后说“继续”。",
+                     cards=[Card("realname", "realname", "去实名认证",
+                                 {"action": "realname", "url": REALNAME_URL})],
+                     quick_replies=[QuickReply("继续", "继续")], done=False, asks_confirmation=False)
+    except PortalError as exc:
+        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+    position = queries.waitlist_position(entry)
+    ahead = f"您排第 {position} 位，" if position else ""
+    return Reply(f"已加入 {label} 的候补。{ahead}有人取消时会通知您。",
+                 quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("约别的时段", "#intent:venue.book")])
 
 
 @skill(
@@ -215,13 +508,47 @@ def venue_book(turn: Turn) -> Reply:
     negative={**_NOT_A_VENUE, "预约": 0.5, "取消": 0.9, "我的预约": 0.9, "医生": 0.8, "运动建议": 0.9},
 )
 def venue_search(turn: Turn) -> Reply:
-    sport = turn.slots.get("sport")
-    # Wiring point: booking.queries.venues_near(...) once the booking app lands.
-    what = f"能打{sport}的" if sport else ""
-    return Reply(
-        f"场馆查询即将开放：届时可以按位置找{what}公共体育场馆，看开放时间、实时空场和收费。",
-        quick_replies=[QuickReply("预约场地", "约场")],
-    )
+    """``queries.venues_search`` with the resident's sport, town and date/time: venue cards with
+    distance (from the town named), open now and free places today (``annotate_free_places``)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from booking import cards as booking_cards
+    from booking import queries
+
+    slots = turn.slots
+    sport = slots.get("sport")
+    place = _place(slots)
+    t_from = _clock(slots.get("time_from"))
+    day = _day(slots)
+    open_at = None
+    if t_from:
+        open_at = datetime.combine(day or timezone.localdate(), t_from, tzinfo=timezone.get_current_timezone())
+    if place.near:
+        hits = queries.venues_search(near=place.near, radius_m=place.radius_m, sport=sport, open_at=open_at)
+    else:
+        hits = queries.venues_search(sport=sport, town=place.town, open_at=open_at, order="availability")
+    if place.district:
+        hits = [h for h in hits if h.venue.district == place.district]
+    what = f"能{_play(sport)}的" if sport else ""
+    when = f"{_when(slots)} 开放的" if open_at else ""
+    if not hits:
+        return Reply(f"没有找到{place.label}{when}{what}公共场馆。换个地方或项目试试？",
+                     quick_replies=[QuickReply("全部场馆", "#intent:venue.search"), QuickReply("预约场地", "约场")])
+    shown = hits[:MAX_CARDS]
+    if place.near:  # order="availability" has already counted today's free places
+        queries.annotate_free_places(shown, sport=sport)
+    order = "由近到远" if place.near else "今天空位多的在前"
+    text = f"{place.label + '附近' if place.label else ''}{when}{what}场馆有 {len(hits)} 个（{order}）："
+    cards = []
+    for hit in shown:
+        data = booking_cards.venue_card(hit)
+        if hit.venue.bookable:
+            data["payload"] = f"#intent:venue.book?venue={hit.venue.pk}" + (f"&sport={sport}" if sport else "")
+        cards.append(Card(data.pop("type"), data.pop("id"), data.pop("title"), data))
+    quick = [QuickReply("预约场地", "#intent:venue.book" + (f"?sport={sport}" if sport else ""))]
+    return Reply(text, cards=cards, quick_replies=quick)
 
 
 @skill(
@@ -249,8 +576,18 @@ def venue_search(turn: Turn) -> Reply:
     personal=True,
 )
 def booking_list(turn: Turn) -> Reply:
-    # Wiring point: booking.queries.bookings_of(user) once the booking app lands.
-    return Reply("您的场地预约会列在这里（场地预约即将开放）。开放后可以在这里查看、取消和签到。")
+    """The resident's upcoming bookings (``queries.bookings_of_resident``, like
+    ``GET /api/v1/bookings/?scope=upcoming``)."""
+    from booking import queries
+
+    upcoming = list(queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20])
+    if not upcoming:
+        return Reply("您目前没有待使用的场地预约。", quick_replies=[QuickReply("预约场地", "约场")])
+    shown = upcoming[:MAX_CARDS]
+    more = f"，先列出最近的 {len(shown)} 个" if len(upcoming) > len(shown) else ""
+    return Reply(f"您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：",
+                 cards=[_booking_card(b) for b in shown],
+                 quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("再约一个", "约场")])
 
 
 @skill(
@@ -285,15 +622,53 @@ def booking_list(turn: Turn) -> Reply:
     writes=True,
 )
 def booking_cancel(turn: Turn) -> Reply:
+    """Which booking (the only one, the one the resident named, or a pick among the cards), an
+    explicit yes, then ``actions.booking_cancel`` — the action of ``POST /api/v1/bookings/{id}/cancel/``,
+    so the deadline and every other refusal come from there."""
+    from booking import actions, errors, queries
+    from booking.models import BookingStatus
+    from portal.core.errors import PortalError
+
+    booking_id = _int(turn.slots.get(CHOICE))
+    if booking_id is None:
+        upcoming = [b for b in queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20]
+                    if b.status == BookingStatus.CONFIRMED]
+        day, sport = _day(turn.slots), turn.slots.get("sport")
+        named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
+                 and (not sport or b.slot.sport == sport)]
+        note = ""
+        if upcoming and not named:
+            note = f"没有找到{_what(turn.slots)}的预约。"
+            named = upcoming
+        if not named:
+            return Reply("您目前没有可以取消的场地预约。", quick_replies=[QuickReply("我的预约", "我的预约")])
+        if len(named) > 1:
+            shown = named[:MAX_CARDS]
+            return Reply(f"{note}您有 {len(named)} 个预约，要取消哪一个？",
+                         cards=[_booking_card(b, pick=True) for b in shown],
+                         choices=[_booking_choice(b) for b in shown], quick_replies=[QuickReply("不取消了", "算了")],
+                         done=False, asks_confirmation=False)
+        booking_id = named[0].pk
+        turn.slots[CHOICE] = str(booking_id)
     if not turn.confirmed:
-        what = f"{_when(turn.slots)} {turn.slots.get('sport', '')}".strip() or "这个"
-        return Reply(
-            f"确认取消 {what} 的预约吗？",
-            quick_replies=[QuickReply("确认取消", "确认"), QuickReply("不取消了", "算了")],
-            done=False,
-        )
-    # Wiring point: booking.actions.booking_cancel(...) once the booking app lands.
-    return Reply("收到。场地预约开放后，取消会在这里直接完成并通知您。")
+        try:
+            booking = queries.booking_of_resident(resident=turn.user, booking_id=booking_id)
+        except errors.BookingNotFound as exc:
+            return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+        card = _booking_card(booking)
+        return Reply(f"确认取消 {card.title} 的预约吗？", cards=[card],
+                     quick_replies=[QuickReply("确认取消", "确认"), QuickReply("不取消了", "算了")],
+                     done=False, asks_confirmation=True)
+    try:
+        booking = actions.booking_cancel(resident=turn.user, booking_id=booking_id)
+    except errors.Busy as exc:
+        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
+                                                             QuickReply("不取消了", "算了")],
+                     done=False, asks_confirmation=True)
+    except PortalError as exc:  # cancel_deadline_passed, not_cancellable, booking_not_found: the action's sentence
+        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+    return Reply(f"已取消 {_booking_card(booking).title} 的预约。",
+                 quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("重新约一个", "约场")])
 
 
 @skill(
@@ -341,12 +716,47 @@ def booking_cancel(turn: Turn) -> Reply:
     negative={"预约": 0.6, "场地": 0.6, **_NOT_A_VENUE},
 )
 def fitness_guide(turn: Turn) -> Reply:
-    return Reply(
-        "一般建议：成年人每周至少 150 分钟中等强度运动（如快走、游泳、骑车），分 5 天进行，每次 30 分钟；"
-        "有慢病或关节问题的，先请家庭医生评估再定强度。更细的运动处方会随健康服务一起上线。",
-        quick_replies=[QuickReply("咨询家庭医生", "咨询家庭医生"), QuickReply("附近的场馆", "附近的场馆")],
-    )
+    """The guide for the condition or goal the resident names (``queries.fitness_guides``, as
+    ``GET /api/v1/fitness/guides/?q=&near=``), with venues near the town they named for its sports."""
+    from booking import queries
+
+    place = _place(turn.slots)
+    guides = queries.fitness_guides(q=turn.text, near=place.near, radius_m=place.radius_m)
+    if not guides and turn.slots.get("guide"):  # "张江附近呢" after a guide: the same guide, near there
+        guides = queries.fitness_guides(q=turn.slots["guide"], near=place.near, radius_m=place.radius_m)
+    if not guides:
+        return Reply(
+            "一般建议：成年人每周至少 150 分钟中等强度运动（如快走、游泳、骑车），分 5 天进行，每次 30 分钟；"
+            "有慢病或关节问题的，先请家庭医生评估再定强度。告诉我您的情况，我给您更具体的建议：",
+            quick_replies=[QuickReply(title, text) for title, text in _GUIDE_STARTERS],
+        )
+    guide = guides[0]
+    turn.slots["guide"] = guide["title"]
+    activities = "；".join(f"{a['name']}（{a['how']}）" for a in guide["activities"][:3])
+    cautions = "；".join(guide["cautions"][:2])
+    text = (f"{guide['title']}：{guide['summary']}\n推荐：{activities}\n强度：{guide['intensity']}\n"
+            f"频率：{guide['frequency']}\n注意：{cautions}\n{guide['general_note']}")
+    cards = [Card("venue", v["id"], v["name"],
+                  {"subtitle": f"{v['sport']} · {_distance(v['distance_m'])}" + (" · 免费" if v["is_free"] else ""),
+                   "distance_m": v["distance_m"], "sport": v["sport"], "bookable": v["bookable"],
+                   **({"payload": f"#intent:venue.book?venue={v['id']}&sport={v['sport']}"} if v["bookable"] else {})})
+             for v in guide["nearby_venues"][:MAX_CARDS]]
+    if cards:
+        text += f"\n{place.label}附近适合的场馆："
+        quick = []
+    else:
+        quick = [QuickReply(f"哪里可以{_play(s)}", f"#intent:venue.search?sport={s}")
+                 for s in guide["venue_sports"][:3]]
+        if not place.label:
+            text += "\n告诉我您在哪个镇（比如“张江附近”），我帮您找附近适合的场馆。"
+    return Reply(text, cards=cards, quick_replies=[*quick, QuickReply("咨询家庭医生", "咨询家庭医生")])
+
+
+def _tz():
+    from django.utils import timezone
+
+    return timezone.get_current_timezone()
 
 
 SPORT_QUICK_REPLIES = [QuickReply(s, s) for s in SPORT_CHOICES]
-__all__ = ["SPORT_QUICK_REPLIES", "Card"]
+__all__ = ["SPORT_QUICK_REPLIES", "TIME_QUICK_REPLIES", "Card"]

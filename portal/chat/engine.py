@@ -7,12 +7,16 @@ The state (a JSON dict kept on the session) holds:
   from them, so "羽毛球馆在哪" then "帮我订明天的" books badminton;
 - ``pending``: a write waiting for the resident's yes (every skill with ``writes=True``);
 - ``last``: the last intent answered, for carry-over ("那后天呢" repeats it with the new date);
-- ``offered``: intents offered in a clarification, so "第一个"/"1" picks one.
+- ``offered``: intents offered in a clarification, so "第一个"/"1" picks one;
+- ``choices``: what a skill offered to pick (slots, bookings — ``Reply.choices``), so a tap
+  (``#pick:<id>``), "第一个", "2号场" or "14点那个" picks one: the skill runs again with the slot
+  ``choice``, which is forgotten as soon as another detail changes (那后天呢 offers anew).
 
 Rules, in order: reset words clear everything; a pending write takes yes/no (or a changed slot,
-then asks again); a clarification choice is honoured; otherwise the classifier decides, with
-carry-over when the message only brings slots. Personal intents ask an anonymous resident to sign
-in (a login card) and keep the task, so it continues after login.
+then asks again); a clarification choice is honoured, then a pick among the skill's choices;
+otherwise the classifier decides, with carry-over when the message only brings slots. Personal
+intents ask an anonymous resident to sign in (a login card) and keep the task, so it continues
+after login.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from portal.chat import registry
 from portal.chat.registry import Card, QuickReply, Reply, Skill, Turn
 from portal.nlu.intents import Decision, IntentClassifier
 from portal.nlu.normalize import normalize
+from portal.nlu.timeparse import parse_when
 
 MEMORY_SLOTS = ("sport", "date", "time_from", "time_to", "district")
 _RESET = {"算了", "不要了", "不用了", "不订了", "不约了", "不办了", "重新开始", "重来", "没事了", "先不了", "再说吧",
@@ -39,6 +44,11 @@ _PARTICLES = re.compile(r"[吧啊呀呢哦嘛啦了的]+$")
 _ORDINALS = {"1": 0, "一": 0, "第一个": 0, "第1个": 0, "2": 1, "二": 1, "第二个": 1, "第2个": 1, "3": 2, "第三个": 2,
              "第3个": 2, "4": 3, "第四个": 3, "第4个": 3}
 INTENT_PAYLOAD = "#intent:"
+PICK_PAYLOAD = "#pick:"
+CHOICE_SLOT = "choice"
+# 第一个, 第2个, 选3, 要第二个, 就1 … (after normalisation Chinese numerals before 个 are digits)
+_POSITION = re.compile(r"^(?:选|要|就|订|约|取消|我要|我选)?第?([1-9一二三四五六七八九])(?:个|项|条)?(?:那个|这个)?$")
+_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九")}
 _CHANGE_TIME = {"换个时间", "换时间", "改时间", "改个时间", "换一天", "换个日子", "换个时段"}
 _CONTINUE = {"继续", "好了", "登录了", "我登录了", "已登录", "登录好了", "continue", "#login"}
 
@@ -64,6 +74,56 @@ def _skills() -> dict[str, Skill]:
     return registry.skills()
 
 
+def _with_details(base: dict, new: dict) -> dict:
+    """A task's slots updated with what the message brings; a pick made for the old details
+    (``choice``) no longer holds once any detail changes."""
+    if new:
+        base = {k: v for k, v in base.items() if k != CHOICE_SLOT}
+    return {**base, **new}
+
+
+def _contains(text: str, key: str) -> bool:
+    """``key`` occurs in ``text`` and not inside a longer number (2号场 is not in 12号场)."""
+    key = normalize(key).replace(" ", "")
+    start = text.find(key) if key else -1
+    while start >= 0:
+        before = text[start - 1] if start else ""
+        after = text[start + len(key)] if start + len(key) < len(text) else ""
+        if not (key[0].isdigit() and before.isdigit()) and not (key[-1].isdigit() and after.isdigit()):
+            return True
+        start = text.find(key, start + 1)
+    return False
+
+
+def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | None:
+    """The id of the offered choice this message picks, or None."""
+    items = (state.get("choices") or {}).get("items") or []
+    if not items:
+        return None
+    if text.startswith(PICK_PAYLOAD):
+        wanted = text[len(PICK_PAYLOAD):].strip()
+        return wanted if any(item["id"] == wanted for item in items) else None
+    position = _POSITION.match(bare)
+    if position:
+        digit = position.group(1)
+        index = int(digit) - 1 if digit.isdigit() else _DIGITS[digit]
+        return items[index]["id"] if index < len(items) else None
+    named = [sum(1 for key in item.get("keys") or () if _contains(bare, key)) for item in items]
+    when = parse_when(bare, now)
+    at = when.time_from.strftime("%H:%M") if when.time_from else None
+    timed = [int(bool(at) and item.get("time") == at) for item in items]
+    if not any(named):
+        # Only a time: a pick unless the message names another day (那后天14点呢 asks anew).
+        task_date = ((state.get("pending") or state.get("task") or {}).get("slots") or {}).get("date")
+        if when.date and when.date.isoformat() != task_date:
+            return None
+    scores = [n + t for n, t in zip(named, timed, strict=True)]
+    best = max(scores)
+    if best and scores.count(best) == 1:
+        return items[scores.index(best)]["id"]
+    return None
+
+
 def login_reply(skill: Skill) -> Reply:
     return Reply(
         f"{skill.title}需要先登录，登录后我会接着帮您办。",
@@ -81,12 +141,14 @@ def _missing(skill: Skill, slots: dict) -> str | None:
 
 
 def _slot_prompt(skill: Skill, slot: str) -> Reply:
-    from booking.skills import SPORT_QUICK_REPLIES  # the sport choices live with the venue skills
+    from booking.skills import SPORT_QUICK_REPLIES, TIME_QUICK_REPLIES  # they live with the venue skills
 
     text = skill.prompts.get(slot) or f"请告诉我{slot}。"
     quick: list[QuickReply] = []
     if slot == "sport":
         quick = list(SPORT_QUICK_REPLIES)
+    elif slot == "time_from":
+        quick = list(TIME_QUICK_REPLIES)
     elif slot == "date":
         quick = [QuickReply(d, d) for d in ("今天", "明天", "后天", "这周六", "这周日")]
     return Reply(text, quick_replies=quick, done=False)
@@ -120,19 +182,24 @@ class Engine:
             if bare in _NO or normalized in _NO:
                 state.pop("pending", None)
                 state.pop("task", None)
+                state.pop("choices", None)
                 return Result(pending["intent"], 1.0, pending["slots"],
                               Reply("好的，不办了。还有什么可以帮您？", quick_replies=_starters()),
                               "dialogue", normalized, state)
 
-        # A pending write and the resident wants another time: ask for the date again.
-        if pending and bare in _CHANGE_TIME:
+        # A pending write or a task in progress, and the resident wants another time: ask for the
+        # date again.
+        task = state.get("task")
+        changing = pending or (task if task and task.get("intent") in _skills() else None)
+        if changing and bare in _CHANGE_TIME:
             state.pop("pending", None)
-            slots = {k: v for k, v in pending["slots"].items() if k not in ("date", "time_from", "time_to")}
-            return self._start(pending["intent"], slots, text, state, user, channel, session_id, 1.0, "dialogue",
+            state.pop("choices", None)
+            slots = {k: v for k, v in (changing.get("slots") or {}).items()
+                     if k not in ("date", "time_from", "time_to", CHOICE_SLOT)}
+            return self._start(changing["intent"], slots, text, state, user, channel, session_id, 1.0, "dialogue",
                                normalized, fresh=False)
 
         # Back from signing in ("继续"): pick the task up where it stopped.
-        task = state.get("task")
         if task and bare in _CONTINUE and task.get("intent") in _skills():
             return self._start(task["intent"], dict(task.get("slots") or {}), text, state, user, channel,
                                session_id, 1.0, "dialogue", normalized, fresh=False)
@@ -151,6 +218,24 @@ class Engine:
             state.pop("offered", None)
             return self._start(forced, slots, text, state, user, channel, session_id, 1.0, "accept", normalized)
 
+        # A pick among what a skill offered (a slot, a booking): run it again with that choice.
+        picked = _picked(text, bare, state, now)
+        offer = state.get("choices") or {}
+        if picked is not None and offer.get("intent") in _skills():
+            intent = offer["intent"]
+            source = next((s for s in (pending, task) if s and s.get("intent") == intent), None)
+            slots = {**((source or {}).get("slots") or state.get("last_slots") or {}), CHOICE_SLOT: picked}
+            state.pop("pending", None)
+            state["task"] = {"intent": intent, "slots": slots, "awaiting": None}
+            return self._run(_skills()[intent], slots, text, state, user, channel, session_id, confirmed=False,
+                             outcome="dialogue", normalized=normalized)
+        if text.startswith(PICK_PAYLOAD):  # a card of an earlier offer, no longer on the table
+            intent = offer.get("intent") or state.get("last") or "help"
+            return Result(intent if intent in _skills() else "help", 1.0, {},
+                          Reply("这个选项已经失效了，请从最新的列表里选，或者重新告诉我您想办什么。",
+                                quick_replies=_starters(), done=False),
+                          "dialogue", normalized, state)
+
         # 4. Understand the message.
         evidence = self.evidence(text) if self.evidence else None
         decision: Decision = self.classifier.classify(text, now=now, evidence=evidence)
@@ -162,7 +247,7 @@ class Engine:
 
         # A pending write and the resident changes a detail ("换成后天"): ask again with it.
         if pending and new_slots and (decision.outcome != "accept" or decision.intent == pending["intent"]):
-            slots = {**pending["slots"], **new_slots}
+            slots = _with_details(pending["slots"], new_slots)
             state.pop("pending", None)
             return self._start(pending["intent"], slots, text, state, user, channel, session_id,
                                max(decision.confidence, 0.5), "dialogue", normalized, fresh=False)
@@ -181,8 +266,7 @@ class Engine:
                 return Result(target, decision.confidence, dict(task.get("slots") or {}), reply, "dialogue",
                               normalized, state)
             if target and target in _skills() and new_slots:
-                base = dict((task or {}).get("slots") or state.get("last_slots") or {})
-                base.update(new_slots)
+                base = _with_details(dict((task or {}).get("slots") or state.get("last_slots") or {}), new_slots)
                 return self._start(target, base, text, state, user, channel, session_id,
                                    max(decision.confidence, 0.5), "dialogue", normalized, fresh=False)
 
@@ -214,7 +298,7 @@ class Engine:
         # Accepted: same task → merge; new task → start from memory.
         slots = dict(new_slots)
         if task and task.get("intent") == decision.intent:
-            slots = {**task.get("slots", {}), **new_slots}
+            slots = _with_details(task.get("slots", {}), new_slots)
             fresh = False
         else:
             fresh = True
@@ -230,6 +314,8 @@ class Engine:
             slots = {**{k: v for k, v in memory.items() if k in skill.required or k in ("sport", "district")},
                      **slots}
         state["task"] = {"intent": intent, "slots": slots, "awaiting": None}
+        if (state.get("choices") or {}).get("intent") != intent:
+            state.pop("choices", None)
         if skill.personal and not getattr(user, "is_authenticated", False):
             return Result(intent, confidence, slots, login_reply(skill), outcome, normalized, state, attach_login=True)
         missing = _missing(skill, slots)
@@ -249,12 +335,22 @@ class Engine:
                     confirmed=confirmed and skill.writes, state=state)
         reply = skill.handler(turn)
         slots = turn.slots
-        if skill.writes and not confirmed and not reply.done:
+        asks = reply.asks_confirmation
+        if asks is None:
+            asks = not confirmed and not reply.done
+        if skill.writes and asks:
             state["pending"] = {"intent": skill.name, "slots": slots}
         else:
             state.pop("pending", None)
+        if reply.choices:
+            state["choices"] = {"intent": skill.name, "items": [c.as_dict() for c in reply.choices]}
+            state.pop("offered", None)
+        elif reply.done:
+            state.pop("choices", None)
         if reply.done:
             state.pop("task", None)
+        elif state.get("task"):
+            state["task"]["slots"] = slots  # what the skill settled (a pick, a booking to cancel)
         state["last"] = skill.name
         state["last_slots"] = slots
         return Result(skill.name, confidence, slots, reply, outcome, normalized, state)

@@ -42,13 +42,33 @@ class QuickReply:
 
 
 @dataclass
+class Choice:
+    """One of the things a reply offers to pick (a slot, a booking): the resident picks it by
+    tapping its card or quick reply (payload ``#pick:<id>``), by its position (第一个, 2), or by
+    naming what sets it apart (``keys``: 2号场, 张江; ``time``: "14:00" matches 14点/下午两点).
+    The skill then runs again with the slot ``choice`` = ``id``."""
+
+    id: str
+    title: str
+    keys: tuple[str, ...] = ()
+    time: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "keys": list(self.keys), "time": self.time}
+
+
+@dataclass
 class Reply:
     text: str
     cards: list[Card] = field(default_factory=list)
     quick_replies: list[QuickReply] = field(default_factory=list)
     # What the engine should remember after this reply:
     done: bool = True  # the task is finished (slots of this intent are forgotten … except memory)
-    pending_confirmation: dict | None = None  # a write waiting for 好的/确认 (see engine)
+    # For a skill with writes=True: does this reply ask for a yes? None: the engine's default (every
+    # unconfirmed, unfinished reply does); False: not yet (it offers choices first); True: yes, even
+    # after a confirmed run (a retry after "busy").
+    asks_confirmation: bool | None = None
+    choices: list[Choice] = field(default_factory=list)  # what the resident can pick next (engine)
 
     def as_dict(self) -> dict:
         return {

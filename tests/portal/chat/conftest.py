@@ -48,3 +48,57 @@ def say():
         return response.status_code, response.json()
 
     return _say
+
+
+@pytest.fixture
+def realname_resident(db):
+    """A resident who has bound their real name (booking needs it)."""
+    from tests.booking.conftest import make_resident
+
+    return make_resident(name="小李")
+
+
+@pytest.fixture(autouse=True)
+def _forget_sold_out_slots():
+    """Slot ids are reused between tests on SQLite: the booking gate's memory starts empty."""
+    from booking import soldout
+
+    soldout.clear()
+    yield
+    soldout.clear()
+
+
+@pytest.fixture
+def demo_venues(db):
+    """The demo venues of booking/demo.py with their slots for the coming days (what `make run`
+    serves): real badminton courts of 张江镇市民健身中心 and the rest of Pudong."""
+    from booking import demo
+
+    demo.load()
+
+
+def at(day_offset: int, hour: int, minute: int = 0):
+    """A moment ``day_offset`` days from today (Asia/Shanghai) at ``hour``:``minute``."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=day_offset)
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture
+def zhangjiang(db):
+    """张江测试体育中心 (张江镇): badminton courts 1号场 and 2号场, each with slots tomorrow at 14:00
+    and 15:00 and the day after at 14:00; ``slots[(court, day_offset, hour)]``."""
+    from types import SimpleNamespace
+
+    from tests.booking.conftest import make_court, make_slot, make_venue
+
+    venue = make_venue(name="张江测试体育中心", town="张江镇", lat=31.2036, lng=121.5906)
+    slots = {}
+    for name in ("1号场", "2号场"):
+        court = make_court(venue, name=name)
+        for offset, hour in ((1, 14), (1, 15), (2, 14)):
+            slots[(name, offset, hour)] = make_slot(court, start=at(offset, hour))
+    return SimpleNamespace(venue=venue, slots=slots)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from booking.models import Booking
 from portal.chat.models import ChatSession, HandoffTicket, UnmatchedQuestion
 from portal.nlu.timeparse import now_shanghai
 from tests.portal.chat.conftest import bearer
@@ -27,39 +28,66 @@ def test_anonymous_message_gets_a_reply_in_the_contract_shape(api, say):
     assert all(set(q) == {"title", "payload"} for q in body["reply"]["quick_replies"])
 
 
-def test_booking_dialogue_over_rest_collects_slots_carries_over_confirms_and_resets(signed_in_api, say):
-    status, body = say(signed_in_api, "订场")
+def test_booking_dialogue_over_rest_books_a_demo_slot_that_the_bookings_api_then_lists(
+        api, realname_resident, demo_venues, say):
+    """Issue 5's acceptance over REST: slots collected over turns, a carry-over, a reset, slot
+    cards, a pick, the confirmation step, then the booking in GET /api/v1/bookings/."""
+    api.credentials(HTTP_AUTHORIZATION=bearer(realname_resident))
+    status, body = say(api, "订场")
     assert status == 200 and body["intent"]["name"] == "venue.book"
     session = body["session"]
     assert "项目" in body["reply"]["text"]  # asks for the sport first
 
-    _, body = say(signed_in_api, "明天下午", session)
-    assert body["intent"]["name"] == "venue.book"
+    _, body = say(api, "明天下午", session)  # remembered while the sport is still missing
+    assert body["intent"]["name"] == "venue.book" and "项目" in body["reply"]["text"]
     assert body["slots"]["date"] == day(1)
     assert (body["slots"]["time_from"], body["slots"]["time_to"]) == ("12:00", "18:00")
 
-    _, body = say(signed_in_api, "羽毛球还是篮球呢 羽毛球吧", session)
+    _, body = say(api, "羽毛球还是篮球呢 羽毛球吧", session)
     assert body["slots"]["sport"] == "羽毛球"
-    assert "确认" in body["reply"]["text"]  # nothing is written before the resident says yes
-    assert ChatSession.objects.get(pk=session).state["pending"]["intent"] == "venue.book"
-
-    _, body = say(signed_in_api, "那后天呢", session)  # carry-over: same task, new date
-    assert body["intent"]["name"] == "venue.book"
-    assert body["slots"] == {**body["slots"], "sport": "羽毛球", "date": day(2)}
-    assert "确认" in body["reply"]["text"]
-
-    _, body = say(signed_in_api, "确认", session)
-    assert body["intent"]["name"] == "venue.book"
-    assert "确认吗" not in body["reply"]["text"]
+    offered = body["reply"]["cards"]
+    assert offered and {c["type"] for c in offered} == {"slot"}
+    assert all(c["sport"] == "羽毛球" and c["start"][:10] == day(1) and "12:00" <= c["start"][11:16] < "18:00"
+               for c in offered)
     state = ChatSession.objects.get(pk=session).state
-    assert "pending" not in state and "task" not in state
+    assert "pending" not in state  # offering slots is not yet asking for a yes
 
-    _, body = say(signed_in_api, "帮我约个篮球场", session)
-    assert "确认" in body["reply"]["text"] or "哪天" in body["reply"]["text"]
-    _, body = say(signed_in_api, "算了", session)
+    _, body = say(api, "那后天呢", session)  # carry-over: same task, new date
+    assert body["intent"]["name"] == "venue.book"
+    assert body["slots"]["date"] == day(2) and body["slots"]["sport"] == "羽毛球"
+    assert body["reply"]["cards"] and all(c["start"][:10] == day(2) for c in body["reply"]["cards"])
+
+    _, body = say(api, "算了", session)
     assert "重新开始" in body["reply"]["text"]
     state = ChatSession.objects.get(pk=session).state
+    assert "pending" not in state and "task" not in state and "choices" not in state
+
+    _, body = say(api, "帮我约明天下午的羽毛球场 张江", session)
+    assert body["slots"]["district"] == "张江镇"
+    cards = body["reply"]["cards"]
+    assert cards and all("张江" in c["title"] and c["distance_m"] is not None for c in cards)
+
+    _, body = say(api, "14点那个", session)  # several courts at 14:00: offered from 14:00 on
+    cards = body["reply"]["cards"]
+    assert cards and cards[0]["start"][11:16] == "14:00"
+    court_two = next(c for c in cards if "羽毛球2号场" in c["title"] and c["start"][11:16] == "14:00")
+
+    _, body = say(api, "2号场", session)  # a pick: read back, one card, a yes asked for
+    assert [c["id"] for c in body["reply"]["cards"]] == [court_two["id"]]
+    assert "确认" in body["reply"]["text"]
+    assert not Booking.objects.exists()  # nothing is written before the resident says yes
+    assert ChatSession.objects.get(pk=session).state["pending"]["intent"] == "venue.book"
+
+    _, body = say(api, "确认", session)
+    assert body["intent"]["name"] == "venue.book" and "预约成功" in body["reply"]["text"]
+    booking = Booking.objects.get(resident=realname_resident)
+    assert booking.slot_id == court_two["id"] and booking.status == "confirmed"
+    assert [c["type"] for c in body["reply"]["cards"]] == ["booking"] and body["reply"]["cards"][0]["id"] == booking.pk
+    state = ChatSession.objects.get(pk=session).state
     assert "pending" not in state and "task" not in state
+
+    listed = api.get("/api/v1/bookings/").json()["results"]
+    assert [(b["id"], b["slot"]["id"]) for b in listed] == [(booking.pk, court_two["id"])]
 
 
 def test_declining_a_confirmation_writes_nothing(signed_in_api, say):

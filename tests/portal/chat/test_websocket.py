@@ -9,6 +9,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
+from booking.models import Booking
 from portal.chat.actions import ws_ticket_issue
 from portal.chat.models import ChatSession
 from portal.nlu.timeparse import now_shanghai
@@ -50,8 +51,25 @@ def day(offset: int) -> str:
     return (now_shanghai().date() + timedelta(days=offset)).isoformat()
 
 
-async def test_booking_dialogue_over_websocket_collects_slots_carries_over_confirms_and_resets(resident):
-    communicator, connected, _ = await connect(f"/ws/chat/?ticket={await ticket_for(resident)}")
+@database_sync_to_async
+def bookings_listed_for(user) -> list[tuple[int, int]]:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=bearer(user))
+    return [(b["id"], b["slot"]["id"]) for b in client.get("/api/v1/bookings/").json()["results"]]
+
+
+@database_sync_to_async
+def bookings_of(user) -> list[tuple[int, int]]:
+    return list(Booking.objects.filter(resident=user).values_list("id", "slot_id"))
+
+
+async def test_booking_dialogue_over_websocket_books_a_demo_slot_that_the_bookings_api_then_lists(
+        realname_resident, demo_venues):
+    """Issue 5's acceptance over the WebSocket: collect, carry over, pick, reset, pick again,
+    confirm, and the booking is in GET /api/v1/bookings/."""
+    communicator, connected, _ = await connect(f"/ws/chat/?ticket={await ticket_for(realname_resident)}")
     assert connected
     reply = await ask(communicator, "我想约场")
     assert set(reply) == {"session", "intent", "slots", "reply"}
@@ -59,31 +77,46 @@ async def test_booking_dialogue_over_websocket_collects_slots_carries_over_confi
     reply = await ask(communicator, "明天晚上七点 羽毛球")
     assert reply["slots"]["sport"] == "羽毛球"
     assert reply["slots"]["date"] == day(1) and reply["slots"]["time_from"] == "19:00"
-    assert "确认" in reply["reply"]["text"]
+    assert reply["reply"]["cards"] and all(c["type"] == "slot" and c["start"][:16] >= f"{day(1)}T19:00"
+                                           for c in reply["reply"]["cards"])
     reply = await ask(communicator, "那后天呢")
     assert reply["slots"]["date"] == day(2) and reply["slots"]["sport"] == "羽毛球"
-    assert "确认" in reply["reply"]["text"]
+    first = reply["reply"]["cards"][0]
+    assert first["start"][:10] == day(2)
+    reply = await ask(communicator, "第一个")
+    assert [c["id"] for c in reply["reply"]["cards"]] == [first["id"]] and "确认" in reply["reply"]["text"]
     state = await session_state(reply["session"])
-    assert state["pending"]["slots"]["date"] == day(2)
+    assert state["pending"]["slots"]["choice"] == str(first["id"])
     reply = await ask(communicator, "算了")
     assert "重新开始" in reply["reply"]["text"]
     state = await session_state(reply["session"])
     assert "pending" not in state and "task" not in state
-    reply = await ask(communicator, "订个篮球场 周六上午")
-    assert "确认" in reply["reply"]["text"]
+    assert await bookings_of(realname_resident) == []
+
+    reply = await ask(communicator, "订个羽毛球场 后天晚上")
+    offered = reply["reply"]["cards"]
+    assert len(offered) >= 2 and all(c["start"][:10] == day(2) for c in offered)
+    reply = await ask(communicator, offered[1]["payload"])  # tapping the second card
+    assert [c["id"] for c in reply["reply"]["cards"]] == [offered[1]["id"]]
+    assert await bookings_of(realname_resident) == []
     reply = await ask(communicator, "确认")
-    assert reply["intent"]["name"] == "venue.book" and "确认吗" not in reply["reply"]["text"]
+    assert reply["intent"]["name"] == "venue.book" and "预约成功" in reply["reply"]["text"]
+    booked = await bookings_of(realname_resident)
+    assert [slot for _, slot in booked] == [offered[1]["id"]]
+    assert await bookings_listed_for(realname_resident) == booked
     await communicator.disconnect()
 
 
-async def test_websocket_without_auth_refuses_personal_intents(db):
+async def test_websocket_without_auth_refuses_personal_intents(zhangjiang):
     communicator, connected, _ = await connect()
     assert connected  # anonymous chat is allowed …
     reply = await ask(communicator, "帮我订明天下午的羽毛球场")
     assert reply["intent"]["name"] == "venue.book"
     assert [c["type"] for c in reply["reply"]["cards"]] == ["login"]  # … personal things are not
-    reply = await ask(communicator, "确认")
-    assert "已记下" not in reply["reply"]["text"]
+    for text in ("第一个", "确认"):
+        reply = await ask(communicator, text)
+        assert not {c["type"] for c in reply["reply"]["cards"]} & {"slot", "booking"}
+    assert not await database_sync_to_async(Booking.objects.exists)()
     reply = await ask(communicator, "我的健康档案")
     assert reply["reply"]["cards"][0]["type"] == "login"
     reply = await ask(communicator, "你好")
