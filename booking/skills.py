@@ -161,7 +161,8 @@ def _slot_choice(slot) -> Choice:
     if tail:
         keys.append(tail.group(0))
     start = timezone.localtime(slot.start)
-    return Choice(str(slot.pk), court, keys=tuple(dict.fromkeys(k for k in keys if k)), time=f"{start:%H:%M}")
+    return Choice(str(slot.pk), f"{court} {start:%H:%M}", keys=tuple(dict.fromkeys(k for k in keys if k)),
+                  time=f"{start:%H:%M}")
 
 
 def _price(slot) -> str:
@@ -211,7 +212,8 @@ def _booking_choice(booking) -> Choice:
     relative = {0: "今天", 1: "明天", 2: "后天"}.get((start.date() - now_shanghai().date()).days)
     if relative:
         keys.append(relative)
-    return Choice(str(booking.pk), booking.slot.court.name, keys=tuple(dict.fromkeys(keys)), time=f"{start:%H:%M}")
+    return Choice(str(booking.pk), f"{start.month}月{start.day}日 {start:%H:%M} {booking.slot.court.name}",
+                  keys=tuple(dict.fromkeys(keys)), time=f"{start:%H:%M}")
 
 
 def _what(slots: dict, place: _Place | None = None) -> str:

@@ -95,8 +95,9 @@ def _contains(text: str, key: str) -> bool:
     return False
 
 
-def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | None:
-    """The id of the offered choice this message picks, or None."""
+def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | list[dict] | None:
+    """The id of the offered choice this message picks; the choices it names when it names
+    several (1号场 at 14:00 and at 15:00); None when it picks nothing."""
     items = (state.get("choices") or {}).get("items") or []
     if not items:
         return None
@@ -121,7 +122,9 @@ def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | No
     best = max(scores)
     if best and scores.count(best) == 1:
         return items[scores.index(best)]["id"]
-    return None
+    if best and any(named):
+        return [item for item, score in zip(items, scores, strict=True) if score == best]
+    return None  # only a time shared by several: the message is read as a new time (14点那个)
 
 
 def login_reply(skill: Skill) -> Reply:
@@ -221,7 +224,15 @@ class Engine:
         # A pick among what a skill offered (a slot, a booking): run it again with that choice.
         picked = _picked(text, bare, state, now)
         offer = state.get("choices") or {}
-        if picked is not None and offer.get("intent") in _skills():
+        if isinstance(picked, list) and offer.get("intent") in _skills():
+            # "1号场" and two 1号场 were offered: narrow the choices to them and ask which.
+            state["choices"] = {"intent": offer["intent"], "items": picked}
+            state.pop("pending", None)
+            reply = Reply("您说的是哪一个？", done=False,
+                          quick_replies=[QuickReply(item["title"], PICK_PAYLOAD + item["id"]) for item in picked])
+            return Result(offer["intent"], 1.0, dict((task or {}).get("slots") or {}), reply, "dialogue", normalized,
+                          state)
+        if isinstance(picked, str) and offer.get("intent") in _skills():
             intent = offer["intent"]
             source = next((s for s in (pending, task) if s and s.get("intent") == intent), None)
             slots = {**((source or {}).get("slots") or state.get("last_slots") or {}), CHOICE_SLOT: picked}
@@ -255,9 +266,12 @@ class Engine:
             state.pop("pending", None)  # the resident moved on: the write is dropped
 
         task = state.get("task")
+        # The answer to the question just asked ("想约几点？" → "下午") is not small talk (下午好).
+        answers = bool(task and task.get("awaiting") in new_slots)
+        smalltalk = decision.intent in _skills() and _skills()[decision.intent].spec.smalltalk
         # Carry-over: the message only brings details for the task in progress, or for the last
         # answer ("那后天呢").
-        if decision.outcome != "accept" or decision.intent == "fallback":
+        if decision.outcome != "accept" or decision.intent == "fallback" or (answers and smalltalk):
             target = (task or {}).get("intent") or state.get("last")
             if target and target in _skills() and task and task.get("awaiting") and not new_slots:
                 skill = _skills()[target]

@@ -1,0 +1,302 @@
+"""The 运动 skills over the chat's REST transport: every answer comes from booking.queries and every
+write from booking.actions, so the chat refuses exactly what POST /api/v1/bookings/ refuses and
+says what to do next."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from booking import actions
+from booking.models import Booking, Slot, Suspension, WaitlistEntry
+from portal.chat.models import ChatSession
+from tests.booking.conftest import make_court, make_resident, make_slot, make_venue
+from tests.portal.chat.conftest import at, bearer
+
+pytestmark = pytest.mark.django_db
+
+
+def day(offset: int) -> str:
+    return (timezone.localdate() + timedelta(days=offset)).isoformat()
+
+
+@pytest.fixture
+def chat(api, say):
+    """A conversation as one resident: ``chat.as_(user)``, then ``chat("…")`` → body."""
+
+    class Conversation:
+        session = None
+
+        def as_(self, user):
+            api.credentials(HTTP_AUTHORIZATION=bearer(user))
+            return self
+
+        def __call__(self, text):
+            status, body = say(api, text, self.session)
+            assert status == 200, body
+            self.session = body["session"]
+            return body
+
+        def state(self):
+            return ChatSession.objects.get(pk=self.session).state
+
+    return Conversation()
+
+
+def slot_ids(body) -> list[int]:
+    return [c["id"] for c in body["reply"]["cards"] if c["type"] == "slot"]
+
+
+def payloads(body) -> dict[str, str]:
+    return {q["title"]: q["payload"] for q in body["reply"]["quick_replies"]}
+
+
+# --- venue.book: refusals of the action become replies with a next step -------------------------
+
+
+def test_a_resident_without_real_name_is_sent_to_bind_it_and_books_after_saying_continue(
+        chat, resident, zhangjiang):
+    chat.as_(resident)
+    body = chat("帮我约明天下午两点的羽毛球场")
+    wanted = zhangjiang.slots[("1号场", 1, 14)]
+    assert slot_ids(body)[:2] == sorted(slot_ids(body)[:2]) and wanted.pk in slot_ids(body)
+    body = chat("1号场")  # 1号场 at 14:00 and at 15:00: which one?
+    assert "哪一个" in body["reply"]["text"] and set(payloads(body)) == {"1号场 14:00", "1号场 15:00"}
+    body = chat("14点的")
+    assert slot_ids(body) == [wanted.pk] and "确认" in body["reply"]["text"]
+    body = chat("确认")
+    assert "实名认证" in body["reply"]["text"]
+    assert [c["type"] for c in body["reply"]["cards"]] == ["realname"]
+    assert body["reply"]["cards"][0]["url"] == "/api/v1/auth/realname/"
+    assert not Booking.objects.exists()
+
+    resident.realname_verified_at = timezone.now()  # what POST /api/v1/auth/realname/ records
+    resident.id_number_index, resident.id_number_masked = "index-of-a-test-id", "3101**********0000"
+    resident.save(update_fields=["realname_verified_at", "id_number_index", "id_number_masked"])
+    body = chat("继续")  # the task was kept: the same slot is read back
+    assert slot_ids(body) == [wanted.pk] and "确认" in body["reply"]["text"]
+    body = chat("确认")
+    assert "预约成功" in body["reply"]["text"]
+    assert Booking.objects.get(resident=resident).slot_id == wanted.pk
+
+
+def test_a_slot_taken_between_offer_and_confirmation_is_refused_with_other_slots_and_the_waiting_list(
+        chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    taken = zhangjiang.slots[("2号场", 1, 14)]
+    chat("明天下午的羽毛球场帮我订一个")
+    body = chat("2号场14点那个")
+    assert slot_ids(body) == [taken.pk]
+    actions.booking_create(resident=make_resident(), slot_id=taken.pk)  # someone else was faster
+
+    body = chat("确认")
+    assert "约满" in body["reply"]["text"]
+    assert slot_ids(body) and taken.pk not in slot_ids(body)  # the other slots of that afternoon
+    assert not Booking.objects.filter(resident=realname_resident).exists()
+    assert "pending" not in chat.state()
+    waitlist = payloads(body)["加入候补"]
+
+    body = chat(waitlist)
+    assert "候补" in body["reply"]["text"] and "确认" in body["reply"]["text"]
+    assert not WaitlistEntry.objects.exists()
+    body = chat("确认")
+    entry = WaitlistEntry.objects.get(resident=realname_resident)
+    assert entry.slot_id == taken.pk and "第 1 位" in body["reply"]["text"]
+
+
+def test_the_limits_are_the_actions_the_chat_only_says_them(chat, realname_resident, zhangjiang):
+    # One booking per venue and day (the venue's rule, default 1): the first is made through the API's action.
+    actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    chat.as_(realname_resident)
+    chat("明天下午三点 羽毛球 订场")
+    body = chat("第一个")
+    assert slot_ids(body) == [zhangjiang.slots[("1号场", 1, 15)].pk]
+    body = chat("确认")
+    assert "每人每天在本馆最多 1 次" in body["reply"]["text"]
+    assert "我的预约" in payloads(body)
+    assert Booking.objects.filter(resident=realname_resident).count() == 1
+
+
+def test_a_suspended_resident_is_told_until_when(chat, realname_resident, zhangjiang):
+    now = timezone.now()
+    Suspension.objects.create(resident=realname_resident, starts_at=now - timedelta(days=1),
+                              ends_at=now + timedelta(days=6), reason="爽约 3 次")
+    chat.as_(realname_resident)
+    chat("订明天下午的羽毛球场")
+    chat("第一个")
+    body = chat("确认")
+    assert "暂停至" in body["reply"]["text"]
+    assert not Booking.objects.exists()
+    assert "task" not in chat.state()
+
+
+def test_nothing_bookable_says_so_and_keeps_the_task_for_another_day(chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    body = chat("明天晚上8点 羽毛球 约个场")  # no evening slots: the afternoon ones of that day
+    assert "没有可约的了，当天其他时间还有" in body["reply"]["text"]
+    assert set(slot_ids(body)) == {zhangjiang.slots[(c, 1, h)].pk for c in ("1号场", "2号场") for h in (14, 15)}
+    body = chat("那大后天呢")  # nothing at all that day
+    assert not slot_ids(body)
+    assert "暂时没有可以预约的场地" in body["reply"]["text"] and "换个时间" in payloads(body)
+    body = chat("那后天下午呢")
+    assert slot_ids(body) == [zhangjiang.slots[("1号场", 2, 14)].pk, zhangjiang.slots[("2号场", 2, 14)].pk]
+
+
+def test_a_blocked_slot_is_not_offered_and_a_pick_of_it_offers_the_others(chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    body = chat("后天下午羽毛球 订场")
+    first, second = slot_ids(body)
+    Slot.objects.filter(pk=first).update(state=Slot.State.BLOCKED)  # maintenance, set by the venue's staff
+    body = chat("第一个")
+    assert slot_ids(body) == [second] and "约走或暂停" in body["reply"]["text"]
+    assert "pending" not in chat.state()
+
+
+def test_the_sport_date_and_time_are_asked_for_and_english_reaches_the_same_dialogue(
+        chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    body = chat("book a badminton court tomorrow")
+    assert body["intent"]["name"] == "venue.book" and body["slots"]["date"] == day(1)
+    assert "几点" in body["reply"]["text"] and "下午" in payloads(body)
+    body = chat(payloads(body)["下午"])
+    assert set(slot_ids(body)) == {zhangjiang.slots[(c, 1, h)].pk for c in ("1号场", "2号场") for h in (14, 15)}
+
+
+# --- booking.list and booking.cancel --------------------------------------------------------------
+
+
+def test_my_bookings_are_listed_soonest_first(chat, realname_resident, zhangjiang):
+    later = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 2, 14)].pk)
+    sooner = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 1, 15)].pk)
+    body = chat.as_(realname_resident)("我的预约")
+    assert body["intent"]["name"] == "booking.list"
+    assert [(c["type"], c["id"]) for c in body["reply"]["cards"]] == [("booking", sooner.pk), ("booking", later.pk)]
+    assert "2 个" in body["reply"]["text"]
+
+
+def test_cancelling_asks_first_and_cancels_through_the_action(chat, api, realname_resident, zhangjiang):
+    booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    chat.as_(realname_resident)
+    body = chat("把明天的预约取消掉")
+    assert body["intent"]["name"] == "booking.cancel"
+    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "确认取消" in body["reply"]["text"]
+    body = chat("不取消了")
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+    chat("取消预约")
+    body = chat("确认")
+    assert "已取消" in body["reply"]["text"]
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    listed = api.get("/api/v1/bookings/").json()["results"]
+    assert [(b["id"], b["status"]) for b in listed] == [(booking.pk, "cancelled")]
+    assert Slot.objects.get(pk=booking.slot_id).remaining == 1  # the place is back
+
+
+def test_with_several_bookings_the_resident_picks_which_to_cancel(chat, realname_resident, zhangjiang):
+    first = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    second = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 2, 14)].pk)
+    chat.as_(realname_resident)
+    body = chat("取消预约")
+    assert [c["id"] for c in body["reply"]["cards"]] == [first.pk, second.pk]
+    assert "pending" not in chat.state()  # which one, before any yes
+    body = chat("后天的那个")
+    assert [c["id"] for c in body["reply"]["cards"]] == [second.pk] and "确认取消" in body["reply"]["text"]
+    chat("确认")
+    assert Booking.objects.get(pk=first.pk).status == "confirmed"
+    assert Booking.objects.get(pk=second.pk).status == "cancelled"
+
+
+def test_the_cancel_deadline_comes_from_the_action(chat, realname_resident):
+    venue = make_venue(name="临时体育中心")
+    soon = make_slot(make_court(venue), start=(timezone.now() + timedelta(hours=1)).replace(second=0, microsecond=0))
+    booking = actions.booking_create(resident=realname_resident, slot_id=soon.pk)
+    chat.as_(realname_resident)
+    chat("取消预约")
+    body = chat("确认")
+    assert "不能取消" in body["reply"]["text"] and "120" in body["reply"]["text"]
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_someone_elses_booking_cannot_be_cancelled_by_a_forged_choice(chat, realname_resident, zhangjiang):
+    theirs = actions.booking_create(resident=make_resident(), slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    chat.as_(realname_resident)
+    body = chat(f"#intent:booking.cancel?choice={theirs.pk}")
+    assert "没有找到这个预约" in body["reply"]["text"]
+    body = chat("确认")
+    assert Booking.objects.get(pk=theirs.pk).status == "confirmed"
+
+
+# --- venue.search and fitness.guide ----------------------------------------------------------------
+
+
+def test_venue_search_near_a_town_shows_distance_open_now_and_free_places(chat, zhangjiang):
+    make_venue(name="川沙测试中心", town="川沙新镇", lat=31.1942, lng=121.7039)
+    body = chat("张江附近的羽毛球馆")  # anonymous: public information
+    assert body["intent"]["name"] == "venue.search"
+    cards = body["reply"]["cards"]
+    assert [c["title"] for c in cards] == ["张江测试体育中心"]
+    card = cards[0]
+    assert card["type"] == "venue" and card["distance_m"] is not None and card["distance_m"] < 1000
+    assert card["open_now"] in (True, False) and card["free_places_today"] == 0  # its slots are tomorrow on
+    assert card["payload"] == f"#intent:venue.book?venue={zhangjiang.venue.pk}&sport=羽毛球"
+
+
+def test_venue_search_without_a_place_lists_the_venues_with_free_places_first(chat, zhangjiang):
+    other = make_venue(name="川沙测试中心", town="川沙新镇", lat=31.1942, lng=121.7039)
+    make_slot(make_court(other), start=timezone.now() + timedelta(minutes=90))  # free today
+    body = chat("哪里可以打羽毛球")
+    titles = [c["title"] for c in body["reply"]["cards"]]
+    assert titles[:2] == ["川沙测试中心", "张江测试体育中心"]
+    assert body["reply"]["cards"][0]["free_places_today"] == 1
+    assert all(c["distance_m"] is None for c in body["reply"]["cards"])
+
+
+def test_a_venue_card_books_at_that_venue(chat, realname_resident, zhangjiang):
+    other = make_venue(name="川沙测试中心", town="川沙新镇", lat=31.1942, lng=121.7039)
+    make_slot(make_court(other), start=at(1, 14))
+    chat.as_(realname_resident)
+    body = chat(f"#intent:venue.book?venue={zhangjiang.venue.pk}&sport=羽毛球")
+    body = chat("明天下午")
+    assert slot_ids(body) and all(Slot.objects.get(pk=i).venue_id == zhangjiang.venue.pk for i in slot_ids(body))
+
+
+def test_fitness_guidance_suggests_venues_near_the_town_for_the_recommended_sports(chat):
+    pool = make_venue(name="张江测试游泳馆", town="张江镇", lat=31.2071, lng=121.5985, sports=["游泳"])
+    make_venue(name="惠南测试游泳馆", town="惠南镇", lat=31.0529, lng=121.7601, sports=["游泳"])
+    body = chat("高血压适合什么运动 我在张江")
+    assert body["intent"]["name"] == "fitness.guide"
+    assert body["reply"]["text"].startswith("高血压人群运动建议")
+    assert [c["id"] for c in body["reply"]["cards"]] == [pool.pk]
+
+    chat.session = None
+    body = chat("糖尿病怎么运动")  # no place: venues are one tap away
+    assert "糖尿病" in body["reply"]["text"]
+    assert any(p.startswith("#intent:venue.search?sport=") for p in payloads(body).values())
+
+
+# --- anonymous residents and bad input --------------------------------------------------------------
+
+
+def test_an_anonymous_resident_gets_the_login_card_before_any_slot(chat, zhangjiang):
+    body = chat("明天下午帮我订个羽毛球场")
+    assert [c["type"] for c in body["reply"]["cards"]] == ["login"]
+    body = chat(f"#pick:{zhangjiang.slots[('1号场', 1, 14)].pk}")
+    assert not slot_ids(body)
+    body = chat("我的预约")
+    assert [c["type"] for c in body["reply"]["cards"]] == ["login"]
+
+
+@pytest.mark.parametrize("text", [
+    "#pick:", "#pick:abc", "#pick:999999999999999999999", "#intent:venue.book?date=garbage&time_from=25:99&venue=x",
+    "#intent:venue.book?choice=abc", "#intent:venue.book?choice=waitlist:zz", "#intent:booking.cancel?choice=-1",
+    "#intent:venue.search?district=火星区&time_from=nope", "#intent:fitness.guide?district=张江镇",
+])
+def test_odd_payloads_get_an_answer_never_a_server_error(chat, realname_resident, zhangjiang, text):
+    chat.as_(realname_resident)
+    chat("订明天下午的羽毛球场")
+    body = chat(text)
+    assert body["reply"]["text"]
+    assert not Booking.objects.exists()
