@@ -38,7 +38,7 @@ def venue_card(hit: queries.VenueHit) -> dict:
 def slot_card(slot: Slot, distance_m: float | None = None) -> dict:
     start = timezone.localtime(slot.start)
     title = f"{slot.venue.name} {slot.court.name} {start:%m月%d日} {_hhmm(slot.start)}-{_hhmm(slot.end)}"
-    return {"type": "slot", "id": slot.pk, "title": title, "venue": slot.venue_id, "sport": slot.sport,
+    return {"type": "slot", "id": slot.pk, "title": title, "venue_id": slot.venue_id, "sport": slot.sport,
             "start": start.isoformat(), "end": timezone.localtime(slot.end).isoformat(),
             "remaining": slot.remaining, "price": str(slot.price),
             "distance_m": round(distance_m) if distance_m is not None else None}
@@ -50,5 +50,5 @@ def booking_card(booking: Booking) -> dict:
     when = f"{start:%m月%d日} {_hhmm(booking.starts_at)}-{_hhmm(booking.ends_at)}"
     title = f"{booking.venue.name} {slot.court.name} {when}"
     return {"type": "booking", "id": booking.pk, "title": title, "status": booking.status,
-            "status_display": booking.get_status_display(), "slot": slot.pk, "venue": booking.venue_id,
+            "status_display": booking.get_status_display(), "slot": slot.pk, "venue_id": booking.venue_id,
             "start": start.isoformat(), "checkin_token_url": f"/api/v1/bookings/{booking.pk}/checkin-token/"}
