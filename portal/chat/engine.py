@@ -359,8 +359,8 @@ class Engine:
         if reply.choices:
             state["choices"] = {"intent": skill.name, "items": [c.as_dict() for c in reply.choices]}
             state.pop("offered", None)
-        elif reply.done:
-            state.pop("choices", None)
+        elif reply.done or not (skill.writes and asks):
+            state.pop("choices", None)  # only a read-back asking for a yes keeps them (还是3号场吧)
         if reply.done:
             state.pop("task", None)
         elif state.get("task"):

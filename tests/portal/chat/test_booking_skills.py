@@ -138,8 +138,22 @@ def test_nothing_bookable_says_so_and_keeps_the_task_for_another_day(chat, realn
     body = chat("那大后天呢")  # nothing at all that day
     assert not slot_ids(body)
     assert "暂时没有可以预约的场地" in body["reply"]["text"] and "换个时间" in payloads(body)
+    body = chat("第一个")  # nothing is on offer for that day: no slot of another day is picked
+    assert not slot_ids(body) and "pending" not in chat.state()
     body = chat("那后天下午呢")
     assert slot_ids(body) == [zhangjiang.slots[("1号场", 2, 14)].pk, zhangjiang.slots[("2号场", 2, 14)].pk]
+    body = chat("换个时间")
+    assert "哪天" in body["reply"]["text"] and "date" not in body["slots"] and body["slots"]["sport"] == "羽毛球"
+
+
+def test_a_court_is_picked_by_its_number_and_2号场_is_not_12号场(chat, realname_resident):
+    venue = make_venue(name="编号测试中心")
+    two = make_slot(make_court(venue, name="2号场"), start=at(1, 14))
+    make_slot(make_court(venue, name="12号场"), start=at(1, 14))
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat("就2号场吧")
+    assert slot_ids(body) == [two.pk] and "确认" in body["reply"]["text"]
 
 
 def test_a_blocked_slot_is_not_offered_and_a_pick_of_it_offers_the_others(chat, realname_resident, zhangjiang):
@@ -160,6 +174,16 @@ def test_the_sport_date_and_time_are_asked_for_and_english_reaches_the_same_dial
     assert "几点" in body["reply"]["text"] and "下午" in payloads(body)
     body = chat(payloads(body)["下午"])
     assert set(slot_ids(body)) == {zhangjiang.slots[(c, 1, h)].pk for c in ("1号场", "2号场") for h in (14, 15)}
+    chat("1")
+    body = chat("yes")
+    booking = Booking.objects.get(resident=realname_resident)
+    body = chat("my bookings")
+    assert body["intent"]["name"] == "booking.list" and [c["id"] for c in body["reply"]["cards"]] == [booking.pk]
+    body = chat("cancel my booking")
+    assert body["intent"]["name"] == "booking.cancel" and "确认取消" in body["reply"]["text"]
+    chat("yes")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
 
 
 # --- booking.list and booking.cancel --------------------------------------------------------------
