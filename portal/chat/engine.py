@@ -325,8 +325,8 @@ class Engine:
         skill = _skills()[intent]
         if fresh:
             memory = state.get("memory") or {}
-            slots = {**{k: v for k, v in memory.items() if k in skill.required or k in ("sport", "district")},
-                     **slots}
+            kept = {*skill.required, "sport", "district", *(("time_to",) if "time_from" in skill.required else ())}
+            slots = {**{k: v for k, v in memory.items() if k in kept}, **slots}
         state["task"] = {"intent": intent, "slots": slots, "awaiting": None}
         if (state.get("choices") or {}).get("intent") != intent:
             state.pop("choices", None)
