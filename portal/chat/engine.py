@@ -109,15 +109,19 @@ def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | li
         digit = position.group(1)
         index = int(digit) - 1 if digit.isdigit() else _DIGITS[digit]
         return items[index]["id"] if index < len(items) else None
-    named = [sum(1 for key in item.get("keys") or () if _contains(bare, key)) for item in items]
-    when = parse_when(bare, now)
+    # Only words that tell the choices apart count (张江 on every card picks nothing).
+    common = set.intersection(*(set(item.get("keys") or ()) for item in items)) if len(items) > 1 else set()
+    matched = {key for item in items for key in item.get("keys") or () if key not in common and _contains(bare, key)}
+    named = [sum(1 for key in item.get("keys") or () if key in matched) for item in items]
+    rest = bare
+    for key in sorted(matched, key=len, reverse=True):
+        rest = rest.replace(normalize(key).replace(" ", ""), " ")
+    when = parse_when(rest, now)  # 2号场 names a court, not the 2nd of the month
+    task_date = ((state.get("pending") or state.get("task") or {}).get("slots") or {}).get("date")
+    if when.date and when.date.isoformat() != task_date:
+        return None  # another day (那后天14点呢, 后天的2号场): asked anew
     at = when.time_from.strftime("%H:%M") if when.time_from else None
     timed = [int(bool(at) and item.get("time") == at) for item in items]
-    if not any(named):
-        # Only a time: a pick unless the message names another day (那后天14点呢 asks anew).
-        task_date = ((state.get("pending") or state.get("task") or {}).get("slots") or {}).get("date")
-        if when.date and when.date.isoformat() != task_date:
-            return None
     scores = [n + t for n, t in zip(named, timed, strict=True)]
     best = max(scores)
     if best and scores.count(best) == 1:

@@ -324,3 +324,13 @@ def test_odd_payloads_get_an_answer_never_a_server_error(chat, realname_resident
     body = chat(text)
     assert body["reply"]["text"]
     assert not Booking.objects.exists()
+
+
+def test_a_new_request_naming_the_same_town_is_not_taken_for_a_pick(chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    chat("帮我约明天下午的羽毛球场 张江")
+    body = chat("帮我约后天下午的羽毛球场 张江")  # 张江 is on every card: it picks nothing
+    assert body["slots"]["date"] == day(2)
+    assert slot_ids(body) == [zhangjiang.slots[("1号场", 2, 14)].pk, zhangjiang.slots[("2号场", 2, 14)].pk]
+    body = chat("后天的2号场")  # a court of the day on offer
+    assert slot_ids(body) == [zhangjiang.slots[("2号场", 2, 14)].pk] and "确认" in body["reply"]["text"]
