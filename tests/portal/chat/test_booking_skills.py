@@ -334,3 +334,17 @@ def test_a_new_request_naming_the_same_town_is_not_taken_for_a_pick(chat, realna
     assert slot_ids(body) == [zhangjiang.slots[("1号场", 2, 14)].pk, zhangjiang.slots[("2号场", 2, 14)].pk]
     body = chat("后天的2号场")  # a court of the day on offer
     assert slot_ids(body) == [zhangjiang.slots[("2号场", 2, 14)].pk] and "确认" in body["reply"]["text"]
+
+
+def test_a_time_said_the_way_people_say_it_picks_the_slot_at_that_time(chat, realname_resident):
+    court = make_court(make_venue(name="单场测试中心"), name="1号场")
+    two, three = make_slot(court, start=at(1, 14)), make_slot(court, start=at(1, 15))
+    chat.as_(realname_resident)
+    body = chat("明天下午 羽毛球 订场")
+    assert slot_ids(body) == [two.pk, three.pk]
+    body = chat("14点那个")
+    assert slot_ids(body) == [two.pk] and "确认" in body["reply"]["text"]
+    body = chat("还是下午三点那个吧")  # changing one's mind before saying yes
+    assert slot_ids(body) == [three.pk] and "确认" in body["reply"]["text"]
+    chat("好的")
+    assert Booking.objects.get(resident=realname_resident).slot_id == three.pk
