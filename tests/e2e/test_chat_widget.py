@@ -40,3 +40,17 @@ def test_server_text_is_rendered_as_text_not_html(page, live_server):
     page.wait_for_timeout(500)
     assert page.evaluate("window.pwned") is None
     assert page.locator(".pc-me img").count() == 0
+
+
+def test_an_anonymous_resident_asking_for_something_personal_gets_a_login_card(page, live_server):
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="打开智能问答").click()
+    page.get_by_label("输入消息").fill("我的预约")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="智能问答")
+    card = dialog.locator(".pc-card[data-card-type='login']")
+    card.wait_for(timeout=10_000)
+    card.click()
+    # Without a host-page hook the widget explains what to do instead of sending the card as text.
+    dialog.locator(".pc-bot", has_text="登录后回到这里").wait_for(timeout=5_000)
+    assert dialog.locator(".pc-me").count() == 1

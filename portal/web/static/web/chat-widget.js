@@ -19,7 +19,7 @@
   var API = ((script && script.getAttribute("data-api")) || "").replace(/\/$/, "");
   var TITLE = (script && script.getAttribute("data-title")) || "智能问答";
   var SESSION_KEY = "portal-chat-session";
-  var state = { token: null, session: null, ws: null, wsReady: false, pending: [], open: false, busy: false };
+  var state = { token: null, session: null, ws: null, wsReady: false, connecting: null, open: false, busy: false };
   try { state.session = window.localStorage.getItem(SESSION_KEY); } catch (e) { /* private mode */ }
 
   var CSS = [
@@ -114,7 +114,8 @@
 
   function cardSubtitle(card) {
     var parts = [];
-    ["subtitle", "department", "venue", "address", "distance", "time", "status"].forEach(function (key) {
+    var keys = ["subtitle", "department", "address", "time", card.status_display ? "status_display" : "status"];
+    keys.forEach(function (key) {
       if (card[key] !== undefined && card[key] !== null && card[key] !== "" && typeof card[key] !== "object") {
         parts.push(String(card[key]));
       }
@@ -133,9 +134,14 @@
       var sub = cardSubtitle(card);
       if (sub) button.appendChild(el("span", null, sub));
       button.addEventListener("click", function () {
-        if (card.type === "login") {
-          if (typeof window.PortalChat.onLogin === "function") window.PortalChat.onLogin(card);
-          else if (card.url) window.location.href = card.url;
+        if (card.type === "login" || card.type === "realname") {
+          // Signing in and real-name binding happen in the host page (mini-program, site login);
+          // it answers by calling PortalChat.setToken(...) and PortalChat.send("继续").
+          var hook = card.type === "login" ? window.PortalChat.onLogin : window.PortalChat.onRealname;
+          if (typeof hook === "function") hook(card);
+          else bubble(card.type === "login"
+            ? "请先在本网站登录，登录后回到这里说“继续”。"
+            : "请先在“实名认证”页面完成认证，完成后回到这里说“继续”。", "bot");
           return;
         }
         var payload = card.payload || card.title;
@@ -240,12 +246,15 @@
     renderQuickReplies([]);
     setBusy(true);
     var body = { text: text };
-    if (state.session) body.session = state.session;
-    if (state.wsReady && state.ws && state.ws.readyState === 1) {
-      state.ws.send(JSON.stringify(body));
-    } else {
-      sendRest(body);
-    }
+    // Wait for the socket attempt (at most 3 s) so a message typed right away does not race it.
+    (state.connecting || Promise.resolve()).then(function () {
+      if (state.session) body.session = state.session;
+      if (state.wsReady && state.ws && state.ws.readyState === 1) {
+        state.ws.send(JSON.stringify(body));
+      } else {
+        sendRest(body);
+      }
+    });
   }
 
   function open() {
@@ -259,7 +268,7 @@
         { title: "怎么办居住证" }, { title: "约个羽毛球场" }, { title: "我的家庭医生" }, { title: "你能做什么" }
       ]);
     }
-    connect();
+    state.connecting = connect();
   }
 
   function close() {
@@ -290,8 +299,11 @@
     setToken: function (token) {
       state.token = token || null;
       if (state.ws) { state.ws.close(); state.ws = null; state.wsReady = false; }
+      if (state.open) state.connecting = connect();  // reconnect as the signed-in resident
     },
-    onLogin: null
+    onLogin: null,
+    onRealname: null,
+    transport: function () { return state.wsReady ? "websocket" : "rest"; }
   };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
