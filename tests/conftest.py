@@ -64,6 +64,16 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+def _forget_process_memories() -> None:
+    """Per-process memories keyed by row ids, which the next test's database reuses: the catalogue
+    search index and the sold-out slots."""
+    from booking import soldout
+    from services import search
+
+    search.reset()
+    soldout.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache_and_eager_celery():
     from django.core.cache import cache
@@ -71,10 +81,12 @@ def _clean_cache_and_eager_celery():
     from portal.celery import app
 
     cache.clear()
+    _forget_process_memories()
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield
     cache.clear()
+    _forget_process_memories()
 
 
 @pytest.fixture

@@ -66,16 +66,6 @@ def make_slot(court: Court, *, start: dt.datetime | None = None, opens_at: dt.da
         remaining=overrides.pop("remaining", capacity), price=court.price, **overrides)
 
 
-@pytest.fixture(autouse=True)
-def _forget_sold_out_slots():
-    """Slot ids are reused between tests on SQLite: start every test with an empty memory."""
-    from booking import soldout
-
-    soldout.clear()
-    yield
-    soldout.clear()
-
-
 @pytest.fixture
 def resident(db) -> User:
     return make_resident()

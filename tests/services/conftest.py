@@ -14,15 +14,6 @@ from portal.accounts.idcard import make as make_id_number
 _sequence = itertools.count(100)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_search_index():
-    from services import search
-
-    search.reset()
-    yield
-    search.reset()
-
-
 @pytest.fixture
 def department(db):
     from services import actions

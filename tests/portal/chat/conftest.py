@@ -2,16 +2,6 @@ import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
 
-@pytest.fixture(autouse=True)
-def _fresh_catalogue_index():
-    """The services catalogue index is per process: start every test from this test's database."""
-    from services import search
-
-    search.reset()
-    yield
-    search.reset()
-
-
 @pytest.fixture
 def resident(db):
     from portal.accounts.models import User
