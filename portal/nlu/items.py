@@ -75,6 +75,7 @@ class ItemMatch:
 
 FIELD_WEIGHTS = {"name": 1.0, "aliases": 1.0, "keywords": 0.85, "category": 0.5, "extra": 0.45, "department": 0.35}
 CHAR_FIELDS = ("name", "aliases", "keywords")  # single characters are indexed in these only
+EMBEDDED_WEIGHT = 0.75  # a word found in a name only inside another word (身份证 in 身份证明)
 SYNONYM_WEIGHT = 0.85  # a name matched only through its canonical form (居住登记 read as 居住证)
 SOUND_WEIGHT = 0.7  # a term found only by its sound counts this much
 TYPO_WEIGHT = 0.6  # the typed form of a word the lexicon recognised by its sound (公基金)
@@ -207,7 +208,9 @@ class ItemMatcher:
         expansions = _expansions()
         self._expansion_map: dict[str, tuple[str, ...]] = {}
         for trigger, targets in expansions:
-            self._expansion_map[trigger] = self._expansion_map.get(trigger, ()) + targets
+            # The question is canonicalised before triggers are looked for: 参加医保 is also 参加医疗保险.
+            for form in {trigger, self.lexicon.canonicalize(trigger, normalized=True).text}:
+                self._expansion_map[form] = self._expansion_map.get(form, ()) + targets
         # Step words of two characters or more are found anywhere; a lone character only as a token.
         triggers = set(self._expansion_map) | {w for w in self._steps.colloquial if len(w) > 1}
         ordered = sorted(triggers, key=lambda t: -len(t))
@@ -224,6 +227,7 @@ class ItemMatcher:
     def rebuild(self, docs: Iterable[ItemDoc]) -> None:
         self.docs: list[ItemDoc] = list(docs)
         self.names: list[str] = []
+        self._plain: list[str] = []
         name_grams: list[set[str]] = []
         postings: dict[str, dict[int, float]] = {}
 
@@ -237,6 +241,7 @@ class ItemMatcher:
             plain = normalize(doc.name)
             name = self._canonical(doc.name)
             self.names.append(name)
+            self._plain.append(plain)
             grams = set(char_grams(plain))
             name_grams.append(grams)
             self._doc_steps.append(self._steps_in(plain))
@@ -265,6 +270,7 @@ class ItemMatcher:
             (sum(self._idf[g] for g in grams) or 1.0, {g: self._idf[g] for g in grams}) for grams in name_grams
         ]
         tokens("预热", self.lexicon)  # build the segmenter now, not on the first question
+        self._word_freq = segmenter(self.lexicon).FREQ
 
     def _steps_in(self, name: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """The step words of a name with their classes (换领 → renew, damaged)."""
@@ -295,8 +301,13 @@ class ItemMatcher:
         terms: list[_Term] = []
         pieces: list[tuple[int, int, str | None]] = []  # (start, end, trigger kind)
         last = 0
+        # A trigger does not cut through a word the lexicon produced (残疾人 stays inside 残疾人证).
+        words = [(t.start, t.end) for t in canonical.terms]
         if self._trigger_re is not None:
             for match in self._trigger_re.finditer(text):
+                if any(w_start <= match.start() and match.end() <= w_end and match.end() - match.start() < w_end - w_start
+                       for w_start, w_end in words):
+                    continue
                 pieces.append((last, match.start(), None))
                 pieces.append((match.start(), match.end(), "trigger"))
                 last = match.end()
@@ -304,13 +315,13 @@ class ItemMatcher:
         lone_run: list[tuple[int, str]] = []
 
         def flush_run() -> None:
-            if len(lone_run) >= 2:
-                run = "".join(c for _, c in lone_run)
-                terms.append(_Term(run, [(char_grams(run), 1.0), ([c for c in run], 0.8)], sound_grams(run),
-                                   lone=True))
-            elif lone_run:
-                char = lone_run[0][1]
-                terms.append(_Term(char, [([char], 1.0)], [], lone=True))
+            # Lone characters next to each other are read together where the catalogue has the pair
+            # as written or as sounded (理婚, typed "lihun", sounds like 离婚), one by one elsewhere.
+            for run in self._split_run("".join(c for _, c in lone_run)):
+                if len(run) >= 2:
+                    terms.append(_Term(run, [(char_grams(run), 1.0), (list(run), 0.8)], sound_grams(run), lone=True))
+                else:
+                    terms.append(_Term(run, [([run], 1.0)], [], lone=True))
             lone_run.clear()
 
         for start, end, kind in pieces:
@@ -355,14 +366,43 @@ class ItemMatcher:
                 self._add_typed(term, start + w_start, start + w_end, typed)
                 terms.append(term)
             flush_run()
+        unique: dict[str, _Term] = {}
+        for term in terms:
+            unique.setdefault(term.surface, term)  # 娃娃, 狗…狗证: a word said twice counts once
+        terms = list(unique.values())
         for term in terms:
             self._weigh(term)
-        if all(t.step for t in terms):
+        if terms and all(t.step for t in terms):
             for term in terms:  # only a step ("补办"): its words are the matter
                 term.step = False
                 self._weigh(term)
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
         return _Query(terms, frozenset(steps), step_surfaces, step_grams)
+
+    def _embedded(self, word: str, name: str) -> bool:
+        """Whether every occurrence of ``word`` in ``name`` is part of another word: 身份证 in
+        临时身份证明 (证明), 公证 in 公证员, 公司 in 分公司 — written there, but not meant there."""
+        freq = self._word_freq
+        start = name.find(word)
+        while start >= 0:
+            end = start + len(word)
+            after, before = name[end:end + 1], name[start - 1:start] if start else ""
+            if not ((after and freq.get(word + after, 0) >= 3) or (before and freq.get(before + word, 0) >= 3)):
+                return False
+            start = name.find(word, start + 1)
+        return True
+
+    def _split_run(self, run: str) -> list[str]:
+        pieces: list[str] = []
+        for char in run:
+            if pieces:
+                last = pieces[-1][-1]
+                pair_sound = sound_grams(last + char)
+                if last + char in self._postings or (pair_sound and pair_sound[0] in self._postings):
+                    pieces[-1] += char
+                    continue
+            pieces.append(char)
+        return pieces
 
     @staticmethod
     def _add_typed(term: _Term, start: int, end: int, typed: list[tuple[int, int, str, bool]]) -> None:
@@ -490,6 +530,10 @@ class ItemMatcher:
                     value *= SOUND_WEIGHT
                     if value > best.get(doc, 0.0) and best.get(doc, 0.0) < 0.5:
                         best[doc] = value
+            if len(term.surface) > 1 and not term.lone:
+                for doc in best:
+                    if term.surface in self._plain[doc] and self._embedded(term.surface, self._plain[doc]):
+                        best[doc] *= EMBEDDED_WEIGHT
             for doc, value in best.items():
                 covered_by[doc] += term.weight * value
                 if value >= 0.5:
