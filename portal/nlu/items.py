@@ -76,11 +76,15 @@ class ItemMatch:
 FIELD_WEIGHTS = {"name": 1.0, "aliases": 1.0, "keywords": 0.85, "category": 0.5, "extra": 0.45, "department": 0.35}
 CHAR_FIELDS = ("name", "aliases", "keywords")  # single characters are indexed in these only
 EMBEDDED_WEIGHT = 0.75  # a word found in a name only inside another word (身份证 in 身份证明)
+EXPANSION_WEIGHT = 0.75  # an official word added for a colloquial one (狗 → 犬): a reading, not what was said
 SYNONYM_WEIGHT = 0.85  # a name matched only through its canonical form (居住登记 read as 居住证)
 SOUND_WEIGHT = 0.7  # a term found only by its sound counts this much
 TYPO_WEIGHT = 0.6  # the typed form of a word the lexicon recognised by its sound (公基金)
 LONE_CHAR_WEIGHT = 0.6  # a lone character says less about the item than a word
 UNKNOWN_TERM_WEIGHT = 0.8  # a word no item contains: it cannot rank, it only dilutes a little
+QUERY_COVER_WEIGHT = 0.68  # how much of the question the item covers
+NAME_COVER_WEIGHT = 0.24  # how much of the item's name the question covers
+FUZZY_WEIGHT = 0.08  # rapidfuzz partial_ratio (0–100) of the question's words against the name
 DEFAULT_MIN_SCORE = 20.0
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
@@ -336,7 +340,8 @@ class ItemMatcher:
                     if piece not in self._expansion_map:
                         terms.append(self._step_term(piece))
                         continue
-                alternatives = [(char_grams(piece), 1.0)] + [(char_grams(t), 1.0) for t in self._expansion_map[piece]]
+                alternatives = [(char_grams(piece), 1.0)] + [(char_grams(t), EXPANSION_WEIGHT)
+                                                              for t in self._expansion_map[piece]]
                 terms.append(_Term(piece, alternatives, sound_grams(piece)))
                 self._add_typed(terms[-1], start, end, typed)
                 continue
@@ -546,7 +551,8 @@ class ItemMatcher:
             query_cover = covered_by[doc] / total_weight
             name_total, name_idf = self._name_weights[doc]
             name_cover = sum(w for g, w in name_idf.items() if g in all_grams) / name_total
-            score = 100.0 * (0.68 * query_cover + 0.24 * name_cover) + 0.08 * fuzzy.get(doc, 0.0)
+            score = 100.0 * (QUERY_COVER_WEIGHT * query_cover + NAME_COVER_WEIGHT * name_cover) \
+                + FUZZY_WEIGHT * fuzzy.get(doc, 0.0)
             agreed = 0.0
             unasked = 0
             for word, classes in self._doc_steps[doc]:
