@@ -70,13 +70,13 @@ class ItemMatch:
     id: int | str
     name: str
     score: float  # 0–100, higher is better
-    matched: list[str] = field(default_factory=list)  # query terms that matched (for highlights)
+    matched: list[str] = field(default_factory=list)  # words of the matter that matched (for highlights)
 
 
 FIELD_WEIGHTS = {"name": 1.0, "aliases": 1.0, "keywords": 0.85, "category": 0.5, "extra": 0.45, "department": 0.35}
 CHAR_FIELDS = ("name", "aliases", "keywords")  # single characters are indexed in these only
 EMBEDDED_WEIGHT = 0.75  # a word found in a name only inside another word (身份证 in 身份证明)
-EXPANSION_WEIGHT = 0.75  # an official word added for a colloquial one (狗 → 犬): a reading, not what was said
+EXPANSION_WEIGHT = 0.85  # an official word added for a colloquial one (狗 → 犬): a reading, not what was said
 SYNONYM_WEIGHT = 0.85  # a name matched only through its canonical form (居住登记 read as 居住证)
 SOUND_WEIGHT = 0.7  # a term found only by its sound counts this much
 TYPO_WEIGHT = 0.6  # the typed form of a word the lexicon recognised by its sound (公基金)
@@ -397,13 +397,17 @@ class ItemMatcher:
             start = name.find(word, start + 1)
         return True
 
+    def _named(self, gram: str) -> bool:
+        """Whether some item has ``gram`` in its name, aliases or keywords (not only in its description)."""
+        return any(weight >= FIELD_WEIGHTS["keywords"] * SYNONYM_WEIGHT for weight in self._postings.get(gram, {}).values())
+
     def _split_run(self, run: str) -> list[str]:
         pieces: list[str] = []
         for char in run:
             if pieces:
                 last = pieces[-1][-1]
                 pair_sound = sound_grams(last + char)
-                if last + char in self._postings or (pair_sound and pair_sound[0] in self._postings):
+                if self._named(last + char) or (pair_sound and self._named(pair_sound[0])):
                     pieces[-1] += char
                     continue
             pieces.append(char)
@@ -541,7 +545,8 @@ class ItemMatcher:
                         best[doc] *= EMBEDDED_WEIGHT
             for doc, value in best.items():
                 covered_by[doc] += term.weight * value
-                if value >= 0.5:
+                if value >= 0.5 and not term.step and not (term.lone and len(term.surface) == 1):
+                    # Words of the matter only: a step (丢了) or a stray character is no evidence of it.
                     matched_by[doc].append(term.surface)
         asked = analysed.steps
         modes = self._steps.modes
@@ -563,7 +568,6 @@ class ItemMatcher:
                     unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
             if agreed:
                 score += STEP_BONUS * agreed
-                matched = matched + [w for w in analysed.step_surfaces if w not in matched]
             else:
                 # An item offering the asked step among others (补领、换领) is not a different variant.
                 score -= STEP_PENALTY * min(unasked, 2)
