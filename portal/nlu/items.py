@@ -241,6 +241,8 @@ class ItemMatcher:
                 slot[index] = weight
 
         self._doc_steps: list[tuple[tuple[str, frozenset[str]], ...]] = []
+        self._doc_classes: list[frozenset[str]] = []  # every step class the name mentions
+        self._doc_later: list[bool] = []  # the name mentions a later step (not only a mode)
         for index, doc in enumerate(self.docs):
             plain = normalize(doc.name)
             name = self._canonical(doc.name)
@@ -248,7 +250,10 @@ class ItemMatcher:
             self._plain.append(plain)
             grams = set(char_grams(plain))
             name_grams.append(grams)
-            self._doc_steps.append(self._steps_in(plain))
+            steps = self._steps_in(plain)
+            self._doc_steps.append(steps)
+            self._doc_classes.append(frozenset(c for _w, classes in steps for c in classes))
+            self._doc_later.append(any(not classes <= self._steps.modes for _w, classes in steps))
             for field_name, weight in FIELD_WEIGHTS.items():
                 value = getattr(doc, field_name)
                 texts = [value] if isinstance(value, str) else list(value)
@@ -271,10 +276,12 @@ class ItemMatcher:
         self._common_df = max(200, n // 8)
         self._choices = dict(enumerate(self.names))
         self._name_weights = [
-            (sum(self._idf[g] for g in grams) or 1.0, {g: self._idf[g] for g in grams}) for grams in name_grams
+            (sum(self._idf[g] for g in grams) or 1.0, tuple((g, self._idf[g]) for g in grams)) for grams in name_grams
         ]
         tokens("预热", self.lexicon)  # build the segmenter now, not on the first question
         self._word_freq = segmenter(self.lexicon).FREQ
+        self._embedded_cache: dict[tuple[str, int], bool] = {}
+        self._analysed: dict[str, _Query] = {}
 
     def _steps_in(self, name: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """The step words of a name with their classes (换领 → renew, damaged)."""
@@ -296,6 +303,16 @@ class ItemMatcher:
 
     # --- query ------------------------------------------------------------------------------
     def _analyse(self, query: str) -> _Query:
+        """The question read against this catalogue (cached: the chat asks the matcher twice about
+        one message, once for evidence and once for the answer)."""
+        found = self._analysed.get(query)
+        if found is None:
+            if len(self._analysed) > 4096:
+                self._analysed.clear()
+            found = self._analysed[query] = self._read(query)
+        return found
+
+    def _read(self, query: str) -> _Query:
         canonical = self._canonical_cached(self.lexicon, query)
         text = canonical.text
         # What the lexicon replaced, by position in the canonical text: the typed form stays searchable.
@@ -378,11 +395,21 @@ class ItemMatcher:
         for term in terms:
             self._weigh(term)
         if terms and all(t.step for t in terms):
-            for term in terms:  # only a step ("补办"): its words are the matter
+            for term in terms:  # only a step ("补办"): its words, and the official ones, are the matter
                 term.step = False
+                term.alternatives += self._official_alternatives(term.surface)
                 self._weigh(term)
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
         return _Query(terms, frozenset(steps), step_surfaces, step_grams)
+
+    def _embedded_in(self, word: str, doc: int) -> bool:
+        key = (word, doc)
+        found = self._embedded_cache.get(key)
+        if found is None:
+            if len(self._embedded_cache) > 100_000:
+                self._embedded_cache.clear()
+            found = self._embedded_cache[key] = self._embedded(word, self._plain[doc])
+        return found
 
     def _embedded(self, word: str, name: str) -> bool:
         """Whether every occurrence of ``word`` in ``name`` is part of another word: 身份证 in
@@ -442,39 +469,46 @@ class ItemMatcher:
 
     def _step_term(self, word: str) -> _Term:
         """A step word as a light term of its own: 停业登记, 户口注销 are named by their step."""
-        official = {w for w, classes in self._steps.official.items() if classes & self._steps.colloquial[word]}
-        alternatives = [(char_grams(word), 1.0)] + [(char_grams(w), 1.0) for w in sorted(official) if w != word]
-        return _Term(word, alternatives, sound_grams(word), lone=len(word) == 1, step=True)
+        return _Term(word, [(char_grams(word), 1.0)], sound_grams(word), lone=len(word) == 1, step=True)
+
+    def _official_alternatives(self, word: str) -> list[tuple[list[str], float]]:
+        classes = self._steps.colloquial.get(word, frozenset())
+        official = sorted(w for w, c in self._steps.official.items() if c & classes and w != word)
+        return [(char_grams(w), EXPANSION_WEIGHT) for w in official]
 
     def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset()) -> list[int]:
+        idf, postings = self._idf, self._postings
         grams: dict[str, float] = {}
         for term in terms:
             for alt, factor in term.alternatives:
                 for gram in alt:
-                    grams[gram] = max(grams.get(gram, 0.0), self.idf(gram) * factor)
+                    if gram in idf:
+                        weight = idf[gram] * factor
+                        if weight > grams.get(gram, 0.0):
+                            grams[gram] = weight
             for gram in term.sound:
-                grams[gram] = max(grams.get(gram, 0.0), self.idf(gram) * SOUND_WEIGHT)
-        present = [(g, w) for g, w in grams.items() if g in self._postings]
-        rare = [(g, w) for g, w in present if len(self._postings[g]) <= self._common_df]
-        use = rare if rare else present
+                if gram in idf:
+                    weight = idf[gram] * SOUND_WEIGHT
+                    if weight > grams.get(gram, 0.0):
+                        grams[gram] = weight
+        common = self._common_df
+        use = [(g, w) for g, w in grams.items() if len(postings[g]) <= common] or list(grams.items())
         acc: dict[int, float] = {}
+        get = acc.get
         for gram, weight in use:
-            for doc, field_weight in self._postings[gram].items():
-                acc[doc] = acc.get(doc, 0.0) + weight * field_weight
+            for doc, field_weight in postings[gram].items():
+                acc[doc] = get(doc, 0.0) + weight * field_weight
         if len(acc) <= self.candidates:
             return list(acc)
         # Variants of one matter tie on their words: near the cut, the plain item and the one with
         # the asked step go first (食品经营许可核发 before its 注销, 延续, 补办 … when 11 variants tie).
         near = heapq.nlargest(self.candidates * 2, acc, key=acc.__getitem__)
-        modes = self._steps.modes
+        classes, later = self._doc_classes, self._doc_later
 
         def key(doc: int) -> float:
-            steps = self._doc_steps[doc]
-            if any(classes & asked for _w, classes in steps):
+            if classes[doc] & asked:
                 return acc[doc] * 1.03
-            if any(not classes <= modes for _w, classes in steps):
-                return acc[doc] * 0.97
-            return acc[doc]
+            return acc[doc] * 0.97 if later[doc] else acc[doc]
 
         return heapq.nlargest(self.candidates, near, key=key)
 
@@ -540,43 +574,47 @@ class ItemMatcher:
                     if value > best.get(doc, 0.0) and best.get(doc, 0.0) < 0.5:
                         best[doc] = value
             if len(term.surface) > 1 and not term.lone:
-                for doc in best:
-                    if term.surface in self._plain[doc] and self._embedded(term.surface, self._plain[doc]):
-                        best[doc] *= EMBEDDED_WEIGHT
+                plain = self._plain
+                for doc, value in best.items():
+                    if value >= 0.5 and term.surface in plain[doc] and self._embedded_in(term.surface, doc):
+                        best[doc] = value * EMBEDDED_WEIGHT
             for doc, value in best.items():
                 covered_by[doc] += term.weight * value
                 if value >= 0.5 and not term.step and not (term.lone and len(term.surface) == 1):
                     # Words of the matter only: a step (丢了) or a stray character is no evidence of it.
                     matched_by[doc].append(term.surface)
         asked = analysed.steps
+        asked_words = set(analysed.step_surfaces)
         modes = self._steps.modes
-        results: list[ItemMatch] = []
+        scored: list[tuple[float, int, int]] = []
         for doc in candidates:
-            matched = matched_by[doc]
-            query_cover = covered_by[doc] / total_weight
             name_total, name_idf = self._name_weights[doc]
-            name_cover = sum(w for g, w in name_idf.items() if g in all_grams) / name_total
-            score = 100.0 * (QUERY_COVER_WEIGHT * query_cover + NAME_COVER_WEIGHT * name_cover) \
+            name_cover = sum([w for g, w in name_idf if g in all_grams]) / name_total
+            score = 100.0 * (QUERY_COVER_WEIGHT * covered_by[doc] / total_weight + NAME_COVER_WEIGHT * name_cover) \
                 + FUZZY_WEIGHT * fuzzy.get(doc, 0.0)
-            agreed = 0.0
-            unasked = 0
-            for word, classes in self._doc_steps[doc]:
-                if classes & asked:
-                    # The very word asked (转入, 注销) agrees more than another word of its class.
-                    agreed = max(agreed, 1.0 if word in analysed.step_surfaces else STEP_CLASS_AGREEMENT)
-                elif not classes <= modes:
-                    unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
-            if agreed:
-                score += STEP_BONUS * agreed
-            else:
-                # An item offering the asked step among others (补领、换领) is not a different variant.
-                score -= STEP_PENALTY * min(unasked, 2)
-            score = min(100.0, score)
+            steps = self._doc_steps[doc]
+            if steps:
+                agreed = 0.0
+                unasked = 0
+                for word, classes in steps:
+                    if classes & asked:
+                        # The very word asked (转入, 注销) agrees more than another word of its class.
+                        agreed = max(agreed, 1.0 if word in asked_words else STEP_CLASS_AGREEMENT)
+                    elif not classes <= modes:
+                        unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
+                if agreed:
+                    score += STEP_BONUS * agreed
+                else:
+                    # An item offering the asked step among others (补领、换领) is not a different variant.
+                    score -= STEP_PENALTY * min(unasked, 2)
             if score >= min_score:
-                item = self.docs[doc]
-                results.append(ItemMatch(item.id, item.name, round(score, 2), matched))
-        results.sort(key=lambda m: (-m.score, len(m.name)))
-        return results[:limit]
+                scored.append((-min(100.0, score), len(self.docs[doc].name), doc))
+        scored.sort()
+        results = []
+        for negative, _length, doc in scored[:limit]:
+            item = self.docs[doc]
+            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched_by[doc]))
+        return results
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
         """"Did you mean" names when nothing fits well: the best partial matches, then names
