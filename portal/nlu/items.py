@@ -89,7 +89,8 @@ DEFAULT_MIN_SCORE = 20.0
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
-STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
+STEP_PENALTY = 4.0
+QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)  # per step word of the item the question did not ask for (at most two)
 _SPLIT_RE = re.compile(r"\s+")
 
 
@@ -120,6 +121,7 @@ class StepWords:
     official: dict[str, frozenset[str]]  # official word → classes
     colloquial: dict[str, frozenset[str]]  # question word → classes
     modes: frozenset[str]  # classes that are not a later step (asking for them is optional)
+    qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]]  # class → (words in names, in questions)
 
 
 @cache
@@ -127,16 +129,23 @@ def step_words() -> StepWords:
     official: dict[str, set[str]] = {}
     colloquial: dict[str, set[str]] = {}
     modes: set[str] = set()
-    in_modes = False
+    qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    section = "steps"
     for raw in _raw_lines("item_actions.tsv"):
         if raw.startswith("#"):
-            in_modes = in_modes or raw.lstrip("# ").startswith("Modes")
+            heading = raw.lstrip("# ")
+            section = "modes" if heading.startswith("Modes") else "qualifiers" if heading.startswith("Qualifiers") \
+                else section
             continue
         cols = raw.split("\t")
         if len(cols) < 3:
             continue
         name = cols[0].strip()
-        if in_modes:
+        if section == "qualifiers":
+            qualifiers[name] = (frozenset(normalize(w) for w in cols[1].split()),
+                                frozenset(normalize(w) for w in cols[2].split("|") if w.strip()))
+            continue
+        if section == "modes":
             modes.add(name)
         for word in cols[1].split():
             official.setdefault(normalize(word), set()).add(name)
@@ -145,7 +154,7 @@ def step_words() -> StepWords:
             if word.strip():
                 colloquial.setdefault(normalize(word), set()).add(name)
     return StepWords({w: frozenset(c) for w, c in official.items()},
-                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes))
+                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers)
 
 
 def _raw_lines(name: str) -> list[str]:
@@ -201,6 +210,7 @@ class _Query:
     steps: frozenset[str]  # classes asked for
     step_surfaces: list[str]  # the words that asked for them (for highlights)
     step_grams: set[str]  # grams of the official words of the asked classes
+    qualifiers: frozenset[str] = frozenset()  # who the question speaks for (单位 …)
 
 
 class ItemMatcher:
@@ -214,7 +224,8 @@ class ItemMatcher:
         for trigger, targets in expansions:
             # The question is canonicalised before triggers are looked for: 参加医保 is also 参加医疗保险.
             for form in {trigger, self.lexicon.canonicalize(trigger, normalized=True).text}:
-                self._expansion_map[form] = self._expansion_map.get(form, ()) + targets
+                known = self._expansion_map.get(form, ())
+                self._expansion_map[form] = known + tuple(t for t in targets if t not in known)
         # Step words of two characters or more are found anywhere; a lone character only as a token.
         triggers = set(self._expansion_map) | {w for w in self._steps.colloquial if len(w) > 1}
         ordered = sorted(triggers, key=lambda t: -len(t))
@@ -243,6 +254,7 @@ class ItemMatcher:
         self._doc_steps: list[tuple[tuple[str, frozenset[str]], ...]] = []
         self._doc_classes: list[frozenset[str]] = []  # every step class the name mentions
         self._doc_later: list[bool] = []  # the name mentions a later step (not only a mode)
+        self._doc_qualifiers: list[frozenset[str]] = []  # who the item is for, when the name says it
         for index, doc in enumerate(self.docs):
             plain = normalize(doc.name)
             name = self._canonical(doc.name)
@@ -254,6 +266,8 @@ class ItemMatcher:
             self._doc_steps.append(steps)
             self._doc_classes.append(frozenset(c for _w, classes in steps for c in classes))
             self._doc_later.append(any(not classes <= self._steps.modes for _w, classes in steps))
+            self._doc_qualifiers.append(frozenset(q for q, (words, _said) in self._steps.qualifiers.items()
+                                                  if any(w in plain for w in words)))
             for field_name, weight in FIELD_WEIGHTS.items():
                 value = getattr(doc, field_name)
                 texts = [value] if isinstance(value, str) else list(value)
@@ -400,7 +414,9 @@ class ItemMatcher:
                 term.alternatives += self._official_alternatives(term.surface)
                 self._weigh(term)
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
-        return _Query(terms, frozenset(steps), step_surfaces, step_grams)
+        said = frozenset(q for q, (_words, words) in self._steps.qualifiers.items()
+                         if any(w in text or w in canonical.original for w in words))
+        return _Query(terms, frozenset(steps), step_surfaces, step_grams, said)
 
     def _embedded_in(self, word: str, doc: int) -> bool:
         key = (word, doc)
@@ -477,27 +493,45 @@ class ItemMatcher:
         return [(char_grams(w), EXPANSION_WEIGHT) for w in official]
 
     def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset()) -> list[int]:
-        idf, postings = self._idf, self._postings
-        grams: dict[str, float] = {}
-        for term in terms:
-            for alt, factor in term.alternatives:
-                for gram in alt:
-                    if gram in idf:
-                        weight = idf[gram] * factor
-                        if weight > grams.get(gram, 0.0):
-                            grams[gram] = weight
-            for gram in term.sound:
-                if gram in idf:
-                    weight = idf[gram] * SOUND_WEIGHT
-                    if weight > grams.get(gram, 0.0):
-                        grams[gram] = weight
-        common = self._common_df
-        use = [(g, w) for g, w in grams.items() if len(postings[g]) <= common] or list(grams.items())
+        """The items worth scoring: each term's evidence is its best alternative's (IDF-weighted
+        share of grams found), so a word with many readings (营业执照 → 证照) does not add them up."""
+        idf, postings, common = self._idf, self._postings, self._common_df
+        present = {g for t in terms for alt, _f in t.alternatives for g in alt if g in idf} | \
+            {g for t in terms for g in t.sound if g in idf}
+        if not present:
+            return []
+        skip = {g for g in present if len(postings[g]) > common}
+        if skip == present:
+            skip = set()  # only common grams: use them all
         acc: dict[int, float] = {}
-        get = acc.get
-        for gram, weight in use:
-            for doc, field_weight in postings[gram].items():
-                acc[doc] = get(doc, 0.0) + weight * field_weight
+        unknown = self._idf_unknown
+
+        def add(target: dict[int, float], grams: list[str], scale: float) -> None:
+            total = sum([idf.get(g, unknown) for g in grams])
+            get = target.get
+            for gram in grams:
+                if gram in present and gram not in skip:
+                    weight = scale * idf[gram] / total
+                    for doc, field_weight in postings[gram].items():
+                        target[doc] = get(doc, 0.0) + weight * field_weight
+
+        for term in terms:
+            if len(term.alternatives) == 1:
+                # One reading (most words): as written, and a little more by sound (typos).
+                add(acc, term.alternatives[0][0], term.weight * term.alternatives[0][1])
+                if term.sound:
+                    add(acc, term.sound, term.weight * SOUND_WEIGHT * 0.5)
+                continue
+            best: dict[int, float] = {}
+            for alt, factor in term.alternatives:
+                share: dict[int, float] = {}
+                add(share, alt, factor)
+                for doc, value in share.items():
+                    if value > best.get(doc, 0.0):
+                        best[doc] = value
+            weight = term.weight
+            for doc, value in best.items():
+                acc[doc] = acc.get(doc, 0.0) + weight * value
         if len(acc) <= self.candidates:
             return list(acc)
         # Variants of one matter tie on their words: near the cut, the plain item and the one with
@@ -607,6 +641,9 @@ class ItemMatcher:
                 else:
                     # An item offering the asked step among others (补领、换领) is not a different variant.
                     score -= STEP_PENALTY * min(unasked, 2)
+            unsaid = self._doc_qualifiers[doc] - analysed.qualifiers
+            if unsaid:
+                score -= QUALIFIER_PENALTY * len(unsaid)  # an employer's item for a resident's question
             if score >= min_score:
                 scored.append((-min(100.0, score), len(self.docs[doc].name), doc))
         scored.sort()
