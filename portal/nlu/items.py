@@ -70,7 +70,8 @@ class ItemMatch:
     id: int | str
     name: str
     score: float  # 0–100, higher is better
-    matched: list[str] = field(default_factory=list)  # words of the matter that matched (for highlights)
+    # Words of the matter that matched, and a step word the name has as written (for highlights).
+    matched: list[str] = field(default_factory=list)
 
 
 FIELD_WEIGHTS = {"name": 1.0, "aliases": 1.0, "keywords": 0.85, "category": 0.5, "extra": 0.45, "department": 0.35}
@@ -621,6 +622,7 @@ class ItemMatcher:
         asked_words = set(analysed.step_surfaces)
         modes = self._steps.modes
         scored: list[tuple[float, int, int]] = []
+        literal: dict[int, list[str]] = {}  # step words the question and the name share (注销)
         for doc in candidates:
             name_total, name_idf = self._name_weights[doc]
             name_cover = sum([w for g, w in name_idf if g in all_grams]) / name_total
@@ -633,7 +635,11 @@ class ItemMatcher:
                 for word, classes in steps:
                     if classes & asked:
                         # The very word asked (转入, 注销) agrees more than another word of its class.
-                        agreed = max(agreed, 1.0 if word in asked_words else STEP_CLASS_AGREEMENT)
+                        if word in asked_words:
+                            agreed = 1.0
+                            literal.setdefault(doc, []).append(word)
+                        else:
+                            agreed = max(agreed, STEP_CLASS_AGREEMENT)
                     elif not classes <= modes:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
                 if agreed:
@@ -650,7 +656,7 @@ class ItemMatcher:
         results = []
         for negative, _length, doc in scored[:limit]:
             item = self.docs[doc]
-            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched_by[doc]))
+            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched_by[doc] + literal.get(doc, [])))
         return results
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
