@@ -90,8 +90,8 @@ DEFAULT_MIN_SCORE = 20.0
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
-STEP_PENALTY = 4.0
-QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)  # per step word of the item the question did not ask for (at most two)
+STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
+QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 _SPLIT_RE = re.compile(r"\s+")
 
 
@@ -341,8 +341,9 @@ class ItemMatcher:
         words = [(t.start, t.end) for t in canonical.terms]
         if self._trigger_re is not None:
             for match in self._trigger_re.finditer(text):
-                if any(w_start <= match.start() and match.end() <= w_end and match.end() - match.start() < w_end - w_start
-                       for w_start, w_end in words):
+                inside = (w_start <= match.start() and match.end() <= w_end
+                          and match.end() - match.start() < w_end - w_start for w_start, w_end in words)
+                if any(inside):
                     continue
                 pieces.append((last, match.start(), None))
                 pieces.append((match.start(), match.end(), "trigger"))
@@ -443,7 +444,8 @@ class ItemMatcher:
 
     def _named(self, gram: str) -> bool:
         """Whether some item has ``gram`` in its name, aliases or keywords (not only in its description)."""
-        return any(weight >= FIELD_WEIGHTS["keywords"] * SYNONYM_WEIGHT for weight in self._postings.get(gram, {}).values())
+        floor = FIELD_WEIGHTS["keywords"] * SYNONYM_WEIGHT
+        return any(weight >= floor for weight in self._postings.get(gram, {}).values())
 
     def _split_run(self, run: str) -> list[str]:
         pieces: list[str] = []
