@@ -37,7 +37,6 @@ string scoring and jieba the segmentation.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -203,6 +202,9 @@ class _Term:
     step: bool = False  # a step word (丢了, 注销): weighs little as a word of the matter
     weight: float = 0.0
     known: bool = True  # some alternative occurs in the catalogue
+    # Per alternative (then the sound, if any): the grams the catalogue has, each with its share of
+    # the alternative's IDF, and how much a match of it counts — computed once per question.
+    readings: list[tuple[tuple[tuple[str, float], ...], float]] = field(default_factory=list)
 
 
 @dataclass
@@ -291,7 +293,8 @@ class ItemMatcher:
         self._common_df = max(200, n // 8)
         self._choices = dict(enumerate(self.names))
         self._name_weights = [
-            (sum(self._idf[g] for g in grams) or 1.0, tuple((g, self._idf[g]) for g in grams)) for grams in name_grams
+            (sum(self._idf[g] for g in grams) or 1.0, frozenset(grams), {g: self._idf[g] for g in grams})
+            for grams in name_grams
         ]
         tokens("预热", self.lexicon)  # build the segmenter now, not on the first question
         self._word_freq = segmenter(self.lexicon).FREQ
@@ -468,6 +471,12 @@ class ItemMatcher:
                     term.alternatives.append((grams, TYPO_WEIGHT if by_sound else 1.0))
 
     def _weigh(self, term: _Term) -> None:
+        idf, unknown = self._idf, self._idf_unknown
+        term.readings = []
+        for grams, factor in term.alternatives + ([(term.sound, SOUND_WEIGHT)] if term.sound else []):
+            total = sum([idf.get(g, unknown) for g in grams])
+            if total:
+                term.readings.append((tuple((g, idf[g] / total) for g in grams if g in idf), factor))
         best = 0.0
         for grams, factor in term.alternatives:
             if not grams:
@@ -496,40 +505,39 @@ class ItemMatcher:
         return [(char_grams(w), EXPANSION_WEIGHT) for w in official]
 
     def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset()) -> list[int]:
-        """The items worth scoring: each term's evidence is its best alternative's (IDF-weighted
-        share of grams found), so a word with many readings (营业执照 → 证照) does not add them up."""
-        idf, postings, common = self._idf, self._postings, self._common_df
-        present = {g for t in terms for alt, _f in t.alternatives for g in alt if g in idf} | \
-            {g for t in terms for g in t.sound if g in idf}
+        """The items worth scoring: each term's evidence is its best reading's (IDF-weighted share of
+        grams found), so a word with many readings (营业执照 → 证照) does not add them up."""
+        postings, common = self._postings, self._common_df
+        present = {g for t in terms for reading, _f in t.readings for g, _s in reading}
         if not present:
             return []
         skip = {g for g in present if len(postings[g]) > common}
         if skip == present:
             skip = set()  # only common grams: use them all
         acc: dict[int, float] = {}
-        unknown = self._idf_unknown
-
-        def add(target: dict[int, float], grams: list[str], scale: float) -> None:
-            total = sum([idf.get(g, unknown) for g in grams])
-            get = target.get
-            for gram in grams:
-                if gram in present and gram not in skip:
-                    weight = scale * idf[gram] / total
-                    for doc, field_weight in postings[gram].items():
-                        target[doc] = get(doc, 0.0) + weight * field_weight
-
         for term in terms:
+            readings = term.readings
             if len(term.alternatives) == 1:
                 # One reading (most words): as written, and a little more by sound (typos).
-                add(acc, term.alternatives[0][0], term.weight * term.alternatives[0][1])
-                if term.sound:
-                    add(acc, term.sound, term.weight * SOUND_WEIGHT * 0.5)
+                get = acc.get
+                for index, (reading, factor) in enumerate(readings):
+                    scale = term.weight * (factor if index == 0 else SOUND_WEIGHT * 0.5)
+                    for gram, share in reading:
+                        if gram not in skip:
+                            weight = scale * share
+                            for doc, field_weight in postings[gram].items():
+                                acc[doc] = get(doc, 0.0) + weight * field_weight
                 continue
             best: dict[int, float] = {}
-            for alt, factor in term.alternatives:
-                share: dict[int, float] = {}
-                add(share, alt, factor)
-                for doc, value in share.items():
+            for reading, factor in readings[:len(term.alternatives)]:
+                part: dict[int, float] = {}
+                get = part.get
+                for gram, share in reading:
+                    if gram not in skip:
+                        weight = factor * share
+                        for doc, field_weight in postings[gram].items():
+                            part[doc] = get(doc, 0.0) + weight * field_weight
+                for doc, value in part.items():
                     if value > best.get(doc, 0.0):
                         best[doc] = value
             weight = term.weight
@@ -539,7 +547,7 @@ class ItemMatcher:
             return list(acc)
         # Variants of one matter tie on their words: near the cut, the plain item and the one with
         # the asked step go first (食品经营许可核发 before its 注销, 延续, 补办 … when 11 variants tie).
-        near = heapq.nlargest(self.candidates * 2, acc, key=acc.__getitem__)
+        near = sorted(acc, key=acc.__getitem__, reverse=True)[:self.candidates * 2]
         classes, later = self._doc_classes, self._doc_later
 
         def key(doc: int) -> float:
@@ -547,7 +555,7 @@ class ItemMatcher:
                 return acc[doc] * 1.03
             return acc[doc] * 0.97 if later[doc] else acc[doc]
 
-        return heapq.nlargest(self.candidates, near, key=key)
+        return sorted(near, key=key, reverse=True)[:self.candidates]
 
     def _hits(self, grams: Iterable[str], candidates: list[int], cand_set: set[int]) -> dict[str, dict[int, float]]:
         """For each gram, the candidates containing it with their field weight (postings walked once)."""
@@ -561,19 +569,6 @@ class ItemMatcher:
             else:
                 hits[gram] = {d: posting[d] for d in candidates if d in posting}
         return hits
-
-    def _cover(self, grams: list[str], hits: dict[str, dict[int, float]]) -> dict[int, float]:
-        """Share (IDF-weighted) of ``grams`` each candidate contains, field weights applied."""
-        total = 0.0
-        got: dict[int, float] = {}
-        for gram in grams:
-            weight = self.idf(gram)
-            total += weight
-            for doc, field_weight in hits[gram].items():
-                got[doc] = got.get(doc, 0.0) + weight * field_weight
-        if not total:
-            return {}
-        return {doc: value / total for doc, value in got.items()}
 
     def search(self, query: str, limit: int = 10, *, min_score: float | None = None) -> list[ItemMatch]:
         if not self.docs or not query or not query.strip():
@@ -592,7 +587,7 @@ class ItemMatcher:
         fuzzy = {key: score for _, score, key in process.extract(
             core, {i: self.names[i] for i in candidates}, scorer=fuzz.partial_ratio, limit=None, score_cutoff=40)}
         cand_set = set(candidates)
-        wanted = {g for t in terms for alt, _f in t.alternatives for g in alt} | {g for t in terms for g in t.sound}
+        wanted = {g for t in terms for reading, _f in t.readings for g, _s in reading}
         hits = self._hits(wanted, candidates, cand_set)
         covered_by: dict[int, float] = dict.fromkeys(candidates, 0.0)
         matched_by: dict[int, list[str]] = {d: [] for d in candidates}
@@ -600,15 +595,18 @@ class ItemMatcher:
             if not term.known:
                 continue
             best: dict[int, float] = {}
-            for alt, factor in term.alternatives:
-                for doc, value in self._cover(alt, hits).items():
+            alternatives = len(term.alternatives)
+            for index, (reading, factor) in enumerate(term.readings):
+                part: dict[int, float] = {}
+                get = part.get
+                for gram, share in reading:
+                    for doc, field_weight in hits[gram].items():
+                        part[doc] = get(doc, 0.0) + share * field_weight
+                by_sound = index >= alternatives
+                for doc, value in part.items():
                     value *= factor
-                    if value > best.get(doc, 0.0):
-                        best[doc] = value
-            if term.sound:
-                for doc, value in self._cover(term.sound, hits).items():
-                    value *= SOUND_WEIGHT
-                    if value > best.get(doc, 0.0) and best.get(doc, 0.0) < 0.5:
+                    known = best.get(doc, 0.0)
+                    if value > known and (not by_sound or known < 0.5):
                         best[doc] = value
             if len(term.surface) > 1 and not term.lone:
                 plain = self._plain
@@ -626,8 +624,8 @@ class ItemMatcher:
         scored: list[tuple[float, int, int]] = []
         literal: dict[int, list[str]] = {}  # step words the question and the name share (注销)
         for doc in candidates:
-            name_total, name_idf = self._name_weights[doc]
-            name_cover = sum([w for g, w in name_idf if g in all_grams]) / name_total
+            name_total, name_set, name_idf = self._name_weights[doc]
+            name_cover = sum([name_idf[g] for g in name_set & all_grams]) / name_total
             score = 100.0 * (QUERY_COVER_WEIGHT * covered_by[doc] / total_weight + NAME_COVER_WEIGHT * name_cover) \
                 + FUZZY_WEIGHT * fuzzy.get(doc, 0.0)
             steps = self._doc_steps[doc]
@@ -649,9 +647,10 @@ class ItemMatcher:
                 else:
                     # An item offering the asked step among others (补领、换领) is not a different variant.
                     score -= STEP_PENALTY * min(unasked, 2)
-            unsaid = self._doc_qualifiers[doc] - analysed.qualifiers
-            if unsaid:
-                score -= QUALIFIER_PENALTY * len(unsaid)  # an employer's item for a resident's question
+            qualifiers = self._doc_qualifiers[doc]
+            if qualifiers and not qualifiers <= analysed.qualifiers:
+                # an employer's item for a resident's question
+                score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers)
             if score >= min_score:
                 scored.append((-min(100.0, score), len(self.docs[doc].name), doc))
         scored.sort()
