@@ -45,7 +45,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
-from portal.nlu.data import read_lines, read_tsv
+from portal.nlu.data import DATA_DIR, read_lines, read_tsv
 from portal.nlu.lexicon import Canonical, Lexicon, default_lexicon, segmenter, tokens
 from portal.nlu.normalize import normalize
 from portal.nlu.pinyin import char_sound
@@ -158,8 +158,7 @@ def step_words() -> StepWords:
 
 
 def _raw_lines(name: str) -> list[str]:
-    from portal.nlu.data import DATA_DIR
-
+    """Lines of a data file with its comment lines (item_actions.tsv's headings mark its sections)."""
     return [line for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -291,6 +290,7 @@ class ItemMatcher:
         self._idf = {g: math.log(1 + n / len(p)) for g, p in postings.items()}
         self._idf_unknown = math.log(1 + n)
         self._common_df = max(200, n // 8)
+        self._rare_char_df = max(50, n // 100)
         self._choices = dict(enumerate(self.names))
         self._name_weights = [
             (sum(self._idf[g] for g in grams) or 1.0, frozenset(grams), {g: self._idf[g] for g in grams})
@@ -511,7 +511,10 @@ class ItemMatcher:
         present = {g for t in terms for reading, _f in t.readings for g, _s in reading}
         if not present:
             return []
-        skip = {g for g in present if len(postings[g]) > common}
+        # A single character gathers candidates only when it is rare (狗, not 在 or 家): the many
+        # items sharing a common character would crowd out the rest and cost most of the time.
+        rare_char = self._rare_char_df
+        skip = {g for g in present if len(postings[g]) > (rare_char if len(g) == 1 else common)}
         if skip == present:
             skip = set()  # only common grams: use them all
         acc: dict[int, float] = {}
