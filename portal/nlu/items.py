@@ -213,6 +213,11 @@ class _Query:
     step_surfaces: list[str]  # the words that asked for them (for highlights)
     step_grams: set[str]  # grams of the official words of the asked classes
     qualifiers: frozenset[str] = frozenset()  # who the question speaks for (单位 …)
+    # Computed once per question for scoring:
+    total_weight: float = 1.0
+    all_grams: frozenset[str] = frozenset()  # every gram the question may cover a name with
+    wanted: frozenset[str] = frozenset()  # grams the catalogue has, over all readings
+    core: str = ""  # the words of the matter in order (for rapidfuzz against names)
 
 
 class ItemMatcher:
@@ -421,7 +426,13 @@ class ItemMatcher:
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
         said = frozenset(q for q, (_words, words) in self._steps.qualifiers.items()
                          if any(w in text or w in canonical.original for w in words))
-        return _Query(terms, frozenset(steps), step_surfaces, step_grams, said)
+        return _Query(
+            terms, frozenset(steps), step_surfaces, step_grams, said,
+            total_weight=sum(t.weight for t in terms) or 1.0,
+            all_grams=frozenset({g for t in terms for alt, _f in t.alternatives for g in alt} | step_grams),
+            wanted=frozenset(g for t in terms for reading, _f in t.readings for g, _s in reading),
+            core="".join(t.surface for t in terms if t.known) or "".join(t.surface for t in terms),
+        )
 
     def _embedded_in(self, word: str, doc: int) -> bool:
         key = (word, doc)
@@ -584,14 +595,13 @@ class ItemMatcher:
         candidates = self._prefilter(terms, analysed.steps)
         if not candidates:
             return []
-        total_weight = sum(t.weight for t in terms) or 1.0
-        all_grams = {g for t in terms for alt, _f in t.alternatives for g in alt} | analysed.step_grams
-        core = "".join(t.surface for t in terms if t.known) or "".join(t.surface for t in terms)  # in order
+        total_weight = analysed.total_weight
+        all_grams = analysed.all_grams
+        names = self.names
         fuzzy = {key: score for _, score, key in process.extract(
-            core, {i: self.names[i] for i in candidates}, scorer=fuzz.partial_ratio, limit=None, score_cutoff=40)}
-        cand_set = set(candidates)
-        wanted = {g for t in terms for reading, _f in t.readings for g, _s in reading}
-        hits = self._hits(wanted, candidates, cand_set)
+            analysed.core, {i: names[i] for i in candidates}, scorer=fuzz.partial_ratio, limit=None,
+            score_cutoff=40)}
+        hits = self._hits(analysed.wanted, candidates, set(candidates))
         covered_by: dict[int, float] = dict.fromkeys(candidates, 0.0)
         matched_by: dict[int, list[str]] = {d: [] for d in candidates}
         for term in terms:
