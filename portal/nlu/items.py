@@ -90,6 +90,7 @@ STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named 
 STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
 STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
+STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 _SPLIT_RE = re.compile(r"\s+")
 
@@ -218,6 +219,7 @@ class _Query:
     all_grams: frozenset[str] = frozenset()  # every gram the question may cover a name with
     wanted: frozenset[str] = frozenset()  # grams the catalogue has, over all readings
     core: str = ""  # the words of the matter in order (for rapidfuzz against names)
+    only_steps: bool = False  # "补换" alone: names a step of many matters, not one item
 
 
 class ItemMatcher:
@@ -418,7 +420,8 @@ class ItemMatcher:
         terms = list(unique.values())
         for term in terms:
             self._weigh(term)
-        if terms and all(t.step for t in terms):
+        only_steps = bool(terms) and all(t.step for t in terms)
+        if only_steps:
             for term in terms:  # only a step ("补办"): its words, and the official ones, are the matter
                 term.step = False
                 term.alternatives += self._official_alternatives(term.surface)
@@ -432,6 +435,7 @@ class ItemMatcher:
             all_grams=frozenset({g for t in terms for alt, _f in t.alternatives for g in alt} | step_grams),
             wanted=frozenset(g for t in terms for reading, _f in t.readings for g, _s in reading),
             core="".join(t.surface for t in terms if t.known) or "".join(t.surface for t in terms),
+            only_steps=only_steps,
         )
 
     def _embedded_in(self, word: str, doc: int) -> bool:
@@ -664,13 +668,17 @@ class ItemMatcher:
             if qualifiers and not qualifiers <= analysed.qualifiers:
                 # an employer's item for a resident's question
                 score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers)
+            if analysed.only_steps:
+                score *= STEP_ONLY_FACTOR  # below the cut-off: a "did you mean", not an answer
             if score >= min_score:
                 scored.append((-min(100.0, score), len(self.docs[doc].name), doc))
         scored.sort()
         results = []
         for negative, _length, doc in scored[:limit]:
             item = self.docs[doc]
-            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched_by[doc] + literal.get(doc, [])))
+            matched = matched_by[doc]
+            matched += [w for w in literal.get(doc, ()) if w not in matched]
+            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched))
         return results
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
