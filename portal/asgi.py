@@ -10,7 +10,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
+from portal import warmup  # noqa: E402
 from portal.routing import websocket_urlpatterns  # noqa: E402
+
+warmup.start()  # the catalogue index is built in the background while the server starts listening
 
 application = ProtocolTypeRouter(
     {

@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 application = get_wsgi_application()
+
+from portal import warmup  # noqa: E402  (needs Django set up)
+
+warmup.start()  # the catalogue index is built in the background while the server starts listening

@@ -7,10 +7,18 @@ Redis is configured, inline in the embedded mode). Each search compares the curr
 cache read, a database read only when the cache has none — with the one its matcher was built
 from, and rebuilds when they differ. While one thread rebuilds, others keep answering from the
 previous index rather than wait.
+
+Serving processes (gunicorn, uvicorn, runserver — the WSGI/ASGI entry points call
+``portal.warmup.start``) build the index in a background thread as they start, so the first
+resident does not wait for it (jieba's dictionary and 1,400 items take a few seconds), and move the
+built index out of the cyclic garbage collector's scans with ``gc.freeze()``: it is millions of
+long-lived objects, and a full collection over them shows as a latency spike. ``manage.py``
+commands and tests import neither entry point and build the index on first use, unfrozen.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -37,6 +45,7 @@ class _State:
         self.token: str | None = None
         self.matcher = None
         self.lock = threading.Lock()
+        self.serving = False  # a server process: freeze each built index out of the cyclic GC
 
 
 _state = _State()
@@ -117,10 +126,19 @@ def matcher():
             # A fresh matcher swapped in whole: threads searching the old one are not disturbed.
             built = _matcher_class()(docs)
             _state.matcher, _state.token = built, token
+            if _state.serving:
+                gc.freeze()  # the index lives as long as the process, or until the next rebuild
             logger.info("catalogue index built: %d items (version %s)", len(docs), token)
         return _state.matcher
     finally:
         _state.lock.release()
+
+
+def warm_up() -> None:
+    """At server start (``portal.warmup``): build this process's index now and keep every index it
+    builds out of the cyclic GC."""
+    _state.serving = True
+    matcher()
 
 
 def refresh_local() -> None:

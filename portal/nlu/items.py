@@ -6,27 +6,37 @@ when the catalogue changes.
 
 How a question finds its item
 -----------------------------
+A question says two things: the *matter* (身份证, 社保卡, 狗, 公积金) and, often, the *step* wanted
+(丢了 → 补办, 到期了 → 换领/延续, 不开了 → 注销, 转回来 → 转移接续). Official names say both in
+their own words, and items of one matter differ mostly by their step. So the two are read apart:
+
 1. The question is normalised and canonicalised with the domain lexicon (暂住证 → 居住证, 公基金 →
-   住房公积金, shebaoka → 社会保障卡), then split into *terms*: words that name the matter, with the
+   住房公积金, shebaoka → 社会保障卡); the words as typed stay searchable beside the canonical ones
+   (看门诊 keeps 门诊, not only 就诊). Step words are taken out with ``data/item_actions.tsv``
+   (everyday verb → step class); the rest is split into *terms* that name the matter, with the
    question's own words (怎么办, 需要什么, 去哪里) dropped. Colloquial words get official
-   alternatives from ``data/item_expansions.tsv`` (网吧 → 互联网上网服务营业场所, 丢了 → 补办/补领).
-2. Pre-filter: an inverted index of character bigrams and folded-pinyin bigrams (the sound channel
-   tolerates typos in words no lexicon knows) accumulates IDF-weighted evidence; only the best
-   ``candidates`` items are scored further, and very common grams are skipped while rarer ones
-   exist — so cost grows with the postings of the rare grams, not with the catalogue.
-3. Score (0–100) = how much of the question the item covers (each term by its best alternative,
-   IDF-weighted, over name/aliases/keywords/category/extra/department with field weights) + how
-   much of the item's name the question covers (so "残疾证第一次办" prefers 残疾人证新办 over a long
-   variant) + a small rapidfuzz ``partial_ratio`` term on the names.
+   alternatives from ``data/item_expansions.tsv`` (狗 → 犬, 网吧 → 互联网上网服务营业场所).
+   Single characters are terms too (狗, 树), matched against single characters of names; a run of
+   lone characters is also read as one piece (typed pinyin that no word matched: li hun → 离婚).
+2. Pre-filter: an inverted index of characters, character bigrams and folded-pinyin bigrams (the
+   sound channel tolerates typos in words no lexicon knows) accumulates IDF-weighted evidence; only
+   the best ``candidates`` items are scored further, and very common grams are skipped while rarer
+   ones exist — so cost grows with the postings of the rare grams, not with the catalogue.
+3. Score (0–100) = how much of the question's matter the item covers (each term by its best
+   alternative, IDF-weighted, over name/aliases/keywords/category/extra/department with field
+   weights; a word the catalogue does not contain at all weighs little, so chatter around the matter
+   does not drown it) + how much of the item's name the question covers (so "残疾证第一次办" prefers
+   残疾人证新办 over a long variant) + a small rapidfuzz ``partial_ratio`` term on the names
+   + agreement of steps: an item whose step was asked gains, an item with a step the question did not
+   ask for (注销, 变更, 补办 …) comes after the plain one.
 
 This is written here rather than taken from a search engine library because the hard part is
-Chinese-specific (lexicon, sound folding, colloquial expansions); rapidfuzz does the string
-scoring and jieba the segmentation.
+Chinese-specific (lexicon, sound folding, colloquial expansions, step words); rapidfuzz does the
+string scoring and jieba the segmentation.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -35,8 +45,8 @@ from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
-from portal.nlu.data import read_lines, read_tsv
-from portal.nlu.lexicon import Lexicon, default_lexicon, tokens
+from portal.nlu.data import DATA_DIR, read_lines, read_tsv
+from portal.nlu.lexicon import Canonical, Lexicon, default_lexicon, segmenter, tokens
 from portal.nlu.normalize import normalize
 from portal.nlu.pinyin import char_sound
 
@@ -59,14 +69,34 @@ class ItemMatch:
     id: int | str
     name: str
     score: float  # 0–100, higher is better
-    matched: list[str] = field(default_factory=list)  # query terms that matched (for highlights)
+    # Words of the matter that matched, and a step word the name has as written (for highlights).
+    matched: list[str] = field(default_factory=list)
 
 
 FIELD_WEIGHTS = {"name": 1.0, "aliases": 1.0, "keywords": 0.85, "category": 0.5, "extra": 0.45, "department": 0.35}
+CHAR_FIELDS = ("name", "aliases", "keywords")  # single characters are indexed in these only
+EMBEDDED_WEIGHT = 0.75  # a word found in a name only inside another word (身份证 in 身份证明)
+EXPANSION_WEIGHT = 0.85  # an official word added for a colloquial one (狗 → 犬): a reading, not what was said
+SYNONYM_WEIGHT = 0.85  # a name matched only through its canonical form (居住登记 read as 居住证)
 SOUND_WEIGHT = 0.7  # a term found only by its sound counts this much
+TYPO_WEIGHT = 0.6  # the typed form of a word the lexicon recognised by its sound (公基金)
+LONE_CHAR_WEIGHT = 0.6  # a lone character says less about the item than a word
+UNKNOWN_TERM_WEIGHT = 0.8  # a word no item contains: it cannot rank, it only dilutes a little
+QUERY_COVER_WEIGHT = 0.68  # how much of the question the item covers
+NAME_COVER_WEIGHT = 0.24  # how much of the item's name the question covers
+FUZZY_WEIGHT = 0.08  # rapidfuzz partial_ratio (0–100) of the question's words against the name
 DEFAULT_MIN_SCORE = 20.0
-VARIANT_PENALTY = 3.0
+STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
+STEP_BONUS = 6.0  # the item's step is the one asked
+STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
+STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
+STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
+QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 _SPLIT_RE = re.compile(r"\s+")
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff"
 
 
 @cache
@@ -81,8 +111,56 @@ def _expansions() -> list[tuple[str, tuple[str, ...]]]:
             continue
         targets = tuple(normalize(t) for t in row[1].split() if t.strip())
         pairs.extend((normalize(trigger), targets) for trigger in row[0].split("|") if trigger.strip())
-    pairs.sort(key=lambda p: -len(p[0]))
     return pairs
+
+
+@dataclass(frozen=True)
+class StepWords:
+    """``data/item_actions.tsv``: classes of steps, the official words that mark them in names and
+    the words residents use for them."""
+
+    official: dict[str, frozenset[str]]  # official word → classes
+    colloquial: dict[str, frozenset[str]]  # question word → classes
+    modes: frozenset[str]  # classes that are not a later step (asking for them is optional)
+    qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]]  # class → (words in names, in questions)
+
+
+@cache
+def step_words() -> StepWords:
+    official: dict[str, set[str]] = {}
+    colloquial: dict[str, set[str]] = {}
+    modes: set[str] = set()
+    qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    section = "steps"
+    for raw in _raw_lines("item_actions.tsv"):
+        if raw.startswith("#"):
+            heading = raw.lstrip("# ")
+            section = "modes" if heading.startswith("Modes") else "qualifiers" if heading.startswith("Qualifiers") \
+                else section
+            continue
+        cols = raw.split("\t")
+        if len(cols) < 3:
+            continue
+        name = cols[0].strip()
+        if section == "qualifiers":
+            qualifiers[name] = (frozenset(normalize(w) for w in cols[1].split()),
+                                frozenset(normalize(w) for w in cols[2].split("|") if w.strip()))
+            continue
+        if section == "modes":
+            modes.add(name)
+        for word in cols[1].split():
+            official.setdefault(normalize(word), set()).add(name)
+            colloquial.setdefault(normalize(word), set()).add(name)
+        for word in cols[2].split("|"):
+            if word.strip():
+                colloquial.setdefault(normalize(word), set()).add(name)
+    return StepWords({w: frozenset(c) for w, c in official.items()},
+                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers)
+
+
+def _raw_lines(name: str) -> list[str]:
+    """Lines of a data file with its comment lines (item_actions.tsv's headings mark its sections)."""
+    return [line for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def char_grams(text: str) -> list[str]:
@@ -99,7 +177,7 @@ def char_grams(text: str) -> list[str]:
 
 
 def _char_sound(char: str) -> str | None:
-    return char_sound(char) if "\u3400" <= char <= "\u9fff" else None
+    return char_sound(char) if _is_han(char) else None
 
 
 def sound_grams(text: str) -> list[str]:
@@ -118,9 +196,30 @@ def sound_grams(text: str) -> list[str]:
 @dataclass
 class _Term:
     surface: str
-    alternatives: list[list[str]]  # char-gram lists; the first is what was typed
+    alternatives: list[tuple[list[str], float]]  # (char grams, how much a match of it counts)
     sound: list[str]
+    lone: bool = False  # a single character (or a run of them)
+    step: bool = False  # a step word (丢了, 注销): weighs little as a word of the matter
     weight: float = 0.0
+    known: bool = True  # some alternative occurs in the catalogue
+    # Per alternative (then the sound, if any): the grams the catalogue has, each with its share of
+    # the alternative's IDF, and how much a match of it counts — computed once per question.
+    readings: list[tuple[tuple[tuple[str, float], ...], float]] = field(default_factory=list)
+
+
+@dataclass
+class _Query:
+    terms: list[_Term]
+    steps: frozenset[str]  # classes asked for
+    step_surfaces: list[str]  # the words that asked for them (for highlights)
+    step_grams: set[str]  # grams of the official words of the asked classes
+    qualifiers: frozenset[str] = frozenset()  # who the question speaks for (单位 …)
+    # Computed once per question for scoring:
+    total_weight: float = 1.0
+    all_grams: frozenset[str] = frozenset()  # every gram the question may cover a name with
+    wanted: frozenset[str] = frozenset()  # grams the catalogue has, over all readings
+    core: str = ""  # the words of the matter in order (for rapidfuzz against names)
+    only_steps: bool = False  # "补换" alone: names a step of many matters, not one item
 
 
 class ItemMatcher:
@@ -128,182 +227,459 @@ class ItemMatcher:
         self.lexicon = lexicon or default_lexicon()
         self.candidates = candidates
         self._question_words = question_words()
-        self._expansions = _expansions()
-        self._trigger_re = re.compile("|".join(re.escape(t) for t, _ in self._expansions)) if self._expansions \
-            else None
-        self._expansion_map = dict(self._expansions)
+        self._steps = step_words()
+        expansions = _expansions()
+        self._expansion_map: dict[str, tuple[str, ...]] = {}
+        for trigger, targets in expansions:
+            # The question is canonicalised before triggers are looked for: 参加医保 is also 参加医疗保险.
+            for form in {trigger, self.lexicon.canonicalize(trigger, normalized=True).text}:
+                known = self._expansion_map.get(form, ())
+                self._expansion_map[form] = known + tuple(t for t in targets if t not in known)
+        # Step words of two characters or more are found anywhere; a lone character only as a token.
+        triggers = set(self._expansion_map) | {w for w in self._steps.colloquial if len(w) > 1}
+        ordered = sorted(triggers, key=lambda t: -len(t))
+        self._trigger_re = re.compile("|".join(re.escape(t) for t in ordered)) if ordered else None
+        self._official_re = re.compile("|".join(re.escape(w) for w in sorted(self._steps.official, key=len,
+                                                                              reverse=True)))
+        self._class_grams = {
+            cls: {g for w, classes in self._steps.official.items() if cls in classes for g in char_grams(w)}
+            for classes in self._steps.official.values() for cls in classes
+        }
         self.rebuild(docs)
 
     # --- index ------------------------------------------------------------------------------
     def rebuild(self, docs: Iterable[ItemDoc]) -> None:
         self.docs: list[ItemDoc] = list(docs)
         self.names: list[str] = []
-        self._name_grams: list[tuple[str, ...]] = []
+        self._plain: list[str] = []
+        name_grams: list[set[str]] = []
         postings: dict[str, dict[int, float]] = {}
+
+        def post(gram: str, index: int, weight: float) -> None:
+            slot = postings.setdefault(gram, {})
+            if slot.get(index, 0.0) < weight:
+                slot[index] = weight
+
+        self._doc_steps: list[tuple[tuple[str, frozenset[str]], ...]] = []
+        self._doc_classes: list[frozenset[str]] = []  # every step class the name mentions
+        self._doc_later: list[bool] = []  # the name mentions a later step (not only a mode)
+        self._doc_qualifiers: list[frozenset[str]] = []  # who the item is for, when the name says it
         for index, doc in enumerate(self.docs):
+            plain = normalize(doc.name)
             name = self._canonical(doc.name)
             self.names.append(name)
-            self._name_grams.append(tuple(set(char_grams(name))))
+            self._plain.append(plain)
+            grams = set(char_grams(plain))
+            name_grams.append(grams)
+            steps = self._steps_in(plain)
+            self._doc_steps.append(steps)
+            self._doc_classes.append(frozenset(c for _w, classes in steps for c in classes))
+            self._doc_later.append(any(not classes <= self._steps.modes for _w, classes in steps))
+            self._doc_qualifiers.append(frozenset(q for q, (words, _said) in self._steps.qualifiers.items()
+                                                  if any(w in plain for w in words)))
             for field_name, weight in FIELD_WEIGHTS.items():
                 value = getattr(doc, field_name)
                 texts = [value] if isinstance(value, str) else list(value)
                 for text in texts:
                     if not text:
                         continue
-                    canonical = name if field_name == "name" else self._canonical(text)
-                    for gram in set(char_grams(canonical)) | set(sound_grams(canonical)):
-                        slot = postings.setdefault(gram, {})
-                        if slot.get(index, 0.0) < weight:
-                            slot[index] = weight
+                    forms = [(plain, weight), (name, weight * SYNONYM_WEIGHT)] if field_name == "name" else \
+                        [(normalize(text), weight), (self._canonical(text), weight * SYNONYM_WEIGHT)]
+                    for form, form_weight in forms:
+                        for gram in set(char_grams(form)) | set(sound_grams(form)):
+                            post(gram, index, form_weight)
+                        if field_name in CHAR_FIELDS:
+                            for char in set(form):
+                                if _is_han(char):
+                                    post(char, index, form_weight)
         self._postings = postings
         n = max(1, len(self.docs))
         self._idf = {g: math.log(1 + n / len(p)) for g, p in postings.items()}
         self._idf_unknown = math.log(1 + n)
         self._common_df = max(200, n // 8)
+        self._rare_char_df = max(50, n // 100)
         self._choices = dict(enumerate(self.names))
-        variants = [normalize(w) for w in read_lines("item_variants.txt")]
-        variant_grams = {w: tuple(char_grams(w)) for w in variants}
-        self._variants = [tuple(variant_grams[w] for w in variants if w in name) for name in self.names]
         self._name_weights = [
-            (sum(self._idf[g] for g in grams) or 1.0, {g: self._idf[g] for g in grams}) for grams in self._name_grams
+            (sum(self._idf[g] for g in grams) or 1.0, frozenset(grams), {g: self._idf[g] for g in grams})
+            for grams in name_grams
         ]
         tokens("预热", self.lexicon)  # build the segmenter now, not on the first question
+        self._word_freq = segmenter(self.lexicon).FREQ
+        self._embedded_cache: dict[tuple[str, int], bool] = {}
+        self._analysed: dict[str, _Query] = {}
+
+    def _steps_in(self, name: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The step words of a name with their classes (换领 → renew, damaged)."""
+        found = {}
+        for match in self._official_re.finditer(name):
+            found[match.group(0)] = self._steps.official[match.group(0)]
+        return tuple(found.items())
 
     @staticmethod
     @lru_cache(maxsize=200_000)
-    def _canonical_cached(lexicon: Lexicon, text: str) -> str:
-        return lexicon.canonicalize(text).text
+    def _canonical_cached(lexicon: Lexicon, text: str) -> Canonical:
+        return lexicon.canonicalize(text)
 
     def _canonical(self, text: str) -> str:
-        return self._canonical_cached(self.lexicon, text)
+        return self._canonical_cached(self.lexicon, text).text
 
     def idf(self, gram: str) -> float:
         return self._idf.get(gram, self._idf_unknown)
 
     # --- query ------------------------------------------------------------------------------
-    def _terms(self, query: str) -> list[_Term]:
-        canonical = self._canonical(query)
-        pieces: list[tuple[str, bool]] = []  # (text, is_trigger)
-        last = 0
-        if self._trigger_re is not None:
-            for match in self._trigger_re.finditer(canonical):
-                pieces.append((canonical[last:match.start()], False))
-                pieces.append((match.group(0), True))
-                last = match.end()
-        pieces.append((canonical[last:], False))
-        terms: list[_Term] = []
-        for text, is_trigger in pieces:
-            if not text.strip():
-                continue
-            if is_trigger:
-                alternatives = [char_grams(text)] + [char_grams(t) for t in self._expansion_map[text]]
-                terms.append(_Term(text, alternatives, sound_grams(text)))
-                continue
-            for token in tokens(text, self.lexicon):
-                if token in self._question_words or not token.strip():
-                    continue
-                if len(token) == 1 and not ("\u3400" <= token <= "\u9fff" or token.isalnum()):
-                    continue
-                terms.append(_Term(token, [char_grams(token)], sound_grams(token)))
-        for term in terms:
-            term.weight = sum(self.idf(g) for g in term.alternatives[0]) / max(1, len(term.alternatives[0])) \
-                * math.sqrt(max(1, len(term.alternatives[0])))
-            if len(term.surface) == 1:
-                term.weight *= 0.5  # a lone character says little about the item
-        return terms
+    def _analyse(self, query: str) -> _Query:
+        """The question read against this catalogue (cached: the chat asks the matcher twice about
+        one message, once for evidence and once for the answer)."""
+        found = self._analysed.get(query)
+        if found is None:
+            if len(self._analysed) > 4096:
+                self._analysed.clear()
+            found = self._analysed[query] = self._read(query)
+        return found
 
-    def _prefilter(self, terms: list[_Term]) -> list[int]:
-        grams: dict[str, float] = {}
+    def _read(self, query: str) -> _Query:
+        canonical = self._canonical_cached(self.lexicon, query)
+        text = canonical.text
+        # What the lexicon replaced, by position in the canonical text: the typed form stays searchable.
+        typed = [(t.start, t.end, t.surface, t.by_sound) for t in canonical.terms if t.surface != t.canonical]
+        steps: set[str] = set()
+        step_surfaces: list[str] = []
+        terms: list[_Term] = []
+        pieces: list[tuple[int, int, str | None]] = []  # (start, end, trigger kind)
+        last = 0
+        # A trigger does not cut through a word the lexicon produced (残疾人 stays inside 残疾人证).
+        words = [(t.start, t.end) for t in canonical.terms]
+        if self._trigger_re is not None:
+            for match in self._trigger_re.finditer(text):
+                inside = (w_start <= match.start() and match.end() <= w_end
+                          and match.end() - match.start() < w_end - w_start for w_start, w_end in words)
+                if any(inside):
+                    continue
+                pieces.append((last, match.start(), None))
+                pieces.append((match.start(), match.end(), "trigger"))
+                last = match.end()
+        pieces.append((last, len(text), None))
+        lone_run: list[tuple[int, str]] = []
+
+        def flush_run() -> None:
+            # Lone characters next to each other are read together where the catalogue has the pair
+            # as written or as sounded (理婚, typed "lihun", sounds like 离婚), one by one elsewhere.
+            for run in self._split_run("".join(c for _, c in lone_run)):
+                if len(run) >= 2:
+                    terms.append(_Term(run, [(char_grams(run), 1.0), (list(run), 0.8)], sound_grams(run), lone=True))
+                else:
+                    terms.append(_Term(run, [([run], 1.0)], [], lone=True))
+            lone_run.clear()
+
+        for start, end, kind in pieces:
+            piece = text[start:end]
+            if not piece.strip():
+                continue
+            if kind == "trigger":
+                flush_run()
+                if piece in self._steps.colloquial:
+                    steps |= self._steps.colloquial[piece]
+                    step_surfaces.append(piece)
+                    if piece not in self._expansion_map:
+                        terms.append(self._step_term(piece))
+                        continue
+                alternatives = [(char_grams(piece), 1.0)] + [(char_grams(t), EXPANSION_WEIGHT)
+                                                              for t in self._expansion_map[piece]]
+                terms.append(_Term(piece, alternatives, sound_grams(piece)))
+                self._add_typed(terms[-1], start, end, typed)
+                continue
+            for word, w_start, w_end in segmenter(self.lexicon).tokenize(piece, HMM=False):
+                if not word.strip():
+                    continue
+                if word in self._question_words:
+                    flush_run()
+                    continue
+                if word in self._steps.colloquial:
+                    flush_run()
+                    steps |= self._steps.colloquial[word]
+                    step_surfaces.append(word)
+                    terms.append(self._step_term(word))
+                    continue
+                if len(word) == 1:
+                    if _is_han(word):
+                        if lone_run and lone_run[-1][0] != start + w_start - 1:
+                            flush_run()
+                        lone_run.append((start + w_start, word))
+                    elif word.isalnum():
+                        flush_run()
+                        terms.append(_Term(word, [([word], 1.0)], [], lone=True))
+                    continue
+                flush_run()
+                term = _Term(word, [(char_grams(word), 1.0)], sound_grams(word))
+                self._add_typed(term, start + w_start, start + w_end, typed)
+                terms.append(term)
+            flush_run()
+        unique: dict[str, _Term] = {}
         for term in terms:
-            for alt in term.alternatives:
-                for gram in alt:
-                    grams[gram] = max(grams.get(gram, 0.0), self.idf(gram))
-            for gram in term.sound:
-                grams[gram] = max(grams.get(gram, 0.0), self.idf(gram) * SOUND_WEIGHT)
-        present = [(g, w) for g, w in grams.items() if g in self._postings]
-        rare = [(g, w) for g, w in present if len(self._postings[g]) <= self._common_df]
-        use = rare if rare else present
+            unique.setdefault(term.surface, term)  # 娃娃, 狗…狗证: a word said twice counts once
+        terms = list(unique.values())
+        for term in terms:
+            self._weigh(term)
+        only_steps = bool(terms) and all(t.step for t in terms)
+        if only_steps:
+            for term in terms:  # only a step ("补办"): its words, and the official ones, are the matter
+                term.step = False
+                term.alternatives += self._official_alternatives(term.surface)
+                self._weigh(term)
+        step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
+        said = frozenset(q for q, (_words, words) in self._steps.qualifiers.items()
+                         if any(w in text or w in canonical.original for w in words))
+        return _Query(
+            terms, frozenset(steps), step_surfaces, step_grams, said,
+            total_weight=sum(t.weight for t in terms) or 1.0,
+            all_grams=frozenset({g for t in terms for alt, _f in t.alternatives for g in alt} | step_grams),
+            wanted=frozenset(g for t in terms for reading, _f in t.readings for g, _s in reading),
+            core="".join(t.surface for t in terms if t.known) or "".join(t.surface for t in terms),
+            only_steps=only_steps,
+        )
+
+    def _embedded_in(self, word: str, doc: int) -> bool:
+        key = (word, doc)
+        found = self._embedded_cache.get(key)
+        if found is None:
+            if len(self._embedded_cache) > 100_000:
+                self._embedded_cache.clear()
+            found = self._embedded_cache[key] = self._embedded(word, self._plain[doc])
+        return found
+
+    def _embedded(self, word: str, name: str) -> bool:
+        """Whether every occurrence of ``word`` in ``name`` is part of another word: 身份证 in
+        临时身份证明 (证明), 公证 in 公证员, 公司 in 分公司 — written there, but not meant there."""
+        freq = self._word_freq
+        start = name.find(word)
+        while start >= 0:
+            end = start + len(word)
+            after, before = name[end:end + 1], name[start - 1:start] if start else ""
+            if not ((after and freq.get(word + after, 0) >= 3) or (before and freq.get(before + word, 0) >= 3)):
+                return False
+            start = name.find(word, start + 1)
+        return True
+
+    def _named(self, gram: str) -> bool:
+        """Whether some item has ``gram`` in its name, aliases or keywords (not only in its description)."""
+        floor = FIELD_WEIGHTS["keywords"] * SYNONYM_WEIGHT
+        return any(weight >= floor for weight in self._postings.get(gram, {}).values())
+
+    def _split_run(self, run: str) -> list[str]:
+        pieces: list[str] = []
+        for char in run:
+            if pieces:
+                last = pieces[-1][-1]
+                pair_sound = sound_grams(last + char)
+                if self._named(last + char) or (pair_sound and self._named(pair_sound[0])):
+                    pieces[-1] += char
+                    continue
+            pieces.append(char)
+        return pieces
+
+    @staticmethod
+    def _add_typed(term: _Term, start: int, end: int, typed: list[tuple[int, int, str, bool]]) -> None:
+        for t_start, t_end, surface, by_sound in typed:
+            if t_start >= start and t_end <= end and len(surface.replace(" ", "")) > 1:
+                grams = char_grams(surface.replace(" ", ""))
+                if all(_is_han(c) for c in surface.replace(" ", "")):
+                    term.alternatives.append((grams, TYPO_WEIGHT if by_sound else 1.0))
+
+    def _weigh(self, term: _Term) -> None:
+        idf, unknown = self._idf, self._idf_unknown
+        term.readings = []
+        for grams, factor in term.alternatives + ([(term.sound, SOUND_WEIGHT)] if term.sound else []):
+            total = sum([idf.get(g, unknown) for g in grams])
+            if total:
+                term.readings.append((tuple((g, idf[g] / total) for g in grams if g in idf), factor))
+        best = 0.0
+        for grams, factor in term.alternatives:
+            if not grams:
+                continue
+            known = sum(self._idf[g] for g in grams if g in self._idf)
+            best = max(best, factor * known / len(grams) * math.sqrt(len(grams)))
+        if term.sound and best == 0.0:
+            known = sum(self._idf[g] for g in term.sound if g in self._idf)
+            best = SOUND_WEIGHT * known / len(term.sound) * math.sqrt(len(term.sound))
+        if best == 0.0:
+            term.known = False
+            term.weight = UNKNOWN_TERM_WEIGHT
+            return
+        if term.step:
+            term.weight = STEP_TERM_WEIGHT
+            return
+        term.weight = best * (LONE_CHAR_WEIGHT if term.lone and len(term.surface) == 1 else 1.0)
+
+    def _step_term(self, word: str) -> _Term:
+        """A step word as a light term of its own: 停业登记, 户口注销 are named by their step."""
+        return _Term(word, [(char_grams(word), 1.0)], sound_grams(word), lone=len(word) == 1, step=True)
+
+    def _official_alternatives(self, word: str) -> list[tuple[list[str], float]]:
+        classes = self._steps.colloquial.get(word, frozenset())
+        official = sorted(w for w, c in self._steps.official.items() if c & classes and w != word)
+        return [(char_grams(w), EXPANSION_WEIGHT) for w in official]
+
+    def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset()) -> list[int]:
+        """The items worth scoring: each term's evidence is its best reading's (IDF-weighted share of
+        grams found), so a word with many readings (营业执照 → 证照) does not add them up."""
+        postings, common = self._postings, self._common_df
+        present = {g for t in terms for reading, _f in t.readings for g, _s in reading}
+        if not present:
+            return []
+        # A single character gathers candidates only when it is rare (狗, not 在 or 家): the many
+        # items sharing a common character would crowd out the rest and cost most of the time.
+        rare_char = self._rare_char_df
+        skip = {g for g in present if len(postings[g]) > (rare_char if len(g) == 1 else common)}
+        if skip == present:
+            skip = set()  # only common grams: use them all
         acc: dict[int, float] = {}
-        for gram, weight in use:
-            for doc, field_weight in self._postings[gram].items():
-                acc[doc] = acc.get(doc, 0.0) + weight * field_weight
+        for term in terms:
+            readings = term.readings
+            if len(term.alternatives) == 1:
+                # One reading (most words): as written, and a little more by sound (typos).
+                get = acc.get
+                for index, (reading, factor) in enumerate(readings):
+                    scale = term.weight * (factor if index == 0 else SOUND_WEIGHT * 0.5)
+                    for gram, share in reading:
+                        if gram not in skip:
+                            weight = scale * share
+                            for doc, field_weight in postings[gram].items():
+                                acc[doc] = get(doc, 0.0) + weight * field_weight
+                continue
+            best: dict[int, float] = {}
+            for reading, factor in readings[:len(term.alternatives)]:
+                part: dict[int, float] = {}
+                get = part.get
+                for gram, share in reading:
+                    if gram not in skip:
+                        weight = factor * share
+                        for doc, field_weight in postings[gram].items():
+                            part[doc] = get(doc, 0.0) + weight * field_weight
+                for doc, value in part.items():
+                    if value > best.get(doc, 0.0):
+                        best[doc] = value
+            weight = term.weight
+            for doc, value in best.items():
+                acc[doc] = acc.get(doc, 0.0) + weight * value
         if len(acc) <= self.candidates:
             return list(acc)
-        return heapq.nlargest(self.candidates, acc, key=acc.__getitem__)
+        # Variants of one matter tie on their words: near the cut, the plain item and the one with
+        # the asked step go first (食品经营许可核发 before its 注销, 延续, 补办 … when 11 variants tie).
+        near = sorted(acc, key=acc.__getitem__, reverse=True)[:self.candidates * 2]
+        classes, later = self._doc_classes, self._doc_later
 
-    def _cover(self, grams: list[str], candidates: list[int], cand_set: set[int]) -> dict[int, float]:
-        """Share (IDF-weighted) of ``grams`` each candidate contains, field weights applied."""
-        total = 0.0
-        got: dict[int, float] = {}
+        def key(doc: int) -> float:
+            if classes[doc] & asked:
+                return acc[doc] * 1.03
+            return acc[doc] * 0.97 if later[doc] else acc[doc]
+
+        return sorted(near, key=key, reverse=True)[:self.candidates]
+
+    def _hits(self, grams: Iterable[str], candidates: list[int], cand_set: set[int]) -> dict[str, dict[int, float]]:
+        """For each gram, the candidates containing it with their field weight (postings walked once)."""
+        hits: dict[str, dict[int, float]] = {}
         for gram in grams:
-            weight = self.idf(gram)
-            total += weight
             posting = self._postings.get(gram)
             if not posting:
-                continue
-            if len(posting) <= len(candidates):
-                for doc, field_weight in posting.items():
-                    if doc in cand_set:
-                        got[doc] = got.get(doc, 0.0) + weight * field_weight
+                hits[gram] = {}
+            elif len(posting) <= len(candidates):
+                hits[gram] = {d: w for d, w in posting.items() if d in cand_set}
             else:
-                for doc in candidates:
-                    field_weight = posting.get(doc)
-                    if field_weight:
-                        got[doc] = got.get(doc, 0.0) + weight * field_weight
-        if not total:
-            return {}
-        return {doc: value / total for doc, value in got.items()}
+                hits[gram] = {d: posting[d] for d in candidates if d in posting}
+        return hits
 
     def search(self, query: str, limit: int = 10, *, min_score: float | None = None) -> list[ItemMatch]:
         if not self.docs or not query or not query.strip():
             return []
         min_score = DEFAULT_MIN_SCORE if min_score is None else min_score
-        terms = self._terms(query)
+        analysed = self._analyse(query)
+        terms = analysed.terms
         if not terms:
             return []
-        candidates = self._prefilter(terms)
+        candidates = self._prefilter(terms, analysed.steps)
         if not candidates:
             return []
-        total_weight = sum(t.weight for t in terms) or 1.0
-        all_grams = {g for t in terms for alt in t.alternatives for g in alt}
-        core = "".join(t.surface for t in terms)
+        total_weight = analysed.total_weight
+        all_grams = analysed.all_grams
+        names = self.names
         fuzzy = {key: score for _, score, key in process.extract(
-            core, {i: self.names[i] for i in candidates}, scorer=fuzz.partial_ratio, limit=None, score_cutoff=40)}
-        # Coverage of every term by every candidate, walking each gram's postings once.
-        cand_set = set(candidates)
+            analysed.core, {i: names[i] for i in candidates}, scorer=fuzz.partial_ratio, limit=None,
+            score_cutoff=40)}
+        hits = self._hits(analysed.wanted, candidates, set(candidates))
         covered_by: dict[int, float] = dict.fromkeys(candidates, 0.0)
         matched_by: dict[int, list[str]] = {d: [] for d in candidates}
         for term in terms:
+            if not term.known:
+                continue
             best: dict[int, float] = {}
-            for alt in term.alternatives:
-                for doc, value in self._cover(alt, candidates, cand_set).items():
-                    if value > best.get(doc, 0.0):
+            alternatives = len(term.alternatives)
+            for index, (reading, factor) in enumerate(term.readings):
+                part: dict[int, float] = {}
+                get = part.get
+                for gram, share in reading:
+                    for doc, field_weight in hits[gram].items():
+                        part[doc] = get(doc, 0.0) + share * field_weight
+                by_sound = index >= alternatives
+                for doc, value in part.items():
+                    value *= factor
+                    known = best.get(doc, 0.0)
+                    if value > known and (not by_sound or known < 0.5):
                         best[doc] = value
-            if term.sound:
-                for doc, value in self._cover(term.sound, candidates, cand_set).items():
-                    value *= SOUND_WEIGHT
-                    if value > best.get(doc, 0.0) and best.get(doc, 0.0) < 0.5:
-                        best[doc] = value
+            if len(term.surface) > 1 and not term.lone:
+                plain = self._plain
+                for doc, value in best.items():
+                    if value >= 0.5 and term.surface in plain[doc] and self._embedded_in(term.surface, doc):
+                        best[doc] = value * EMBEDDED_WEIGHT
             for doc, value in best.items():
                 covered_by[doc] += term.weight * value
-                if value >= 0.5:
+                if value >= 0.5 and not term.step and not (term.lone and len(term.surface) == 1):
+                    # Words of the matter only: a step (丢了) or a stray character is no evidence of it.
                     matched_by[doc].append(term.surface)
-        results: list[ItemMatch] = []
+        asked = analysed.steps
+        asked_words = set(analysed.step_surfaces)
+        modes = self._steps.modes
+        scored: list[tuple[float, int, int]] = []
+        literal: dict[int, list[str]] = {}  # step words the question and the name share (注销)
         for doc in candidates:
-            matched = matched_by[doc]
-            covered = covered_by[doc]
-            query_cover = covered / total_weight
-            name_total, name_idf = self._name_weights[doc]
-            name_cover = sum(w for g, w in name_idf.items() if g in all_grams) / name_total
-            score = 100.0 * (0.68 * query_cover + 0.24 * name_cover) + 0.08 * fuzzy.get(doc, 0.0)
-            # A step the question did not ask for (注销, 变更, 补办 …) puts the item behind the plain one.
-            unasked = sum(1 for grams in self._variants[doc] if not all(g in all_grams for g in grams))
-            score -= VARIANT_PENALTY * min(unasked, 2)
+            name_total, name_set, name_idf = self._name_weights[doc]
+            name_cover = sum([name_idf[g] for g in name_set & all_grams]) / name_total
+            score = 100.0 * (QUERY_COVER_WEIGHT * covered_by[doc] / total_weight + NAME_COVER_WEIGHT * name_cover) \
+                + FUZZY_WEIGHT * fuzzy.get(doc, 0.0)
+            steps = self._doc_steps[doc]
+            if steps:
+                agreed = 0.0
+                unasked = 0
+                for word, classes in steps:
+                    if classes & asked:
+                        # The very word asked (转入, 注销) agrees more than another word of its class.
+                        if word in asked_words:
+                            agreed = 1.0
+                            literal.setdefault(doc, []).append(word)
+                        else:
+                            agreed = max(agreed, STEP_CLASS_AGREEMENT)
+                    elif not classes <= modes:
+                        unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
+                if agreed:
+                    score += STEP_BONUS * agreed
+                else:
+                    # An item offering the asked step among others (补领、换领) is not a different variant.
+                    score -= STEP_PENALTY * min(unasked, 2)
+            qualifiers = self._doc_qualifiers[doc]
+            if qualifiers and not qualifiers <= analysed.qualifiers:
+                # an employer's item for a resident's question
+                score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers)
+            if analysed.only_steps:
+                score *= STEP_ONLY_FACTOR  # below the cut-off: a "did you mean", not an answer
             if score >= min_score:
-                item = self.docs[doc]
-                results.append(ItemMatch(item.id, item.name, round(score, 2), matched))
-        results.sort(key=lambda m: (-m.score, len(m.name)))
-        return results[:limit]
+                scored.append((-min(100.0, score), len(self.docs[doc].name), doc))
+        scored.sort()
+        results = []
+        for negative, _length, doc in scored[:limit]:
+            item = self.docs[doc]
+            matched = matched_by[doc]
+            matched += [w for w in literal.get(doc, ()) if w not in matched]
+            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched))
+        return results
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
         """"Did you mean" names when nothing fits well: the best partial matches, then names

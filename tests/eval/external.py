@@ -59,3 +59,35 @@ def labelled(name: str) -> list[list[str]]:
         if line.strip() and not line.startswith("#"):
             rows.append(line.split("\t"))
     return rows
+
+
+FIXTURES = REPO / "services" / "fixtures"
+
+
+def bundled_docs():
+    """The bundled catalogue (``services/fixtures``) as matcher documents, built the way
+    ``services.search.documents`` builds them from the database (life events and the start of the
+    summary as ``extra``), without Django."""
+    import yaml
+
+    from portal.nlu.items import ItemDoc
+
+    events = {e["code"]: e["name"] for e in yaml.safe_load((FIXTURES / "life_events.yaml").read_text("utf-8"))}
+    docs = []
+    for path in sorted(FIXTURES.glob("catalogue-*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in data["items"]:
+            record = {**data.get("defaults", {}), **entry}
+            extra = [events.get(e, e) for e in record.get("life_events", [])]
+            if record.get("summary"):
+                extra.append(record["summary"][:120])
+            docs.append(ItemDoc(id=record["code"], name=record["name"], aliases=tuple(record.get("aliases") or ()),
+                                keywords=tuple(record.get("keywords") or ()), department=record["department"],
+                                category=record.get("group") or record.get("category") or "", extra=" ".join(extra)))
+    return docs
+
+
+def mixed(name: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Rows of a mixed labelled set: (question, "external" or "bundled", acceptable labels) —
+    names for the external catalogue, codes for the bundled one."""
+    return [(q, catalogue, tuple(labels.split("|"))) for q, catalogue, labels in labelled(name)]

@@ -1,18 +1,28 @@
-"""Colloquial questions over the real external catalogue (1,135 items of 广安区): the right item
-first ≥ 80 %, among the first three ≥ 92 %.
+"""Colloquial questions over the real external catalogue (1,135 items of 广安区) and the bundled one:
+the right item first ≥ 80 %, among the first three ≥ 92 % (issue 4's targets, on unseen questions).
 
-``items_questions.tsv`` is the development set (the lexicon was tuned while looking at its misses);
-``items_questions_fresh.tsv`` was written afterwards and is only measured;
-``items_questions_residents.tsv`` (common matters of residents) was written last: its misses led
-to general expansions in ``item_expansions.tsv`` (figures before and after in docs/benchmarks.md). Each row: question,
-expected item code, expected item name (an item whose name equals the expected name counts: the
-catalogue has a few identical names in two departments)."""
+How each set was used (figures before and after in docs/benchmarks.md):
+
+- ``items_questions.tsv``: the first development set (the lexicon was tuned while looking at its misses);
+- ``items_questions_fresh.tsv``: written afterwards, measured, then its misses were looked at;
+- ``items_questions_residents.tsv`` (common matters of residents): its misses led to general expansions;
+- ``items_questions_mixed.tsv`` (both catalogues): written blind before the matcher was reworked to read
+  steps apart from the matter; its misses were diagnosed and fixed by class (tuned on);
+- ``items_questions_holdout.tsv`` (both catalogues): written after that rework, measured once, never
+  tuned on — the honest estimate for unseen questions.
+
+Each threshold sits a little below the level measured, so that a real regression fails; the issue's
+targets are asserted where the set was tuned on and reached them. Rows: question, expected item code,
+expected item name (an item whose name equals the expected name counts: the catalogue has a few
+identical names in two departments); mixed sets: question, catalogue, acceptable items (names for
+the external catalogue, codes for the bundled one, ``|`` between genuine near-duplicates).
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.eval.external import CATALOGUE_CSV, catalogue_docs, labelled, require
+from tests.eval.external import CATALOGUE_CSV, bundled_docs, catalogue_docs, labelled, mixed, require
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +31,13 @@ def matcher():
     from portal.nlu.items import ItemMatcher
 
     return ItemMatcher(catalogue_docs())
+
+
+@pytest.fixture(scope="module")
+def bundled_matcher():
+    from portal.nlu.items import ItemMatcher
+
+    return ItemMatcher(bundled_docs())
 
 
 def accuracy(matcher, rows) -> tuple[float, float, list]:
@@ -35,7 +52,30 @@ def accuracy(matcher, rows) -> tuple[float, float, list]:
     return first / len(rows), top3 / len(rows), misses
 
 
-SETS = ["items_questions.tsv", "items_questions_fresh.tsv", "items_questions_residents.tsv"]
+def mixed_accuracy(matchers, rows) -> tuple[float, float, list]:
+    first = top3 = 0
+    misses = []
+    for question, catalogue, acceptable in rows:
+        hits = matchers[catalogue].search(question, limit=3)
+        keys = [hit.name if catalogue == "external" else hit.id for hit in hits]
+        first += bool(keys) and keys[0] in acceptable
+        top3 += any(key in acceptable for key in keys)
+        if not keys or keys[0] not in acceptable:
+            misses.append((question, acceptable, [hit.name for hit in hits]))
+    return first / len(rows), top3 / len(rows), misses
+
+
+# set → (first, top-3) the matcher must keep: a little below what it measured.
+SETS = {
+    "items_questions.tsv": (0.93, 0.96),  # measured 96.0 % / 98.0 %, n=150
+    "items_questions_fresh.tsv": (0.87, 0.95),  # 90.0 % / 98.0 %, n=100
+    "items_questions_residents.tsv": (0.90, 0.96),  # 96.7 % / 100 %, n=30
+}
+MIXED = {
+    # set → {catalogue or "all": (first, top-3)}
+    "items_questions_mixed.tsv": {"all": (0.85, 0.93), "external": (0.84, 0.92), "bundled": (0.85, 0.93)},
+    "items_questions_holdout.tsv": {"all": (0.79, 0.90), "external": (0.74, 0.88), "bundled": (0.87, 0.94)},
+}
 
 
 @pytest.mark.parametrize("dataset", SETS)
@@ -44,11 +84,44 @@ def test_item_matcher_finds_the_right_item_for_colloquial_questions(matcher, dat
     assert len(rows) >= 30
     first, top3, misses = accuracy(matcher, rows)
     print(f"{dataset}: first {first:.1%}, top-3 {top3:.1%}, n={len(rows)}")
-    assert first >= 0.80, misses
-    assert top3 >= 0.92, misses
+    floor_first, floor_top3 = SETS[dataset]
+    assert first >= max(floor_first, 0.80), misses
+    assert top3 >= max(floor_top3, 0.92), misses
 
 
-def test_labelled_questions_are_not_copies_of_item_names():
+@pytest.mark.parametrize("dataset", MIXED)
+def test_item_matcher_keeps_its_level_on_questions_over_both_catalogues(matcher, bundled_matcher, dataset):
+    rows = mixed(dataset)
+    assert len(rows) >= 120
+    matchers = {"external": matcher, "bundled": bundled_matcher}
+    for part, (floor_first, floor_top3) in MIXED[dataset].items():
+        subset = [row for row in rows if part in ("all", row[1])]
+        first, top3, misses = mixed_accuracy(matchers, subset)
+        print(f"{dataset} {part}: first {first:.1%}, top-3 {top3:.1%}, n={len(subset)}")
+        assert first >= floor_first, (part, misses)
+        assert top3 >= floor_top3, (part, misses)
+
+
+def test_mixed_sets_are_mostly_about_the_external_catalogue_and_label_real_items(bundled_matcher):
+    require(CATALOGUE_CSV)
+    names = {doc.name for doc in catalogue_docs()}
+    codes = {doc.id for doc in bundled_docs()}
+    for dataset in MIXED:
+        rows = mixed(dataset)
+        external = sum(1 for _q, catalogue, _a in rows if catalogue == "external")
+        assert 0.6 <= external / len(rows) <= 0.8, dataset
+        for question, catalogue, acceptable in rows:
+            known = names if catalogue == "external" else codes
+            assert set(acceptable) <= known, (dataset, question, acceptable)
+
+
+def test_labelled_questions_are_not_copies_of_item_names_or_aliases():
+    require(CATALOGUE_CSV)
+    external = {doc.name for doc in catalogue_docs()}
+    bundled = {text for doc in bundled_docs() for text in (doc.name, *doc.aliases)}
     for dataset in SETS:
         for question, _code, name in labelled(dataset):
             assert question.replace(" ", "") != name, question
+    for dataset in MIXED:
+        for question, catalogue, _acceptable in mixed(dataset):
+            assert question.replace(" ", "") not in (external if catalogue == "external" else bundled), question

@@ -16,6 +16,17 @@ CATALOGUE = [
     ItemDoc(9, "食品经营许可核发", department="市监局"),
     ItemDoc(10, "互联网上网服务营业场所经营单位设立审批", department="文广旅局"),
     ItemDoc(11, "最低生活保障", department="民政局"),
+    ItemDoc(12, "犬只登记", department="公安分局"),
+    ItemDoc(13, "居住登记", department="公安分局"),
+    ItemDoc(14, "社会保障卡密码修改", department="人社局"),
+    ItemDoc(15, "社会保障卡密码重置", department="人社局"),
+    ItemDoc(16, "门诊费用报销", department="医保局"),
+    ItemDoc(17, "住院费用报销", department="医保局"),
+    ItemDoc(18, "临时身份证明", department="公安分局"),
+    ItemDoc(19, "居民身份证办理", department="公安分局"),
+    ItemDoc(20, "停业登记", department="税务局"),
+    ItemDoc(21, "个体工商户设立登记", department="市场监管局"),
+    ItemDoc(22, "个体工商户注销登记", department="市场监管局"),
 ]
 
 
@@ -81,3 +92,51 @@ def test_empty_catalogue_answers_nothing():
     empty = ItemMatcher()
     assert empty.search("居住证") == []
     assert empty.suggest("居住证") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("社保卡被偷了 要先挂失", 5),  # the step asked (挂失) before the plain item and other steps
+        ("社保卡密码忘记了", 15),  # 忘记 → 重置, not 修改
+        ("社保卡密码想改一下", 14),
+        ("居住证一年到了要续一下", 2),  # 续 → 签注; 居住登记 only reads as 居住证 through the lexicon
+        ("个体户不开了", 22),
+        ("开个体户", 21),
+        ("店要装修停几个月 税务上要办停业吗", 20),  # 停业 names the item even though it is a step
+    ],
+)
+def test_the_step_asked_for_decides_between_items_of_one_matter(matcher, question, item):
+    results = matcher.search(question)
+    assert results and results[0].id == item, [(r.id, r.name, r.score) for r in results]
+
+
+@pytest.mark.parametrize("question", ["养了条狗要办证吗", "狗证", "家里的狗要登记"])
+def test_a_single_character_can_name_the_matter(matcher, question):
+    # 狗 is a word of its own (and reads as 犬 in official names): single characters are indexed.
+    results = matcher.search(question)
+    assert results and results[0].id == 12, [(r.id, r.name, r.score) for r in results]
+
+
+def test_a_word_the_lexicon_rewrote_stays_searchable_as_typed(matcher):
+    # The shared lexicon reads 看门诊 as 就诊 (for the chat); the catalogue says 门诊.
+    results = matcher.search("看门诊花的钱医保能报吗")
+    assert results and results[0].id == 16, [(r.id, r.name, r.score) for r in results]
+
+
+def test_a_word_found_only_inside_another_word_counts_less(matcher):
+    # 身份证 is written inside 临时身份证明 (证明), but the resident means the identity card.
+    results = matcher.search("身份证过期了要换")
+    assert results and results[0].id == 19, [(r.id, r.name, r.score) for r in results]
+
+
+def test_chatter_around_the_matter_does_not_hide_the_item(matcher):
+    question = "我家邻居说去年就搬来这边打工的人都要弄这个暂住证 我也不知道到底要准备些啥东西"
+    results = matcher.search(question)
+    assert results and results[0].id == 1, [(r.id, r.name, r.score) for r in results]
+
+
+def test_matched_terms_are_words_of_the_matter_not_steps_or_stray_characters(matcher):
+    (best, *_rest) = matcher.search("社保卡丢了 补一张")
+    assert best.id == 6
+    assert best.matched == ["社会保障卡"]
