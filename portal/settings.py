@@ -329,7 +329,8 @@ CELERY_BEAT_SCHEDULE["purge-anonymous-chat-sessions"] = {
 # The services app's catalogue for service.search (a function returning portal.nlu.items.ItemMatcher).
 CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.search.matcher")
 # Run in a background thread as a server process starts (portal/warmup.py; not for manage.py or tests).
-SERVER_WARM_UP = env.list("SERVER_WARM_UP", default=["services.search.warm_up"])
+# Tests import the ASGI/WSGI entry points (live servers) without wanting a warm-up thread racing them.
+SERVER_WARM_UP = env.list("SERVER_WARM_UP", default=[] if TESTING else ["services.search.warm_up"])
 CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=60)
 CHAT_WS_MAX_BYTES = env.int("CHAT_WS_MAX_BYTES", default=4096)
 CHAT_WS_RATE = env.int("CHAT_WS_RATE", default=10)  # messages per CHAT_WS_RATE_SECONDS per connection

@@ -148,9 +148,10 @@ def refresh_local() -> None:
 
 
 def reset() -> None:
-    """Forget the process's index (tests; a process that switched databases)."""
+    """Forget the process's index and whether it serves (tests; a process that switched databases)."""
     with _state.lock:
         _state.matcher, _state.token = None, None
+        _state.serving = False
 
 
 def search(query: str, limit: int = 10, *, min_score: float | None = None) -> list:
