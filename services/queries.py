@@ -223,7 +223,7 @@ def application_is_overdue(application: Application, today: dt.date | None = Non
 
 
 # --- short answers from a guide (the chat skill's quick replies: 需要什么材料 / 在哪办 / 多久能办好) ------
-GUIDE_TOPICS = ("materials", "locations", "time")
+GUIDE_TOPICS = ("materials", "locations", "time", "fee")
 
 
 def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[int] = frozenset()) -> str:
@@ -261,4 +261,9 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
         visits = {None: "", 0: "，全程网办不用跑", 1: "，最多跑一次"}.get(
             item.visits_required, f"，需到现场 {item.visits_required} 次")
         return f"“{item.name}”{limit}{visits}。"
+    if topic == "fee":
+        fee = (item.fee or "").strip()
+        if not fee or fee == "不收费":
+            return f"“{item.name}”不收费。"
+        return f"“{item.name}”收费：{fee}。"
     raise ValueError(f"unknown topic {topic!r}; one of {GUIDE_TOPICS}")

@@ -59,8 +59,50 @@ _SERVICE_WORDS = {
 _MATTERS = read_lines("service_matters.txt")
 
 
+_TOPIC_WORDS = {
+    "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥", "需要什么", "要什么"),
+    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上", "线上", "哪儿", "哪里", "电话"),
+    "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次", "跑几趟"),
+    "fee": ("收费", "要钱", "多少钱", "费用", "免费", "花钱", "交钱"),
+}
+# Words left of a guide question once its topic words are gone that still name no matter
+# (多久能办好 → 能办好): such a question is about the item already on the screen.
+_NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
+                        r"|这个|那个|它|吗|呢|啊|呀|的|了|么)+")
+CONTEXT_ITEM = "service_item"  # the session-state key of the item the last answer was about
+
+
+def _guide_topic(text: str) -> str | None:
+    for topic, words in _TOPIC_WORDS.items():
+        if any(w in text for w in words):
+            return topic
+    return None
+
+
+def _names_no_matter(text: str) -> bool:
+    """A guide question whose words, its topic words set aside, name no matter ("需要带什么")."""
+    from portal.chat.catalogue import service_query
+
+    rest = text
+    for word in sorted((w for words in _TOPIC_WORDS.values() for w in words), key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    return not _NO_MATTER.sub("", service_query(rest)).strip()
+
+
+def about_item_in_context(text: str, state: dict) -> bool:
+    """Right after an item was shown, a question of what to bring, where, how long or how much
+    that names no other matter is about that item ("需要带什么", "多久能办好")."""
+    if not (state.get(CONTEXT_ITEM) or {}).get("id") or text.startswith("#"):
+        return False
+    return _guide_topic(text) is not None and _names_no_matter(text)
+
+
+_TOPIC_NAMES = {"materials": "所需材料", "locations": "办理地点", "time": "办理时限", "fee": "收费标准"}
+
+
 @skill(
     "service.search",
+    follow_up=about_item_in_context,
     title="办事指南",
     preview=True,
     examples=[
@@ -134,6 +176,12 @@ def service_search(turn: Turn) -> Reply:
 
     item_id = turn.slots.pop("item", None)
     topic = turn.slots.pop("topic", None) or _guide_topic(turn.text)
+    if not item_id and about_item_in_context(turn.text, turn.state):
+        item_id = str(turn.state[CONTEXT_ITEM]["id"])
+    elif not item_id and topic and _names_no_matter(turn.text):
+        # "需要带什么" with nothing on the screen: which matter, rather than a guess.
+        return Reply(f"您想了解哪件事的{_TOPIC_NAMES[topic]}？说说要办的事，比如“身份证丢了”“办居住证”。",
+                     done=False)
     query = turn.slots.get("query") or service_query(turn.text)
     if query:
         turn.slots["query"] = query
@@ -153,6 +201,7 @@ def service_search(turn: Turn) -> Reply:
                   {"score": hit.score, "matched": hit.matched, "highlights": hit.highlights,
                    "department": hit.item.department.name}) for hit in hits]
     best = hits[0].item
+    turn.state[CONTEXT_ITEM] = {"id": best.id}
     if topic:
         reply = _guide_reply(turn, best.id, topic, guide_answer, item_guide)
         reply.cards = cards
@@ -161,24 +210,11 @@ def service_search(turn: Turn) -> Reply:
                  quick_replies=_topic_replies(best.id))
 
 
-_TOPIC_WORDS = {
-    "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥"),
-    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上办", "线上办", "哪儿"),
-    "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次"),
-}
-
-
-def _guide_topic(text: str) -> str | None:
-    for topic, words in _TOPIC_WORDS.items():
-        if any(w in text for w in words):
-            return topic
-    return None
-
-
 def _topic_replies(item_id) -> list[QuickReply]:
     return [QuickReply("需要什么材料", f"#intent:service.search?item={item_id}&topic=materials"),
             QuickReply("在哪办", f"#intent:service.search?item={item_id}&topic=locations"),
-            QuickReply("多久能办好", f"#intent:service.search?item={item_id}&topic=time")]
+            QuickReply("多久能办好", f"#intent:service.search?item={item_id}&topic=time"),
+            QuickReply("收费吗", f"#intent:service.search?item={item_id}&topic=fee")]
 
 
 def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide) -> Reply:
@@ -190,6 +226,7 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
     except NotFound:
         return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
     text = guide_answer(item, topic if topic in _TOPIC_WORDS else "materials", on_file)
+    turn.state[CONTEXT_ITEM] = {"id": item.id}
     return Reply(text, cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
                  quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
 

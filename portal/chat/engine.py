@@ -13,10 +13,11 @@ The state (a JSON dict kept on the session) holds:
   ``choice``, which is forgotten as soon as another detail changes (那后天呢 offers anew).
 
 Rules, in order: reset words clear everything; a pending write takes yes/no (or a changed slot,
-then asks again); a clarification choice is honoured, then a pick among the skill's choices;
-otherwise the classifier decides, with carry-over when the message only brings slots. Personal
-intents ask an anonymous resident to sign in (a login card) and keep the task, so it continues
-after login.
+then asks again); a clarification choice is honoured, then a pick among the skill's choices; a
+question about what the last skill just showed goes back to it (``Skill.follow_up``: "需要带什么"
+after a catalogue search); otherwise the classifier decides, with carry-over when the message
+only brings slots. Personal intents ask an anonymous resident to sign in (a login card) and keep
+the task, so it continues after login.
 """
 
 from __future__ import annotations
@@ -254,6 +255,13 @@ class Engine:
         # 4. Understand the message.
         evidence = self.evidence(text) if self.evidence else None
         decision: Decision = self.classifier.classify(text, now=now, evidence=evidence)
+
+        # A question about what the last answer showed ("多久能办好" after an item): that skill again.
+        last = _skills().get(state.get("last") or "")
+        if not pending and last is not None and last.follow_up is not None and last.follow_up(text, state):
+            state.pop("offered", None)
+            return self._run(last, {}, text, state, user, channel, session_id, confirmed=False,
+                             outcome="dialogue", normalized=normalized, confidence=max(decision.confidence, 0.5))
         new_slots = decision.slots
         state.pop("offered", None)
         memory = dict(state.get("memory") or {})

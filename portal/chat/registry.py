@@ -104,6 +104,9 @@ class Skill:
     prompts: Mapping[str, str] = field(default_factory=dict)
     writes: bool = False  # changes something: the engine asks for confirmation first
     preview: bool = False  # read-only answer worth showing beside a clarification question
+    # After this skill answered: does a message continue that answer rather than start anew
+    # ("需要带什么" after a catalogue search)? Called with the text and the session's state.
+    follow_up: Callable[[str, dict], bool] | None = None
     app: str = ""
 
     @property
@@ -123,12 +126,13 @@ _discovered = False
 def skill(name: str, *, title: str, examples: Iterable[str] = (), keywords: Mapping[str, float] | None = None,
           negative: Mapping[str, float] | None = None, personal: bool = False, required: Iterable[str] = (),
           prompts: Mapping[str, str] | None = None, writes: bool = False, preview: bool = False,
-          smalltalk: bool = False) -> Callable[[Handler], Handler]:
+          smalltalk: bool = False, follow_up: Callable[[str, dict], bool] | None = None,
+          ) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
         spec = IntentSpec(name=name, title=title, examples=tuple(examples), keywords=dict(keywords or {}),
                           negative=dict(negative or {}), smalltalk=smalltalk)
         register(Skill(spec, handler, personal=personal, required=tuple(required), prompts=dict(prompts or {}),
-                       writes=writes, preview=preview and not writes and not personal,
+                       writes=writes, preview=preview and not writes and not personal, follow_up=follow_up,
                        app=handler.__module__.rsplit(".", 1)[0]))
         return handler
 

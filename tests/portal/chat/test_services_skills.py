@@ -35,7 +35,7 @@ def test_service_search_answers_with_catalogue_items_best_first(api, say, catalo
     cards = body["reply"]["cards"]
     assert cards[0] == {**cards[0], "type": "service_item", "id": catalogue["permit"].id, "title": "居住证申领"}
     assert cards[0]["score"] >= cards[-1]["score"]
-    assert [q["title"] for q in body["reply"]["quick_replies"]] == ["需要什么材料", "在哪办", "多久能办好"]
+    assert [q["title"] for q in body["reply"]["quick_replies"]] == ["需要什么材料", "在哪办", "多久能办好", "收费吗"]
 
 
 def test_asking_what_to_bring_answers_from_the_items_guide(api, say, catalogue):
@@ -49,6 +49,34 @@ def test_a_guide_quick_reply_answers_that_part_of_the_guide(api, say, catalogue)
     _, body = say(api, first["reply"]["quick_replies"][2]["payload"], first["session"])
     assert body["intent"]["name"] == "service.search"
     assert "社会保障卡申领" in body["reply"]["text"]
+
+
+def test_a_question_after_a_search_is_about_the_item_shown(api, say, catalogue):
+    _, first = say(api, "暂住证怎么办")
+    session = first["session"]
+    _, body = say(api, "需要带什么", session)
+    assert body["intent"]["name"] == "service.search"
+    assert "居民身份证" in body["reply"]["text"] and "居住登记凭证" in body["reply"]["text"]
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+    _, body = say(api, "多久能办好", session)  # not a fallback: the item is still on the screen
+    assert body["intent"]["name"] == "service.search"
+    assert body["reply"]["text"] == "“居住证申领”承诺 7 个工作日内办结。"
+    _, body = say(api, "要钱吗", session)
+    assert body["reply"]["text"] == "“居住证申领”不收费。"
+
+
+def test_a_question_naming_another_matter_searches_anew(api, say, catalogue):
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "那社保卡要带什么", first["session"])
+    assert body["reply"]["cards"][0]["id"] == catalogue["card"].id
+    assert "社会保障卡申领" in body["reply"]["text"]
+
+
+def test_what_to_bring_with_nothing_shown_asks_which_matter(api, say, catalogue):
+    _, body = say(api, "需要带什么")
+    assert body["intent"]["name"] == "service.search"
+    assert body["reply"]["text"].startswith("您想了解哪件事的所需材料？")
+    assert body["reply"]["cards"] == []
 
 
 def test_service_progress_lists_the_residents_own_applications(api, say, catalogue):
