@@ -190,7 +190,13 @@ def _booking_card(booking, *, pick: bool = False) -> Card:
     return Card(data.pop("type"), data.pop("id"), data.pop("title"), data)
 
 
-_PLAY = {"游泳": "游泳", "足球": "踢足球", "跑步": "跑步", "健身": "健身"}
+_PLAY = {"游泳": "游泳", "足球": "踢足球", "跑步": "跑步", "健身": "健身", "健身路径": "用健身路径",
+         "太极拳": "打太极拳", "广场舞": "跳广场舞", "瑜伽": "练瑜伽"}
+
+
+def _clause(text: str) -> str:
+    """A sentence joined into a list (…；…) or put in brackets loses its full stop."""
+    return text.strip().rstrip("。；;.")
 
 
 def _play(sport: str) -> str:
@@ -735,8 +741,8 @@ def fitness_guide(turn: Turn) -> Reply:
         )
     guide = guides[0]
     turn.slots["guide"] = guide["title"]
-    activities = "；".join(f"{a['name']}（{a['how']}）" for a in guide["activities"][:3])
-    cautions = "；".join(guide["cautions"][:2])
+    activities = "；".join(f"{a['name']}（{_clause(a['how'])}）" for a in guide["activities"][:3])
+    cautions = "；".join(_clause(c) for c in guide["cautions"][:2]) + "。"
     text = (f"{guide['title']}：{guide['summary']}\n推荐：{activities}\n强度：{guide['intensity']}\n"
             f"频率：{guide['frequency']}\n注意：{cautions}\n{guide['general_note']}")
     cards = [Card("venue", v["id"], v["name"],

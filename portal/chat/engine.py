@@ -276,6 +276,11 @@ class Engine:
                                max(decision.confidence, 0.5), "dialogue", normalized, fresh=False)
         if pending and decision.outcome == "accept" and decision.intent != pending["intent"]:
             state.pop("pending", None)  # the resident moved on: the write is dropped
+        elif pending and decision.outcome == "fallback" and not new_slots:
+            # Neither yes, no, nor anything else ("第一个" under a single read-back): ask again.
+            reply = Reply(f"{_skills()[pending['intent']].title}还在等您确认：回复“确认”继续，或者说“算了”不办了。",
+                          quick_replies=[QuickReply("确认", "确认"), QuickReply("算了", "算了")], done=False)
+            return Result(pending["intent"], 1.0, dict(pending["slots"]), reply, "dialogue", normalized, state)
 
         task = state.get("task")
         # The answer to the question just asked ("想约几点？" → "下午") is not small talk (下午好).

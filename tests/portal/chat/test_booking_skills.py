@@ -209,6 +209,9 @@ def test_cancelling_asks_first_and_cancels_through_the_action(chat, api, realnam
     assert booking.status == "confirmed"
 
     chat("取消预约")
+    body = chat("第一个")  # neither yes nor no under a read-back of one booking: asked again, nothing done
+    assert body["reply"]["text"].startswith("取消预约还在等您确认")
+    assert Booking.objects.get(pk=booking.pk).status == "confirmed"
     body = chat("确认")
     assert "已取消" in body["reply"]["text"]
     booking.refresh_from_db()
@@ -299,6 +302,15 @@ def test_fitness_guidance_suggests_venues_near_the_town_for_the_recommended_spor
     body = chat("糖尿病怎么运动")  # no place: venues are one tap away
     assert "糖尿病" in body["reply"]["text"]
     assert any(p.startswith("#intent:venue.search?sport=") for p in payloads(body).values())
+
+
+@pytest.mark.parametrize("question", ["高血压适合什么运动", "糖尿病怎么运动", "想减肥怎么锻炼", "老年人适合什么运动",
+                                      "膝盖不好能做什么运动", "孩子适合什么运动"])
+def test_fitness_guidance_reads_as_sentences(chat, question):
+    text = chat(question)["reply"]["text"]
+    assert "运动建议" in text and "推荐：" in text
+    for clumsy in ("。；", "。）", "；。", "。。"):
+        assert clumsy not in text, (clumsy, text)
 
 
 # --- anonymous residents and bad input --------------------------------------------------------------
