@@ -85,3 +85,4 @@ def test_demo_loading_is_idempotent_and_gives_applications_in_every_state():
             ResidentLicence.objects.count()) == counts
     assert set(Application.objects.values_list("status", flat=True)) == set(Application.Status.values)
     assert Application.objects.filter(user__phone="13900000001").count() >= 2
+
