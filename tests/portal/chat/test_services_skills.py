@@ -102,3 +102,12 @@ def test_service_progress_lists_the_residents_own_applications(api, say, catalog
 def test_odd_payloads_get_an_answer_not_an_error(api, say, catalogue, payload):
     status, body = say(api, payload)
     assert status == 200 and body["reply"]["text"]
+
+
+@pytest.mark.parametrize(("text", "is_service"), [
+    ("我想开个小饭馆", True), ("开家饭店要办什么", True), ("我想开一家小吃店", True), ("开公司", True),
+    ("饭店几点开门", False), ("几点开饭", False),
+])
+def test_opening_a_business_said_plainly_is_a_service_question_and_opening_hours_are_not(api, say, text, is_service):
+    _, body = say(api, text)
+    assert (body["intent"]["name"] == "service.search") is is_service, body["intent"]
