@@ -65,11 +65,16 @@ _MATTERS = read_lines("service_matters.txt")
 
 
 _TOPIC_WORDS = {
-    "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥", "需要什么", "要什么"),
-    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上", "线上", "哪儿", "哪里", "电话"),
-    "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次", "跑几趟"),
-    "fee": ("收费", "要钱", "多少钱", "费用", "免费", "花钱", "交钱"),
+    "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥", "需要什么", "要什么",
+                  "bring", "documents", "papers", "materials"),
+    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上", "线上", "哪儿", "哪里", "电话", "where", "online"),
+    "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次", "跑几趟", "how long",
+             "how many days"),
+    "fee": ("收费", "要钱", "多少钱", "费用", "免费", "花钱", "交钱", "cost", "fee", "how much", "free"),
 }
+# English words around a guide question that name no matter ("what do I need to bring").
+_ENGLISH_FILLER = re.compile(r"\b(?:what|which|do|does|did|i|we|you|need|needed|to|it|is|are|the|a|an|go|should|"
+                             r"can|could|will|take|takes|there|for|this|that|me|my|of|with|about|and|then|do it)\b")
 # Words left of a guide question once its topic words are gone that still name no matter
 # (多久能办好 → 能办好): such a question is about the item already on the screen.
 _NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
@@ -78,6 +83,7 @@ CONTEXT_ITEM = "service_item"  # the session-state key of the item the last answ
 
 
 def _guide_topic(text: str) -> str | None:
+    text = text.lower()
     for topic, words in _TOPIC_WORDS.items():
         if any(w in text for w in words):
             return topic
@@ -88,9 +94,10 @@ def _names_no_matter(text: str) -> bool:
     """A guide question whose words, its topic words set aside, name no matter ("需要带什么")."""
     from portal.chat.catalogue import service_query
 
-    rest = text
+    rest = text.lower()
     for word in sorted((w for words in _TOPIC_WORDS.values() for w in words), key=len, reverse=True):
         rest = rest.replace(word, " ")
+    rest = _ENGLISH_FILLER.sub(" ", rest)
     return not _NO_MATTER.sub("", service_query(rest)).strip()
 
 

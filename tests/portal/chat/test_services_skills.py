@@ -65,6 +65,15 @@ def test_a_question_after_a_search_is_about_the_item_shown(api, say, catalogue):
     assert body["reply"]["text"] == "“居住证申领”不收费。"
 
 
+def test_an_english_question_after_a_search_is_about_the_item_shown(api, say, catalogue):
+    _, first = say(api, "how do I apply for a residence permit")
+    assert first["reply"]["cards"][0]["id"] == catalogue["permit"].id
+    _, body = say(api, "What do I need to bring?", first["session"])
+    assert "居民身份证" in body["reply"]["text"]
+    _, body = say(api, "How long does it take?", first["session"])
+    assert "7 个工作日" in body["reply"]["text"]
+
+
 def test_a_question_naming_another_matter_searches_anew(api, say, catalogue):
     _, first = say(api, "暂住证怎么办")
     _, body = say(api, "那社保卡要带什么", first["session"])
