@@ -230,17 +230,16 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
     """One readable paragraph about an item for a chat reply. ``item`` comes from :func:`item_guide`."""
     if topic == "materials":
         lines = []
-        for material in item.materials.all():
-            text = f"{material.name}（{material.get_form_display()}"
-            text += f" {material.copies} 份）" if material.copies > 1 else "）"
+        for number, material in enumerate(item.materials.all(), start=1):
+            notes = [material.get_form_display() + (f" {material.copies} 份" if material.copies > 1 else "")]
             if material.requirement == Material.Requirement.CONDITIONAL:
-                text += f"，{material.condition}需要"
+                notes.append(f"{material.condition}需要")
             if material.licence_type_id and material.licence_type_id in on_file:
-                text += "，已有电子证照，免于提交"
-            lines.append(text)
+                notes.append("已有电子证照，免于提交")
+            lines.append(f"{number}. {material.name}（{'，'.join(notes)}）")
         if not lines:
             return f"“{item.name}”的申请材料请咨询{item.department.name}（{item.department.phone or '窗口'}）。"
-        return f"办理“{item.name}”需要准备：" + "；".join(lines) + "。"
+        return f"办理“{item.name}”需要准备：\n" + "\n".join(lines)
     if topic == "locations":
         places = [f"{loc.name}（{loc.address}，{loc.hours}）" if loc.hours else f"{loc.name}（{loc.address}）"
                   for loc in item.locations.all()]
@@ -248,7 +247,9 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
             "可以网上办理。" if item.online else "")
         if not places:
             return online or f"请咨询{item.department.name}。"
-        return online + "办理地点：" + "；".join(places) + "。"
+        if len(places) == 1:
+            return online + f"办理地点：{places[0]}。"
+        return online + "办理地点：\n" + "\n".join(f"• {place}" for place in places)
     if topic == "time":
         if item.promised_limit_days == 0:
             limit = "当场办结（即办）"
