@@ -241,12 +241,15 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
             return f"“{item.name}”的申请材料请咨询{item.department.name}（{item.department.phone or '窗口'}）。"
         return f"办理“{item.name}”需要准备：\n" + "\n".join(lines)
     if topic == "locations":
-        places = [f"{loc.name}（{loc.address}，{loc.hours}）" if loc.hours else f"{loc.name}（{loc.address}）"
-                  for loc in item.locations.all()]
+        places = []
+        for loc in item.locations.all():
+            details = [loc.address, loc.hours, f"电话 {loc.phone}" if loc.phone else ""]
+            places.append(f"{loc.name}（{'，'.join(d for d in details if d)}）")
         online = f"可以网上办理：{item.online_url}。" if item.online and item.online_url else (
             "可以网上办理。" if item.online else "")
         if not places:
-            return online or f"请咨询{item.department.name}。"
+            phone = f"（{item.department.phone}）" if item.department.phone else ""
+            return online or f"请咨询{item.department.name}{phone}。"
         if len(places) == 1:
             return online + f"办理地点：{places[0]}。"
         return online + "办理地点：\n" + "\n".join(f"• {place}" for place in places)

@@ -78,7 +78,7 @@ _ENGLISH_FILLER = re.compile(r"\b(?:what|which|do|does|did|i|we|you|need|needed|
 # Words left of a guide question once its topic words are gone that still name no matter
 # (多久能办好 → 能办好): such a question is about the item already on the screen.
 _NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
-                        r"|这个|那个|它|吗|呢|啊|呀|的|了|么)+")
+                        r"|这个|那个|它|吗|呢|啊|呀|的|了|么|是多少|多少|号码|咨询)+")
 CONTEXT_ITEM = "service_item"  # the session-state key of the item the last answer was about
 
 
