@@ -86,3 +86,21 @@ def test_demo_loading_is_idempotent_and_gives_applications_in_every_state():
     assert set(Application.objects.values_list("status", flat=True)) == set(Application.Status.values)
     assert Application.objects.filter(user__phone="13900000001").count() >= 2
 
+
+
+# What a file's defaults say about where and how to apply belongs to one department.
+_DEPARTMENT_BOUND = ("steps", "faq", "locations", "online_url")
+
+
+@pytest.mark.parametrize("path", sorted(demo.FIXTURES.glob("catalogue-*.yaml")), ids=lambda p: p.name)
+def test_an_item_of_another_department_does_not_inherit_a_files_steps_places_or_links(path):
+    """A file whose defaults name a department's steps, places, FAQ or web address: an item of
+    another department in it says its own (犬只登记 once told residents to go to the veterans'
+    service centre and linked to their site)."""
+    data = demo._yaml(path.name)
+    defaults = data.get("defaults", {})
+    bound = [key for key in _DEPARTMENT_BOUND if defaults.get(key)]
+    wrong = [(entry["code"], key) for entry in data["items"]
+             if entry.get("department", defaults.get("department")) != defaults.get("department")
+             for key in bound if key not in entry]
+    assert not wrong, wrong
