@@ -90,6 +90,7 @@ STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named 
 STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
 STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
+WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a later step was asked too (换新)
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 _SPLIT_RE = re.compile(r"\s+")
@@ -123,6 +124,7 @@ class StepWords:
     colloquial: dict[str, frozenset[str]]  # question word → classes
     modes: frozenset[str]  # classes that are not a later step (asking for them is optional)
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]]  # class → (words in names, in questions)
+    opposites: dict[str, str] = field(default_factory=dict)  # direction → the other way (转入 / 转出)
 
 
 @cache
@@ -131,6 +133,7 @@ def step_words() -> StepWords:
     colloquial: dict[str, set[str]] = {}
     modes: set[str] = set()
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    opposites: dict[str, str] = {}
     section = "steps"
     for raw in _raw_lines("item_actions.tsv"):
         if raw.startswith("#"):
@@ -148,6 +151,8 @@ def step_words() -> StepWords:
             continue
         if section == "modes":
             modes.add(name)
+        if len(cols) > 3 and cols[3].strip():
+            opposites[name] = cols[3].strip()
         for word in cols[1].split():
             official.setdefault(normalize(word), set()).add(name)
             colloquial.setdefault(normalize(word), set()).add(name)
@@ -155,7 +160,7 @@ def step_words() -> StepWords:
             if word.strip():
                 colloquial.setdefault(normalize(word), set()).add(name)
     return StepWords({w: frozenset(c) for w, c in official.items()},
-                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers)
+                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers, opposites)
 
 
 def _raw_lines(name: str) -> list[str]:
@@ -638,6 +643,10 @@ class ItemMatcher:
         asked = analysed.steps
         asked_words = set(analysed.step_surfaces)
         modes = self._steps.modes
+        opposites = self._steps.opposites
+        contrary_classes = {opposites[c] for c in asked if c in opposites}  # 转出 when 转回来 was asked
+        # A mode (开, 办个) said beside a later step (换新) is the weaker reading of the question.
+        weak_modes = modes - set(opposites) if asked - modes else frozenset()
         scored: list[tuple[float, int, int]] = []
         literal: dict[int, list[str]] = {}  # step words the question and the name share (注销)
         for doc in candidates:
@@ -650,13 +659,16 @@ class ItemMatcher:
                 agreed = 0.0
                 unasked = 0
                 for word, classes in steps:
-                    if classes & asked:
+                    if classes & contrary_classes:
+                        unasked += 1  # the other way than asked (档案转出 for 转回来)
+                    elif classes & asked:
                         # The very word asked (转入, 注销) agrees more than another word of its class.
+                        value = 1.0 if word in asked_words else STEP_CLASS_AGREEMENT
+                        if classes & asked <= weak_modes:
+                            value *= WEAK_MODE_AGREEMENT
                         if word in asked_words:
-                            agreed = 1.0
                             literal.setdefault(doc, []).append(word)
-                        else:
-                            agreed = max(agreed, STEP_CLASS_AGREEMENT)
+                        agreed = max(agreed, value)
                     elif not classes <= modes:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
                 if agreed:
