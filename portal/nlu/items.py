@@ -93,6 +93,7 @@ STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at
 WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a later step was asked too (换新)
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
+QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
 _SPLIT_RE = re.compile(r"\s+")
 
 
@@ -246,6 +247,8 @@ class ItemMatcher:
         self._trigger_re = re.compile("|".join(re.escape(t) for t in ordered)) if ordered else None
         self._official_re = re.compile("|".join(re.escape(w) for w in sorted(self._steps.official, key=len,
                                                                               reverse=True)))
+        # Words of qualifiers in names are words of their own: 公司 in 非公司 is not meant there.
+        self._qualifier_words = {w for words, _said in self._steps.qualifiers.values() for w in words}
         self._class_grams = {
             cls: {g for w, classes in self._steps.official.items() if cls in classes for g in char_grams(w)}
             for classes in self._steps.official.values() for cls in classes
@@ -460,7 +463,9 @@ class ItemMatcher:
         while start >= 0:
             end = start + len(word)
             after, before = name[end:end + 1], name[start - 1:start] if start else ""
-            if not ((after and freq.get(word + after, 0) >= 3) or (before and freq.get(before + word, 0) >= 3)):
+            words = self._qualifier_words
+            if not ((after and (freq.get(word + after, 0) >= 3 or word + after in words))
+                    or (before and (freq.get(before + word, 0) >= 3 or before + word in words))):
                 return False
             start = name.find(word, start + 1)
         return True
@@ -677,9 +682,11 @@ class ItemMatcher:
                     # An item offering the asked step among others (补领、换领) is not a different variant.
                     score -= STEP_PENALTY * min(unasked, 2)
             qualifiers = self._doc_qualifiers[doc]
-            if qualifiers and not qualifiers <= analysed.qualifiers:
-                # an employer's item for a resident's question
+            if qualifiers:
+                # an employer's item for a resident's question comes after; a child's item for a
+                # question about a child comes first
                 score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers)
+                score += QUALIFIER_AGREEMENT * len(qualifiers & analysed.qualifiers)
             if analysed.only_steps:
                 score *= STEP_ONLY_FACTOR  # below the cut-off: a "did you mean", not an answer
             if score >= min_score:
