@@ -94,6 +94,8 @@ WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a la
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
+NEGATIONS = frozenset({"不是", "并非", "不属于", "并不是"})  # the word after one is read as 非 + word
+NEGATIONS_TUPLE = tuple(NEGATIONS)
 _SPLIT_RE = re.compile(r"\s+")
 
 
@@ -385,6 +387,9 @@ class ItemMatcher:
                 continue
             if kind == "trigger":
                 flush_run()
+                if text[:start].endswith(NEGATIONS_TUPLE):
+                    terms.append(self._negated_term(piece))  # 不是公司那种
+                    continue
                 if piece in self._steps.colloquial:
                     steps |= self._steps.colloquial[piece]
                     step_surfaces.append(piece)
@@ -396,9 +401,19 @@ class ItemMatcher:
                 terms.append(_Term(piece, alternatives, sound_grams(piece)))
                 self._add_typed(terms[-1], start, end, typed)
                 continue
+            negated = False
             for word, w_start, w_end in segmenter(self.lexicon).tokenize(piece, HMM=False):
                 if not word.strip():
                     continue
+                if word in NEGATIONS:
+                    flush_run()
+                    negated = True  # 不是公司那种: the word after it is what the matter is not
+                    continue
+                if negated:
+                    negated = False
+                    if len(word) > 1 and word not in self._question_words:
+                        terms.append(self._negated_term(word))
+                        continue
                 if word in self._question_words:
                     flush_run()
                     continue
@@ -519,6 +534,11 @@ class ItemMatcher:
             term.weight = STEP_TERM_WEIGHT
             return
         term.weight = best * (LONE_CHAR_WEIGHT if term.lone and len(term.surface) == 1 else 1.0)
+
+    @staticmethod
+    def _negated_term(word: str) -> _Term:
+        """What the matter is not (不是公司) is said in names with 非 (非公司企业法人, 非营利组织)."""
+        return _Term("非" + word, [(char_grams("非" + word), 1.0)], sound_grams("非" + word))
 
     def _step_term(self, word: str) -> _Term:
         """A step word as a light term of its own: 停业登记, 户口注销 are named by their step."""
