@@ -91,6 +91,7 @@ STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
 STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
 WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a later step was asked too (换新)
+EXTRA_STEP_FACTOR = 0.5  # share of the penalty for an unasked step when the item also has the asked one
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
@@ -128,6 +129,7 @@ class StepWords:
     modes: frozenset[str]  # classes that are not a later step (asking for them is optional)
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]]  # class → (words in names, in questions)
     opposites: dict[str, str] = field(default_factory=dict)  # direction → the other way (转入 / 转出)
+    families: tuple[frozenset[str], ...] = ()  # steps offered together (补领、换领)
 
 
 @cache
@@ -137,14 +139,19 @@ def step_words() -> StepWords:
     modes: set[str] = set()
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     opposites: dict[str, str] = {}
+    families: list[frozenset[str]] = []
     section = "steps"
     for raw in _raw_lines("item_actions.tsv"):
         if raw.startswith("#"):
             heading = raw.lstrip("# ")
-            section = "modes" if heading.startswith("Modes") else "qualifiers" if heading.startswith("Qualifiers") \
-                else section
+            for prefix in ("Modes", "Qualifiers", "Families"):
+                if heading.startswith(prefix):
+                    section = prefix.lower()
             continue
         cols = raw.split("\t")
+        if section == "families" and len(cols) >= 2:
+            families.append(frozenset(cols[1].split()))
+            continue
         if len(cols) < 3:
             continue
         name = cols[0].strip()
@@ -163,7 +170,8 @@ def step_words() -> StepWords:
             if word.strip():
                 colloquial.setdefault(normalize(word), set()).add(name)
     return StepWords({w: frozenset(c) for w, c in official.items()},
-                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers, opposites)
+                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers, opposites,
+                     tuple(families))
 
 
 def _raw_lines(name: str) -> list[str]:
@@ -672,6 +680,7 @@ class ItemMatcher:
         contrary_classes = {opposites[c] for c in asked if c in opposites}  # 转出 when 转回来 was asked
         # A mode (开, 办个) said beside a later step (换新) is the weaker reading of the question.
         weak_modes = modes - set(opposites) if asked - modes else frozenset()
+        kin = frozenset().union(*(f for f in self._steps.families if f & asked))  # steps offered beside the asked
         scored: list[tuple[float, int, int]] = []
         literal: dict[int, list[str]] = {}  # step words the question and the name share (注销)
         for doc in candidates:
@@ -683,6 +692,7 @@ class ItemMatcher:
             if steps:
                 agreed = 0.0
                 unasked = 0
+                other = 0  # unasked steps outside the asked step's family
                 for word, classes in steps:
                     if classes & contrary_classes:
                         unasked += 1  # the other way than asked (档案转出 for 转回来)
@@ -696,8 +706,11 @@ class ItemMatcher:
                         agreed = max(agreed, value)
                     elif not classes <= modes:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
+                        other += not classes <= kin
                 if agreed:
-                    score += STEP_BONUS * agreed
+                    # Another step beside the asked one (出质 + 变更) makes a variant, a milder one
+                    # than an item without the asked step; steps of one family come together (补领、换领).
+                    score += STEP_BONUS * agreed - STEP_PENALTY * EXTRA_STEP_FACTOR * min(other, 2)
                 else:
                     # An item offering the asked step among others (补领、换领) is not a different variant.
                     score -= STEP_PENALTY * min(unasked, 2)
