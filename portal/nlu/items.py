@@ -510,13 +510,17 @@ class ItemMatcher:
             pieces.append(char)
         return pieces
 
-    @staticmethod
-    def _add_typed(term: _Term, start: int, end: int, typed: list[tuple[int, int, str, bool]]) -> None:
+    def _add_typed(self, term: _Term, start: int, end: int, typed: list[tuple[int, int, str, bool]]) -> None:
         for t_start, t_end, surface, by_sound in typed:
             if t_start >= start and t_end <= end and len(surface.replace(" ", "")) > 1:
                 grams = char_grams(surface.replace(" ", ""))
                 if all(_is_han(c) for c in surface.replace(" ", "")):
                     term.alternatives.append((grams, TYPO_WEIGHT if by_sound else 1.0))
+                    if not by_sound and term.surface != surface and all(self._named(g) for g in grams):
+                        # The catalogue names what was typed (离婚证): the lexicon's reading of it
+                        # (离婚登记) is then the second reading, as in names (SYNONYM_WEIGHT).
+                        first, _factor = term.alternatives[0]
+                        term.alternatives[0] = (first, SYNONYM_WEIGHT)
 
     def _weigh(self, term: _Term) -> None:
         idf, unknown = self._idf, self._idf_unknown
