@@ -97,6 +97,7 @@ QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (�
 QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
 NEGATIONS = frozenset({"不是", "并非", "不属于", "并不是"})  # the word after one is read as 非 + word
 NEGATIONS_TUPLE = tuple(NEGATIONS)
+AFTER = ("后", "以后", "之后", "过后", "了以后", "了之后", "完以后")  # a step said before one of these is past
 _SPLIT_RE = re.compile(r"\s+")
 
 
@@ -230,6 +231,7 @@ class _Query:
     step_surfaces: list[str]  # the words that asked for them (for highlights)
     step_grams: set[str]  # grams of the official words of the asked classes
     qualifiers: frozenset[str] = frozenset()  # who the question speaks for (单位 …)
+    context: frozenset[str] = frozenset()  # steps said as already taken (停业后)
     # Computed once per question for scoring:
     total_weight: float = 1.0
     all_grams: frozenset[str] = frozenset()  # every gram the question may cover a name with
@@ -361,6 +363,7 @@ class ItemMatcher:
         # What the lexicon replaced, by position in the canonical text: the typed form stays searchable.
         typed = [(t.start, t.end, t.surface, t.by_sound) for t in canonical.terms if t.surface != t.canonical]
         steps: set[str] = set()
+        context: set[str] = set()  # steps already taken (停业后 …): neither asked nor held against an item
         step_surfaces: list[str] = []
         terms: list[_Term] = []
         pieces: list[tuple[int, int, str | None]] = []  # (start, end, trigger kind)
@@ -399,6 +402,9 @@ class ItemMatcher:
                     terms.append(self._negated_term(piece))  # 不是公司那种
                     continue
                 if piece in self._steps.colloquial:
+                    if text.startswith(AFTER, end):  # 停业后又要开: what was done is not what is asked
+                        context |= self._steps.colloquial[piece]
+                        continue
                     steps |= self._steps.colloquial[piece]
                     step_surfaces.append(piece)
                     if piece not in self._expansion_map:
@@ -422,11 +428,14 @@ class ItemMatcher:
                     if len(word) > 1 and word not in self._question_words:
                         terms.append(self._negated_term(word))
                         continue
-                if word in self._question_words:
+                if word in self._question_words or (context and word in AFTER):
                     flush_run()
                     continue
                 if word in self._steps.colloquial:
                     flush_run()
+                    if text.startswith(AFTER, start + w_end):
+                        context |= self._steps.colloquial[word]
+                        continue
                     steps |= self._steps.colloquial[word]
                     step_surfaces.append(word)
                     terms.append(self._step_term(word))
@@ -461,7 +470,7 @@ class ItemMatcher:
         said = frozenset(q for q, (_words, words) in self._steps.qualifiers.items()
                          if any(w in text or w in canonical.original for w in words))
         return _Query(
-            terms, frozenset(steps), step_surfaces, step_grams, said,
+            terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps),
             total_weight=sum(t.weight for t in terms) or 1.0,
             all_grams=frozenset({g for t in terms for alt, _f in t.alternatives for g in alt} | step_grams),
             wanted=frozenset(g for t in terms for reading, _f in t.readings for g, _s in reading),
@@ -682,6 +691,7 @@ class ItemMatcher:
         modes = self._steps.modes
         opposites = self._steps.opposites
         contrary_classes = {opposites[c] for c in asked if c in opposites}  # 转出 when 转回来 was asked
+        directions = frozenset(opposites)
         # A mode (开, 办个) said beside a later step (换新) is the weaker reading of the question.
         weak_modes = modes - set(opposites) if asked - modes else frozenset()
         kin = frozenset().union(*(f for f in self._steps.families if f & asked))  # steps offered beside the asked
@@ -701,14 +711,15 @@ class ItemMatcher:
                     if classes & contrary_classes:
                         unasked += 1  # the other way than asked (档案转出 for 转回来)
                     elif classes & asked:
-                        # The very word asked (转入, 注销) agrees more than another word of its class.
-                        value = 1.0 if word in asked_words else STEP_CLASS_AGREEMENT
+                        # The very word asked (转入, 注销), or the direction asked (转过来 → 接收, 转入),
+                        # agrees more than another word of its class.
+                        value = 1.0 if word in asked_words or classes & asked & directions else STEP_CLASS_AGREEMENT
                         if classes & asked <= weak_modes:
                             value *= WEAK_MODE_AGREEMENT
                         if word in asked_words:
                             literal.setdefault(doc, []).append(word)
                         agreed = max(agreed, value)
-                    elif not classes <= modes:
+                    elif not classes <= modes | analysed.context:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
                         other += not classes <= kin
                 if agreed:
