@@ -91,6 +91,7 @@ STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
 STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
 WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a later step was asked too (换新)
+FIRST_GRANT = frozenset({"new"})  # the mode of a first grant (设立, 新办, 核发)
 EXTRA_STEP_FACTOR = 0.5  # share of the penalty for an unasked step when the item also has the asked one
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
@@ -692,6 +693,7 @@ class ItemMatcher:
         opposites = self._steps.opposites
         contrary_classes = {opposites[c] for c in asked if c in opposites}  # 转出 when 转回来 was asked
         directions = frozenset(opposites)
+        later_asked = bool(asked - modes)
         # A mode (开, 办个) said beside a later step (换新) is the weaker reading of the question.
         weak_modes = modes - set(opposites) if asked - modes else frozenset()
         kin = frozenset().union(*(f for f in self._steps.families if f & asked))  # steps offered beside the asked
@@ -722,6 +724,8 @@ class ItemMatcher:
                     elif not classes <= modes | analysed.context:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
                         other += not classes <= kin
+                    elif later_asked and classes <= FIRST_GRANT:
+                        unasked += 1  # 设立登记 when 停业 was asked: the first grant is another variant
                 if agreed:
                     # Another step beside the asked one (出质 + 变更) makes a variant, a milder one
                     # than an item without the asked step; steps of one family come together (补领、换领).
