@@ -28,7 +28,9 @@ their own words, and items of one matter differ mostly by their step. So the two
    does not drown it) + how much of the item's name the question covers (so "残疾证第一次办" prefers
    残疾人证新办 over a long variant) + a small rapidfuzz ``partial_ratio`` term on the names
    + agreement of steps: an item whose step was asked gains, an item with a step the question did not
-   ask for (注销, 变更, 补办 …) comes after the plain one.
+   ask for (注销, 变更, 补办 …) comes after the plain one (finer rules — directions of a transfer,
+   families of steps offered together, steps said as already taken — with ``data/item_actions.tsv``)
+   ± qualifiers (an employer's, a minor's, a non-company's item for a question that does not say so).
 
 This is written here rather than taken from a search engine library because the hard part is
 Chinese-specific (lexicon, sound folding, colloquial expansions, step words); rapidfuzz does the
