@@ -30,7 +30,8 @@ SETS = ("items_questions.tsv", "items_questions_fresh.tsv", "items_questions_res
 # for how each was used: the blind set 2 is the honest estimate).
 MIXED_SETS = ("items_questions_mixed.tsv", "items_questions_holdout.tsv", "items_questions_dev2.tsv",
               "items_questions_dev3.tsv", "items_questions_dev4.tsv", "items_questions_dev5.tsv",
-              "items_questions_dev6.tsv", "items_questions_dev7.tsv", "items_questions_blind2.tsv")
+              "items_questions_dev6.tsv", "items_questions_dev7.tsv", "items_questions_dev8.tsv",
+              "items_questions_blind2.tsv")
 
 
 def synthetic(docs: list[ItemDoc], size: int, seed: int = 7) -> list[ItemDoc]:
