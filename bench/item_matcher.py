@@ -26,8 +26,12 @@ from portal.nlu.items import ItemDoc, ItemMatcher
 from tests.eval.external import CATALOGUE_CSV, bundled_docs, catalogue_docs, labelled, mixed
 
 SETS = ("items_questions.tsv", "items_questions_fresh.tsv", "items_questions_residents.tsv")
-# Questions over both catalogues (external by name, bundled by code; see tests/eval/test_items_eval.py).
-MIXED_SETS = ("items_questions_mixed.tsv", "items_questions_holdout.tsv")
+# Questions over both catalogues (external by name, bundled by code; see tests/eval/test_items_eval.py
+# for how each was used: the blind set 3 is the honest estimate).
+MIXED_SETS = ("items_questions_mixed.tsv", "items_questions_holdout.tsv", "items_questions_dev2.tsv",
+              "items_questions_dev3.tsv", "items_questions_dev4.tsv", "items_questions_dev5.tsv",
+              "items_questions_dev6.tsv", "items_questions_dev7.tsv", "items_questions_dev8.tsv",
+              "items_questions_blind2.tsv", "items_questions_blind3.tsv")
 
 
 def synthetic(docs: list[ItemDoc], size: int, seed: int = 7) -> list[ItemDoc]:
@@ -74,6 +78,8 @@ def mixed_accuracy(matchers: dict, rows) -> dict:
     out = {}
     for part in ("external", "bundled", "all"):
         subset = [r for r in rows if part in ("all", r[1])]
+        if not subset:
+            continue  # a probe set of the external catalogue only
         first = top3 = 0
         for question, catalogue, acceptable in subset:
             keys = [name if catalogue == "external" else id_ for name, id_ in matchers[catalogue](question)]

@@ -28,7 +28,9 @@ their own words, and items of one matter differ mostly by their step. So the two
    does not drown it) + how much of the item's name the question covers (so "残疾证第一次办" prefers
    残疾人证新办 over a long variant) + a small rapidfuzz ``partial_ratio`` term on the names
    + agreement of steps: an item whose step was asked gains, an item with a step the question did not
-   ask for (注销, 变更, 补办 …) comes after the plain one.
+   ask for (注销, 变更, 补办 …) comes after the plain one (finer rules — directions of a transfer,
+   families of steps offered together, steps said as already taken — with ``data/item_actions.tsv``)
+   ± qualifiers (an employer's, a minor's, a non-company's item for a question that does not say so).
 
 This is written here rather than taken from a search engine library because the hard part is
 Chinese-specific (lexicon, sound folding, colloquial expansions, step words); rapidfuzz does the
@@ -90,8 +92,15 @@ STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named 
 STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
 STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
+WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a later step was asked too (换新)
+FIRST_GRANT = frozenset({"new"})  # the mode of a first grant (设立, 新办, 核发)
+EXTRA_STEP_FACTOR = 0.5  # share of the penalty for an unasked step when the item also has the asked one
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
+QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
+NEGATIONS = frozenset({"不是", "并非", "不属于", "并不是"})  # the word after one is read as 非 + word
+NEGATIONS_TUPLE = tuple(NEGATIONS)
+AFTER = ("后", "以后", "之后", "过后", "了以后", "了之后", "完以后")  # a step said before one of these is past
 _SPLIT_RE = re.compile(r"\s+")
 
 
@@ -123,6 +132,8 @@ class StepWords:
     colloquial: dict[str, frozenset[str]]  # question word → classes
     modes: frozenset[str]  # classes that are not a later step (asking for them is optional)
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]]  # class → (words in names, in questions)
+    opposites: dict[str, str] = field(default_factory=dict)  # direction → the other way (转入 / 转出)
+    families: tuple[frozenset[str], ...] = ()  # steps offered together (补领、换领)
 
 
 @cache
@@ -131,14 +142,20 @@ def step_words() -> StepWords:
     colloquial: dict[str, set[str]] = {}
     modes: set[str] = set()
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    opposites: dict[str, str] = {}
+    families: list[frozenset[str]] = []
     section = "steps"
     for raw in _raw_lines("item_actions.tsv"):
         if raw.startswith("#"):
             heading = raw.lstrip("# ")
-            section = "modes" if heading.startswith("Modes") else "qualifiers" if heading.startswith("Qualifiers") \
-                else section
+            for prefix in ("Modes", "Qualifiers", "Families"):
+                if heading.startswith(prefix):
+                    section = prefix.lower()
             continue
         cols = raw.split("\t")
+        if section == "families" and len(cols) >= 2:
+            families.append(frozenset(cols[1].split()))
+            continue
         if len(cols) < 3:
             continue
         name = cols[0].strip()
@@ -148,6 +165,8 @@ def step_words() -> StepWords:
             continue
         if section == "modes":
             modes.add(name)
+        if len(cols) > 3 and cols[3].strip():
+            opposites[name] = cols[3].strip()
         for word in cols[1].split():
             official.setdefault(normalize(word), set()).add(name)
             colloquial.setdefault(normalize(word), set()).add(name)
@@ -155,7 +174,8 @@ def step_words() -> StepWords:
             if word.strip():
                 colloquial.setdefault(normalize(word), set()).add(name)
     return StepWords({w: frozenset(c) for w, c in official.items()},
-                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers)
+                     {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers, opposites,
+                     tuple(families))
 
 
 def _raw_lines(name: str) -> list[str]:
@@ -214,6 +234,7 @@ class _Query:
     step_surfaces: list[str]  # the words that asked for them (for highlights)
     step_grams: set[str]  # grams of the official words of the asked classes
     qualifiers: frozenset[str] = frozenset()  # who the question speaks for (单位 …)
+    context: frozenset[str] = frozenset()  # steps said as already taken (停业后)
     # Computed once per question for scoring:
     total_weight: float = 1.0
     all_grams: frozenset[str] = frozenset()  # every gram the question may cover a name with
@@ -241,6 +262,8 @@ class ItemMatcher:
         self._trigger_re = re.compile("|".join(re.escape(t) for t in ordered)) if ordered else None
         self._official_re = re.compile("|".join(re.escape(w) for w in sorted(self._steps.official, key=len,
                                                                               reverse=True)))
+        # Words of qualifiers in names are words of their own: 公司 in 非公司 is not meant there.
+        self._qualifier_words = {w for words, _said in self._steps.qualifiers.values() for w in words}
         self._class_grams = {
             cls: {g for w, classes in self._steps.official.items() if cls in classes for g in char_grams(w)}
             for classes in self._steps.official.values() for cls in classes
@@ -343,6 +366,7 @@ class ItemMatcher:
         # What the lexicon replaced, by position in the canonical text: the typed form stays searchable.
         typed = [(t.start, t.end, t.surface, t.by_sound) for t in canonical.terms if t.surface != t.canonical]
         steps: set[str] = set()
+        context: set[str] = set()  # steps already taken (停业后 …): neither asked nor held against an item
         step_surfaces: list[str] = []
         terms: list[_Term] = []
         pieces: list[tuple[int, int, str | None]] = []  # (start, end, trigger kind)
@@ -377,7 +401,13 @@ class ItemMatcher:
                 continue
             if kind == "trigger":
                 flush_run()
+                if text[:start].endswith(NEGATIONS_TUPLE):
+                    terms.append(self._negated_term(piece))  # 不是公司那种
+                    continue
                 if piece in self._steps.colloquial:
+                    if text.startswith(AFTER, end):  # 停业后又要开: what was done is not what is asked
+                        context |= self._steps.colloquial[piece]
+                        continue
                     steps |= self._steps.colloquial[piece]
                     step_surfaces.append(piece)
                     if piece not in self._expansion_map:
@@ -388,14 +418,27 @@ class ItemMatcher:
                 terms.append(_Term(piece, alternatives, sound_grams(piece)))
                 self._add_typed(terms[-1], start, end, typed)
                 continue
+            negated = False
             for word, w_start, w_end in segmenter(self.lexicon).tokenize(piece, HMM=False):
                 if not word.strip():
                     continue
-                if word in self._question_words:
+                if word in NEGATIONS:
+                    flush_run()
+                    negated = True  # 不是公司那种: the word after it is what the matter is not
+                    continue
+                if negated:
+                    negated = False
+                    if len(word) > 1 and word not in self._question_words:
+                        terms.append(self._negated_term(word))
+                        continue
+                if word in self._question_words or (context and word in AFTER):
                     flush_run()
                     continue
                 if word in self._steps.colloquial:
                     flush_run()
+                    if text.startswith(AFTER, start + w_end):
+                        context |= self._steps.colloquial[word]
+                        continue
                     steps |= self._steps.colloquial[word]
                     step_surfaces.append(word)
                     terms.append(self._step_term(word))
@@ -430,7 +473,7 @@ class ItemMatcher:
         said = frozenset(q for q, (_words, words) in self._steps.qualifiers.items()
                          if any(w in text or w in canonical.original for w in words))
         return _Query(
-            terms, frozenset(steps), step_surfaces, step_grams, said,
+            terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps),
             total_weight=sum(t.weight for t in terms) or 1.0,
             all_grams=frozenset({g for t in terms for alt, _f in t.alternatives for g in alt} | step_grams),
             wanted=frozenset(g for t in terms for reading, _f in t.readings for g, _s in reading),
@@ -455,7 +498,9 @@ class ItemMatcher:
         while start >= 0:
             end = start + len(word)
             after, before = name[end:end + 1], name[start - 1:start] if start else ""
-            if not ((after and freq.get(word + after, 0) >= 3) or (before and freq.get(before + word, 0) >= 3)):
+            words = self._qualifier_words
+            if not ((after and (freq.get(word + after, 0) >= 3 or word + after in words))
+                    or (before and (freq.get(before + word, 0) >= 3 or before + word in words))):
                 return False
             start = name.find(word, start + 1)
         return True
@@ -477,13 +522,17 @@ class ItemMatcher:
             pieces.append(char)
         return pieces
 
-    @staticmethod
-    def _add_typed(term: _Term, start: int, end: int, typed: list[tuple[int, int, str, bool]]) -> None:
+    def _add_typed(self, term: _Term, start: int, end: int, typed: list[tuple[int, int, str, bool]]) -> None:
         for t_start, t_end, surface, by_sound in typed:
             if t_start >= start and t_end <= end and len(surface.replace(" ", "")) > 1:
                 grams = char_grams(surface.replace(" ", ""))
                 if all(_is_han(c) for c in surface.replace(" ", "")):
                     term.alternatives.append((grams, TYPO_WEIGHT if by_sound else 1.0))
+                    if not by_sound and term.surface != surface and all(self._named(g) for g in grams):
+                        # The catalogue names what was typed (离婚证): the lexicon's reading of it
+                        # (离婚登记) is then the second reading, as in names (SYNONYM_WEIGHT).
+                        first, _factor = term.alternatives[0]
+                        term.alternatives[0] = (first, SYNONYM_WEIGHT)
 
     def _weigh(self, term: _Term) -> None:
         idf, unknown = self._idf, self._idf_unknown
@@ -509,6 +558,11 @@ class ItemMatcher:
             term.weight = STEP_TERM_WEIGHT
             return
         term.weight = best * (LONE_CHAR_WEIGHT if term.lone and len(term.surface) == 1 else 1.0)
+
+    @staticmethod
+    def _negated_term(word: str) -> _Term:
+        """What the matter is not (不是公司) is said in names with 非 (非公司企业法人, 非营利组织)."""
+        return _Term("非" + word, [(char_grams("非" + word), 1.0)], sound_grams("非" + word))
 
     def _step_term(self, word: str) -> _Term:
         """A step word as a light term of its own: 停业登记, 户口注销 are named by their step."""
@@ -638,6 +692,13 @@ class ItemMatcher:
         asked = analysed.steps
         asked_words = set(analysed.step_surfaces)
         modes = self._steps.modes
+        opposites = self._steps.opposites
+        contrary_classes = {opposites[c] for c in asked if c in opposites}  # 转出 when 转回来 was asked
+        directions = frozenset(opposites)
+        later_asked = bool(asked - modes)
+        # A mode (开, 办个) said beside a later step (换新) is the weaker reading of the question.
+        weak_modes = modes - set(opposites) if asked - modes else frozenset()
+        kin = frozenset().union(*(f for f in self._steps.families if f & asked))  # steps offered beside the asked
         scored: list[tuple[float, int, int]] = []
         literal: dict[int, list[str]] = {}  # step words the question and the name share (注销)
         for doc in candidates:
@@ -649,25 +710,37 @@ class ItemMatcher:
             if steps:
                 agreed = 0.0
                 unasked = 0
+                other = 0  # unasked steps outside the asked step's family
                 for word, classes in steps:
-                    if classes & asked:
-                        # The very word asked (转入, 注销) agrees more than another word of its class.
+                    if classes & contrary_classes:
+                        unasked += 1  # the other way than asked (档案转出 for 转回来)
+                    elif classes & asked:
+                        # The very word asked (转入, 注销), or the direction asked (转过来 → 接收, 转入),
+                        # agrees more than another word of its class.
+                        value = 1.0 if word in asked_words or classes & asked & directions else STEP_CLASS_AGREEMENT
+                        if classes & asked <= weak_modes:
+                            value *= WEAK_MODE_AGREEMENT
                         if word in asked_words:
-                            agreed = 1.0
                             literal.setdefault(doc, []).append(word)
-                        else:
-                            agreed = max(agreed, STEP_CLASS_AGREEMENT)
-                    elif not classes <= modes:
+                        agreed = max(agreed, value)
+                    elif not classes <= modes | analysed.context:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
+                        other += not classes <= kin
+                    elif later_asked and classes <= FIRST_GRANT:
+                        unasked += 1  # 设立登记 when 停业 was asked: the first grant is another variant
                 if agreed:
-                    score += STEP_BONUS * agreed
+                    # Another step beside the asked one (出质 + 变更) makes a variant, a milder one
+                    # than an item without the asked step; steps of one family come together (补领、换领).
+                    score += STEP_BONUS * agreed - STEP_PENALTY * EXTRA_STEP_FACTOR * min(other, 2)
                 else:
                     # An item offering the asked step among others (补领、换领) is not a different variant.
                     score -= STEP_PENALTY * min(unasked, 2)
             qualifiers = self._doc_qualifiers[doc]
-            if qualifiers and not qualifiers <= analysed.qualifiers:
-                # an employer's item for a resident's question
+            if qualifiers:
+                # an employer's item for a resident's question comes after; a child's item for a
+                # question about a child comes first
                 score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers)
+                score += QUALIFIER_AGREEMENT * len(qualifiers & analysed.qualifiers)
             if analysed.only_steps:
                 score *= STEP_ONLY_FACTOR  # below the cut-off: a "did you mean", not an answer
             if score >= min_score:

@@ -9,7 +9,15 @@ How each set was used (figures before and after in docs/benchmarks.md):
 - ``items_questions_mixed.tsv`` (both catalogues): written blind before the matcher was reworked to read
   steps apart from the matter; its misses were diagnosed and fixed by class (tuned on);
 - ``items_questions_holdout.tsv`` (both catalogues): written after that rework, measured once, never
-  tuned on — the honest estimate for unseen questions.
+  tuned on; measured again after the `relevance` branch's changes (seen once before, not tuned on);
+- ``items_questions_dev2.tsv`` (both catalogues, randomly drawn items): the `relevance` branch's
+  development set, measured once before its changes, then tuned on;
+- ``items_questions_dev3.tsv`` … ``dev8.tsv`` (randomly drawn items not in the earlier sets): probes
+  written one after another, each measured once on first sight, then its misses fixed by class (tuned on);
+- ``items_questions_blind2.tsv`` (both catalogues, randomly drawn items): written after the changes
+  sets 2-7 led to, measured once, never tuned on; probe set 8 came after it;
+- ``items_questions_blind3.tsv`` (both catalogues, randomly drawn items): written after the last
+  change, measured once, never tuned on — the honest estimate for unseen questions.
 
 Each threshold sits a little below the level measured, so that a real regression fails; the issue's
 targets are asserted where the set was tuned on and reached them. Rows: question, expected item code,
@@ -67,14 +75,28 @@ def mixed_accuracy(matchers, rows) -> tuple[float, float, list]:
 
 # set → (first, top-3) the matcher must keep: a little below what it measured.
 SETS = {
-    "items_questions.tsv": (0.93, 0.96),  # measured 96.0 % / 98.0 %, n=150
-    "items_questions_fresh.tsv": (0.87, 0.95),  # 90.0 % / 98.0 %, n=100
+    "items_questions.tsv": (0.94, 0.96),  # measured 97.3 % / 98.0 %, n=150
+    "items_questions_fresh.tsv": (0.88, 0.95),  # 91.0 % / 98.0 %, n=100
     "items_questions_residents.tsv": (0.90, 0.96),  # 96.7 % / 100 %, n=30
 }
 MIXED = {
-    # set → {catalogue or "all": (first, top-3)}
-    "items_questions_mixed.tsv": {"all": (0.85, 0.93), "external": (0.84, 0.92), "bundled": (0.85, 0.93)},
-    "items_questions_holdout.tsv": {"all": (0.79, 0.90), "external": (0.74, 0.88), "bundled": (0.87, 0.94)},
+    # set → {catalogue or "all": (first, top-3)}; measured figures in docs/benchmarks.md
+    "items_questions_mixed.tsv": {"all": (0.86, 0.94), "external": (0.85, 0.94), "bundled": (0.85, 0.93)},
+    "items_questions_holdout.tsv": {"all": (0.84, 0.91), "external": (0.80, 0.89), "bundled": (0.90, 0.94)},
+    "items_questions_dev2.tsv": {"all": (0.87, 0.93), "external": (0.85, 0.93), "bundled": (0.90, 0.93)},
+    # measured once, never tuned on (76.0 % / 86.5 % and 72.0 % / 89.0 % external): floors against
+    # regressions, not targets
+    "items_questions_blind2.tsv": {"all": (0.75, 0.87), "external": (0.72, 0.83), "bundled": (0.78, 0.93)},
+    "items_questions_blind3.tsv": {"all": (0.76, 0.89), "external": (0.68, 0.85), "bundled": (0.92, 0.95)},
+}
+# Probe sets: smaller (70–94 questions), some of the external catalogue only.
+PROBES = {
+    "items_questions_dev3.tsv": {"external": (0.83, 0.96), "bundled": (0.90, 0.95)},
+    "items_questions_dev4.tsv": {"external": (0.86, 0.94), "bundled": (0.77, 0.95)},
+    "items_questions_dev5.tsv": {"external": (0.86, 0.95), "bundled": (0.90, 0.95)},
+    "items_questions_dev6.tsv": {"external": (0.89, 0.96)},
+    "items_questions_dev7.tsv": {"external": (0.86, 0.91)},
+    "items_questions_dev8.tsv": {"external": (0.83, 0.93)},
 }
 
 
@@ -89,12 +111,12 @@ def test_item_matcher_finds_the_right_item_for_colloquial_questions(matcher, dat
     assert top3 >= max(floor_top3, 0.92), misses
 
 
-@pytest.mark.parametrize("dataset", MIXED)
+@pytest.mark.parametrize("dataset", [*MIXED, *PROBES])
 def test_item_matcher_keeps_its_level_on_questions_over_both_catalogues(matcher, bundled_matcher, dataset):
     rows = mixed(dataset)
-    assert len(rows) >= 120
+    assert len(rows) >= (120 if dataset in MIXED else 60)
     matchers = {"external": matcher, "bundled": bundled_matcher}
-    for part, (floor_first, floor_top3) in MIXED[dataset].items():
+    for part, (floor_first, floor_top3) in {**MIXED, **PROBES}[dataset].items():
         subset = [row for row in rows if part in ("all", row[1])]
         first, top3, misses = mixed_accuracy(matchers, subset)
         print(f"{dataset} {part}: first {first:.1%}, top-3 {top3:.1%}, n={len(subset)}")
@@ -106,10 +128,10 @@ def test_mixed_sets_are_mostly_about_the_external_catalogue_and_label_real_items
     require(CATALOGUE_CSV)
     names = {doc.name for doc in catalogue_docs()}
     codes = {doc.id for doc in bundled_docs()}
-    for dataset in MIXED:
+    for dataset in [*MIXED, *PROBES]:
         rows = mixed(dataset)
         external = sum(1 for _q, catalogue, _a in rows if catalogue == "external")
-        assert 0.6 <= external / len(rows) <= 0.8, dataset
+        assert 0.6 <= external / len(rows) <= (0.8 if dataset in MIXED else 1.0), dataset
         for question, catalogue, acceptable in rows:
             known = names if catalogue == "external" else codes
             assert set(acceptable) <= known, (dataset, question, acceptable)
@@ -122,6 +144,6 @@ def test_labelled_questions_are_not_copies_of_item_names_or_aliases():
     for dataset in SETS:
         for question, _code, name in labelled(dataset):
             assert question.replace(" ", "") != name, question
-    for dataset in MIXED:
+    for dataset in [*MIXED, *PROBES]:
         for question, catalogue, _acceptable in mixed(dataset):
             assert question.replace(" ", "") not in (external if catalogue == "external" else bundled), question
