@@ -37,6 +37,11 @@ from portal.nlu.timeparse import parse_when
 MEMORY_SLOTS = ("sport", "date", "time_from", "time_to", "district")
 _RESET = {"算了", "不要了", "不用了", "不订了", "不约了", "不办了", "重新开始", "重来", "没事了", "先不了", "再说吧",
           "退出", "forget it", "never mind", "nevermind", "reset", "start over", "cancel that"}
+# "我不办了", "那我暂时不约了吧": the words before and after a reset do not change it (and 不办 must
+# never reach the lexicon, whose sound matching reads it as 补办).
+_RESET_LEAD = re.compile(r"^(?:那就|那我|我先|我还是|我就|还是|那|我|就|先|暂时|今天|现在)+")
+_RESET_CORE = {"不办", "不订", "不约", "不弄", "不想办", "不想订", "不想约", "不想弄", "不想要", "不用办", "不需要了",
+               "不用约", "不用订", "不预约", "不去", "不想去", "不打", "不想打"}
 _YES = {"确认", "确定", "好的", "好", "好啊", "好吧", "是", "是的", "对", "对的", "可以", "行", "没问题", "嗯", "嗯嗯",
         "ok", "okay", "yes", "y", "sure", "就这个", "就这样", "订吧", "约吧", "确认预约", "确认取消",
         "转人工", "需要", "要"}
@@ -69,6 +74,17 @@ class Result:
 
 def _bare(text: str) -> str:
     return _PARTICLES.sub("", normalize(text).replace(" ", "")) or normalize(text)
+
+
+def _is_reset(bare: str, normalized: str) -> bool:
+    if bare in _RESET or normalized in _RESET:
+        return True
+    whole = normalized.replace(" ", "")
+    half = len(whole) // 2
+    if half and whole == whole[:half] * 2:  # 算了算了
+        return _is_reset(_bare(whole[:half]), whole[:half])
+    core = _PARTICLES.sub("", _RESET_LEAD.sub("", bare))
+    return core in _RESET or core in _RESET_CORE
 
 
 def _skills() -> dict[str, Skill]:
@@ -174,7 +190,7 @@ class Engine:
         normalized = normalize(text)
 
         # 1. Reset words clear the conversation.
-        if bare in _RESET or normalized in _RESET:
+        if _is_reset(bare, normalized):
             previous = (state.get("pending") or state.get("task") or {}).get("intent") or state.get("last") or "help"
             state = {"memory": {}}
             reply = Reply("好的，已经取消，我们重新开始。还有什么可以帮您？",

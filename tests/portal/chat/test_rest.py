@@ -248,3 +248,11 @@ def test_a_fallback_says_what_the_bot_can_do_and_offers_the_closest_intents(api,
     titles = [q["title"] for q in body["reply"]["quick_replies"]]
     assert "查找场馆" in titles and "预约场地" in titles and "转人工" in titles
     assert "办事指南" in body["reply"]["text"] and "家庭医生" in body["reply"]["text"]
+
+
+@pytest.mark.parametrize("text", ["我不办了", "那我不办了吧", "不想办了", "暂时不约了", "我不去了", "算了算了"])
+def test_saying_one_is_not_doing_it_after_all_resets_and_never_reads_as_a_replacement(api, say, text):
+    _, first = say(api, "明天下午约羽毛球")
+    _, body = say(api, text, first["session"])
+    assert body["reply"]["text"].startswith("好的，已经取消"), body  # not 补办 by sound
+    assert "task" not in ChatSession.objects.get(pk=first["session"]).state
