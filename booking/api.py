@@ -21,7 +21,7 @@ from rest_framework_simplejwt.authentication import JWTStatelessUserAuthenticati
 from booking import actions, errors, queries, soldout
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.core.errors import error_body
-from portal.core.idempotency import idempotent
+from portal.core.idempotency import idempotent, receipt_of
 from portal.core.pagination import Pagination
 
 # --- input -----------------------------------------------------------------------------------------
@@ -315,9 +315,13 @@ class BookingListView(APIView):
     @idempotent
     def _create(self, request: Request) -> Response:
         args = _parse(BookingInput, request.data)
+        receipt = receipt_of(request)
+        if receipt is not None:
+            receipt.answer(status=status.HTTP_201_CREATED, render=booking_out)
         booking = actions.booking_create(resident=request.user, slot_id=args["slot"], party_size=args["party_size"],
-                                         companions=args["companions"])
-        return Response(booking_out(booking), status=status.HTTP_201_CREATED)
+                                         companions=args["companions"], receipt=receipt)
+        body = receipt.body if receipt is not None and receipt.stored else booking_out(booking)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:

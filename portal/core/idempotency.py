@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -57,32 +59,42 @@ def _fingerprint(request) -> str:
 
 
 class Receipt:
-    """A claimed key whose response the write itself may store, in its own transaction.
+    """A claimed key whose answer the write itself may store, in its own transaction.
 
-    A handler that creates something in one statement (``booking_create``) renders its answer
-    before that statement and stores it there too (``stored_with``): the thing and the answer
-    under the key then commit or vanish together, and the hot row the statement locks is not held
-    for an extra round trip. Any other handler ignores the receipt and the decorator stores the
-    answer afterwards.
+    A view that creates something in one statement (``booking_create``) says how its answer is
+    rendered (``answer``); the write renders it just before that statement and stores it there
+    too (``stored_with``). The thing and the answer under the key then commit or vanish together,
+    and the hot row the statement locks is not held for an extra round trip. A handler that
+    ignores its receipt has its answer stored by the decorator afterwards.
     """
 
-    __slots__ = ("pk", "stored")
+    __slots__ = ("body", "pk", "render", "status", "stored")
 
     def __init__(self, pk: int):
         self.pk = pk
+        self.status: int | None = None
+        self.render: Callable[[Any], dict] | None = None
+        self.body: dict | None = None
         self.stored = False
 
-    def stored_with(self, *, status: int, body: dict, when: str) -> tuple[str, dict]:
-        """SQL for a CTE storing ``body`` under this key if the CTE ``when`` returned a row, and
-        its parameters (named, prefixed so they cannot clash with the caller's)."""
+    def answer(self, *, status: int, render: Callable[[Any], dict]) -> Receipt:
+        """The answer a successful write gets: ``status`` and ``render(created thing)``."""
+        self.status, self.render = status, render
+        return self
+
+    def stored_with(self, created, *, when: str) -> tuple[str, dict]:
+        """Render the answer for ``created`` and return SQL for a CTE storing it under this key if
+        the CTE ``when`` returned a row, with its parameters (prefixed: they cannot clash)."""
+        self.body = self.render(created)
         sql = ("UPDATE core_idempotencykey SET response_status = %(idem_status)s, response_body = %(idem_body)s"  # noqa: S608
                f" WHERE id = %(idem_pk)s AND EXISTS (SELECT 1 FROM {when}) RETURNING id")  # ``when``: a CTE name
-        return sql, {"idem_status": status, "idem_body": _body_field().get_db_prep_value(body, connection),
+        return sql, {"idem_status": self.status, "idem_body": _body_field().get_db_prep_value(self.body, connection),
                      "idem_pk": self.pk}
 
-    def store(self, *, status: int, body) -> None:
-        """Store the answer now (inside the caller's transaction, if it has one)."""
-        _store(self.pk, status, body)
+    def store(self, created) -> None:
+        """Render and store the answer now, inside the caller's transaction."""
+        self.body = self.render(created)
+        _store(self.pk, self.status, self.body)
         self.stored = True
 
 
