@@ -26,7 +26,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
-from booking import checkin, errors, schedule, soldout
+from booking import checkin, errors, queries, schedule, soldout
 from booking.access import check_manages as _check_manages
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot, Suspension, Venue, WaitlistEntry
 from booking.realtime import availability_changed
@@ -412,9 +412,7 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     now = now or timezone.now()
     if not getattr(resident, "is_realname_verified", False):
         raise errors.RealnameRequired()
-    slot = Slot.objects.select_related("venue", "court").filter(pk=slot_id).first()
-    if slot is None:
-        raise errors.SlotNotFound()
+    slot = queries.slot_get(slot_id=slot_id)
     _check_slot_open_for_booking(slot, now)
     units = _check_party(slot, party_size, companions)
     if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
