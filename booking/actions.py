@@ -433,6 +433,8 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
                 # otherwise queue on the row lock only to be refused. Should the commit fail, the
                 # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.
                 _mark_sold_out(slot.pk)
+            else:
+                soldout.note_places_left(slot.pk, left)
             availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk], states=[_state(slot, left, now)])
     except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
         if "slot_remaining" in str(exc):
