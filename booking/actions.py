@@ -446,9 +446,11 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
 
 
 def _mark_sold_out(slot_id: int) -> None:
-    """Tell the rush gate this slot is full, with who holds it (their retries are not refused)."""
-    holders = list(Booking.objects.filter(slot_id=slot_id, status__in=ACTIVE_STATUSES)
-                   .values_list("resident_id", flat=True)[: soldout.MAX_HOLDERS + 1])
+    """Tell the rush gate this slot is full, with every resident who ever booked it: their
+    attempts are not refused there, as one may be a retry whose 201 must be replayed (even of a
+    booking cancelled since)."""
+    holders = list(Booking.objects.filter(slot_id=slot_id).order_by().values_list("resident_id", flat=True)
+                   .distinct()[: soldout.MAX_HOLDERS + 1])
     soldout.mark(slot_id, holders)
 
 
