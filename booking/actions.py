@@ -16,8 +16,11 @@ cannot deadlock and a stuck lock turns into a 409 ``busy`` rather than a hung re
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
+import threading
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -321,10 +324,35 @@ SELECT same_slot, active, day, venue_day, suspension, (SELECT remaining FROM tak
   FROM counts
 """  # noqa: S608 (only constant SQL is put together here)
 
-# The resident's row lock, ``lock_timeout`` for the transaction and the new booking's id (so that
-# its answer can be rendered before the statement that inserts it), in one round trip.
-_LOCK_RESIDENT_SQL = ("SELECT set_config('lock_timeout', %s, true), nextval(pg_get_serial_sequence('booking_booking',"
-                      " 'id')) FROM accounts_user WHERE id = %s FOR UPDATE")
+# The resident's row lock (with ``lock_timeout``) and the booking, sent as one query: PostgreSQL
+# runs the two statements as one transaction, each with its own snapshot (so the counts see every
+# booking the resident committed before the lock was granted), and commits it on the server. The
+# slot's row is locked from the booking statement to that commit without a round trip to this
+# process in between — under a rush every moment it stays locked is paid by everyone queued on it.
+_LOCK_AND_BOOK_SQL = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true) FROM accounts_user"  # noqa: S608
+                      " WHERE id = %(resident)s FOR UPDATE;\n" + _BOOK_SQL)
+
+_ids_lock = threading.Lock()
+_ids: list[int] = []
+_ids_pid = 0
+ID_BLOCK = 64
+
+
+def _new_booking_id() -> int:
+    """A booking id from the table's sequence, taken 64 at a time per process: the answer stored
+    under the Idempotency-Key names the booking, so its id is known before the statement that
+    inserts it. (Ids are unique, not in creation order across processes; nothing orders by id.)"""
+    global _ids_pid
+    with _ids_lock:
+        if _ids_pid != os.getpid():  # a forked worker must not hand out its parent's ids
+            _ids.clear()
+            _ids_pid = os.getpid()
+        if not _ids:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence('booking_booking', 'id'))"
+                               " FROM generate_series(1, %s)", [ID_BLOCK])
+                _ids.extend(sorted(row[0] for row in cursor.fetchall()))
+        return _ids.pop(0)
 
 
 def _unsaved_booking(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
@@ -339,29 +367,28 @@ def _unsaved_booking(*, resident: User, slot: Slot, party_size: int, units: int,
 
 def _book_postgresql(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
                      now: dt.datetime, receipt: Receipt | None) -> tuple[Booking | None, int | None]:
-    """Lock the resident, then the one statement above. (None, None) when the places were not
-    there; a limit's refusal is raised."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_RESIDENT_SQL, [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms", resident.pk])
-        row = cursor.fetchone()
-        if row is None:  # the resident's row went away under us
-            raise errors.Busy()
-        booking = _unsaved_booking(resident=resident, slot=slot, party_size=party_size, units=units,
-                                   companions=companions, now=now)
-        booking.pk = row[1]
-        venue = slot.venue
-        params = {**_limits_params(resident, slot, now), "units": units, "max_active": venue.max_active_per_resident,
-                  "max_day": venue.max_per_day_per_resident, "max_venue_day": venue.max_per_venue_per_day,
-                  "id": booking.pk, "party_size": party_size,
-                  "companions": Booking._meta.get_field("companions").get_db_prep_value(booking.companions, connection),
-                  "starts_at": booking.starts_at, "ends_at": booking.ends_at,
-                  "checkin_closes_at": booking.checkin_closes_at, "checkin_secret": booking.checkin_secret}
-        stored = ""
-        if receipt is not None and receipt.render is not None:
-            store_sql, store_params = receipt.stored_with(booking, when="booked")
-            stored = f", stored AS ({store_sql})"
-            params.update(store_params)
-        cursor.execute(_BOOK_SQL.format(stored=stored), params)
+    """Lock the resident and book, in one round trip and one transaction (its own, or a savepoint
+    of the caller's). (None, None) when the places were not there; a limit's refusal is raised."""
+    booking = _unsaved_booking(resident=resident, slot=slot, party_size=party_size, units=units,
+                               companions=companions, now=now)
+    booking.pk = _new_booking_id()
+    venue = slot.venue
+    params = {**_limits_params(resident, slot, now), "units": units, "max_active": venue.max_active_per_resident,
+              "max_day": venue.max_per_day_per_resident, "max_venue_day": venue.max_per_venue_per_day,
+              "id": booking.pk, "party_size": party_size,
+              "companions": Booking._meta.get_field("companions").get_db_prep_value(booking.companions, connection),
+              "starts_at": booking.starts_at, "ends_at": booking.ends_at,
+              "checkin_closes_at": booking.checkin_closes_at, "checkin_secret": booking.checkin_secret,
+              "lock_timeout": f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"}
+    stored = ""
+    if receipt is not None and receipt.render is not None:
+        store_sql, store_params = receipt.stored_with(booking, when="booked")
+        stored = f", stored AS ({store_sql})"
+        params.update(store_params)
+    inside = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with inside, connection.cursor() as cursor:
+        cursor.execute(_LOCK_AND_BOOK_SQL.format(stored=stored), params)
+        cursor.nextset()
         *counts, left, booked = cursor.fetchone()
     if booked is None:
         _refuse_over_limits(resident, slot, now, dict(zip(_COUNT_NAMES, counts, strict=True)))
@@ -419,9 +446,12 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
         if slot.remaining <= 0:  # a party too big for the places left does not make the slot full
             _mark_sold_out(slot.pk)
         raise errors.SlotFull()
+    # PostgreSQL: the booking commits in its own single round trip (``_book_postgresql``); what
+    # follows here runs after that commit. SQLite: one transaction around the steps.
+    postgresql = connection.vendor == "postgresql"
     try:
-        with _busy_as_conflict(), transaction.atomic():
-            book = _book_postgresql if connection.vendor == "postgresql" else _book_portable
+        with _busy_as_conflict(), contextlib.nullcontext() if postgresql else transaction.atomic():
+            book = _book_postgresql if postgresql else _book_portable
             booking, left = book(resident=resident, slot=slot, party_size=party_size, units=units,
                                  companions=companions, now=now, receipt=receipt)
             if booking is None:
@@ -429,9 +459,9 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
                     _mark_sold_out(slot.pk)
                 raise errors.SlotFull()
             if left == 0:
-                # Tell every process now, not after the commit: attempts arriving meanwhile would
-                # otherwise queue on the row lock only to be refused. Should the commit fail, the
-                # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.
+                # Tell every process at once: attempts arriving meanwhile would otherwise queue on
+                # the row lock only to be refused. (SQLite: before the commit; should it fail, the
+                # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.)
                 _mark_sold_out(slot.pk)
             else:
                 soldout.note_places_left(slot.pk, left)
