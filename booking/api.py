@@ -312,7 +312,7 @@ class BookingListView(APIView):
 
     @idempotent
     def _create(self, request: Request) -> Response:
-        args = _parse(BookingInput, request.data)
+        args = _plain_booking_input(request.data) or _parse(BookingInput, request.data)
         receipt = receipt_of(request)
         if receipt is not None:
             receipt.answer(status=status.HTTP_201_CREATED, render=booking_out)
@@ -320,6 +320,19 @@ class BookingListView(APIView):
                                          companions=args["companions"], receipt=receipt)
         body = receipt.body if receipt is not None and receipt.stored else booking_out(booking)
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _plain_booking_input(data) -> dict | None:
+    """``BookingInput``'s result for the input nearly every booking sends (``{"slot": 123}``, maybe
+    a ``party_size``), without building the serializer (a tenth of a booking's Python). None for
+    anything else, which the serializer then validates with its exact errors."""
+    if not isinstance(data, dict):
+        return None
+    slot, party_size = data.get("slot"), data.get("party_size", 1)
+    if (type(slot) is not int or slot < 1 or type(party_size) is not int or not 1 <= party_size <= 50
+            or data.get("companions", []) != []):
+        return None
+    return {"slot": slot, "party_size": party_size, "companions": []}
 
 
 def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:

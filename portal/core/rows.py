@@ -24,10 +24,15 @@ class RowLoader:
         self.names = [f.attname for f in self.fields]
         self.width = len(self.fields)
         self._converters: list[tuple[int, list, object]] | None = None
+        self._columns: dict[str, str] = {}
 
     def columns(self, table_alias: str) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{table_alias}.{quote(f.column)}" for f in self.fields)
+        """The select list for this model's table under ``table_alias`` (computed once)."""
+        text = self._columns.get(table_alias)
+        if text is None:
+            quote = connection.ops.quote_name
+            text = self._columns[table_alias] = ", ".join(f"{table_alias}.{quote(f.column)}" for f in self.fields)
+        return text
 
     def _prepare(self) -> list[tuple[int, list, object]]:
         out = []
