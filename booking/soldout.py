@@ -4,7 +4,8 @@ When a thousand residents press "book" on ten courts, 990 of them must hear "已
 decides who gets a place (the conditional UPDATE in ``booking_create``); once a process has seen a
 slot full it notes it in the shared store (Redis in production, ``booking.shared``) for
 ``BOOKING_SOLDOUT_CACHE_SECONDS`` (30) and in its own memory for at most ``LOCAL_SECONDS`` (1), and
-further attempts are refused by the gate in front of the API view without touching the slot's row.
+further attempts are refused by the gate (``booking.gate``, in front of the WSGI application)
+without touching the slot's row.
 
 The memory only ever *refuses*, never grants. Freeing a place (cancellation, an expired offer,
 unblocking) deletes the shared entry and this process's entry when it commits; other processes stop
@@ -22,7 +23,7 @@ from django.conf import settings
 from booking import shared
 
 _lock = threading.Lock()
-# slot id → (local expiry, residents holding an active booking of it when it was seen full, or
+# slot id → (local expiry, residents who had booked it when it was seen full, or
 # None: a booking in this process just left plenty of places, ``note_places_left``). The None
 # entries spare a popular session one Redis round trip per booking; they only ever send attempts
 # to the exact path, which notes the slot full the moment it sees it so.
@@ -53,8 +54,8 @@ def _remember(slot_id: int, holders: frozenset[int] | None, ttl: float) -> None:
 
 
 def mark(slot_id: int, holders: Iterable[int]) -> None:
-    """Note that ``slot_id`` is full; ``holders`` are the residents with an active booking of it
-    (they are not refused here: their request may be a retry whose booking must be replayed)."""
+    """Note that ``slot_id`` is full; ``holders`` are the residents who booked it (they are not
+    refused here: their request may be a retry whose booking must be replayed)."""
     ttl = _ttl()
     holders = frozenset(holders)
     if ttl <= 0 or len(holders) > MAX_HOLDERS:
