@@ -338,6 +338,8 @@ def _plain_booking_input(data) -> dict | None:
 def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:
     """The rush gate (``booking.gate``) where the WSGI one is not in front: the ASGI server, tests.
     Same decision; the refusal goes out through the middleware like any answer."""
+    if request.META.get(gate.JUDGED):
+        return None
     try:
         body = request.body
     except RawPostDataException:

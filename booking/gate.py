@@ -35,6 +35,8 @@ from portal.core.errors import error_body
 
 PATH = "/api/v1/bookings/"
 MAX_BODY = 4096  # a booking is a few dozen bytes; anything larger takes the normal path
+# Set in the WSGI environ (``request.META``) when this gate found nothing to refuse.
+JUDGED = "booking.gate.judged"
 _tokens = JWTStatelessUserAuthentication()
 _bodies: dict[str, bytes] = {}
 
@@ -134,7 +136,10 @@ def _refusal(environ: dict) -> tuple[bytes, list[tuple[str, str]]] | None:
         return None
     body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
-    if not refuses(body, environ.get("HTTP_AUTHORIZATION")) or not _host_allowed(environ):
+    if not refuses(body, environ.get("HTTP_AUTHORIZATION")):
+        environ[JUDGED] = True  # the view-level gate need not ask the sold-out memory again
+        return None
+    if not _host_allowed(environ):
         return None
     secure = _is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:

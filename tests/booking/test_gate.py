@@ -94,6 +94,9 @@ def test_the_gate_passes_everything_else_on_with_the_body_intact(full_slot, slot
         sent = environ["wsgi.input"].getvalue()
         outcome, _, read = _through_gate(environ)
         assert outcome == "passed" and read == sent, environ
+    # Judged and found nothing to refuse: the view-level gate does not ask again. Passed on for
+    # the headers' sake (CORS, host): the view-level gate decides, and answers through the middleware.
+    assert [bool(e.get(gate.JUDGED)) for e in passed] == [True, True, False, False, True, True, False, False]
     settings.SECURE_SSL_REDIRECT = True  # a plain-HTTP request is Django's to redirect
     assert _through_gate(_environ(body, token))[0] == "passed"
 
