@@ -96,7 +96,8 @@ def _is_secure(environ: dict) -> bool:
 
 
 def _host_allowed(environ: dict) -> bool:
-    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    host = ((settings.USE_X_FORWARDED_HOST and environ.get("HTTP_X_FORWARDED_HOST")) or environ.get("HTTP_HOST")
+            or environ.get("SERVER_NAME", ""))  # as HttpRequest.get_host reads it
     domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
