@@ -341,7 +341,8 @@ ID_BLOCK = 64
 def _new_booking_id() -> int:
     """A booking id from the table's sequence, taken 64 at a time per process: the answer stored
     under the Idempotency-Key names the booking, so its id is known before the statement that
-    inserts it. (Ids are unique, not in creation order across processes; nothing orders by id.)"""
+    inserts it. (Ids stay unique; across processes they no longer follow creation order, which
+    nothing relies on: listings use an id only to break ties.)"""
     global _ids_pid
     with _ids_lock:
         if _ids_pid != os.getpid():  # a forked worker must not hand out its parent's ids
