@@ -16,8 +16,11 @@ cannot deadlock and a stuck lock turns into a 409 ``busy`` rather than a hung re
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
+import threading
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -26,12 +29,13 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
-from booking import checkin, errors, schedule, soldout
+from booking import checkin, errors, queries, schedule, soldout
 from booking.access import check_manages as _check_manages
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot, Suspension, Venue, WaitlistEntry
 from booking.realtime import availability_changed
 from portal.accounts.models import User
 from portal.connectors.notify import notification_queue
+from portal.core.idempotency import Receipt
 
 logger = logging.getLogger(__name__)
 
@@ -82,19 +86,6 @@ class _busy_as_conflict:
 
 def _lock_resident(resident: User) -> None:
     list(User.objects.select_for_update().filter(pk=resident.pk).values_list("pk", flat=True))
-
-
-def _lock_resident_with_timeout(resident: User) -> None:
-    """``SET LOCAL lock_timeout`` and the resident's row lock in one round trip (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        _lock_resident(resident)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('lock_timeout', %s, true) FROM accounts_user WHERE id = %s FOR UPDATE",
-            [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms", resident.pk],
-        )
-        cursor.fetchall()
 
 
 def _db_time(moment: dt.datetime):
@@ -250,36 +241,47 @@ def _check_not_suspended(resident: User, now: dt.datetime, *, suspension_id: int
 
 
 _LIMITS_SQL = """
-SELECT COUNT(*) FILTER (WHERE slot_id = %(slot)s AND status IN ('confirmed', 'checked_in')),
-       COUNT(*) FILTER (WHERE status = 'confirmed' AND ends_at > %(now)s),
+SELECT COUNT(*) FILTER (WHERE slot_id = %(slot)s AND status IN ('confirmed', 'checked_in')) AS same_slot,
+       COUNT(*) FILTER (WHERE status = 'confirmed' AND ends_at > %(now)s) AS active,
        COUNT(*) FILTER (WHERE starts_at >= %(day_start)s AND starts_at < %(day_end)s
-                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show')),
+                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show')) AS day,
        COUNT(*) FILTER (WHERE starts_at >= %(day_start)s AND starts_at < %(day_end)s
-                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show') AND venue_id = %(venue)s),
+                          AND status IN ('confirmed', 'checked_in', 'completed', 'no_show') AND venue_id = %(venue)s)
+           AS venue_day,
        (SELECT id FROM booking_suspension
-         WHERE resident_id = %(resident)s AND starts_at <= %(now)s AND ends_at > %(now)s LIMIT 1)
+         WHERE resident_id = %(resident)s AND starts_at <= %(now)s AND ends_at > %(now)s LIMIT 1) AS suspension
   FROM booking_booking
  WHERE resident_id = %(resident)s
    AND (slot_id = %(slot)s OR ends_at > %(now)s OR (starts_at >= %(day_start)s AND starts_at < %(day_end)s))
 """
 
 
+_COUNT_NAMES = ("same_slot", "active", "day", "venue_day", "suspension")
+
+
+def _limits_params(resident: User, slot: Slot, now: dt.datetime) -> dict:
+    day_start, day_end = _day_bounds(_local(slot.start).date())
+    return {"slot": slot.pk, "now": _db_time(now), "day_start": _db_time(day_start), "day_end": _db_time(day_end),
+            "venue": slot.venue_id, "resident": resident.pk}
+
+
 def _booking_counts(resident: User, slot: Slot, now: dt.datetime) -> dict[str, int]:
     """The resident's bookings that the limits look at, counted in one statement (the hot path
     runs it for every booking, so it is plain SQL rather than a composed ORM aggregate)."""
-    day_start, day_end = _day_bounds(_local(slot.start).date())
     with connection.cursor() as cursor:
-        cursor.execute(_LIMITS_SQL, {"slot": slot.pk, "now": _db_time(now), "day_start": _db_time(day_start),
-                                     "day_end": _db_time(day_end), "venue": slot.venue_id, "resident": resident.pk})
-        same_slot, active, day, venue_day, suspension = cursor.fetchone()
-    return {"same_slot": same_slot, "active": active, "day": day, "venue_day": venue_day, "suspension": suspension}
+        cursor.execute(_LIMITS_SQL, _limits_params(resident, slot, now))
+        return dict(zip(_COUNT_NAMES, cursor.fetchone(), strict=True))
 
 
 def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
     """Per-resident limits of the venue being booked. Reliable only while the resident's row is
     locked (two concurrent attempts of one resident are serialised)."""
+    _refuse_over_limits(resident, slot, now, _booking_counts(resident, slot, now))
+
+
+def _refuse_over_limits(resident: User, slot: Slot, now: dt.datetime, counts: dict[str, int]) -> None:
+    """Raise the first refusal the counts call for (suspension, same slot, then each limit)."""
     venue = slot.venue
-    counts = _booking_counts(resident, slot, now)
     if counts["suspension"] is not None:
         _check_not_suspended(resident, now, suspension_id=counts["suspension"])
     if counts["same_slot"]:
@@ -298,56 +300,119 @@ def _check_limits(resident: User, slot: Slot, now: dt.datetime) -> None:
                 venue=venue.name, limit=venue.max_per_venue_per_day), extra={"limit": "per_venue_per_day"})
 
 
-_TAKE_AND_BOOK_SQL = """
-WITH taken AS (
+# The booking on PostgreSQL, after the resident's row is locked: the limits counted, the places
+# taken only if no limit refuses, the booking inserted only if the places were taken, and (with an
+# Idempotency-Key) its answer stored only if the booking was inserted — one statement, so the
+# slot's row stays locked for this statement and the commit alone. The counts come back so that a
+# refusal names the exact rule.
+_BOOK_SQL = f"""
+WITH counts AS ({_LIMITS_SQL}), taken AS (
     UPDATE booking_slot SET remaining = remaining - %(units)s
      WHERE id = %(slot)s AND remaining >= %(units)s AND state = 'open' AND opens_at <= %(now)s AND start > %(now)s
+       AND (SELECT same_slot = 0 AND active < %(max_active)s AND day < %(max_day)s
+                   AND venue_day < %(max_venue_day)s AND suspension IS NULL FROM counts)
  RETURNING id, remaining
-)
-INSERT INTO booking_booking (resident_id, slot_id, venue_id, party_size, units, companions, status, starts_at, ends_at,
-                             checkin_closes_at, checkin_secret, created_at, cancelled_by_venue)
-SELECT %(resident)s, taken.id, %(venue)s, %(party_size)s, %(units)s, %(companions)s, 'confirmed', %(starts_at)s,
-       %(ends_at)s, %(checkin_closes_at)s, %(checkin_secret)s, %(now)s, false
-  FROM taken
-RETURNING id, (SELECT remaining FROM taken)
-"""
+), booked AS (
+    INSERT INTO booking_booking (id, resident_id, slot_id, venue_id, party_size, units, companions, status,
+                                 starts_at, ends_at, checkin_closes_at, checkin_secret, created_at, cancelled_by_venue)
+    SELECT %(id)s, %(resident)s, taken.id, %(venue)s, %(party_size)s, %(units)s, %(companions)s, 'confirmed',
+           %(starts_at)s, %(ends_at)s, %(checkin_closes_at)s, %(checkin_secret)s, %(now)s, false
+      FROM taken
+ RETURNING id
+){{stored}}
+SELECT same_slot, active, day, venue_day, suspension, (SELECT remaining FROM taken), (SELECT id FROM booked)
+  FROM counts
+"""  # noqa: S608 (only constant SQL is put together here)
+
+# The resident's row lock (with ``lock_timeout``) and the booking, sent as one query: PostgreSQL
+# runs the two statements as one transaction, each with its own snapshot (so the counts see every
+# booking the resident committed before the lock was granted), and commits it on the server. The
+# slot's row is locked from the booking statement to that commit without a round trip to this
+# process in between — under a rush every moment it stays locked is paid by everyone queued on it.
+_LOCK_AND_BOOK_SQL = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true) FROM accounts_user"  # noqa: S608
+                      " WHERE id = %(resident)s FOR UPDATE;\n" + _BOOK_SQL)
+
+_ids_lock = threading.Lock()
+_ids: list[int] = []
+_ids_pid = 0
+ID_BLOCK = 64
 
 
-def _take_places_and_book(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
-                          now: dt.datetime) -> tuple[Booking | None, int | None]:
-    """Take the places and insert the booking; (None, None) when the places were not there.
+def _new_booking_id() -> int:
+    """A booking id from the table's sequence, taken 64 at a time per process: the answer stored
+    under the Idempotency-Key names the booking, so its id is known before the statement that
+    inserts it. (Ids stay unique; across processes they no longer follow creation order, which
+    nothing relies on: listings use an id only to break ties.)"""
+    global _ids_pid
+    with _ids_lock:
+        if _ids_pid != os.getpid():  # a forked worker must not hand out its parent's ids
+            _ids.clear()
+            _ids_pid = os.getpid()
+        if not _ids:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence('booking_booking', 'id'))"
+                               " FROM generate_series(1, %s)", [ID_BLOCK])
+                _ids.extend(sorted(row[0] for row in cursor.fetchall()))
+        return _ids.pop(0)
 
-    On PostgreSQL this is the single statement above, so the slot's row lock is held only for it
-    and the commit right after — under a rush the row is hot and every microsecond it stays
-    locked is paid by everyone queued behind it. SQLite (one writer at a time anyway) runs the
-    conditional UPDATE and the INSERT one after the other.
-    """
-    if connection.vendor != "postgresql":
-        left = _take_places(slot, units, now)
-        if left is None:
-            return None, None
-        return _new_booking(resident=resident, slot=slot, party_size=party_size, units=units,
-                            companions=companions), left
-    booking = Booking(
-        resident=resident, slot=slot, venue_id=slot.venue_id, party_size=party_size, units=units,
+
+def _unsaved_booking(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
+                     now: dt.datetime) -> Booking:
+    return Booking(
+        resident=resident, slot=slot, venue=slot.venue, party_size=party_size, units=units,
         companions=[str(c)[:32] for c in companions], status=BookingStatus.CONFIRMED, starts_at=slot.start,
         ends_at=slot.end, checkin_closes_at=slot.start + dt.timedelta(minutes=slot.venue.checkin_after_minutes),
         created_at=now,
     )
-    companions_field = Booking._meta.get_field("companions")
-    with connection.cursor() as cursor:
-        cursor.execute(_TAKE_AND_BOOK_SQL, {
-            "units": units, "slot": slot.pk, "now": now, "resident": resident.pk, "venue": slot.venue_id,
-            "party_size": party_size, "companions": companions_field.get_db_prep_value(booking.companions, connection),
-            "starts_at": booking.starts_at, "ends_at": booking.ends_at, "checkin_closes_at": booking.checkin_closes_at,
-            "checkin_secret": booking.checkin_secret,
-        })
-        row = cursor.fetchone()
-    if row is None:
+
+
+def _book_postgresql(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
+                     now: dt.datetime, receipt: Receipt | None) -> tuple[Booking | None, int | None]:
+    """Lock the resident and book, in one round trip and one transaction (its own, or a savepoint
+    of the caller's). (None, None) when the places were not there; a limit's refusal is raised."""
+    booking = _unsaved_booking(resident=resident, slot=slot, party_size=party_size, units=units,
+                               companions=companions, now=now)
+    booking.pk = _new_booking_id()
+    venue = slot.venue
+    params = {**_limits_params(resident, slot, now), "units": units, "max_active": venue.max_active_per_resident,
+              "max_day": venue.max_per_day_per_resident, "max_venue_day": venue.max_per_venue_per_day,
+              "id": booking.pk, "party_size": party_size,
+              "companions": Booking._meta.get_field("companions").get_db_prep_value(booking.companions, connection),
+              "starts_at": booking.starts_at, "ends_at": booking.ends_at,
+              "checkin_closes_at": booking.checkin_closes_at, "checkin_secret": booking.checkin_secret,
+              "lock_timeout": f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"}
+    stored = ""
+    if receipt is not None and receipt.render is not None:
+        store_sql, store_params = receipt.stored_with(booking, when="booked")
+        stored = f", stored AS ({store_sql})"
+        params.update(store_params)
+    inside = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with inside, connection.cursor() as cursor:
+        cursor.execute(_LOCK_AND_BOOK_SQL.format(stored=stored), params)
+        cursor.nextset()
+        *counts, left, booked = cursor.fetchone()
+    if booked is None:
+        _refuse_over_limits(resident, slot, now, dict(zip(_COUNT_NAMES, counts, strict=True)))
         return None, None
-    booking.pk, left = row
+    if receipt is not None and receipt.render is not None:
+        receipt.stored = True
     booking._state.adding = False
     booking._state.db = connection.alias
+    return booking, left
+
+
+def _book_portable(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
+                   now: dt.datetime, receipt: Receipt | None) -> tuple[Booking | None, int | None]:
+    """The same steps one statement at a time (SQLite, one writer at a time anyway)."""
+    _lock_resident(resident)
+    _check_limits(resident, slot, now)
+    left = _take_places(slot, units, now)
+    if left is None:
+        return None, None
+    booking = _new_booking(resident=resident, slot=slot, party_size=party_size, units=units, companions=companions)
+    booking.slot, booking.venue = slot, slot.venue
+    if receipt is not None and receipt.render is not None:
+        receipt.store(booking)
     return booking, left
 
 
@@ -360,7 +425,7 @@ def _new_booking(*, resident: User, slot: Slot, party_size: int, units: int, com
 
 
 def booking_create(*, resident: User, slot_id: int, party_size: int = 1, companions: Sequence[str] = (),
-                   now: dt.datetime | None = None) -> Booking:
+                   now: dt.datetime | None = None, receipt: Receipt | None = None) -> Booking:
     """Book ``party_size`` people into a slot for a real-name-verified resident.
 
     Locks: the resident's row (FOR UPDATE) so the resident's limits hold under concurrent attempts,
@@ -368,35 +433,39 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     ``lock_timeout``. A slot already seen full is refused before any lock is taken.
     Refusals: realname_required, slot_not_found, not_bookable, slot_unavailable, slot_closed,
     window_not_open, party_too_large, slot_full, suspended, already_booked, limit_reached, busy.
-    Suspension and limits are read in one statement under the resident's lock.
+    Suspension and limits are read under the resident's lock; on PostgreSQL in the same statement
+    that takes the places and inserts the booking. With ``receipt`` (the request's claimed
+    Idempotency-Key, ``Receipt.answer`` set) the answer is stored in that transaction too.
     """
     now = now or timezone.now()
     if not getattr(resident, "is_realname_verified", False):
         raise errors.RealnameRequired()
-    slot = Slot.objects.select_related("venue", "court").filter(pk=slot_id).first()
-    if slot is None:
-        raise errors.SlotNotFound()
+    slot = queries.slot_get(slot_id=slot_id)
     _check_slot_open_for_booking(slot, now)
     units = _check_party(slot, party_size, companions)
     if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
         if slot.remaining <= 0:  # a party too big for the places left does not make the slot full
             _mark_sold_out(slot.pk)
         raise errors.SlotFull()
+    # PostgreSQL: the booking commits in its own single round trip (``_book_postgresql``); what
+    # follows here runs after that commit. SQLite: one transaction around the steps.
+    postgresql = connection.vendor == "postgresql"
     try:
-        with _busy_as_conflict(), transaction.atomic():
-            _lock_resident_with_timeout(resident)
-            _check_limits(resident, slot, now)
-            booking, left = _take_places_and_book(resident=resident, slot=slot, party_size=party_size, units=units,
-                                                  companions=companions, now=now)
+        with _busy_as_conflict(), contextlib.nullcontext() if postgresql else transaction.atomic():
+            book = _book_postgresql if postgresql else _book_portable
+            booking, left = book(resident=resident, slot=slot, party_size=party_size, units=units,
+                                 companions=companions, now=now, receipt=receipt)
             if booking is None:
                 if Slot.objects.filter(pk=slot.pk, remaining__lte=0, state=Slot.State.OPEN).exists():
                     _mark_sold_out(slot.pk)
                 raise errors.SlotFull()
             if left == 0:
-                # Tell every process now, not after the commit: attempts arriving meanwhile would
-                # otherwise queue on the row lock only to be refused. Should the commit fail, the
-                # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.
+                # Tell every process at once: attempts arriving meanwhile would otherwise queue on
+                # the row lock only to be refused. (SQLite: before the commit; should it fail, the
+                # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.)
                 _mark_sold_out(slot.pk)
+            else:
+                soldout.note_places_left(slot.pk, left)
             availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk], states=[_state(slot, left, now)])
     except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
         if "slot_remaining" in str(exc):
@@ -408,9 +477,11 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
 
 
 def _mark_sold_out(slot_id: int) -> None:
-    """Tell the rush gate this slot is full, with who holds it (their retries are not refused)."""
-    holders = list(Booking.objects.filter(slot_id=slot_id, status__in=ACTIVE_STATUSES)
-                   .values_list("resident_id", flat=True)[: soldout.MAX_HOLDERS + 1])
+    """Tell the rush gate this slot is full, with every resident who ever booked it: their
+    attempts are not refused there, as one may be a retry whose 201 must be replayed (even of a
+    booking cancelled since)."""
+    holders = list(Booking.objects.filter(slot_id=slot_id).order_by().values_list("resident_id", flat=True)
+                   .distinct()[: soldout.MAX_HOLDERS + 1])
     soldout.mark(slot_id, holders)
 
 

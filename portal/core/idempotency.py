@@ -5,8 +5,10 @@
 - the same key reused for a different request → 422 ``idempotency_key_reused``;
 - 5xx answers are not stored (the client may retry); keys are kept 24 h (a beat task purges them).
 
-The key row is claimed with an INSERT that the unique constraint arbitrates, so two concurrent
-repeats cannot both run the write.
+The key row is claimed with one ``INSERT … ON CONFLICT`` that the unique constraint arbitrates, so
+two concurrent repeats cannot both run the write; an expired key not yet purged counts as free in
+that same statement. A handler may store its answer inside its own write (``Receipt``), so that a
+booking costs one round trip for the key plus the booking itself.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
@@ -54,6 +58,92 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+class Receipt:
+    """A claimed key whose answer the write itself may store, in its own transaction.
+
+    A view that creates something in one statement (``booking_create``) says how its answer is
+    rendered (``answer``); the write renders it just before that statement and stores it there
+    too (``stored_with``). The thing and the answer under the key then commit or vanish together,
+    and the hot row the statement locks is not held for an extra round trip. A handler that
+    ignores its receipt has its answer stored by the decorator afterwards.
+    """
+
+    __slots__ = ("body", "pk", "render", "status", "stored")
+
+    def __init__(self, pk: int):
+        self.pk = pk
+        self.status: int | None = None
+        self.render: Callable[[Any], dict] | None = None
+        self.body: dict | None = None
+        self.stored = False
+
+    def answer(self, *, status: int, render: Callable[[Any], dict]) -> Receipt:
+        """The answer a successful write gets: ``status`` and ``render(created thing)``."""
+        self.status, self.render = status, render
+        return self
+
+    def stored_with(self, created, *, when: str) -> tuple[str, dict]:
+        """Render the answer for ``created`` and return SQL for a CTE storing it under this key if
+        the CTE ``when`` returned a row, with its parameters (prefixed: they cannot clash)."""
+        self.body = self.render(created)
+        sql = ("UPDATE core_idempotencykey SET response_status = %(idem_status)s, response_body = %(idem_body)s"  # noqa: S608
+               f" WHERE id = %(idem_pk)s AND EXISTS (SELECT 1 FROM {when}) RETURNING id")  # ``when``: a CTE name
+        return sql, {"idem_status": self.status, "idem_body": _body_field().get_db_prep_value(self.body, connection),
+                     "idem_pk": self.pk}
+
+    def store(self, created) -> None:
+        """Render and store the answer now, inside the caller's transaction."""
+        self.body = self.render(created)
+        _store(self.pk, self.status, self.body)
+        self.stored = True
+
+
+def receipt_of(request) -> Receipt | None:
+    """The claimed key of this request (None without an Idempotency-Key)."""
+    return getattr(request, "_idempotency_receipt", None)
+
+
+def _body_field():
+    return IdempotencyKey._meta.get_field("response_body")
+
+
+def _store(pk: int, status: int, body) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_idempotencykey SET response_status = %s, response_body = %s WHERE id = %s",
+                       [status, _body_field().get_db_prep_value(body, connection), pk])
+
+
+def _forget(pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_idempotencykey WHERE id = %s", [pk])
+
+
+# One statement claims the key: a new row, or an expired one (older than IDEMPOTENCY_TTL, not yet
+# purged) taken over as if it were absent. A live key returns no row; its owner is then read.
+_CLAIM_SQL = """
+INSERT INTO core_idempotencykey (user_id, key, method, path, fingerprint, response_status, response_body, created_at)
+VALUES (%(user)s, %(key)s, %(method)s, %(path)s, %(fingerprint)s, NULL, NULL, %(now)s)
+ON CONFLICT (user_id, key) DO UPDATE
+   SET method = excluded.method, path = excluded.path, fingerprint = excluded.fingerprint,
+       response_status = NULL, response_body = NULL, created_at = excluded.created_at
+ WHERE core_idempotencykey.created_at < %(stale_before)s
+RETURNING id
+"""
+
+
+def _claim(*, user_id: int, key: str, method: str, path: str, fingerprint: str) -> int | None:
+    """The claimed row's id, or None when a live row holds the key. Committed at once (autocommit,
+    one round trip): a concurrent repeat must see the key taken while the first is in flight."""
+    now = timezone.now()
+    params = {"user": user_id, "key": key, "method": method, "path": path, "fingerprint": fingerprint,
+              "now": connection.ops.adapt_datetimefield_value(now),
+              "stale_before": connection.ops.adapt_datetimefield_value(now - settings.IDEMPOTENCY_TTL)}
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def idempotent(handler):
     """Decorate a DRF view method (``post``). Runs after DRF authenticated the request."""
 
@@ -67,39 +157,36 @@ def idempotent(handler):
             raise IdempotencyKeyInvalid()
 
         fingerprint = _fingerprint(request)
-        stale_before = timezone.now() - settings.IDEMPOTENCY_TTL
-        IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=stale_before).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    user=user, key=key, method=request.method, path=request.path[:255], fingerprint=fingerprint
-                )
-        except IntegrityError:
+        path = request.path[:255]
+        pk = _claim(user_id=user.pk, key=key, method=request.method, path=path, fingerprint=fingerprint)
+        if pk is None:
             record = IdempotencyKey.objects.filter(user=user, key=key).first()
             if record is None:  # purged between our insert and read: treat as in flight
                 raise IdempotencyInProgress(headers={"Retry-After": "1"})
-            if (record.method, record.path, record.fingerprint) != (request.method, request.path[:255], fingerprint):
+            if (record.method, record.path, record.fingerprint) != (request.method, path, fingerprint):
                 raise IdempotencyKeyReused()
             if record.response_status is None:
                 raise IdempotencyInProgress(headers={"Retry-After": "2"})
             return Response(record.response_body, status=record.response_status,
                             headers={"Idempotent-Replayed": "true"})
 
+        receipt = Receipt(pk)
+        request._request._idempotency_receipt = receipt
         try:
             response = handler(view, request, *args, **kwargs)
         except Exception as exc:
             # Let DRF render the refusal exactly as it would, then keep it unless it is a 5xx.
+            # (Whatever the handler stored went with its rolled-back transaction.)
+            receipt.stored = False
             try:
                 response = view.handle_exception(exc)
             except Exception:
-                IdempotencyKey.objects.filter(pk=record.pk).delete()
+                _forget(pk)
                 raise
         if response.status_code >= 500:
-            IdempotencyKey.objects.filter(pk=record.pk).delete()
-        else:
-            IdempotencyKey.objects.filter(pk=record.pk).update(
-                response_status=response.status_code, response_body=response.data
-            )
+            _forget(pk)
+        elif not receipt.stored:
+            _store(pk, response.status_code, response.data)
         return response
 
     return wrapper
@@ -112,4 +199,4 @@ def idempotency_purge(now=None) -> int:
     return deleted
 
 
-__all__ = ["idempotency_purge", "idempotent"]
+__all__ = ["Receipt", "idempotency_purge", "idempotent", "receipt_of"]

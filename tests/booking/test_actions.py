@@ -310,3 +310,17 @@ def test_bookings_complete_after_the_slot_ends(resident, court, manager):
     assert actions.bookings_complete(now=slot.end) == 1
     booking.refresh_from_db()
     assert booking.status == "completed"
+
+
+def test_a_booking_that_leaves_plenty_of_places_spares_the_gate_asking_the_shared_store(monkeypatch, venue):
+    from booking import shared, soldout
+
+    pool = make_court(venue, sport="游泳", unit=Court.Unit.PERSON, capacity=100, max_party_size=1)
+    plenty, few = make_slot(pool, capacity=soldout.PLENTY + 1), make_slot(pool, capacity=soldout.PLENTY,
+                                                                        start=timezone.now() + dt.timedelta(days=2))
+    asked = []
+    monkeypatch.setattr(shared, "get", lambda name: asked.append(name))
+    actions.booking_create(resident=make_resident(), slot_id=plenty.pk)  # PLENTY places left
+    actions.booking_create(resident=make_resident(), slot_id=few.pk)  # fewer
+    assert not soldout.is_sold_out(plenty.pk) and asked == []
+    assert not soldout.is_sold_out(few.pk) and len(asked) == 1

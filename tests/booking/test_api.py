@@ -146,6 +146,23 @@ def test_idempotent_replay_returns_the_same_booking(api, resident, court):
     assert slot.remaining == 9
 
 
+def test_a_booking_and_its_answer_under_the_key_are_written_together(api, resident, court):
+    from portal.core.models import IdempotencyKey
+
+    slot = make_slot(make_court(court.venue, unit=Court.Unit.PERSON, capacity=10, sport="游泳"))
+    first = _bearer(api, resident).post("/api/v1/bookings/", {"slot": slot.pk}, format="json",
+                                        HTTP_IDEMPOTENCY_KEY="together")
+    assert first.status_code == 201, first.content
+    record = IdempotencyKey.objects.get(user=resident, key="together")
+    assert record.response_status == 201
+    assert record.response_body == first.json()
+    assert record.response_body["id"] == Booking.objects.get(resident=resident).pk
+    # A refusal (here a second booking of the same slot) is kept under its own key as before.
+    again = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="second")
+    _assert_error(again, 409, "already_booked")
+    assert IdempotencyKey.objects.get(user=resident, key="second").response_status == 409
+
+
 @pytest.mark.parametrize("case, code", [
     ("full", "slot_full"), ("window", "window_not_open"), ("limit", "limit_reached"),
     ("suspended", "suspended"), ("realname", "realname_required"),

@@ -76,3 +76,28 @@ def test_rush_over_http_across_two_server_processes_sells_each_place_exactly_onc
     assert Booking.objects.filter(slot__in=spread, status="confirmed").count() == 20
     winners = {r.body["id"] for r in one_slot + many if r.status == 201}
     assert winners == set(Booking.objects.filter(status="confirmed").values_list("id", flat=True))
+
+
+@pytest.mark.redis
+def test_a_place_freed_by_one_process_stops_being_refused_by_the_others_within_a_second():
+    """This test process plays the other server process: it learns the slot is full from the shared
+    store, as a server process would, and forgets it once the server's cancellation cleared it."""
+    import time
+
+    from booking import soldout
+
+    slot = make_slot(make_court(make_venue(name="退订测试馆")), start=timezone.now() + dt.timedelta(days=1))
+    holder, other, later = _residents(3)
+    env = server_env(database_url=_database_url(), redis_url=settings.REDIS_URL,
+                     jwt_signing_key=settings.SIMPLE_JWT["SIGNING_KEY"])
+    with Server(env=env, workers=2) as server:
+        booked = run(fire("127.0.0.1", server.port, [_booking_request(holder, slot.pk)]))[0]
+        assert booked.status == 201, booked.raw
+        assert soldout.is_sold_out(slot.pk) and soldout.refuses(slot.pk, other.pk)
+        cancel = Request("POST", f"/api/v1/bookings/{booked.body['id']}/cancel/",
+                         {"Authorization": f"Bearer {AccessToken.for_user(holder)}"})
+        assert run(fire("127.0.0.1", server.port, [cancel]))[0].status == 200
+        time.sleep(soldout.LOCAL_SECONDS + 0.2)
+        assert not soldout.is_sold_out(slot.pk)
+        again = run(fire("127.0.0.1", server.port, [_booking_request(later, slot.pk)]))[0]
+        assert again.status == 201, again.raw

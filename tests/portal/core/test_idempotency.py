@@ -120,3 +120,20 @@ def test_a_concurrent_duplicate_gets_409_while_the_first_is_in_flight():
     assert len(idempotency_urls.calls) == 1
     replay = client.post("/api/v1/things/", {"name": "网球"}, format="json", HTTP_IDEMPOTENCY_KEY="k-6")
     assert replay.json() == results["first"].json()
+
+
+@pytest.mark.django_db
+def test_an_expired_key_the_purge_has_not_reached_yet_is_fresh_again():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = client_for("13900000031")
+    client.post("/api/v1/things/", {"name": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k-7")
+    IdempotencyKey.objects.update(created_at=timezone.now() - dt.timedelta(hours=25))
+    again = client.post("/api/v1/things/", {"name": "b"}, format="json", HTTP_IDEMPOTENCY_KEY="k-7")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert again.json()["name"] == "b"
+    record = IdempotencyKey.objects.get(key="k-7")
+    assert record.response_status == 201 and record.response_body["name"] == "b"
+    assert len(idempotency_urls.calls) == 2
