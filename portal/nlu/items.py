@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -81,6 +81,7 @@ EMBEDDED_WEIGHT = 0.75  # a word found in a name only inside another word (身�
 EXPANSION_WEIGHT = 0.85  # an official word added for a colloquial one (狗 → 犬): a reading, not what was said
 SYNONYM_WEIGHT = 0.85  # a name matched only through its canonical form (居住登记 read as 居住证)
 SOUND_WEIGHT = 0.7  # a term found only by its sound counts this much
+THESAURUS_WEIGHT = 0.6  # a general thesaurus's synonym of a word said (房子 → 房屋): weaker than an expansion
 TYPO_WEIGHT = 0.6  # the typed form of a word the lexicon recognised by its sound (公基金)
 LONE_CHAR_WEIGHT = 0.6  # a lone character says less about the item than a word
 UNKNOWN_TERM_WEIGHT = 0.8  # a word no item contains: it cannot rank, it only dilutes a little
@@ -222,6 +223,7 @@ class _Term:
     step: bool = False  # a step word (丢了, 注销): weighs little as a word of the matter
     weight: float = 0.0
     known: bool = True  # some alternative occurs in the catalogue
+    borrowed: int = 0  # the last alternatives are a thesaurus's synonyms: they do not add weight
     # Per alternative (then the sound, if any): the grams the catalogue has, each with its share of
     # the alternative's IDF, and how much a match of it counts — computed once per question.
     readings: list[tuple[tuple[tuple[str, float], ...], float]] = field(default_factory=list)
@@ -244,9 +246,17 @@ class _Query:
 
 
 class ItemMatcher:
-    def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 40):
+    def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 40,
+                 thesaurus: Mapping[str, Sequence[str]] | None = None, thesaurus_weight: float = THESAURUS_WEIGHT):
         self.lexicon = lexicon or default_lexicon()
         self.candidates = candidates
+        # Optional, off by default: a general thesaurus (``portal.nlu.thesaurus.load_cilin()``) read
+        # as weak extra readings of words the expansions do not cover; kept per catalogue to the
+        # synonyms whose every gram an item's name, aliases or keywords has. Evaluated with 词林 and
+        # not turned on (no gain, a few losses: docs/nlu.md, "A general thesaurus").
+        self._thesaurus_source = thesaurus or {}
+        self._thesaurus_weight = thesaurus_weight
+        self._thesaurus: dict[str, tuple[str, ...]] = {}
         self._question_words = question_words()
         self._steps = step_words()
         expansions = _expansions()
@@ -326,10 +336,25 @@ class ItemMatcher:
             (sum(self._idf[g] for g in grams) or 1.0, frozenset(grams), {g: self._idf[g] for g in grams})
             for grams in name_grams
         ]
+        self._thesaurus = self._thesaurus_for_catalogue(postings) if self._thesaurus_source else {}
         tokens("预热", self.lexicon)  # build the segmenter now, not on the first question
         self._word_freq = segmenter(self.lexicon).FREQ
         self._embedded_cache: dict[tuple[str, int], bool] = {}
         self._analysed: dict[str, _Query] = {}
+
+    def _thesaurus_for_catalogue(self, postings: dict[str, dict[int, float]]) -> dict[str, tuple[str, ...]]:
+        """The thesaurus kept to what this catalogue can match: words the expansions do not already
+        read, synonyms whose every gram is in some name, alias or keyword."""
+        floor = FIELD_WEIGHTS["keywords"] * SYNONYM_WEIGHT
+        named = {g for g, posting in postings.items() if len(g) == 2 and max(posting.values()) >= floor}
+        kept: dict[str, tuple[str, ...]] = {}
+        for word, synonyms in self._thesaurus_source.items():
+            if len(word) < 2 or word in self._expansion_map:
+                continue
+            found = tuple(s for s in synonyms if len(s) >= 2 and all(g in named for g in char_grams(s)))
+            if found:
+                kept[word] = found
+        return kept
 
     def _steps_in(self, name: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """The step words of a name with their classes (换领 → renew, damaged)."""
@@ -455,6 +480,7 @@ class ItemMatcher:
                 flush_run()
                 term = _Term(word, [(char_grams(word), 1.0)], sound_grams(word))
                 self._add_typed(term, start + w_start, start + w_end, typed)
+                self._add_thesaurus(term)
                 terms.append(term)
             flush_run()
         unique: dict[str, _Term] = {}
@@ -534,6 +560,14 @@ class ItemMatcher:
                         first, _factor = term.alternatives[0]
                         term.alternatives[0] = (first, SYNONYM_WEIGHT)
 
+    def _add_thesaurus(self, term: _Term) -> None:
+        synonyms = self._thesaurus.get(term.surface)
+        if not synonyms:
+            return
+        weight = self._thesaurus_weight
+        term.alternatives.extend((char_grams(s), weight) for s in synonyms)
+        term.borrowed = len(synonyms)
+
     def _weigh(self, term: _Term) -> None:
         idf, unknown = self._idf, self._idf_unknown
         term.readings = []
@@ -542,11 +576,17 @@ class ItemMatcher:
             if total:
                 term.readings.append((tuple((g, idf[g] / total) for g in grams if g in idf), factor))
         best = 0.0
-        for grams, factor in term.alternatives:
-            if not grams:
-                continue
-            known = sum(self._idf[g] for g in grams if g in self._idf)
-            best = max(best, factor * known / len(grams) * math.sqrt(len(grams)))
+        own = term.alternatives[:len(term.alternatives) - term.borrowed]
+        # A thesaurus's synonym weighs a word only when the catalogue has nothing of the word itself:
+        # a rare synonym of a common word (申请 → 报名) must not make the word count more.
+        for alternatives in (own, term.alternatives[len(own):]):
+            for grams, factor in alternatives:
+                if not grams:
+                    continue
+                known = sum(self._idf[g] for g in grams if g in self._idf)
+                best = max(best, factor * known / len(grams) * math.sqrt(len(grams)))
+            if best:
+                break
         if term.sound and best == 0.0:
             known = sum(self._idf[g] for g in term.sound if g in self._idf)
             best = SOUND_WEIGHT * known / len(term.sound) * math.sqrt(len(term.sound))
