@@ -114,9 +114,12 @@ def question_words() -> frozenset[str]:
     return frozenset(read_lines("question_words.txt"))
 
 
-def _expansions() -> list[tuple[str, tuple[str, ...]]]:
+EXPANSION_FILES = ("item_expansions.tsv", "item_classes.tsv")  # the second: official classes by department
+
+
+def _expansions(files: Sequence[str] = EXPANSION_FILES) -> list[tuple[str, tuple[str, ...]]]:
     pairs = []
-    for row in read_tsv("item_expansions.tsv"):
+    for row in (row for name in files for row in read_tsv(name)):
         if len(row) < 2:
             continue
         targets = tuple(normalize(t) for t in row[1].split() if t.strip())
