@@ -31,7 +31,8 @@ from tests.eval.external import bundled_docs, catalogue_docs, labelled, mixed
 DEV = (*SETS, "items_questions_mixed.tsv", "items_questions_dev2.tsv", "items_questions_dev3.tsv",
        "items_questions_dev4.tsv", "items_questions_dev5.tsv", "items_questions_dev6.tsv",
        "items_questions_dev7.tsv", "items_questions_dev8.tsv")
-SEEN = ("items_questions_holdout.tsv", "items_questions_blind2.tsv", "items_questions_blind3.tsv")
+SEEN = ("items_questions_holdout.tsv", "items_questions_blind2.tsv", "items_questions_blind3.tsv",
+        "items_questions_blind4.tsv")
 
 
 def rows_of(name: str) -> list[tuple[str, str, tuple[str, ...]]]:

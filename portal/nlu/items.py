@@ -15,7 +15,8 @@ their own words, and items of one matter differ mostly by their step. So the two
    (看门诊 keeps 门诊, not only 就诊). Step words are taken out with ``data/item_actions.tsv``
    (everyday verb → step class); the rest is split into *terms* that name the matter, with the
    question's own words (怎么办, 需要什么, 去哪里) dropped. Colloquial words get official
-   alternatives from ``data/item_expansions.tsv`` (狗 → 犬, 网吧 → 互联网上网服务营业场所).
+   alternatives from ``data/item_expansions.tsv`` (狗 → 犬, 网吧 → 互联网上网服务营业场所) and the official
+   classes of ``data/item_classes.tsv`` (血糖仪 → 医疗器械, 挖沙 → 采砂).
    Single characters are terms too (狗, 树), matched against single characters of names; a run of
    lone characters is also read as one piece (typed pinyin that no word matched: li hun → 离婚).
 2. Pre-filter: an inverted index of characters, character bigrams and folded-pinyin bigrams (the
