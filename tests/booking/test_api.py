@@ -199,6 +199,12 @@ def test_booking_unknown_slot_is_404(api, resident):
                   "slot_not_found")
 
 
+def test_json_nested_too_deep_in_a_booking_is_a_400_parse_error(api, resident):
+    body = '{"slot": ' + "[" * 5000 + "]" * 5000 + "}"
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", body, content_type="application/json"), 400,
+                  "parse_error")
+
+
 def test_booking_needs_login(api, slot):
     _assert_error(api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json"), 401, "not_authenticated")
 

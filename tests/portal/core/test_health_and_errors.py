@@ -50,3 +50,11 @@ def test_validation_errors_in_english_name_the_field(client):
     body = response.json()["error"]
     assert body["message"].startswith("Please check what you entered")
     assert body["fields"]["code"] == ["This field is required."]
+
+
+@pytest.mark.parametrize("nesting", ["[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000])
+def test_json_nested_too_deep_is_a_400_parse_error_not_a_500(client, nesting):
+    response = client.post("/api/v1/auth/staff/", data='{"username": ' + nesting + "}",
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
