@@ -21,6 +21,7 @@ from booking import errors, fitness, schedule
 from booking.access import check_manages, managed_venue_ids
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.accounts.models import User
+from portal.core.converters import MAX_ID
 from portal.core.rows import RowLoader
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -191,6 +192,8 @@ def slot_get(*, slot_id: int) -> Slot:
     """One slot with its venue and court (the chat reads back the slot a resident picked; every
     booking reads its slot). Fixed SQL rather than ``select_related``: it is on every booking's
     path, where the ORM's query building cost more than the query (``portal.core.rows``)."""
+    if not 0 < slot_id <= MAX_ID:  # no such row, and too large for the driver to send
+        raise errors.SlotNotFound()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_slot_rows.columns('s')}, {_venue_rows.columns('v')}, {_court_rows.columns('c')}"  # noqa: S608
                        " FROM booking_slot s JOIN booking_venue v ON v.id = s.venue_id"

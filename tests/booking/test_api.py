@@ -194,8 +194,9 @@ def test_bad_booking_input_is_400(api, resident, payload):
     _assert_error(_bearer(api, resident).post("/api/v1/bookings/", payload, format="json"), 400, "invalid")
 
 
-def test_booking_unknown_slot_is_404(api, resident):
-    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", {"slot": 987654}, format="json"), 404,
+@pytest.mark.parametrize("slot_id", [987654, 2**63, 10**20])
+def test_booking_unknown_slot_is_404(api, resident, slot_id):
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", {"slot": slot_id}, format="json"), 404,
                   "slot_not_found")
 
 

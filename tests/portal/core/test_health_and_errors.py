@@ -58,3 +58,13 @@ def test_json_nested_too_deep_is_a_400_parse_error_not_a_500(client, nesting):
                            content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/venues/99999999999999999999/slots/",
+                                 "/api/v1/venues/9223372036854775808/",
+                                 "/api/v1/services/items/99999999999999999999/",
+                                 "/api/v1/venues/1/slots/99999999999999999999/block/"])
+def test_an_id_beyond_any_row_in_the_path_is_a_json_404(client, url):
+    response = client.get(url) if "block" not in url else client.post(url)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"].endswith("not_found")
