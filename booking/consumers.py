@@ -16,13 +16,17 @@ from booking.models import Venue
 from booking.realtime import group_name
 
 
-def _parse_date(value: str | None) -> dt.date | None:
+def _parse_date(value) -> dt.date | None:
+    """The date a client asked for, None when it is not a YYYY-MM-DD in the API's calendar."""
+    from booking import queries
+
     if not value:
         return timezone.localdate()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        date = dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
         return None
+    return date if queries.in_calendar(date) else None
 
 
 def _error(code: str, message: str) -> dict:

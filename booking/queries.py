@@ -50,6 +50,15 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
+# The calendar the API answers about: far enough either side of any real booking, and well inside
+# what Python's dates can shift by a day or a time zone (9999-12-31 + 1 day overflows: a 500).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def in_calendar(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
     return (dt.datetime.combine(date, dt.time.min, tzinfo=tz),
