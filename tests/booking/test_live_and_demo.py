@@ -70,6 +70,9 @@ async def test_asking_for_a_bad_date_while_watching_is_refused_and_the_watch_goe
     for content in ({"date": "9999-12-31"}, {"date": 5}, {"date": ["2026-01-01"]}, ["x"]):
         await watcher.send_json_to(content)
         assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "invalid"
+    for frame in ({"text_data": "{not json"}, {"text_data": "[" * 2000 + "]" * 2000}, {"bytes_data": b"\x00"}):
+        await watcher.send_to(**frame)
+        assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "invalid"
     await watcher.send_json_to({"date": timezone.localdate().isoformat()})
     assert (await watcher.receive_json_from(timeout=5))["type"] == "snapshot"
     await watcher.disconnect()

@@ -156,9 +156,10 @@ async def test_websocket_accepts_mini_program_and_alipay_clients_by_their_fixed_
 async def test_a_bad_frame_gets_an_error_frame_and_the_connection_still_works(db):
     communicator, connected, _ = await connect()
     assert connected
-    await communicator.send_to(text_data="{not json")
-    error = await communicator.receive_json_from(timeout=TIMEOUT)
-    assert error["error"]["code"] == "parse_error" and error["error"]["message"]
+    for bad in ("{not json", "[" * 2000 + "]" * 2000, '{"text": ' + "[" * 1500 + "]" * 1500 + "}"):
+        await communicator.send_to(text_data=bad)
+        error = await communicator.receive_json_from(timeout=TIMEOUT)
+        assert error["error"]["code"] == "parse_error" and error["error"]["message"]
     await communicator.send_json_to({"txt": "你好"})
     error = await communicator.receive_json_from(timeout=TIMEOUT)
     assert error["error"]["code"] == "invalid"
