@@ -184,3 +184,13 @@ def test_guide_answers_say_what_to_bring_where_and_how_long(catalogue, resident)
     assert any(line.endswith("结婚证（原件，父母已登记结婚的需要）") for line in lines)
     assert "区行政服务中心（合欢路 201 号）" in queries.guide_answer(item, "locations")
     assert queries.guide_answer(item, "time") == "“新生儿出生户口登记”承诺 5 个工作日内办结，最多跑一次。"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/services/departments/", "/api/v1/services/life-events/",
+                                  "/api/v1/services/items/"])
+def test_the_schema_of_a_catalogue_list_is_the_page_the_api_answers(api, path):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+    assert page["properties"]["results"]["type"] == "array"
