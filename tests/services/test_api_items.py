@@ -58,6 +58,13 @@ def test_search_narrows_by_filters(api, catalogue):
     assert api.get(ITEMS, {"q": "社保卡补办", "category": "行政许可"}).json()["count"] == 0
 
 
+@pytest.mark.parametrize("department", ["9223372036854775808", "99999999999999999999", "²", "١٢"])
+def test_a_department_no_item_can_have_finds_nothing_rather_than_failing(api, catalogue, department):
+    response = api.get(ITEMS, {"department": department})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
 def test_search_with_nothing_fitting_offers_did_you_mean_suggestions(api, catalogue):
     # A lone step word fits no item well enough to list, but names one closely enough to suggest.
     body = api.get(ITEMS, {"q": "补换"}).json()
