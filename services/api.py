@@ -260,7 +260,7 @@ class ApplicationListView(APIView):
 
     @extend_schema(
         operation_id="services_applications_list",
-        summary="我的办件", responses=ApplicationSerializer(many=True),
+        summary="我的办件", responses=_page_schema("ApplicationPage", ApplicationSerializer(many=True)),
                    parameters=[OpenApiParameter("status", str, required=False)])
     def get(self, request):
         status = request.query_params.get("status") or None
@@ -300,7 +300,7 @@ class StaffApplicationListView(APIView):
     @extend_schema(
         operation_id="services_staff_applications_list",
         summary="办件列表（工作人员，含超期标记）", parameters=[StaffApplicationQuerySerializer],
-                   responses=StaffApplicationSerializer(many=True))
+                   responses=_page_schema("StaffApplicationPage", StaffApplicationSerializer(many=True)))
     def get(self, request):
         params = StaffApplicationQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -194,7 +194,8 @@ def test_guide_answers_say_what_to_bring_where_and_how_long(catalogue, resident)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/services/departments/", "/api/v1/services/life-events/",
-                                  "/api/v1/services/items/"])
+                                  "/api/v1/services/items/", "/api/v1/services/applications/",
+                                  "/api/v1/services/staff/applications/"])
 def test_the_schema_of_a_catalogue_list_is_the_page_the_api_answers(api, path):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
