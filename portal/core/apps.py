@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from portal.core.converters import RowIdConverter
+        from portal.core.converters import KeyConverter, RowIdConverter
 
         register_converter(RowIdConverter, "id")
+        register_converter(KeyConverter, "key")

@@ -21,3 +21,17 @@ class RowIdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+class KeyConverter:
+    """``<key:...>``: an opaque key a row is found by (a chat session id, a receipt number): letters,
+    digits, ``_`` and ``-``. Anything else names no row, and some of it the database refuses to
+    compare (PostgreSQL: a NUL in text is an error, a 500); here the URL does not match (404)."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

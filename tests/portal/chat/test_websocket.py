@@ -169,6 +169,11 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_connection_still_works(db
     await communicator.send_to(bytes_data=b"\x00\x01")
     error = await communicator.receive_json_from(timeout=TIMEOUT)
     assert error["error"]["code"] == "invalid"
+    await communicator.send_json_to({"text": "你\x00好"})  # PostgreSQL cannot store a NUL
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["code"] == "invalid"
+    reply = await ask(communicator, "你好", session="no\x00such")  # names no session: a new one
+    assert reply["intent"]["name"] == "greeting"
     reply = await ask(communicator, "你好")
     assert reply["intent"]["name"] == "greeting"
     await communicator.disconnect()

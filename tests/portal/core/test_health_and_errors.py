@@ -68,3 +68,12 @@ def test_an_id_beyond_any_row_in_the_path_is_a_json_404(client, url):
     response = client.get(url) if "block" not in url else client.post(url)
     assert response.status_code == 404
     assert response.json()["error"]["code"].endswith("not_found")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/chat/sessions/a%00b/messages/", "/api/v1/services/applications/a%00b/",
+                                 "/api/v1/services/applications/%E5%8A%9E/"])
+def test_a_key_in_the_path_that_no_row_can_have_is_a_json_404(client, url):
+    response = client.get(url)  # PostgreSQL refuses NUL in text: a 500 if the lookup were tried
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
