@@ -77,3 +77,16 @@ def test_a_key_in_the_path_that_no_row_can_have_is_a_json_404(client, url):
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
+
+@pytest.mark.parametrize("url", ["/api/v1/venues/99999999999999999999/", "/api/v1/no-such-thing/",
+                                 "/api/v1/services/items/-1/"])
+def test_an_api_path_no_route_matches_is_a_json_404_even_in_debug(client, settings, url):
+    settings.DEBUG = True  # Django's debug 404 is an HTML page listing every route
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_api_path_without_its_trailing_slash_still_redirects(client):
+    assert client.get("/api/v1/venues").status_code == 301
