@@ -85,11 +85,24 @@ def _session_for(*, session_id: str | None, user: Any, channel: str) -> ChatSess
     return session
 
 
+def _is_text(value: Any) -> bool:
+    """Something a resident can have typed: a non-blank string with no NUL (PostgreSQL cannot store
+    one) and no lone surrogate (not UTF-8). The REST serializer refuses the same; the WebSocket has
+    only this check."""
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: str = Channel.WEB,
                now=None) -> dict:
     """Answer one message: understand it, move the dialogue on, persist the turn. Returns the
     contract's reply object (DESIGN §5)."""
-    if not isinstance(text, str) or not text.strip() or "\x00" in text:  # the REST serializer refuses NUL too
+    if not _is_text(text):
         raise MessageInvalid(fields={"text": [str(MessageInvalid.message)]})
     text = text.strip()
     if len(text) > settings.CHAT_MAX_TEXT:
