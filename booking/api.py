@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone, translation
@@ -357,7 +358,7 @@ def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:
         return None
     try:
         body = request.body
-    except RawPostDataException:
+    except (RawPostDataException, RequestDataTooBig):  # DRF answers a body over the limit (413)
         return None
     if not gate.refuses(body, request.META.get("HTTP_AUTHORIZATION")):
         return None

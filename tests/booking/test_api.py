@@ -212,6 +212,13 @@ def test_booking_unknown_slot_is_404(api, resident, slot_id):
                   "slot_not_found")
 
 
+def test_a_booking_body_over_the_upload_limit_is_a_413(api, resident, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # the rush gate reads the body first: it must let DRF answer
+    body = '{"slot": 1, "companions": ["' + "x" * 2000 + '"]}'
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", body, content_type="application/json"), 413,
+                  "too_large")
+
+
 def test_json_nested_too_deep_in_a_booking_is_a_400_parse_error(api, resident):
     body = '{"slot": ' + "[" * 5000 + "]" * 5000 + "}"
     _assert_error(_bearer(api, resident).post("/api/v1/bookings/", body, content_type="application/json"), 400,

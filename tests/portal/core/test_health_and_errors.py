@@ -90,3 +90,18 @@ def test_an_api_path_no_route_matches_is_a_json_404_even_in_debug(client, settin
 
 def test_an_api_path_without_its_trailing_slash_still_redirects(client):
     assert client.get("/api/v1/venues").status_code == 301
+
+
+@pytest.mark.parametrize("url", ["/api/v1/auth/staff/", "/api/v1/chat/messages/"])
+def test_a_body_over_the_upload_limit_is_a_413_not_a_500(client, settings, url):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client.post(url, data='{"username": "' + "x" * 2000 + '"}', content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_too_many_query_parameters_is_a_400_not_a_500(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = client.get("/api/v1/venues/?" + "&".join(f"a{i}=1" for i in range(20)))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
