@@ -105,7 +105,7 @@ def _clock(value):
 
 def _int(value) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None  # "²".isdigit() too
 
 
 def _short_town(town: str) -> str:
