@@ -105,3 +105,12 @@ def test_too_many_query_parameters_is_a_400_not_a_500(client, settings):
     response = client.get("/api/v1/venues/?" + "&".join(f"a{i}=1" for i in range(20)))
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_a_json_null_body_is_no_data_and_the_answer_names_the_missing_fields_in_chinese(client):
+    response = client.post("/api/v1/auth/staff/", data="null", content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"username", "password"}
+    assert "No data" not in error["message"]  # DRF's own sentence for it is English only
