@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone, translation
@@ -39,6 +40,20 @@ class LatLngField(serializers.CharField):
         return lat, lng
 
 
+def _check_in_calendar(day: dt.date) -> None:
+    if not queries.in_calendar(day):
+        raise serializers.ValidationError(_("请选择 2000 年至 2099 年之间的日期。"))
+
+
+class CalendarDateField(serializers.DateField):
+    """A local date (YYYY-MM-DD) in the calendar the API answers about (``queries.in_calendar``)."""
+
+    def to_internal_value(self, value) -> dt.date:
+        day = super().to_internal_value(value)
+        _check_in_calendar(day)
+        return day
+
+
 class VenueSearchInput(serializers.Serializer):
     sport = serializers.CharField(required=False, max_length=16)
     near = LatLngField(required=False)
@@ -55,11 +70,12 @@ class VenueSearchInput(serializers.Serializer):
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             raise serializers.ValidationError(_("时间格式应为 ISO 8601，例如 2026-11-25T18:00+08:00，或 now。"))
+        _check_in_calendar(moment.date())
         return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 class SlotsInput(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = CalendarDateField(required=False)
     sport = serializers.CharField(required=False, max_length=16)
 
 
@@ -85,13 +101,13 @@ class BlockInput(serializers.Serializer):
 
 
 class StaffBookingsInput(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = CalendarDateField(required=False)
     status = serializers.ChoiceField(choices=BookingStatus.choices, required=False)
 
 
 class UtilisationInput(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = CalendarDateField(required=False)
+    date_to = CalendarDateField(required=False)
 
     def validate(self, attrs):
         today = timezone.localdate()
@@ -342,7 +358,7 @@ def _sold_out_refusal(request: HttpRequest) -> HttpResponse | None:
         return None
     try:
         body = request.body
-    except RawPostDataException:
+    except (RawPostDataException, RequestDataTooBig):  # DRF answers a body over the limit (413)
         return None
     if not gate.refuses(body, request.META.get("HTTP_AUTHORIZATION")):
         return None

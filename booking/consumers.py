@@ -7,6 +7,7 @@ slots; afterwards ``{"type": "availability", "slots": [{"id", "remaining", "capa
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -16,13 +17,17 @@ from booking.models import Venue
 from booking.realtime import group_name
 
 
-def _parse_date(value: str | None) -> dt.date | None:
+def _parse_date(value) -> dt.date | None:
+    """The date a client asked for, None when it is not a YYYY-MM-DD in the API's calendar."""
+    from booking import queries
+
     if not value:
         return timezone.localdate()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        date = dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
         return None
+    return date if queries.in_calendar(date) else None
 
 
 def _error(code: str, message: str) -> dict:
@@ -64,6 +69,15 @@ class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
         self.group = group_name(self.venue_id, date)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_json({"type": "snapshot", "venue": self.venue_id, "date": date.isoformat(), "slots": slots})
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Any frame that is not JSON text gets the same polite refusal as a bad date (channels'
+        own ``receive`` raises on it, which drops the connection)."""
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except (ValueError, RecursionError):
+            content = None
+        await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs) -> None:
         date = _parse_date(content.get("date")) if isinstance(content, dict) else None

@@ -60,7 +60,7 @@ def refuses(body: bytes, authorization: bytes | str | None) -> bool:
     """Whether this booking attempt can be refused ``slot_full`` without looking further."""
     try:
         data = json.loads(body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to decode: DRF's parser answers
         return False
     slot_id = data.get("slot") if isinstance(data, dict) else None
     if type(slot_id) is not int or not soldout.is_sold_out(slot_id):

@@ -21,6 +21,7 @@ from booking import errors, fitness, schedule
 from booking.access import check_manages, managed_venue_ids
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.accounts.models import User
+from portal.core.converters import MAX_ID
 from portal.core.rows import RowLoader
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -47,6 +48,15 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+# The calendar the API answers about: far enough either side of any real booking, and well inside
+# what Python's dates can shift by a day or a time zone (9999-12-31 + 1 day overflows: a 500).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def in_calendar(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -191,6 +201,8 @@ def slot_get(*, slot_id: int) -> Slot:
     """One slot with its venue and court (the chat reads back the slot a resident picked; every
     booking reads its slot). Fixed SQL rather than ``select_related``: it is on every booking's
     path, where the ORM's query building cost more than the query (``portal.core.rows``)."""
+    if not 0 < slot_id <= MAX_ID:  # no such row, and too large for the driver to send
+        raise errors.SlotNotFound()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_slot_rows.columns('s')}, {_venue_rows.columns('v')}, {_court_rows.columns('c')}"  # noqa: S608
                        " FROM booking_slot s JOIN booking_venue v ON v.id = s.venue_id"

@@ -88,10 +88,14 @@ REALNAME_URL = "/api/v1/auth/realname/"
 def _day(slots: dict):
     from datetime import date
 
+    from booking import queries
+
     try:
-        return date.fromisoformat(slots["date"]) if slots.get("date") else None
+        day = date.fromisoformat(slots["date"]) if slots.get("date") else None
     except (TypeError, ValueError):  # a hand-made payload (#intent:venue.book?date=…) is not trusted
         return None
+    # "9999年12月31日": no day anyone books, and the day after it overflows; asked again like no date.
+    return day if day is None or queries.in_calendar(day) else None
 
 
 def _clock(value):
@@ -105,7 +109,7 @@ def _clock(value):
 
 def _int(value) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None  # "²".isdigit() too
 
 
 def _short_town(town: str) -> str:

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from portal.core.errors import handler404 as handler404_view
 from portal.core.health import healthz
 
 handler400 = "portal.core.errors.handler400"
@@ -23,6 +24,9 @@ urlpatterns = [
     path("api/v1/", include("services.urls")),
     path("api/v1/", include("booking.urls")),
     path("api/v1/", include("health.urls")),
+    # Any other API path: the contract's 404, in DEBUG too (Django's debug 404 is an HTML page).
+    # Only paths ending in "/", so that a missing trailing slash still redirects (APPEND_SLASH).
+    re_path(r"^api/(?:.*/)?$", handler404_view),
     path("admin/", admin.site.urls),
     path("", include("portal.web.urls")),
 ]

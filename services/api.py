@@ -182,6 +182,13 @@ def _paginated(request, view, rows: list, serializer, extra: dict | None = None)
     return response
 
 
+def _page_schema(name: str, results: serializers.BaseSerializer, **extra: serializers.Field):
+    """The schema of one page of ``_paginated``: the list contract around ``results``."""
+    return inline_serializer(name, {
+        "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True), "results": results, **extra})
+
+
 # --- views ----------------------------------------------------------------------------------------
 class ItemListView(APIView):
     permission_classes = [AllowAny]
@@ -189,11 +196,8 @@ class ItemListView(APIView):
     @extend_schema(
         operation_id="services_items_list", summary="搜索或浏览办事事项",
         parameters=[ItemQuerySerializer],
-        responses=inline_serializer("ItemPage", {
-            "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True), "results": ItemListSerializer(many=True),
-            "suggestions": serializers.ListField(child=serializers.CharField()),
-        }),
+        responses=_page_schema("ItemPage", ItemListSerializer(many=True),
+                               suggestions=serializers.ListField(child=serializers.CharField())),
     )
     def get(self, request):
         params = ItemQuerySerializer(data=request.query_params)
@@ -223,9 +227,9 @@ class LifeEventListView(APIView):
 
     @extend_schema(
         operation_id="services_life_events_list",
-        summary="按主题（人生事件）浏览", responses=inline_serializer("LifeEventRow", {
-        "code": serializers.CharField(), "name": serializers.CharField(), "audience": serializers.CharField(),
-        "item_count": serializers.IntegerField()}, many=True))
+        summary="按主题（人生事件）浏览", responses=_page_schema("LifeEventPage", inline_serializer("LifeEventRow", {
+            "code": serializers.CharField(), "name": serializers.CharField(), "audience": serializers.CharField(),
+            "item_count": serializers.IntegerField()}, many=True)))
     def get(self, request):
         rows = [{"code": e.code, "name": e.name, "audience": e.audience, "item_count": e.item_count}
                 for e in queries.life_events_with_counts()]
@@ -237,9 +241,9 @@ class DepartmentListView(APIView):
 
     @extend_schema(
         operation_id="services_departments_list",
-        summary="按部门浏览", responses=inline_serializer("DepartmentRow", {
-        "id": serializers.IntegerField(), "name": serializers.CharField(), "phone": serializers.CharField(),
-        "item_count": serializers.IntegerField()}, many=True))
+        summary="按部门浏览", responses=_page_schema("DepartmentPage", inline_serializer("DepartmentRow", {
+            "id": serializers.IntegerField(), "name": serializers.CharField(), "phone": serializers.CharField(),
+            "item_count": serializers.IntegerField()}, many=True)))
     def get(self, request):
         rows = [{"id": d.id, "name": d.name, "phone": d.phone, "item_count": d.item_count}
                 for d in queries.departments_with_counts()]
@@ -256,7 +260,7 @@ class ApplicationListView(APIView):
 
     @extend_schema(
         operation_id="services_applications_list",
-        summary="我的办件", responses=ApplicationSerializer(many=True),
+        summary="我的办件", responses=_page_schema("ApplicationPage", ApplicationSerializer(many=True)),
                    parameters=[OpenApiParameter("status", str, required=False)])
     def get(self, request):
         status = request.query_params.get("status") or None
@@ -296,7 +300,7 @@ class StaffApplicationListView(APIView):
     @extend_schema(
         operation_id="services_staff_applications_list",
         summary="办件列表（工作人员，含超期标记）", parameters=[StaffApplicationQuerySerializer],
-                   responses=StaffApplicationSerializer(many=True))
+                   responses=_page_schema("StaffApplicationPage", StaffApplicationSerializer(many=True)))
     def get(self, request):
         params = StaffApplicationQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -475,7 +475,7 @@ def _materials(value: Any) -> list[MaterialRow] | None:
         if form is None:
             raise _Bad(f"材料“{name}”的形式“{entry.get('form')}”应为 原件/复印件/原件和复印件/电子材料/申请表")
         copies_text = _text(entry.get("copies")) or "1"
-        if not copies_text.isdigit() or not 1 <= int(copies_text) <= 20:
+        if not (copies_text.isascii() and copies_text.isdigit()) or not 1 <= int(copies_text) <= 20:  # "²".isdigit()
             raise _Bad(f"材料“{name}”的份数“{copies_text}”应为 1–20")
         materials.append(MaterialRow(name=name, requirement=requirement, condition=condition, form=form,
                                      copies=int(copies_text), licence=_text(entry.get("licence")),

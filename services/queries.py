@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from portal.core.converters import MAX_ID
 from services import search as search_index
 from services.actions import ApplicationNotFound, ItemUnavailable
 from services.models import (
@@ -40,8 +41,12 @@ class ItemFilters:
             items = items.filter(Q(life_events__code=self.life_event) | Q(life_events__name=self.life_event))
         if self.department:
             department = str(self.department)
-            items = items.filter(department_id=int(department)) if department.isdigit() else items.filter(
-                department__name=department)
+            if not (department.isascii() and department.isdigit()):  # "²".isdigit() too, but int() refuses it
+                items = items.filter(department__name=department)
+            elif int(department) <= MAX_ID:
+                items = items.filter(department_id=int(department))
+            else:  # no row has that id, and the driver cannot send it
+                items = items.none()
         if self.audience:
             # A 个人和法人 item serves both audiences.
             items = items.filter(audience__in=[self.audience, ServiceItem.Audience.BOTH])

@@ -197,7 +197,8 @@ def service_search(turn: Turn) -> Reply:
     query = turn.slots.get("query") or service_query(turn.text)
     if query:
         turn.slots["query"] = query
-    if item_id and str(item_id).isdigit():  # a quick reply: "#intent:service.search?item=12&topic=materials"
+    # A quick reply: "#intent:service.search?item=12&topic=materials" ("²".isdigit() too: ASCII only).
+    if item_id and str(item_id).isascii() and str(item_id).isdigit():
         return _guide_reply(turn, int(item_id), topic or "materials", guide_answer, item_guide)
     # The matcher reads the whole question (its own question-word removal keeps 找不到了, 到期 … for
     # the colloquial expansions); ``query`` is what the reply shows.

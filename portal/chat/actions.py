@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from portal.chat import understanding
 from portal.chat.catalogue import catalogue_matcher
 from portal.chat.engine import Engine
-from portal.chat.models import Channel, ChatSession, ChatTurn, HandoffTicket, LexiconEntry, UnmatchedQuestion
+from portal.chat.models import (
+    Channel,
+    ChatSession,
+    ChatTurn,
+    HandoffTicket,
+    LexiconEntry,
+    UnmatchedQuestion,
+    is_session_id,
+)
 from portal.core.errors import Forbidden, PortalError
 from portal.masking import mask_text
 
@@ -60,8 +68,9 @@ def _catalogue_evidence(text: str) -> dict[str, float] | None:
 def _session_for(*, session_id: str | None, user: Any, channel: str) -> ChatSession:
     authenticated = getattr(user, "is_authenticated", False)
     session = None
-    if session_id:
-        session = ChatSession.objects.select_for_update().filter(pk=session_id).first()
+    if session_id:  # an id none of ours can have names no session (and PostgreSQL refuses a NUL)
+        session = ChatSession.objects.select_for_update().filter(pk=session_id).first() if is_session_id(
+            session_id) else None
         if session is not None and session.user_id and (not authenticated or session.user_id != user.pk):
             raise SessionForbidden()
     elif authenticated:
@@ -76,11 +85,24 @@ def _session_for(*, session_id: str | None, user: Any, channel: str) -> ChatSess
     return session
 
 
+def _is_text(value: Any) -> bool:
+    """Something a resident can have typed: a non-blank string with no NUL (PostgreSQL cannot store
+    one) and no lone surrogate (not UTF-8). The REST serializer refuses the same; the WebSocket has
+    only this check."""
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: str = Channel.WEB,
                now=None) -> dict:
     """Answer one message: understand it, move the dialogue on, persist the turn. Returns the
     contract's reply object (DESIGN §5)."""
-    if not isinstance(text, str) or not text.strip():
+    if not _is_text(text):
         raise MessageInvalid(fields={"text": [str(MessageInvalid.message)]})
     text = text.strip()
     if len(text) > settings.CHAT_MAX_TEXT:

@@ -128,7 +128,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
             await self._error("parse_error", "消息不是有效的 JSON，请检查后再试。")
             return
         await self.receive_json(content)

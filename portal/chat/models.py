@@ -3,15 +3,23 @@ questions and the lexicon entries editors add from them."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
 
 def new_session_id() -> str:
     return secrets.token_urlsafe(18)
+
+
+def is_session_id(value: str) -> bool:
+    """Whether ``value`` could be a session's id (what ``new_session_id`` makes)."""
+    return bool(_SESSION_ID.fullmatch(value))
 
 
 class Channel(models.TextChoices):

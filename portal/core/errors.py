@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.exceptions import Ratelimited
@@ -116,6 +117,10 @@ def exception_handler(exc: Exception, context: dict) -> Response:
                         status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": "60"})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PortalError(_("提交的内容太大了，请精简后再试。"), code="too_large", status_code=413)
+    elif isinstance(exc, SuspiciousOperation):  # e.g. over DATA_UPLOAD_MAX_NUMBER_FIELDS; Django answers 400 too
+        exc = PortalError()
 
     if isinstance(exc, PortalError):
         set_rollback()

@@ -86,7 +86,8 @@ def test_venue_search_orders_by_availability(api, resident):
 
 
 @pytest.mark.parametrize("params", [{"near": "abc"}, {"near": "91,121"}, {"radius_m": "-5", "near": "31,121"},
-                                    {"open_at": "yesterday"}, {"ordering": "price"}])
+                                    {"open_at": "yesterday"}, {"ordering": "price"},
+                                    {"open_at": "9999-12-31T23:59:59-12:00"}, {"open_at": "0001-01-01T00:00+14:00"}])
 def test_bad_search_input_is_a_400_in_the_contract_shape(api, params):
     error = _assert_error(api.get("/api/v1/venues/", params), 400, "invalid")
     assert error["fields"]
@@ -116,6 +117,17 @@ def test_slots_of_a_venue_and_date(api, court):
     assert item["start"].endswith("+08:00") and item["bookable"] is True
     assert next(s for s in results if s["id"] == later.pk)["bookable"] is False
     _assert_error(api.get(f"/api/v1/venues/{court.venue_id}/slots/", {"date": "2026-13-01"}), 400, "invalid")
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31", "1999-12-31", "2100-01-01"])
+def test_a_date_far_outside_the_calendar_is_a_400_with_a_sentence(api, court, manager, date):
+    error = _assert_error(api.get(f"/api/v1/venues/{court.venue_id}/slots/", {"date": date}), 400, "invalid")
+    assert "2000" in error["fields"]["date"][0]
+    _bearer(api, manager)
+    _assert_error(api.get(f"/api/v1/venues/{court.venue_id}/bookings/", {"date": date}), 400, "invalid")
+    _assert_error(api.get(f"/api/v1/venues/{court.venue_id}/utilisation/", {"date_to": date}), 400, "invalid")
+    _assert_error(api.get(f"/api/v1/venues/{court.venue_id}/utilisation/", {"date_from": date,
+                                                                             "date_to": date}), 400, "invalid")
 
 
 # --- booking -----------------------------------------------------------------------------------------
@@ -194,9 +206,23 @@ def test_bad_booking_input_is_400(api, resident, payload):
     _assert_error(_bearer(api, resident).post("/api/v1/bookings/", payload, format="json"), 400, "invalid")
 
 
-def test_booking_unknown_slot_is_404(api, resident):
-    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", {"slot": 987654}, format="json"), 404,
+@pytest.mark.parametrize("slot_id", [987654, 2**63, 10**20])
+def test_booking_unknown_slot_is_404(api, resident, slot_id):
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", {"slot": slot_id}, format="json"), 404,
                   "slot_not_found")
+
+
+def test_a_booking_body_over_the_upload_limit_is_a_413(api, resident, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # the rush gate reads the body first: it must let DRF answer
+    body = '{"slot": 1, "companions": ["' + "x" * 2000 + '"]}'
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", body, content_type="application/json"), 413,
+                  "too_large")
+
+
+def test_json_nested_too_deep_in_a_booking_is_a_400_parse_error(api, resident):
+    body = '{"slot": ' + "[" * 5000 + "]" * 5000 + "}"
+    _assert_error(_bearer(api, resident).post("/api/v1/bookings/", body, content_type="application/json"), 400,
+                  "parse_error")
 
 
 def test_booking_needs_login(api, slot):

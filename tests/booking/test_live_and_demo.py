@@ -54,9 +54,27 @@ async def test_watching_an_unknown_venue_or_a_bad_date_is_refused_politely():
     assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "venue_not_found"
     await watcher.disconnect()
     venue = await database_sync_to_async(make_venue)()
-    watcher = WebsocketCommunicator(application, f"/ws/venues/{venue.pk}/availability/?date=tomorrow")
+    for date in ("tomorrow", "9999-12-31", "0001-01-01"):
+        watcher = WebsocketCommunicator(application, f"/ws/venues/{venue.pk}/availability/?date={date}")
+        assert (await watcher.connect())[0]
+        assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "invalid"
+        await watcher.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_asking_for_a_bad_date_while_watching_is_refused_and_the_watch_goes_on():
+    venue = await database_sync_to_async(make_venue)()
+    watcher = WebsocketCommunicator(application, f"/ws/venues/{venue.pk}/availability/")
     assert (await watcher.connect())[0]
-    assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "invalid"
+    assert (await watcher.receive_json_from(timeout=5))["type"] == "snapshot"
+    for content in ({"date": "9999-12-31"}, {"date": 5}, {"date": ["2026-01-01"]}, ["x"]):
+        await watcher.send_json_to(content)
+        assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "invalid"
+    for frame in ({"text_data": "{not json"}, {"text_data": "[" * 2000 + "]" * 2000}, {"bytes_data": b"\x00"}):
+        await watcher.send_to(**frame)
+        assert (await watcher.receive_json_from(timeout=5))["error"]["code"] == "invalid"
+    await watcher.send_json_to({"date": timezone.localdate().isoformat()})
+    assert (await watcher.receive_json_from(timeout=5))["type"] == "snapshot"
     await watcher.disconnect()
 
 

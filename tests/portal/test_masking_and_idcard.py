@@ -31,6 +31,11 @@ def test_full_width_digits_are_accepted():
     assert idcard.is_valid("１１０１０５１９４９１２３１００２Ｘ")
 
 
+def test_digits_of_other_scripts_are_refused():
+    arabic_indic = "11010519491231002X".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert not idcard.is_valid(arabic_indic)  # a regex \d matches them and int() reads them
+
+
 def test_make_builds_valid_numbers_with_birth_date_and_gender():
     number = idcard.make("310115", dt.date(1990, 6, 30), 562)
     assert idcard.is_valid(number)

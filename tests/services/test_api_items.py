@@ -58,6 +58,13 @@ def test_search_narrows_by_filters(api, catalogue):
     assert api.get(ITEMS, {"q": "社保卡补办", "category": "行政许可"}).json()["count"] == 0
 
 
+@pytest.mark.parametrize("department", ["9223372036854775808", "99999999999999999999", "²", "١٢"])
+def test_a_department_no_item_can_have_finds_nothing_rather_than_failing(api, catalogue, department):
+    response = api.get(ITEMS, {"department": department})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
 def test_search_with_nothing_fitting_offers_did_you_mean_suggestions(api, catalogue):
     # A lone step word fits no item well enough to list, but names one closely enough to suggest.
     body = api.get(ITEMS, {"q": "补换"}).json()
@@ -184,3 +191,14 @@ def test_guide_answers_say_what_to_bring_where_and_how_long(catalogue, resident)
     assert any(line.endswith("结婚证（原件，父母已登记结婚的需要）") for line in lines)
     assert "区行政服务中心（合欢路 201 号）" in queries.guide_answer(item, "locations")
     assert queries.guide_answer(item, "time") == "“新生儿出生户口登记”承诺 5 个工作日内办结，最多跑一次。"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/services/departments/", "/api/v1/services/life-events/",
+                                  "/api/v1/services/items/", "/api/v1/services/applications/",
+                                  "/api/v1/services/staff/applications/"])
+def test_the_schema_of_a_catalogue_list_is_the_page_the_api_answers(api, path):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+    assert page["properties"]["results"]["type"] == "array"

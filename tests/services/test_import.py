@@ -165,6 +165,16 @@ def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, lic
     assert Material.objects.count() == 1
 
 
+def test_a_material_count_written_with_a_superscript_digit_skips_its_item_with_a_reason(tmp_path):
+    path = tmp_path / "items.json"
+    items = [{"name": "结婚登记", "department": "区婚姻登记中心", "materials": [{"name": "合影照片", "copies": "²"}]},
+             {"name": "离婚登记", "department": "区婚姻登记中心"}]
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    report = run(path)
+    assert report["created"] == 1
+    assert "份数" in report["skips"][0]["reason"]
+
+
 def test_the_command_prints_a_summary_and_each_skip_reason(tmp_path):
     path = tmp_path / "items.csv"
     path.write_text("name,department\n甲事项,区民政局\n,区民政局\n", encoding="utf-8")

@@ -329,6 +329,11 @@ def test_an_anonymous_resident_gets_the_login_card_before_any_slot(chat, zhangji
     "#pick:", "#pick:abc", "#pick:999999999999999999999", "#intent:venue.book?date=garbage&time_from=25:99&venue=x",
     "#intent:venue.book?choice=abc", "#intent:venue.book?choice=waitlist:zz", "#intent:booking.cancel?choice=-1",
     "#intent:venue.search?district=火星区&time_from=nope", "#intent:fitness.guide?district=张江镇",
+    "#intent:venue.book?choice=²", "#intent:venue.book?choice=waitlist:³", "#intent:booking.cancel?choice=²",
+    "#intent:venue.book?venue=²", "#intent:venue.book?choice=99999999999",
+    "#intent:venue.book?date=9999-12-31", "#intent:venue.book?date=0001-01-01", "#intent:venue.search?date=9999-12-31",
+    "9999年12月31日下午订羽毛球场", "公元1年1月1日订羽毛球",
+    "#intent:venue.book?date=2026-11-25&time_from=23:59&time_to=00:00",
 ])
 def test_odd_payloads_get_an_answer_never_a_server_error(chat, realname_resident, zhangjiang, text):
     chat.as_(realname_resident)

@@ -107,7 +107,8 @@ def test_service_progress_lists_the_residents_own_applications(api, say, catalog
 
 
 @pytest.mark.parametrize("payload", ["#intent:service.search?item=abc&topic=x", "#intent:service.search?item=999999",
-                                     "#intent:nope", "#intent:"])
+                                     "#intent:nope", "#intent:", "#intent:service.search?item=²",
+                                     "#intent:service.search?item=99999999999999999999"])
 def test_odd_payloads_get_an_answer_not_an_error(api, say, catalogue, payload):
     status, body = say(api, payload)
     assert status == 200 and body["reply"]["text"]

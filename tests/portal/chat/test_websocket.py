@@ -124,6 +124,12 @@ async def test_websocket_without_auth_refuses_personal_intents(zhangjiang):
     await communicator.disconnect()
 
 
+@pytest.mark.parametrize("path", ["/ws/nope/", "/ws/venues/abc/availability/", "/ws/chat"])
+async def test_a_websocket_path_no_route_matches_is_refused_not_a_server_error(db, path):
+    _communicator, connected, code = await connect(path)
+    assert not connected and code == 4404
+
+
 async def test_websocket_refuses_a_foreign_origin(db):
     _communicator, connected, code = await connect(headers=[(b"origin", b"https://evil.example")])
     assert not connected and code == 4403
@@ -156,9 +162,10 @@ async def test_websocket_accepts_mini_program_and_alipay_clients_by_their_fixed_
 async def test_a_bad_frame_gets_an_error_frame_and_the_connection_still_works(db):
     communicator, connected, _ = await connect()
     assert connected
-    await communicator.send_to(text_data="{not json")
-    error = await communicator.receive_json_from(timeout=TIMEOUT)
-    assert error["error"]["code"] == "parse_error" and error["error"]["message"]
+    for bad in ("{not json", "[" * 2000 + "]" * 2000, '{"text": ' + "[" * 1500 + "]" * 1500 + "}"):
+        await communicator.send_to(text_data=bad)
+        error = await communicator.receive_json_from(timeout=TIMEOUT)
+        assert error["error"]["code"] == "parse_error" and error["error"]["message"]
     await communicator.send_json_to({"txt": "你好"})
     error = await communicator.receive_json_from(timeout=TIMEOUT)
     assert error["error"]["code"] == "invalid"
@@ -168,6 +175,12 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_connection_still_works(db
     await communicator.send_to(bytes_data=b"\x00\x01")
     error = await communicator.receive_json_from(timeout=TIMEOUT)
     assert error["error"]["code"] == "invalid"
+    for text in ("你\x00好", "\ud800"):  # PostgreSQL cannot store a NUL, UTF-8 has no lone surrogate
+        await communicator.send_json_to({"text": text})
+        error = await communicator.receive_json_from(timeout=TIMEOUT)
+        assert error["error"]["code"] == "invalid"
+    reply = await ask(communicator, "你好", session="no\x00such")  # names no session: a new one
+    assert reply["intent"]["name"] == "greeting"
     reply = await ask(communicator, "你好")
     assert reply["intent"]["name"] == "greeting"
     await communicator.disconnect()

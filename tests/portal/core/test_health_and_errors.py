@@ -50,3 +50,67 @@ def test_validation_errors_in_english_name_the_field(client):
     body = response.json()["error"]
     assert body["message"].startswith("Please check what you entered")
     assert body["fields"]["code"] == ["This field is required."]
+
+
+@pytest.mark.parametrize("nesting", ["[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000])
+def test_json_nested_too_deep_is_a_400_parse_error_not_a_500(client, nesting):
+    response = client.post("/api/v1/auth/staff/", data='{"username": ' + nesting + "}",
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/venues/99999999999999999999/slots/",
+                                 "/api/v1/venues/9223372036854775808/",
+                                 "/api/v1/services/items/99999999999999999999/",
+                                 "/api/v1/venues/1/slots/99999999999999999999/block/"])
+def test_an_id_beyond_any_row_in_the_path_is_a_json_404(client, url):
+    response = client.get(url) if "block" not in url else client.post(url)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"].endswith("not_found")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/chat/sessions/a%00b/messages/", "/api/v1/services/applications/a%00b/",
+                                 "/api/v1/services/applications/%E5%8A%9E/"])
+def test_a_key_in_the_path_that_no_row_can_have_is_a_json_404(client, url):
+    response = client.get(url)  # PostgreSQL refuses NUL in text: a 500 if the lookup were tried
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/venues/99999999999999999999/", "/api/v1/no-such-thing/",
+                                 "/api/v1/services/items/-1/"])
+def test_an_api_path_no_route_matches_is_a_json_404_even_in_debug(client, settings, url):
+    settings.DEBUG = True  # Django's debug 404 is an HTML page listing every route
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_api_path_without_its_trailing_slash_still_redirects(client):
+    assert client.get("/api/v1/venues").status_code == 301
+
+
+@pytest.mark.parametrize("url", ["/api/v1/auth/staff/", "/api/v1/chat/messages/"])
+def test_a_body_over_the_upload_limit_is_a_413_not_a_500(client, settings, url):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client.post(url, data='{"username": "' + "x" * 2000 + '"}', content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_too_many_query_parameters_is_a_400_not_a_500(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = client.get("/api/v1/venues/?" + "&".join(f"a{i}=1" for i in range(20)))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_a_json_null_body_is_no_data_and_the_answer_names_the_missing_fields_in_chinese(client):
+    response = client.post("/api/v1/auth/staff/", data="null", content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"username", "password"}
+    assert "No data" not in error["message"]  # DRF's own sentence for it is English only
