@@ -500,6 +500,8 @@ class UtilisationView(APIView):
         from booking.access import check_manages
 
         check_manages(request.user, venue_id)
+        if not Venue.objects.filter(pk=venue_id).exists():  # an admin may manage any venue, not one that isn't
+            raise errors.VenueNotFound()
         args = _parse(UtilisationInput, request.query_params)
         result = queries.utilisation(venue_ids=[venue_id], date_from=args["date_from"], date_to=args["date_to"])
         row = result.rows[0] if result.rows else {"cells": {}, "total": {"taken": 0, "capacity": 0, "rate": 0.0}}

@@ -156,7 +156,7 @@ def staff_ensure(*, username: str, password: str, display_name: str, role: str, 
 # Codes live in the cache (Redis when configured): a keyed hash of the code, an attempt counter
 # incremented atomically, and a resend cool-down. They expire after SMS_CODE_TTL_SECONDS.
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d takes every script's
 SMS_RESEND_SECONDS = 60
 
 

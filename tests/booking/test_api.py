@@ -320,6 +320,14 @@ def test_staff_mark_no_show_over_http(api, resident, court, manager):
     assert response.status_code == 200 and response.json()["status"] == "no_show"
 
 
+def test_utilisation_of_a_venue_that_does_not_exist_is_a_404_even_for_an_admin(api):
+    from portal.accounts import actions as account_actions
+
+    admin = account_actions.staff_ensure(username="root1", password="a-long-password-1", display_name="管理员",
+                                         role="admin")
+    _assert_error(_bearer(api, admin).get("/api/v1/venues/987654/utilisation/"), 404, "venue_not_found")
+
+
 def test_utilisation_per_hour(api, resident, court, manager):
     start = timezone.localtime(timezone.now() + dt.timedelta(days=1)).replace(hour=19, minute=0, second=0,
                                                                               microsecond=0)

@@ -175,8 +175,9 @@ def test_sms_resend_within_a_minute_is_refused(api, sms_outbox):
     assert len(sms_outbox) == 1
 
 
-def test_sms_send_refuses_a_malformed_phone(api, sms_outbox):
-    response = api.post("/api/v1/auth/sms/send/", {"phone": "12345"}, format="json")
+@pytest.mark.parametrize("phone", ["12345", "1٣٩٠٠٠٠٠٠٠٩", "１３９０００００００９x"])
+def test_sms_send_refuses_a_malformed_phone(api, sms_outbox, phone):
+    response = api.post("/api/v1/auth/sms/send/", {"phone": phone}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_phone"
     assert not sms_outbox
