@@ -12,9 +12,11 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from booking.models import Venue
 from booking.realtime import group_name
+from portal.core.ws import in_language, language_of
 
 
 def _parse_date(value) -> dt.date | None:
@@ -53,7 +55,7 @@ class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
         date = _parse_date(query.get("date"))
         await self.accept()
         if date is None:
-            await self.send_json(_error("invalid", "日期格式应为 YYYY-MM-DD。"))
+            await self.send_json(self._error("invalid", _("日期格式应为 YYYY-MM-DD。")))
             await self.close(code=4400)
             return
         await self._watch(date)
@@ -61,7 +63,7 @@ class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
     async def _watch(self, date: dt.date) -> None:
         slots = await _snapshot(self.venue_id, date)
         if slots is None:
-            await self.send_json(_error("venue_not_found", "没有找到这个场馆。"))
+            await self.send_json(self._error("venue_not_found", _("没有找到这个场馆。")))
             await self.close(code=4404)
             return
         if self.group:
@@ -82,9 +84,12 @@ class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         date = _parse_date(content.get("date")) if isinstance(content, dict) else None
         if date is None:
-            await self.send_json(_error("invalid", "日期格式应为 YYYY-MM-DD。"))
+            await self.send_json(self._error("invalid", _("日期格式应为 YYYY-MM-DD。")))
             return
         await self._watch(date)
+
+    def _error(self, code: str, message) -> dict:
+        return _error(code, in_language(language_of(self.scope), message))
 
     async def disconnect(self, code) -> None:
         if self.group:

@@ -29,10 +29,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from portal.chat.actions import chat_reply, ws_ticket_redeem
 from portal.chat.models import Channel
 from portal.core.errors import PortalError, error_body
+from portal.core.ws import in_language, language_of
 
 logger = logging.getLogger(__name__)
 
@@ -117,40 +120,41 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         size = len(text_data.encode("utf-8")) if text_data is not None else len(bytes_data or b"")
         if size > settings.CHAT_WS_MAX_BYTES:
-            await self._error("too_large", f"消息太大了（上限 {settings.CHAT_WS_MAX_BYTES} 字节）。")
+            limit = settings.CHAT_WS_MAX_BYTES
+            await self._error("too_large", format_lazy(_("消息太大了（上限 {limit} 字节）。"), limit=limit))
             await self.close(code=CLOSE_TOO_BIG)
             return
         if not self._within_rate():
-            await self._error("rate_limited", "发送太频繁了，请稍后再试。")
+            await self._error("rate_limited", _("发送太频繁了，请稍后再试。"))
             return
         if text_data is None:
-            await self._error("invalid", "请发送 JSON 文本消息。")
+            await self._error("invalid", _("请发送 JSON 文本消息。"))
             return
         try:
             content = json.loads(text_data)
         except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
-            await self._error("parse_error", "消息不是有效的 JSON，请检查后再试。")
+            await self._error("parse_error", _("消息不是有效的 JSON，请检查后再试。"))
             return
         await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("text"), str):
-            await self._error("invalid", "请用 {\"text\": \"…\"} 的格式发送消息。", fields={"text": ["必填。"]})
+            await self._error("invalid", _("请用 {\"text\": \"…\"} 的格式发送消息。"), fields={"text": [_("必填。")]})
             return
         session = content.get("session") or self.session_id
         if session is not None and not isinstance(session, str):
-            await self._error("invalid", "session 应为字符串。", fields={"session": ["应为字符串。"]})
+            await self._error("invalid", _("session 应为字符串。"), fields={"session": [_("应为字符串。")]})
             return
         channel = content.get("channel") if content.get("channel") in Channel.values else self.client_channel
         try:
             payload = await database_sync_to_async(chat_reply)(text=content["text"], user=self.user,
                                                                session_id=session, channel=channel)
         except PortalError as exc:
-            await self._error(exc.code, str(exc.message), fields=exc.fields)
+            await self._error(exc.code, exc.message, fields=exc.fields)
             return
         except Exception:  # never drop the resident's connection over one message
             logger.exception("chat message failed on the WebSocket")
-            await self._error("server_error", "服务暂时出了点问题，请稍后再试。")
+            await self._error("server_error", _("服务暂时出了点问题，请稍后再试。"))
             return
         self.session_id = payload["session"]
         await self.send_json(payload)
@@ -165,5 +169,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.recent.append(now)
         return True
 
-    async def _error(self, code: str, message: str, fields: dict | None = None) -> None:
-        await self.send_json(error_body(code, message, fields))
+    async def _error(self, code: str, message, fields: dict | None = None) -> None:
+        """An error frame, its sentences in the language of the handshake."""
+        language = language_of(self.scope)
+        fields = {name: [in_language(language, m) for m in messages] for name, messages in (fields or {}).items()}
+        await self.send_json(error_body(code, in_language(language, message), fields or None))

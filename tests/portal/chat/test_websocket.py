@@ -186,13 +186,31 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_connection_still_works(db
     await communicator.disconnect()
 
 
+async def test_error_frames_speak_the_language_of_the_handshake(db):
+    communicator, connected, _ = await connect(headers=(WEB, (b"accept-language", b"en-US,en;q=0.9")))
+    assert connected
+    await communicator.send_to(text_data="{not json")
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["message"] == "That message is not valid JSON. Please check it and try again."
+    await communicator.send_json_to({"txt": "hello"})
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["fields"] == {"text": ["Required."]}
+    await communicator.disconnect()
+
+    communicator, connected, _ = await connect()  # no Accept-Language: Chinese
+    await communicator.send_to(text_data="{not json")
+    error = await communicator.receive_json_from(timeout=TIMEOUT)
+    assert error["error"]["message"] == "消息不是有效的 JSON，请检查后再试。"
+    await communicator.disconnect()
+
+
 @override_settings(CHAT_WS_MAX_BYTES=1024)
 async def test_an_oversized_frame_is_refused(db):
     communicator, connected, _ = await connect()
     assert connected
     await communicator.send_to(text_data='{"text": "' + "长" * 600 + '"}')
     error = await communicator.receive_json_from(timeout=TIMEOUT)
-    assert error["error"]["code"] == "too_large"
+    assert error["error"]["code"] == "too_large" and "1024" in error["error"]["message"]
     closed = await communicator.receive_output(timeout=TIMEOUT)
     assert closed == {"type": "websocket.close", "code": 1009}
 

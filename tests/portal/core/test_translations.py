@@ -14,7 +14,7 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
         msgstr = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
         if not msgid or not msgstr:
             continue
-        join = lambda s: "".join(re.findall(r'"(.*)"', s))  # noqa: E731
+        join = lambda s: "".join(re.findall(r'"(.*)"', s)).replace('\\"', '"')  # noqa: E731  (\" is a quote)
         entries.append((join(msgid.group(1)), join(msgstr.group(1)), "#, fuzzy" in block))
     return entries
 
