@@ -114,3 +114,11 @@ def test_a_json_null_body_is_no_data_and_the_answer_names_the_missing_fields_in_
     assert error["code"] == "invalid"
     assert set(error["fields"]) == {"username", "password"}
     assert "No data" not in error["message"]  # DRF's own sentence for it is English only
+
+
+def test_a_nul_character_in_a_field_is_refused_in_chinese_by_default(client):
+    """DRF ships no Chinese for this one: locale/zh_Hans supplies it."""
+    response = client.post("/api/v1/auth/staff/", {"username": "a\u0000b", "password": "x"},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["username"] == ["不能包含空字符（NUL）。"]
