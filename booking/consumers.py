@@ -32,10 +32,6 @@ def _parse_date(value) -> dt.date | None:
     return date if queries.in_calendar(date) else None
 
 
-def _error(code: str, message: str) -> dict:
-    return {"type": "error", "error": {"code": code, "message": message}}
-
-
 @database_sync_to_async
 def _snapshot(venue_id: int, date: dt.date) -> list[dict] | None:
     from booking import api, queries
@@ -50,6 +46,7 @@ class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
+        self.language = language_of(self.scope)  # of every error frame on this connection
         self.venue_id = int(self.scope["url_route"]["kwargs"]["venue_id"])
         query = dict(p.split("=", 1) for p in self.scope.get("query_string", b"").decode().split("&") if "=" in p)
         date = _parse_date(query.get("date"))
@@ -89,7 +86,8 @@ class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
         await self._watch(date)
 
     def _error(self, code: str, message) -> dict:
-        return _error(code, in_language(language_of(self.scope), message))
+        """An error frame, its sentence in the language of the handshake."""
+        return {"type": "error", "error": {"code": code, "message": in_language(self.language, message)}}
 
     async def disconnect(self, code) -> None:
         if self.group:

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.chat.actions import chat_reply, ws_ticket_redeem
 from portal.chat.models import Channel
 from portal.core.errors import PortalError, error_body
-from portal.core.ws import in_language, language_of
+from portal.core.ws import header, in_language, language_of
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +44,15 @@ CLOSE_FORBIDDEN_ORIGIN = 4403
 CLOSE_TOO_BIG = 1009
 
 
-def _header(scope: dict, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
 def origin_allowed(scope: dict) -> bool:
-    origin = _header(scope, b"origin")
+    origin = header(scope, b"origin")
     if origin:
         if origin.rstrip("/") in {o.rstrip("/") for o in settings.CHAT_WS_ALLOWED_ORIGINS}:
             return True
         # A page served by this very site (same scheme-less host and port) is ours.
-        host = _header(scope, b"host")
+        host = header(scope, b"host")
         return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
-    referer = _header(scope, b"referer")
+    referer = header(scope, b"referer")
     if referer:
         parts = urlsplit(referer)
         host = (parts.hostname or "").lower()
@@ -91,6 +84,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     channel_name_default = Channel.WEB
 
     async def connect(self) -> None:
+        self.language = language_of(self.scope)  # of every error frame on this connection
         if not origin_allowed(self.scope):
             await self.close(code=CLOSE_FORBIDDEN_ORIGIN)
             return
@@ -100,7 +94,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         user = AnonymousUser()
         ticket = (query.get("ticket") or [""])[0]
-        authorization = _header(self.scope, b"authorization") or ""
+        authorization = header(self.scope, b"authorization") or ""
         if ticket:
             user = await sync_to_async(ws_ticket_redeem, thread_sensitive=True)(ticket=ticket)
         elif authorization:
@@ -171,6 +165,5 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str, message, fields: dict | None = None) -> None:
         """An error frame, its sentences in the language of the handshake."""
-        language = language_of(self.scope)
-        fields = {name: [in_language(language, m) for m in messages] for name, messages in (fields or {}).items()}
-        await self.send_json(error_body(code, in_language(language, message), fields or None))
+        fields = {name: [in_language(self.language, m) for m in messages] for name, messages in (fields or {}).items()}
+        await self.send_json(error_body(code, in_language(self.language, message), fields or None))

@@ -11,11 +11,17 @@ from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 
+def header(scope: dict, name: bytes) -> str | None:
+    """A request header of the handshake (``name`` in lower case), or None."""
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
 def language_of(scope: dict) -> str:
     """The supported language the handshake's ``Accept-Language`` prefers, else the default."""
-    headers = dict(scope.get("headers") or ())
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
-    for code, _quality in parse_accept_lang_header(accept):
+    for code, _quality in parse_accept_lang_header(header(scope, b"accept-language") or ""):
         if code == "*":
             break
         try:
