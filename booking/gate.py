@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 
 from corsheaders.conf import conf as cors_conf
 from django.conf import settings
-from django.http import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
@@ -32,6 +31,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from booking import errors, soldout
 from portal.core.errors import error_body
+from portal.core.language import language_for
 
 PATH = "/api/v1/bookings/"
 MAX_BODY = 4096  # a booking is a few dozen bytes; anything larger takes the normal path
@@ -78,14 +78,6 @@ def encoded_refusal(language: str) -> bytes:
             body = json.dumps(refusal, ensure_ascii=False, separators=(",", ":")).encode()
         _bodies[language] = body
     return body
-
-
-class _LanguageProbe:
-    """What ``get_language_from_request`` reads of a request, from the WSGI environ."""
-
-    def __init__(self, environ: dict):
-        self.META = environ
-        self.COOKIES = parse_cookie(environ.get("HTTP_COOKIE", ""))
 
 
 def _is_secure(environ: dict) -> bool:
@@ -145,7 +137,7 @@ def _refusal(environ: dict) -> tuple[bytes, list[tuple[str, str]]] | None:
     secure = _is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
-    language = translation.get_language_from_request(_LanguageProbe(environ))
+    language = language_for(environ)
     answer = encoded_refusal(language)
     return answer, _headers(language, len(answer), secure)
 

@@ -1,14 +1,15 @@
 """What the WebSocket consumers share: the resident's language, read once from the handshake.
 
 Error frames carry a sentence a resident understands, in the language the client asked for with
-``Accept-Language`` (Chinese by default) — the same choice ``LocaleMiddleware`` makes for HTTP.
+``Accept-Language`` or the language cookie (Chinese by default) — the choice ``LocaleMiddleware``
+makes for HTTP.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import translation
-from django.utils.translation.trans_real import parse_accept_lang_header
+
+from portal.core.language import language_for
 
 
 def header(scope: dict, name: bytes) -> str | None:
@@ -20,15 +21,9 @@ def header(scope: dict, name: bytes) -> str | None:
 
 
 def language_of(scope: dict) -> str:
-    """The supported language the handshake's ``Accept-Language`` prefers, else the default."""
-    for code, _quality in parse_accept_lang_header(header(scope, b"accept-language") or ""):
-        if code == "*":
-            break
-        try:
-            return translation.get_supported_language_variant(code)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
+    """The language ``LocaleMiddleware`` would choose for the handshake (cookie, Accept-Language)."""
+    return language_for({"HTTP_ACCEPT_LANGUAGE": header(scope, b"accept-language") or "",
+                         "HTTP_COOKIE": header(scope, b"cookie") or ""})
 
 
 def in_language(language: str, message) -> str:
