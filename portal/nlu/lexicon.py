@@ -11,6 +11,7 @@ surface form (exact, after normalisation) or that *sounds* like a known word (fo
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,12 @@ import jieba
 from portal.nlu.data import DATA_DIR, read_lines, read_tsv
 from portal.nlu.normalize import normalize
 from portal.nlu.pinyin import Unit, char_sound, phrase_sounds, sound_key, units
+
+# At import jieba sets its logger to DEBUG and gives it a stderr handler of its own, whatever
+# LOGGING says: every start-up line came out twice and past the masking filter. Its messages go
+# through the project's handlers, at the level settings give the "jieba" logger.
+jieba.default_logger.removeHandler(jieba.log_console)
+jieba.setLogLevel(logging.WARNING)
 
 _MAX_SPAN = 10  # units; the longest lexicon phrase is shorter
 

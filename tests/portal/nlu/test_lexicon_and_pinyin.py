@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from portal.nlu.lexicon import Lexicon, default_lexicon, tokens
@@ -79,3 +81,18 @@ def test_a_homophone_is_rewritten_only_where_a_word_sits():
 
 def test_a_two_character_word_of_its_own_is_not_taken_for_a_typo():
     assert canonical("二台高清") == "二台高清"  # a TV channel, not 二胎
+
+
+
+def test_jieba_logs_through_the_project_handlers_only():
+    """Imported after Django set logging up (as a server does, lazily), jieba re-set its logger to
+    DEBUG with a stderr handler of its own: start-up lines came out twice, unfiltered."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import django, logging; django.setup(); import portal.nlu.lexicon; import jieba; "
+             "log = logging.getLogger('jieba'); print(log.getEffectiveLevel(), jieba.log_console in log.handlers)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}).stdout.split()
+    assert out == [str(logging.WARNING), "False"]
