@@ -357,7 +357,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     venues = {s.venue.name for s, _ in found}
     capped = len(found) >= 20  # slots_available stops at 20
     where = next(iter(venues)) if len(venues) == 1 else "多个场馆" if capped else f"{len(venues)} 个场馆"
-    count = "不少" if capped else f"{len(found)} 个"
+    count = "不少" if capped else f" {len(found)} 个"
     text = note or f"{asked}，{where}还有{count}时段可约"
     text += "，选一个吧：" if not note else ""
     if len(found) > len(shown):

@@ -2,6 +2,7 @@
 write from booking.actions, so the chat refuses exactly what POST /api/v1/bookings/ refuses and
 says what to do next."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -60,6 +61,7 @@ def test_a_resident_without_real_name_is_sent_to_bind_it_and_books_after_saying_
     body = chat("帮我约明天下午两点的羽毛球场")
     wanted = zhangjiang.slots[("1号场", 1, 14)]
     assert slot_ids(body)[:2] == sorted(slot_ids(body)[:2]) and wanted.pk in slot_ids(body)
+    assert re.search(r"还有(不少| \d+ 个)时段可约，选一个吧", body["reply"]["text"])  # a space each side of a figure
     body = chat("1号场")  # 1号场 at 14:00 and at 15:00: which one?
     assert "哪一个" in body["reply"]["text"] and set(payloads(body)) == {"1号场 14:00", "1号场 15:00"}
     body = chat("14点的")
