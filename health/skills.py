@@ -319,7 +319,8 @@ def health_record(turn: Turn) -> Reply:
         "约+门诊": 0.9,
         "预约+接种": 0.9,
     },
-    negative={"记录": 0.7, "报告": 0.7, "结果": 0.6, "是谁": 0.8},
+    # 签约 holds the 约 of 约+家庭医生; 报销 is a claim (a service matter), not a visit.
+    negative={"记录": 0.7, "报告": 0.7, "结果": 0.6, "是谁": 0.8, "签约": 0.9, "报销": 0.8},
     personal=True,
     writes=True,
 )

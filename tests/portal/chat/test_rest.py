@@ -256,3 +256,15 @@ def test_saying_one_is_not_doing_it_after_all_resets_and_never_reads_as_a_replac
     _, body = say(api, text, first["session"])
     assert body["reply"]["text"].startswith("好的，已经取消"), body  # not 补办 by sound
     assert "task" not in ChatSession.objects.get(pk=first["session"]).state
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("签约家庭医生", "doctor.sign"),  # 签约 holds a 约: it was a question between signing and booking a visit
+    ("家庭医生怎么签约", "doctor.sign"),
+    ("异地看病怎么报销", "service.search"),  # a claim is a service matter, not a visit to book
+    ("预约家庭医生", "appointment.book"),
+])
+def test_signing_and_claims_are_not_read_as_booking_a_visit(api, say, text, intent):
+    _, body = say(api, text)
+    assert body["intent"]["name"] == intent
+    assert not body["reply"]["text"].startswith("我不太确定"), body
