@@ -92,6 +92,19 @@ def test_an_api_path_without_its_trailing_slash_still_redirects(client):
     assert client.get("/api/v1/venues").status_code == 301
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_write_without_its_trailing_slash_is_a_json_404_naming_the_address(client, settings, debug):
+    settings.DEBUG = debug  # a 301 turned the POST into a GET; under DEBUG Django raised a RuntimeError
+    response = client.post("/api/v1/chat/messages", {"text": "你好"}, content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert "/api/v1/chat/messages/" in response.json()["error"]["message"]
+    assert client.post("/api/v1/no-such-thing", {}, content_type="application/json").status_code == 404
+    english = client.post("/api/v1/chat/messages", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["error"]["message"] == (
+        "This address is missing its final “/”: use /api/v1/chat/messages/ instead.")
+
+
 @pytest.mark.parametrize("url", ["/api/v1/auth/staff/", "/api/v1/chat/messages/"])
 def test_a_body_over_the_upload_limit_is_a_413_not_a_500(client, settings, url):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
