@@ -96,6 +96,7 @@ STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢�
 STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
 WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a later step was asked too (换新)
 FIRST_GRANT = frozenset({"new"})  # the mode of a first grant (设立, 新办, 核发)
+FURTHER_STEP_AGREEMENT = 0.5  # per further asked step the item says (注销抵押 for 解除抵押: cancel and mortgage)
 EXTRA_STEP_FACTOR = 0.5  # share of the penalty for an unasked step when the item also has the asked one
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
@@ -139,6 +140,9 @@ class StepWords:
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]]  # class → (words in names, in questions)
     opposites: dict[str, str] = field(default_factory=dict)  # direction → the other way (转入 / 转出)
     families: tuple[frozenset[str], ...] = ()  # steps offered together (补领、换领)
+    # The ordinary case of a pair of qualifiers → the other one (adult → minor): its items are not put
+    # after when unsaid, and saying it takes the other back (孩子满十八岁了 is not a minor's question).
+    ordinary: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -149,6 +153,7 @@ def step_words() -> StepWords:
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     opposites: dict[str, str] = {}
     families: list[frozenset[str]] = []
+    ordinary: dict[str, str] = {}
     section = "steps"
     for raw in _raw_lines("item_actions.tsv"):
         if raw.startswith("#"):
@@ -167,6 +172,8 @@ def step_words() -> StepWords:
         if section == "qualifiers":
             qualifiers[name] = (frozenset(normalize(w) for w in cols[1].split()),
                                 frozenset(normalize(w) for w in cols[2].split("|") if w.strip()))
+            if len(cols) > 3 and cols[3].strip():
+                ordinary[name] = cols[3].strip()
             continue
         if section == "modes":
             modes.add(name)
@@ -180,12 +187,30 @@ def step_words() -> StepWords:
                 colloquial.setdefault(normalize(word), set()).add(name)
     return StepWords({w: frozenset(c) for w, c in official.items()},
                      {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers, opposites,
-                     tuple(families))
+                     tuple(families), ordinary)
 
 
 def _raw_lines(name: str) -> list[str]:
     """Lines of a data file with its comment lines (item_actions.tsv's headings mark its sections)."""
     return [line for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _word_classes(pairs: Iterable[tuple[str, Iterable[str]]]) -> tuple[re.Pattern[str] | None, dict[str, frozenset[str]]]:
+    """A longest-first pattern over the words of several classes, and each word's classes."""
+    classes: dict[str, set[str]] = {}
+    for cls, words in pairs:
+        for word in words:
+            classes.setdefault(word, set()).add(cls)
+    ordered = sorted(classes, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+    return pattern, {w: frozenset(c) for w, c in classes.items()}
+
+
+def _classes_in(text: str, pattern: re.Pattern[str] | None, classes: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The classes whose words ``text`` has, each span read once, longest word first."""
+    if pattern is None:
+        return frozenset()
+    return frozenset(c for match in pattern.finditer(text) for c in classes[match.group(0)])
 
 
 def char_grams(text: str) -> list[str]:
@@ -270,6 +295,13 @@ class ItemMatcher:
             for form in {trigger, self.lexicon.canonicalize(trigger, normalized=True).text}:
                 known = self._expansion_map.get(form, ())
                 self._expansion_map[form] = known + tuple(t for t in targets if t not in known)
+        # An everyday phrase read as an official step word (分成两家 → 分立, 换法人 → 变更) asks that step.
+        self._expansion_steps = {
+            trigger: classes for trigger, targets in self._expansion_map.items()
+            if trigger not in self._steps.colloquial
+            and (classes := frozenset(c for t in targets for c in self._steps.official.get(t, ()))
+                 - self._steps.modes)
+        }
         # Step words of two characters or more are found anywhere; a lone character only as a token.
         triggers = set(self._expansion_map) | {w for w in self._steps.colloquial if len(w) > 1}
         ordered = sorted(triggers, key=lambda t: -len(t))
@@ -278,6 +310,10 @@ class ItemMatcher:
                                                                               reverse=True)))
         # Words of qualifiers in names are words of their own: 公司 in 非公司 is not meant there.
         self._qualifier_words = {w for words, _said in self._steps.qualifiers.values() for w in words}
+        # Qualifiers are read longest first, in names and in questions: 满十八岁 inside 未满十八岁,
+        # 满十八 inside 没满十八 are the other qualifier's words.
+        self._qualifier_names = _word_classes((q, words) for q, (words, _said) in self._steps.qualifiers.items())
+        self._qualifier_said = _word_classes((q, said) for q, (_words, said) in self._steps.qualifiers.items())
         self._class_grams = {
             cls: {g for w, classes in self._steps.official.items() if cls in classes for g in char_grams(w)}
             for classes in self._steps.official.values() for cls in classes
@@ -312,8 +348,7 @@ class ItemMatcher:
             self._doc_steps.append(steps)
             self._doc_classes.append(frozenset(c for _w, classes in steps for c in classes))
             self._doc_later.append(any(not classes <= self._steps.modes for _w, classes in steps))
-            self._doc_qualifiers.append(frozenset(q for q, (words, _said) in self._steps.qualifiers.items()
-                                                  if any(w in plain for w in words)))
+            self._doc_qualifiers.append(_classes_in(plain, *self._qualifier_names))
             for field_name, weight in FIELD_WEIGHTS.items():
                 value = getattr(doc, field_name)
                 texts = [value] if isinstance(value, str) else list(value)
@@ -442,6 +477,8 @@ class ItemMatcher:
                     if piece not in self._expansion_map:
                         terms.append(self._step_term(piece))
                         continue
+                elif piece in self._expansion_steps:
+                    (context if text.startswith(AFTER, end) else steps).update(self._expansion_steps[piece])
                 alternatives = [(char_grams(piece), 1.0)] + [(char_grams(t), EXPANSION_WEIGHT)
                                                               for t in self._expansion_map[piece]]
                 terms.append(_Term(piece, alternatives, sound_grams(piece)))
@@ -500,8 +537,8 @@ class ItemMatcher:
                 term.alternatives += self._official_alternatives(term.surface)
                 self._weigh(term)
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
-        said = frozenset(q for q, (_words, words) in self._steps.qualifiers.items()
-                         if any(w in text or w in canonical.original for w in words))
+        said = _classes_in(text, *self._qualifier_said) | _classes_in(canonical.original, *self._qualifier_said)
+        said -= {self._steps.ordinary[q] for q in said if q in self._steps.ordinary}
         return _Query(
             terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps),
             total_weight=sum(t.weight for t in terms) or 1.0,
@@ -752,7 +789,7 @@ class ItemMatcher:
                 + FUZZY_WEIGHT * fuzzy.get(doc, 0.0)
             steps = self._doc_steps[doc]
             if steps:
-                agreed = 0.0
+                agreement: dict[str, float] = {}  # asked class → how well the item says it
                 unasked = 0
                 other = 0  # unasked steps outside the asked step's family
                 for word, classes in steps:
@@ -766,13 +803,17 @@ class ItemMatcher:
                             value *= WEAK_MODE_AGREEMENT
                         if word in asked_words:
                             literal.setdefault(doc, []).append(word)
-                        agreed = max(agreed, value)
+                        for cls in classes & asked:
+                            agreement[cls] = max(agreement.get(cls, 0.0), value)
                     elif not classes <= modes | analysed.context:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
                         other += not classes <= kin
                     elif later_asked and classes <= FIRST_GRANT:
                         unasked += 1  # 设立登记 when 停业 was asked: the first grant is another variant
-                if agreed:
+                if agreement:
+                    # Each further asked step the item also says (解除抵押: 注销 and 抵押) agrees a little more.
+                    values = sorted(agreement.values(), reverse=True)
+                    agreed = values[0] + FURTHER_STEP_AGREEMENT * sum(values[1:])
                     # Another step beside the asked one (出质 + 变更) makes a variant, a milder one
                     # than an item without the asked step; steps of one family come together (补领、换领).
                     score += STEP_BONUS * agreed - STEP_PENALTY * EXTRA_STEP_FACTOR * min(other, 2)
@@ -783,7 +824,7 @@ class ItemMatcher:
             if qualifiers:
                 # an employer's item for a resident's question comes after; a child's item for a
                 # question about a child comes first
-                score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers)
+                score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers - self._steps.ordinary.keys())
                 score += QUALIFIER_AGREEMENT * len(qualifiers & analysed.qualifiers)
             if analysed.only_steps:
                 score *= STEP_ONLY_FACTOR  # below the cut-off: a "did you mean", not an answer
