@@ -40,6 +40,7 @@ string scoring and jieba the segmentation.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -99,12 +100,16 @@ FIRST_GRANT = frozenset({"new"})  # the mode of a first grant (设立, 新办, �
 FURTHER_STEP_AGREEMENT = 0.5  # per further asked step the item says (注销抵押 for 解除抵押: cancel and mortgage)
 EXTRA_STEP_FACTOR = 0.5  # share of the penalty for an unasked step when the item also has the asked one
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
+DEPARTMENT_BONUS = 10.0  # an item of the department the question names (税务上, 去派出所, 找人社)
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
 NEGATIONS = frozenset({"不是", "并非", "不属于", "并不是"})  # the word after one is read as 非 + word
 NEGATIONS_TUPLE = tuple(NEGATIONS)
 AFTER = ("后", "以后", "之后", "过后", "了以后", "了之后", "完以后")  # a step said before one of these is past
 _SPLIT_RE = re.compile(r"\s+")
+_PARENTHESES_RE = re.compile(r"[(（][^)）]*[)）]")
+ADMINISTRATIVE_WORDS = ("登记", "报告", "申请", "审批", "备案", "办理")  # what every name may end with
+STEP_NAMED_COVER = 0.5  # share of the matter an item named by its step covers when its department is named
 
 
 def _is_han(char: str) -> bool:
@@ -116,16 +121,23 @@ def question_words() -> frozenset[str]:
     return frozenset(read_lines("question_words.txt"))
 
 
-EXPANSION_FILES = ("item_expansions.tsv", "item_classes.tsv")  # the second: official classes by department
+DEPARTMENTS_FILE = "item_departments.tsv"  # departments as residents name them (税务上, 派出所)
+# The second: official classes by department; the third: departments' names, searched in their field.
+EXPANSION_FILES = ("item_expansions.tsv", "item_classes.tsv", DEPARTMENTS_FILE)
+
+
+def _rows(name: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(words said, official words) of an expansion-format file."""
+    return [(tuple(normalize(w) for w in row[0].split("|") if w.strip()),
+             tuple(normalize(t) for t in row[1].split() if t.strip())) for row in read_tsv(name) if len(row) >= 2]
 
 
 def _expansions(files: Sequence[str] = EXPANSION_FILES) -> list[tuple[str, tuple[str, ...]]]:
     pairs = []
-    for row in (row for name in files for row in read_tsv(name)):
-        if len(row) < 2:
-            continue
-        targets = tuple(normalize(t) for t in row[1].split() if t.strip())
-        pairs.extend((normalize(trigger), targets) for trigger in row[0].split("|") if trigger.strip())
+    for name in files:
+        for triggers, targets in _rows(name):
+            # A department's own word (税务, 公安) is a cue of the department, not a word to expand.
+            pairs.extend((t, targets) for t in triggers if not (name == DEPARTMENTS_FILE and t in targets))
     return pairs
 
 
@@ -266,6 +278,9 @@ class _Query:
     step_grams: set[str]  # grams of the official words of the asked classes
     qualifiers: frozenset[str] = frozenset()  # who the question speaks for (单位 …)
     context: frozenset[str] = frozenset()  # steps said as already taken (停业后)
+    departments: frozenset[str] = frozenset()  # departments the question names (税务上, 派出所)
+    matter_weight: float = 0.0  # the weight of the terms that are not step words
+    department_weight: float = 0.0  # the weight of the terms that name a department (税务)
     # Computed once per question for scoring:
     total_weight: float = 1.0
     all_grams: frozenset[str] = frozenset()  # every gram the question may cover a name with
@@ -302,6 +317,10 @@ class ItemMatcher:
             and (classes := frozenset(c for t in targets for c in self._steps.official.get(t, ()))
                  - self._steps.modes)
         }
+        # Departments the resident names (税务上, 去派出所): cue pattern, and each cue's department words.
+        self._departments = [targets for _cues, targets in _rows(DEPARTMENTS_FILE)]
+        self._department_cues = _word_classes(
+            (str(index), cues) for index, (cues, _targets) in enumerate(_rows(DEPARTMENTS_FILE)))
         # Step words of two characters or more are found anywhere; a lone character only as a token.
         triggers = set(self._expansion_map) | {w for w in self._steps.colloquial if len(w) > 1}
         ordered = sorted(triggers, key=lambda t: -len(t))
@@ -337,6 +356,8 @@ class ItemMatcher:
         self._doc_classes: list[frozenset[str]] = []  # every step class the name mentions
         self._doc_later: list[bool] = []  # the name mentions a later step (not only a mode)
         self._doc_qualifiers: list[frozenset[str]] = []  # who the item is for, when the name says it
+        self._doc_departments: list[frozenset[str]] = []  # the department cues its department answers to
+        self._doc_step_named: list[bool] = []  # the name is a step and nothing else (停业登记, 复业登记)
         for index, doc in enumerate(self.docs):
             plain = normalize(doc.name)
             name = self._canonical(doc.name)
@@ -349,6 +370,10 @@ class ItemMatcher:
             self._doc_classes.append(frozenset(c for _w, classes in steps for c in classes))
             self._doc_later.append(any(not classes <= self._steps.modes for _w, classes in steps))
             self._doc_qualifiers.append(_classes_in(plain, *self._qualifier_names))
+            self._doc_step_named.append(self._named_by_step(doc.name))
+            department = normalize(doc.department)
+            self._doc_departments.append(frozenset(
+                str(index) for index, words in enumerate(self._departments) if any(w in department for w in words)))
             for field_name, weight in FIELD_WEIGHTS.items():
                 value = getattr(doc, field_name)
                 texts = [value] if isinstance(value, str) else list(value)
@@ -366,7 +391,11 @@ class ItemMatcher:
                                     post(char, index, form_weight)
         self._postings = postings
         n = max(1, len(self.docs))
-        self._idf = {g: math.log(1 + n / len(p)) for g, p in postings.items()}
+        # A gram weighs by the items that have it in their own words: the department field says little
+        # about a word (政审 is inside 行政审批局, the department of a third of a county's items).
+        department = FIELD_WEIGHTS["department"]
+        self._idf = {g: math.log(1 + n / (sum(1 for w in p.values() if w > department) or len(p)))
+                     for g, p in postings.items()}
         self._idf_unknown = math.log(1 + n)
         self._common_df = max(200, n // 8)
         self._rare_char_df = max(50, n // 100)
@@ -394,6 +423,14 @@ class ItemMatcher:
             if found:
                 kept[word] = found
         return kept
+
+    def _named_by_step(self, name: str) -> bool:
+        """Whether the name says a step and nothing of a matter (停业登记, 复业登记 of the tax office):
+        such an item serves every matter of its department."""
+        rest = _PARENTHESES_RE.sub("", name)
+        for word in sorted({*self._steps.official, *ADMINISTRATIVE_WORDS}, key=len, reverse=True):
+            rest = rest.replace(word, "")
+        return len(rest.strip()) <= 1 and rest != _PARENTHESES_RE.sub("", name)
 
     def _steps_in(self, name: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """The step words of a name with their classes (换领 → renew, damaged)."""
@@ -539,9 +576,13 @@ class ItemMatcher:
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
         said = _classes_in(text, *self._qualifier_said) | _classes_in(canonical.original, *self._qualifier_said)
         said -= {self._steps.ordinary[q] for q in said if q in self._steps.ordinary}
+        departments = _classes_in(text, *self._department_cues) | _classes_in(canonical.original, *self._department_cues)
         return _Query(
-            terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps),
+            terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps), departments,
             total_weight=sum(t.weight for t in terms) or 1.0,
+            matter_weight=sum(t.weight for t in terms if not t.step),
+            department_weight=sum(t.weight for t in terms
+                                  if not t.step and _classes_in(t.surface, *self._department_cues)),
             all_grams=frozenset({g for t in terms for alt, _f in t.alternatives for g in alt} | step_grams),
             wanted=frozenset(g for t in terms for reading, _f in t.readings for g, _s in reading),
             core="".join(t.surface for t in terms if t.known) or "".join(t.surface for t in terms),
@@ -654,7 +695,8 @@ class ItemMatcher:
         official = sorted(w for w, c in self._steps.official.items() if c & classes and w != word)
         return [(char_grams(w), EXPANSION_WEIGHT) for w in official]
 
-    def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset()) -> list[int]:
+    def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset(),
+                   departments: frozenset[str] = frozenset()) -> list[int]:
         """The items worth scoring: each term's evidence is its best reading's (IDF-weighted share of
         grams found), so a word with many readings (营业执照 → 证照) does not add them up."""
         postings, common = self._postings, self._common_df
@@ -708,7 +750,15 @@ class ItemMatcher:
                 return acc[doc] * 1.03
             return acc[doc] * 0.97 if later[doc] else acc[doc]
 
-        return sorted(near, key=key, reverse=True)[:self.candidates]
+        chosen = sorted(near, key=key, reverse=True)[:self.candidates]
+        if departments:
+            # The department named (税务上) keeps its best items in the running even when the matter's
+            # words (个体户) fill the cut with another department's.
+            of_department = self._doc_departments
+            kept = set(chosen)
+            named = (d for d in acc if d not in kept and departments & of_department[d])
+            chosen += heapq.nlargest(self.candidates // 4, named, key=lambda d: (bool(classes[d] & asked), acc[d]))
+        return chosen
 
     def _hits(self, grams: Iterable[str], candidates: list[int], cand_set: set[int]) -> dict[str, dict[int, float]]:
         """For each gram, the candidates containing it with their field weight (postings walked once)."""
@@ -731,7 +781,7 @@ class ItemMatcher:
         terms = analysed.terms
         if not terms:
             return []
-        candidates = self._prefilter(terms, analysed.steps)
+        candidates = self._prefilter(terms, analysed.steps, analysed.departments)
         if not candidates:
             return []
         total_weight = analysed.total_weight
@@ -785,7 +835,14 @@ class ItemMatcher:
         for doc in candidates:
             name_total, name_set, name_idf = self._name_weights[doc]
             name_cover = sum([name_idf[g] for g in name_set & all_grams]) / name_total
-            score = 100.0 * (QUERY_COVER_WEIGHT * covered_by[doc] / total_weight + NAME_COVER_WEIGHT * name_cover) \
+            covered = covered_by[doc]
+            if self._doc_step_named[doc] and self._doc_classes[doc] & asked - modes \
+                    and analysed.departments & self._doc_departments[doc]:
+                # 个体户停业 税务上要登记吗: the tax office's 停业登记 is the step of every taxpayer's matter.
+                # The department named is its matter; the rest of the matter is the resident's case.
+                own = analysed.department_weight
+                covered = max(covered, own + STEP_NAMED_COVER * (analysed.matter_weight - own))
+            score = 100.0 * (QUERY_COVER_WEIGHT * covered / total_weight + NAME_COVER_WEIGHT * name_cover) \
                 + FUZZY_WEIGHT * fuzzy.get(doc, 0.0)
             steps = self._doc_steps[doc]
             if steps:
@@ -826,6 +883,8 @@ class ItemMatcher:
                 # question about a child comes first
                 score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers - self._steps.ordinary.keys())
                 score += QUALIFIER_AGREEMENT * len(qualifiers & analysed.qualifiers)
+            if analysed.departments & self._doc_departments[doc]:
+                score += DEPARTMENT_BONUS  # 税务上要登记吗: the tax office's 停业登记 before the matter's own items
             if analysed.only_steps:
                 score *= STEP_ONLY_FACTOR  # below the cut-off: a "did you mean", not an answer
             if score >= min_score:
