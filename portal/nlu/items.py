@@ -105,6 +105,8 @@ QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (�
 QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
 NEGATIONS = frozenset({"不是", "并非", "不属于", "并不是"})  # the word after one is read as 非 + word
 NEGATIONS_TUPLE = tuple(NEGATIONS)
+# A step word after one of these is not asked (但不注销, 还没过期, 不想换).
+STEP_NEGATIONS = ("不", "没", "没有", "不想", "不要", "不用", "不必", "无需", "不需要", "别", "不打算", "并不")
 AFTER = ("后", "以后", "之后", "过后", "了以后", "了之后", "完以后")  # a step said before one of these is past
 _SPLIT_RE = re.compile(r"\s+")
 _PARENTHESES_RE = re.compile(r"[(（][^)）]*[)）]")
@@ -509,6 +511,8 @@ class ItemMatcher:
                     if text.startswith(AFTER, end):  # 停业后又要开: what was done is not what is asked
                         context |= self._steps.colloquial[piece]
                         continue
+                    if text[:start].endswith(STEP_NEGATIONS):  # 先停一段时间 但不注销: not asked
+                        continue
                     steps |= self._steps.colloquial[piece]
                     step_surfaces.append(piece)
                     if piece not in self._expansion_map:
@@ -539,6 +543,8 @@ class ItemMatcher:
                     continue
                 if word in self._steps.colloquial:
                     flush_run()
+                    if text[:start + w_start].endswith(STEP_NEGATIONS):
+                        continue
                     if text.startswith(AFTER, start + w_end):
                         context |= self._steps.colloquial[word]
                         continue
