@@ -91,6 +91,7 @@ QUERY_COVER_WEIGHT = 0.68  # how much of the question the item covers
 NAME_COVER_WEIGHT = 0.24  # how much of the item's name the question covers
 FUZZY_WEIGHT = 0.08  # rapidfuzz partial_ratio (0–100) of the question's words against the name
 DEFAULT_MIN_SCORE = 20.0
+READING_INFORMATION_POWER = 0.5  # a reading less telling than the word's best counts (its share) ** this
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
@@ -659,8 +660,14 @@ class ItemMatcher:
     def _weigh(self, term: _Term) -> None:
         idf, unknown = self._idf, self._idf_unknown
         term.readings = []
-        for grams, factor in term.alternatives + ([(term.sound, SOUND_WEIGHT)] if term.sound else []):
+        # An official word read for a colloquial one counts by what it says of the item: a common one
+        # (认证 for 无公害) is a weaker reading of a rare word than the word itself.
+        info = [self._information(grams) for grams, _factor in term.alternatives]
+        reference = max(info[:len(term.alternatives) - term.borrowed], default=0.0)
+        for index, (grams, factor) in enumerate(term.alternatives + ([(term.sound, SOUND_WEIGHT)] if term.sound else [])):
             total = sum([idf.get(g, unknown) for g in grams])
+            if index and index < len(info) and reference:
+                factor *= min(1.0, info[index] / reference) ** READING_INFORMATION_POWER
             if total:
                 term.readings.append((tuple((g, idf[g] / total) for g in grams if g in idf), factor))
         best = 0.0
@@ -686,6 +693,14 @@ class ItemMatcher:
             term.weight = STEP_TERM_WEIGHT
             return
         term.weight = best * (LONE_CHAR_WEIGHT if term.lone and len(term.surface) == 1 else 1.0)
+
+    def _information(self, grams: Sequence[str]) -> float:
+        """What a reading says of an item: the IDF of its grams the catalogue has, per gram, grown
+        with its length."""
+        if not grams:
+            return 0.0
+        known = sum(self._idf[g] for g in grams if g in self._idf)
+        return known / len(grams) * math.sqrt(len(grams))
 
     @staticmethod
     def _negated_term(word: str) -> _Term:
