@@ -401,6 +401,7 @@ class ItemMatcher:
                      for g, p in postings.items()}
         self._idf_unknown = math.log(1 + n)
         self._common_df = max(200, n // 8)
+        self._common_idf = math.log(1 + n / self._common_df)
         self._rare_char_df = max(50, n // 100)
         self._choices = dict(enumerate(self.names))
         self._name_weights = [
@@ -478,14 +479,25 @@ class ItemMatcher:
         # A trigger does not cut through a word the lexicon produced (残疾人 stays inside 残疾人证).
         words = [(t.start, t.end) for t in canonical.terms]
         if self._trigger_re is not None:
-            for match in self._trigger_re.finditer(text):
-                inside = (w_start <= match.start() and match.end() <= w_end
-                          and match.end() - match.start() < w_end - w_start for w_start, w_end in words)
+            position = 0
+            while (match := self._trigger_re.search(text, position)) is not None:
+                start, end = match.span()
+                position = end
+                # An official step word that starts inside the trigger and runs past it is the word
+                # meant (要改制成: 改制, not 要改).
+                for inner in range(start + 1, end):
+                    overlap = self._trigger_re.match(text, inner)
+                    if overlap and overlap.end() > end and overlap.group(0) in self._steps.official:
+                        start, end = overlap.span()
+                        position = end
+                        break
+                inside = (w_start <= start and end <= w_end and end - start < w_end - w_start
+                          for w_start, w_end in words)
                 if any(inside):
                     continue
-                pieces.append((last, match.start(), None))
-                pieces.append((match.start(), match.end(), "trigger"))
-                last = match.end()
+                pieces.append((last, start, None))
+                pieces.append((start, end, "trigger"))
+                last = end
         pieces.append((last, len(text), None))
         lone_run: list[tuple[int, str]] = []
 
@@ -720,14 +732,16 @@ class ItemMatcher:
                    departments: frozenset[str] = frozenset()) -> list[int]:
         """The items worth scoring: each term's evidence is its best reading's (IDF-weighted share of
         grams found), so a word with many readings (营业执照 → 证照) does not add them up."""
-        postings, common = self._postings, self._common_df
+        postings = self._postings
         present = {g for t in terms for reading, _f in t.readings for g, _s in reading}
         if not present:
             return []
         # A single character gathers candidates only when it is rare (狗, not 在 or 家): the many
         # items sharing a common character would crowd out the rest and cost most of the time.
         rare_char = self._rare_char_df
-        skip = {g for g in present if len(postings[g]) > (rare_char if len(g) == 1 else common)}
+        # A gram is common by the items that have it in their own words (政审 is in 行政审批局 too).
+        idf, common_idf = self._idf, self._common_idf
+        skip = {g for g in present if (len(postings[g]) > rare_char if len(g) == 1 else idf[g] < common_idf)}
         if skip == present:
             skip = set()  # only common grams: use them all
         acc: dict[int, float] = {}
