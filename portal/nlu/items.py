@@ -326,6 +326,7 @@ class ItemMatcher:
             (str(index), cues) for index, (cues, _targets) in enumerate(_rows(DEPARTMENTS_FILE)))
         # Step words of two characters or more are found anywhere; a lone character only as a token.
         triggers = set(self._expansion_map) | {w for w in self._steps.colloquial if len(w) > 1}
+        self._trigger_words = frozenset(triggers)
         ordered = sorted(triggers, key=lambda t: -len(t))
         self._trigger_re = re.compile("|".join(re.escape(t) for t in ordered)) if ordered else None
         self._official_re = re.compile("|".join(re.escape(w) for w in sorted(self._steps.official, key=len,
@@ -486,8 +487,8 @@ class ItemMatcher:
                 # An official step word that starts inside the trigger and runs past it is the word
                 # meant (要改制成: 改制, not 要改).
                 for inner in range(start + 1, end):
-                    overlap = self._trigger_re.match(text, inner)
-                    if overlap and overlap.end() > end and overlap.group(0) in self._steps.official:
+                    overlap = self._official_re.match(text, inner)
+                    if overlap and overlap.end() > end and overlap.group(0) in self._trigger_words:
                         start, end = overlap.span()
                         position = end
                         break
