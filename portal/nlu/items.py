@@ -210,7 +210,10 @@ def _raw_lines(name: str) -> list[str]:
     return [line for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _word_classes(pairs: Iterable[tuple[str, Iterable[str]]]) -> tuple[re.Pattern[str] | None, dict[str, frozenset[str]]]:
+WordClasses = tuple[re.Pattern[str] | None, dict[str, frozenset[str]]]
+
+
+def _word_classes(pairs: Iterable[tuple[str, Iterable[str]]]) -> WordClasses:
     """A longest-first pattern over the words of several classes, and each word's classes."""
     classes: dict[str, set[str]] = {}
     for cls, words in pairs:
@@ -596,7 +599,8 @@ class ItemMatcher:
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
         said = _classes_in(text, *self._qualifier_said) | _classes_in(canonical.original, *self._qualifier_said)
         said -= {self._steps.ordinary[q] for q in said if q in self._steps.ordinary}
-        departments = _classes_in(text, *self._department_cues) | _classes_in(canonical.original, *self._department_cues)
+        cues = self._department_cues
+        departments = _classes_in(text, *cues) | _classes_in(canonical.original, *cues)
         return _Query(
             terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps), departments,
             total_weight=sum(t.weight for t in terms) or 1.0,
@@ -677,7 +681,8 @@ class ItemMatcher:
         # (认证 for 无公害) is a weaker reading of a rare word than the word itself.
         info = [self._information(grams) for grams, _factor in term.alternatives]
         reference = max(info[:len(term.alternatives) - term.borrowed], default=0.0)
-        for index, (grams, factor) in enumerate(term.alternatives + ([(term.sound, SOUND_WEIGHT)] if term.sound else [])):
+        sound = [(term.sound, SOUND_WEIGHT)] if term.sound else []
+        for index, (grams, factor) in enumerate(term.alternatives + sound):
             total = sum([idf.get(g, unknown) for g in grams])
             if index and index < len(info) and reference:
                 factor *= min(1.0, info[index] / reference) ** READING_INFORMATION_POWER
