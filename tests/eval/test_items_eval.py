@@ -84,9 +84,10 @@ def mixed_accuracy(matchers, rows) -> tuple[float, float, list]:
 
 # set → (first, top-3) the matcher must keep: a little below what it measured.
 SETS = {
-    "items_questions.tsv": (0.94, 0.96),  # measured 97.3 % / 98.0 %, n=150
-    "items_questions_fresh.tsv": (0.88, 0.95),  # 91.0 % / 98.0 %, n=100
-    "items_questions_residents.tsv": (0.90, 0.96),  # 96.7 % / 100 %, n=30
+    "items_questions.tsv": (0.94, 0.96),  # measured 97.3 % / 99.3 %, n=150 (relevance3)
+    "items_questions_fresh.tsv": (0.88, 0.95),  # 90.0 % / 98.0 %, n=100 (91.0 / 98.0 before relevance3)
+    # 90.0 % / 100 %, n=30: two first answers lost in relevance3 (96.7 % before) — at the floor, kept
+    "items_questions_residents.tsv": (0.90, 0.96),
 }
 MIXED = {
     # set → {catalogue or "all": (first, top-3)}; measured figures in docs/benchmarks.md
