@@ -40,6 +40,7 @@ string scoring and jieba the segmentation.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -90,20 +91,28 @@ QUERY_COVER_WEIGHT = 0.68  # how much of the question the item covers
 NAME_COVER_WEIGHT = 0.24  # how much of the item's name the question covers
 FUZZY_WEIGHT = 0.08  # rapidfuzz partial_ratio (0–100) of the question's words against the name
 DEFAULT_MIN_SCORE = 20.0
+READING_INFORMATION_POWER = 0.5  # a reading less telling than the word's best counts (its share) ** this
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
 STEP_CLASS_AGREEMENT = 0.6  # the item names the asked step in other words (丢了 → 补领)
 STEP_PENALTY = 4.0  # per step word of the item the question did not ask for (at most two)
 WEAK_MODE_AGREEMENT = 0.5  # agreement by a mode only (开 → 新增) when a later step was asked too (换新)
 FIRST_GRANT = frozenset({"new"})  # the mode of a first grant (设立, 新办, 核发)
+FURTHER_STEP_AGREEMENT = 0.5  # per further asked step the item says (注销抵押 for 解除抵押: cancel and mortgage)
 EXTRA_STEP_FACTOR = 0.5  # share of the penalty for an unasked step when the item also has the asked one
 STEP_ONLY_FACTOR = 0.2  # a question that is only a step word (补换) fits no item well
+DEPARTMENT_BONUS = 10.0  # an item of the department the question names (税务上, 去派出所, 找人社)
 QUALIFIER_PENALTY = 3.0  # per qualifier of the item the question did not say (单位)
 QUALIFIER_AGREEMENT = 1.5  # per qualifier of the item the question said (未满十八岁 for 孩子)
 NEGATIONS = frozenset({"不是", "并非", "不属于", "并不是"})  # the word after one is read as 非 + word
 NEGATIONS_TUPLE = tuple(NEGATIONS)
+# A step word after one of these is not asked (但不注销, 还没过期, 不想换).
+STEP_NEGATIONS = ("不", "没", "没有", "不想", "不要", "不用", "不必", "无需", "不需要", "别", "不打算", "并不")
 AFTER = ("后", "以后", "之后", "过后", "了以后", "了之后", "完以后")  # a step said before one of these is past
 _SPLIT_RE = re.compile(r"\s+")
+_PARENTHESES_RE = re.compile(r"[(（][^)）]*[)）]")
+ADMINISTRATIVE_WORDS = ("登记", "报告", "申请", "审批", "备案", "办理")  # what every name may end with
+STEP_NAMED_COVER = 0.5  # share of the matter an item named by its step covers when its department is named
 
 
 def _is_han(char: str) -> bool:
@@ -115,16 +124,23 @@ def question_words() -> frozenset[str]:
     return frozenset(read_lines("question_words.txt"))
 
 
-EXPANSION_FILES = ("item_expansions.tsv", "item_classes.tsv")  # the second: official classes by department
+DEPARTMENTS_FILE = "item_departments.tsv"  # departments as residents name them (税务上, 派出所)
+# The second: official classes by department; the third: departments' names, searched in their field.
+EXPANSION_FILES = ("item_expansions.tsv", "item_classes.tsv", DEPARTMENTS_FILE)
+
+
+def _rows(name: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(words said, official words) of an expansion-format file."""
+    return [(tuple(normalize(w) for w in row[0].split("|") if w.strip()),
+             tuple(normalize(t) for t in row[1].split() if t.strip())) for row in read_tsv(name) if len(row) >= 2]
 
 
 def _expansions(files: Sequence[str] = EXPANSION_FILES) -> list[tuple[str, tuple[str, ...]]]:
     pairs = []
-    for row in (row for name in files for row in read_tsv(name)):
-        if len(row) < 2:
-            continue
-        targets = tuple(normalize(t) for t in row[1].split() if t.strip())
-        pairs.extend((normalize(trigger), targets) for trigger in row[0].split("|") if trigger.strip())
+    for name in files:
+        for triggers, targets in _rows(name):
+            # A department's own word (税务, 公安) is a cue of the department, not a word to expand.
+            pairs.extend((t, targets) for t in triggers if not (name == DEPARTMENTS_FILE and t in targets))
     return pairs
 
 
@@ -139,6 +155,9 @@ class StepWords:
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]]  # class → (words in names, in questions)
     opposites: dict[str, str] = field(default_factory=dict)  # direction → the other way (转入 / 转出)
     families: tuple[frozenset[str], ...] = ()  # steps offered together (补领、换领)
+    # The ordinary case of a pair of qualifiers → the other one (adult → minor): its items are not put
+    # after when unsaid, and saying it takes the other back (孩子满十八岁了 is not a minor's question).
+    ordinary: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -149,6 +168,7 @@ def step_words() -> StepWords:
     qualifiers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     opposites: dict[str, str] = {}
     families: list[frozenset[str]] = []
+    ordinary: dict[str, str] = {}
     section = "steps"
     for raw in _raw_lines("item_actions.tsv"):
         if raw.startswith("#"):
@@ -167,6 +187,8 @@ def step_words() -> StepWords:
         if section == "qualifiers":
             qualifiers[name] = (frozenset(normalize(w) for w in cols[1].split()),
                                 frozenset(normalize(w) for w in cols[2].split("|") if w.strip()))
+            if len(cols) > 3 and cols[3].strip():
+                ordinary[name] = cols[3].strip()
             continue
         if section == "modes":
             modes.add(name)
@@ -180,12 +202,33 @@ def step_words() -> StepWords:
                 colloquial.setdefault(normalize(word), set()).add(name)
     return StepWords({w: frozenset(c) for w, c in official.items()},
                      {w: frozenset(c) for w, c in colloquial.items()}, frozenset(modes), qualifiers, opposites,
-                     tuple(families))
+                     tuple(families), ordinary)
 
 
 def _raw_lines(name: str) -> list[str]:
     """Lines of a data file with its comment lines (item_actions.tsv's headings mark its sections)."""
     return [line for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+WordClasses = tuple[re.Pattern[str] | None, dict[str, frozenset[str]]]
+
+
+def _word_classes(pairs: Iterable[tuple[str, Iterable[str]]]) -> WordClasses:
+    """A longest-first pattern over the words of several classes, and each word's classes."""
+    classes: dict[str, set[str]] = {}
+    for cls, words in pairs:
+        for word in words:
+            classes.setdefault(word, set()).add(cls)
+    ordered = sorted(classes, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+    return pattern, {w: frozenset(c) for w, c in classes.items()}
+
+
+def _classes_in(text: str, pattern: re.Pattern[str] | None, classes: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The classes whose words ``text`` has, each span read once, longest word first."""
+    if pattern is None:
+        return frozenset()
+    return frozenset(c for match in pattern.finditer(text) for c in classes[match.group(0)])
 
 
 def char_grams(text: str) -> list[str]:
@@ -241,6 +284,9 @@ class _Query:
     step_grams: set[str]  # grams of the official words of the asked classes
     qualifiers: frozenset[str] = frozenset()  # who the question speaks for (单位 …)
     context: frozenset[str] = frozenset()  # steps said as already taken (停业后)
+    departments: frozenset[str] = frozenset()  # departments the question names (税务上, 派出所)
+    matter_weight: float = 0.0  # the weight of the terms that are not step words
+    department_weight: float = 0.0  # the weight of the terms that name a department (税务)
     # Computed once per question for scoring:
     total_weight: float = 1.0
     all_grams: frozenset[str] = frozenset()  # every gram the question may cover a name with
@@ -270,14 +316,30 @@ class ItemMatcher:
             for form in {trigger, self.lexicon.canonicalize(trigger, normalized=True).text}:
                 known = self._expansion_map.get(form, ())
                 self._expansion_map[form] = known + tuple(t for t in targets if t not in known)
+        # An everyday phrase read as an official step word (分成两家 → 分立, 换法人 → 变更) asks that step.
+        self._expansion_steps = {
+            trigger: classes for trigger, targets in self._expansion_map.items()
+            if trigger not in self._steps.colloquial
+            and (classes := frozenset(c for t in targets for c in self._steps.official.get(t, ()))
+                 - self._steps.modes)
+        }
+        # Departments the resident names (税务上, 去派出所): cue pattern, and each cue's department words.
+        self._departments = [targets for _cues, targets in _rows(DEPARTMENTS_FILE)]
+        self._department_cues = _word_classes(
+            (str(index), cues) for index, (cues, _targets) in enumerate(_rows(DEPARTMENTS_FILE)))
         # Step words of two characters or more are found anywhere; a lone character only as a token.
         triggers = set(self._expansion_map) | {w for w in self._steps.colloquial if len(w) > 1}
+        self._trigger_words = frozenset(triggers)
         ordered = sorted(triggers, key=lambda t: -len(t))
         self._trigger_re = re.compile("|".join(re.escape(t) for t in ordered)) if ordered else None
         self._official_re = re.compile("|".join(re.escape(w) for w in sorted(self._steps.official, key=len,
                                                                               reverse=True)))
         # Words of qualifiers in names are words of their own: 公司 in 非公司 is not meant there.
         self._qualifier_words = {w for words, _said in self._steps.qualifiers.values() for w in words}
+        # Qualifiers are read longest first, in names and in questions: 满十八岁 inside 未满十八岁,
+        # 满十八 inside 没满十八 are the other qualifier's words.
+        self._qualifier_names = _word_classes((q, words) for q, (words, _said) in self._steps.qualifiers.items())
+        self._qualifier_said = _word_classes((q, said) for q, (_words, said) in self._steps.qualifiers.items())
         self._class_grams = {
             cls: {g for w, classes in self._steps.official.items() if cls in classes for g in char_grams(w)}
             for classes in self._steps.official.values() for cls in classes
@@ -301,6 +363,8 @@ class ItemMatcher:
         self._doc_classes: list[frozenset[str]] = []  # every step class the name mentions
         self._doc_later: list[bool] = []  # the name mentions a later step (not only a mode)
         self._doc_qualifiers: list[frozenset[str]] = []  # who the item is for, when the name says it
+        self._doc_departments: list[frozenset[str]] = []  # the department cues its department answers to
+        self._doc_step_named: list[bool] = []  # the name is a step and nothing else (停业登记, 复业登记)
         for index, doc in enumerate(self.docs):
             plain = normalize(doc.name)
             name = self._canonical(doc.name)
@@ -312,8 +376,11 @@ class ItemMatcher:
             self._doc_steps.append(steps)
             self._doc_classes.append(frozenset(c for _w, classes in steps for c in classes))
             self._doc_later.append(any(not classes <= self._steps.modes for _w, classes in steps))
-            self._doc_qualifiers.append(frozenset(q for q, (words, _said) in self._steps.qualifiers.items()
-                                                  if any(w in plain for w in words)))
+            self._doc_qualifiers.append(_classes_in(plain, *self._qualifier_names))
+            self._doc_step_named.append(self._named_by_step(doc.name))
+            department = normalize(doc.department)
+            self._doc_departments.append(frozenset(
+                str(index) for index, words in enumerate(self._departments) if any(w in department for w in words)))
             for field_name, weight in FIELD_WEIGHTS.items():
                 value = getattr(doc, field_name)
                 texts = [value] if isinstance(value, str) else list(value)
@@ -331,9 +398,14 @@ class ItemMatcher:
                                     post(char, index, form_weight)
         self._postings = postings
         n = max(1, len(self.docs))
-        self._idf = {g: math.log(1 + n / len(p)) for g, p in postings.items()}
+        # A gram weighs by the items that have it in their own words: the department field says little
+        # about a word (政审 is inside 行政审批局, the department of a third of a county's items).
+        department = FIELD_WEIGHTS["department"]
+        self._idf = {g: math.log(1 + n / (sum(1 for w in p.values() if w > department) or len(p)))
+                     for g, p in postings.items()}
         self._idf_unknown = math.log(1 + n)
         self._common_df = max(200, n // 8)
+        self._common_idf = math.log(1 + n / self._common_df)
         self._rare_char_df = max(50, n // 100)
         self._choices = dict(enumerate(self.names))
         self._name_weights = [
@@ -359,6 +431,14 @@ class ItemMatcher:
             if found:
                 kept[word] = found
         return kept
+
+    def _named_by_step(self, name: str) -> bool:
+        """Whether the name says a step and nothing of a matter (停业登记, 复业登记 of the tax office):
+        such an item serves every matter of its department."""
+        rest = _PARENTHESES_RE.sub("", name)
+        for word in sorted({*self._steps.official, *ADMINISTRATIVE_WORDS}, key=len, reverse=True):
+            rest = rest.replace(word, "")
+        return len(rest.strip()) <= 1 and rest != _PARENTHESES_RE.sub("", name)
 
     def _steps_in(self, name: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """The step words of a name with their classes (换领 → renew, damaged)."""
@@ -403,14 +483,25 @@ class ItemMatcher:
         # A trigger does not cut through a word the lexicon produced (残疾人 stays inside 残疾人证).
         words = [(t.start, t.end) for t in canonical.terms]
         if self._trigger_re is not None:
-            for match in self._trigger_re.finditer(text):
-                inside = (w_start <= match.start() and match.end() <= w_end
-                          and match.end() - match.start() < w_end - w_start for w_start, w_end in words)
+            position = 0
+            while (match := self._trigger_re.search(text, position)) is not None:
+                start, end = match.span()
+                position = end
+                # An official step word that starts inside the trigger and runs past it is the word
+                # meant (要改制成: 改制, not 要改).
+                for inner in range(start + 1, end):
+                    overlap = self._official_re.match(text, inner)
+                    if overlap and overlap.end() > end and overlap.group(0) in self._trigger_words:
+                        start, end = overlap.span()
+                        position = end
+                        break
+                inside = (w_start <= start and end <= w_end and end - start < w_end - w_start
+                          for w_start, w_end in words)
                 if any(inside):
                     continue
-                pieces.append((last, match.start(), None))
-                pieces.append((match.start(), match.end(), "trigger"))
-                last = match.end()
+                pieces.append((last, start, None))
+                pieces.append((start, end, "trigger"))
+                last = end
         pieces.append((last, len(text), None))
         lone_run: list[tuple[int, str]] = []
 
@@ -437,11 +528,15 @@ class ItemMatcher:
                     if text.startswith(AFTER, end):  # 停业后又要开: what was done is not what is asked
                         context |= self._steps.colloquial[piece]
                         continue
+                    if text[:start].endswith(STEP_NEGATIONS):  # 先停一段时间 但不注销: not asked
+                        continue
                     steps |= self._steps.colloquial[piece]
                     step_surfaces.append(piece)
                     if piece not in self._expansion_map:
                         terms.append(self._step_term(piece))
                         continue
+                elif piece in self._expansion_steps:
+                    (context if text.startswith(AFTER, end) else steps).update(self._expansion_steps[piece])
                 alternatives = [(char_grams(piece), 1.0)] + [(char_grams(t), EXPANSION_WEIGHT)
                                                               for t in self._expansion_map[piece]]
                 terms.append(_Term(piece, alternatives, sound_grams(piece)))
@@ -465,6 +560,8 @@ class ItemMatcher:
                     continue
                 if word in self._steps.colloquial:
                     flush_run()
+                    if text[:start + w_start].endswith(STEP_NEGATIONS):
+                        continue
                     if text.startswith(AFTER, start + w_end):
                         context |= self._steps.colloquial[word]
                         continue
@@ -500,11 +597,16 @@ class ItemMatcher:
                 term.alternatives += self._official_alternatives(term.surface)
                 self._weigh(term)
         step_grams = {g for cls in steps for g in self._class_grams.get(cls, ())}
-        said = frozenset(q for q, (_words, words) in self._steps.qualifiers.items()
-                         if any(w in text or w in canonical.original for w in words))
+        said = _classes_in(text, *self._qualifier_said) | _classes_in(canonical.original, *self._qualifier_said)
+        said -= {self._steps.ordinary[q] for q in said if q in self._steps.ordinary}
+        cues = self._department_cues
+        departments = _classes_in(text, *cues) | _classes_in(canonical.original, *cues)
         return _Query(
-            terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps),
+            terms, frozenset(steps), step_surfaces, step_grams, said, frozenset(context - steps), departments,
             total_weight=sum(t.weight for t in terms) or 1.0,
+            matter_weight=sum(t.weight for t in terms if not t.step),
+            department_weight=sum(t.weight for t in terms
+                                  if not t.step and _classes_in(t.surface, *self._department_cues)),
             all_grams=frozenset({g for t in terms for alt, _f in t.alternatives for g in alt} | step_grams),
             wanted=frozenset(g for t in terms for reading, _f in t.readings for g, _s in reading),
             core="".join(t.surface for t in terms if t.known) or "".join(t.surface for t in terms),
@@ -575,8 +677,15 @@ class ItemMatcher:
     def _weigh(self, term: _Term) -> None:
         idf, unknown = self._idf, self._idf_unknown
         term.readings = []
-        for grams, factor in term.alternatives + ([(term.sound, SOUND_WEIGHT)] if term.sound else []):
+        # An official word read for a colloquial one counts by what it says of the item: a common one
+        # (认证 for 无公害) is a weaker reading of a rare word than the word itself.
+        info = [self._information(grams) for grams, _factor in term.alternatives]
+        reference = max(info[:len(term.alternatives) - term.borrowed], default=0.0)
+        sound = [(term.sound, SOUND_WEIGHT)] if term.sound else []
+        for index, (grams, factor) in enumerate(term.alternatives + sound):
             total = sum([idf.get(g, unknown) for g in grams])
+            if index and index < len(info) and reference:
+                factor *= min(1.0, info[index] / reference) ** READING_INFORMATION_POWER
             if total:
                 term.readings.append((tuple((g, idf[g] / total) for g in grams if g in idf), factor))
         best = 0.0
@@ -603,6 +712,14 @@ class ItemMatcher:
             return
         term.weight = best * (LONE_CHAR_WEIGHT if term.lone and len(term.surface) == 1 else 1.0)
 
+    def _information(self, grams: Sequence[str]) -> float:
+        """What a reading says of an item: the IDF of its grams the catalogue has, per gram, grown
+        with its length."""
+        if not grams:
+            return 0.0
+        known = sum(self._idf[g] for g in grams if g in self._idf)
+        return known / len(grams) * math.sqrt(len(grams))
+
     @staticmethod
     def _negated_term(word: str) -> _Term:
         """What the matter is not (不是公司) is said in names with 非 (非公司企业法人, 非营利组织)."""
@@ -617,17 +734,20 @@ class ItemMatcher:
         official = sorted(w for w, c in self._steps.official.items() if c & classes and w != word)
         return [(char_grams(w), EXPANSION_WEIGHT) for w in official]
 
-    def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset()) -> list[int]:
+    def _prefilter(self, terms: list[_Term], asked: frozenset[str] = frozenset(),
+                   departments: frozenset[str] = frozenset()) -> list[int]:
         """The items worth scoring: each term's evidence is its best reading's (IDF-weighted share of
         grams found), so a word with many readings (营业执照 → 证照) does not add them up."""
-        postings, common = self._postings, self._common_df
+        postings = self._postings
         present = {g for t in terms for reading, _f in t.readings for g, _s in reading}
         if not present:
             return []
         # A single character gathers candidates only when it is rare (狗, not 在 or 家): the many
         # items sharing a common character would crowd out the rest and cost most of the time.
         rare_char = self._rare_char_df
-        skip = {g for g in present if len(postings[g]) > (rare_char if len(g) == 1 else common)}
+        # A gram is common by the items that have it in their own words (政审 is in 行政审批局 too).
+        idf, common_idf = self._idf, self._common_idf
+        skip = {g for g in present if (len(postings[g]) > rare_char if len(g) == 1 else idf[g] < common_idf)}
         if skip == present:
             skip = set()  # only common grams: use them all
         acc: dict[int, float] = {}
@@ -671,7 +791,15 @@ class ItemMatcher:
                 return acc[doc] * 1.03
             return acc[doc] * 0.97 if later[doc] else acc[doc]
 
-        return sorted(near, key=key, reverse=True)[:self.candidates]
+        chosen = sorted(near, key=key, reverse=True)[:self.candidates]
+        if departments:
+            # The department named (税务上) keeps its best items in the running even when the matter's
+            # words (个体户) fill the cut with another department's.
+            of_department = self._doc_departments
+            kept = set(chosen)
+            named = (d for d in acc if d not in kept and departments & of_department[d])
+            chosen += heapq.nlargest(self.candidates // 4, named, key=lambda d: (bool(classes[d] & asked), acc[d]))
+        return chosen
 
     def _hits(self, grams: Iterable[str], candidates: list[int], cand_set: set[int]) -> dict[str, dict[int, float]]:
         """For each gram, the candidates containing it with their field weight (postings walked once)."""
@@ -694,7 +822,7 @@ class ItemMatcher:
         terms = analysed.terms
         if not terms:
             return []
-        candidates = self._prefilter(terms, analysed.steps)
+        candidates = self._prefilter(terms, analysed.steps, analysed.departments)
         if not candidates:
             return []
         total_weight = analysed.total_weight
@@ -748,11 +876,18 @@ class ItemMatcher:
         for doc in candidates:
             name_total, name_set, name_idf = self._name_weights[doc]
             name_cover = sum([name_idf[g] for g in name_set & all_grams]) / name_total
-            score = 100.0 * (QUERY_COVER_WEIGHT * covered_by[doc] / total_weight + NAME_COVER_WEIGHT * name_cover) \
+            covered = covered_by[doc]
+            if self._doc_step_named[doc] and self._doc_classes[doc] & asked - modes \
+                    and analysed.departments & self._doc_departments[doc]:
+                # 个体户停业 税务上要登记吗: the tax office's 停业登记 is the step of every taxpayer's matter.
+                # The department named is its matter; the rest of the matter is the resident's case.
+                own = analysed.department_weight
+                covered = max(covered, own + STEP_NAMED_COVER * (analysed.matter_weight - own))
+            score = 100.0 * (QUERY_COVER_WEIGHT * covered / total_weight + NAME_COVER_WEIGHT * name_cover) \
                 + FUZZY_WEIGHT * fuzzy.get(doc, 0.0)
             steps = self._doc_steps[doc]
             if steps:
-                agreed = 0.0
+                agreement: dict[str, float] = {}  # asked class → how well the item says it
                 unasked = 0
                 other = 0  # unasked steps outside the asked step's family
                 for word, classes in steps:
@@ -766,13 +901,17 @@ class ItemMatcher:
                             value *= WEAK_MODE_AGREEMENT
                         if word in asked_words:
                             literal.setdefault(doc, []).append(word)
-                        agreed = max(agreed, value)
+                        for cls in classes & asked:
+                            agreement[cls] = max(agreement.get(cls, 0.0), value)
                     elif not classes <= modes | analysed.context:
                         unasked += 1  # a step the question did not ask for (注销, 变更, 补办 …)
                         other += not classes <= kin
                     elif later_asked and classes <= FIRST_GRANT:
                         unasked += 1  # 设立登记 when 停业 was asked: the first grant is another variant
-                if agreed:
+                if agreement:
+                    # Each further asked step the item also says (解除抵押: 注销 and 抵押) agrees a little more.
+                    values = sorted(agreement.values(), reverse=True)
+                    agreed = values[0] + FURTHER_STEP_AGREEMENT * sum(values[1:])
                     # Another step beside the asked one (出质 + 变更) makes a variant, a milder one
                     # than an item without the asked step; steps of one family come together (补领、换领).
                     score += STEP_BONUS * agreed - STEP_PENALTY * EXTRA_STEP_FACTOR * min(other, 2)
@@ -783,8 +922,10 @@ class ItemMatcher:
             if qualifiers:
                 # an employer's item for a resident's question comes after; a child's item for a
                 # question about a child comes first
-                score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers)
+                score -= QUALIFIER_PENALTY * len(qualifiers - analysed.qualifiers - self._steps.ordinary.keys())
                 score += QUALIFIER_AGREEMENT * len(qualifiers & analysed.qualifiers)
+            if analysed.departments & self._doc_departments[doc]:
+                score += DEPARTMENT_BONUS  # 税务上要登记吗: the tax office's 停业登记 before the matter's own items
             if analysed.only_steps:
                 score *= STEP_ONLY_FACTOR  # below the cut-off: a "did you mean", not an answer
             if score >= min_score:

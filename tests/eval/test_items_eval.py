@@ -21,7 +21,12 @@ How each set was used (figures before and after in docs/benchmarks.md):
 - ``items_questions_blind4.tsv`` (both catalogues, items drawn at random among those no earlier set
   asked about): written after the last change of the `relevance2` branch (official classes by
   department, ``data/item_classes.tsv``), measured once, never tuned on — the honest estimate for
-  unseen questions.
+  unseen questions then;
+- ``items_questions_dev9.tsv``, ``dev10.tsv`` (random items no earlier set labelled): the `relevance3`
+  branch's probes, each measured once on first sight, then tuned on;
+- ``items_questions_blind5.tsv`` (both catalogues, randomly drawn items, most of them asked about
+  by some earlier set): written after the last change of the `relevance3` branch (steps, the
+  department named, items named by their step), measured once, never tuned on.
 
 Each threshold sits a little below the level measured, so that a real regression fails; the issue's
 targets are asserted where the set was tuned on and reached them. Rows: question, expected item code,
@@ -79,9 +84,10 @@ def mixed_accuracy(matchers, rows) -> tuple[float, float, list]:
 
 # set → (first, top-3) the matcher must keep: a little below what it measured.
 SETS = {
-    "items_questions.tsv": (0.94, 0.96),  # measured 97.3 % / 98.0 %, n=150
-    "items_questions_fresh.tsv": (0.88, 0.95),  # 91.0 % / 98.0 %, n=100
-    "items_questions_residents.tsv": (0.90, 0.96),  # 96.7 % / 100 %, n=30
+    "items_questions.tsv": (0.94, 0.96),  # measured 97.3 % / 99.3 %, n=150 (relevance3)
+    "items_questions_fresh.tsv": (0.88, 0.95),  # 90.0 % / 98.0 %, n=100 (91.0 / 98.0 before relevance3)
+    # 90.0 % / 100 %, n=30: two first answers lost in relevance3 (96.7 % before) — at the floor, kept
+    "items_questions_residents.tsv": (0.90, 0.96),
 }
 MIXED = {
     # set → {catalogue or "all": (first, top-3)}; measured figures in docs/benchmarks.md
@@ -94,6 +100,8 @@ MIXED = {
     "items_questions_blind3.tsv": {"all": (0.76, 0.89), "external": (0.68, 0.85), "bundled": (0.92, 0.95)},
     # measured once (75.0 % / 83.0 % external, 92.5 % / 97.5 % bundled): floors, not targets
     "items_questions_blind4.tsv": {"all": (0.76, 0.83), "external": (0.71, 0.79), "bundled": (0.87, 0.92)},
+    # measured once (83.8 % / 94.6 % external, 93.2 % / 97.7 % bundled): floors, not targets
+    "items_questions_blind5.tsv": {"all": (0.83, 0.92), "external": (0.80, 0.91), "bundled": (0.88, 0.93)},
 }
 # Probe sets: smaller (70–94 questions), some of the external catalogue only.
 PROBES = {
@@ -103,6 +111,8 @@ PROBES = {
     "items_questions_dev6.tsv": {"external": (0.89, 0.96)},
     "items_questions_dev7.tsv": {"external": (0.86, 0.91)},
     "items_questions_dev8.tsv": {"external": (0.83, 0.93)},
+    "items_questions_dev9.tsv": {"external": (0.80, 0.95)},  # first sight 76.2 % / 90.5 %
+    "items_questions_dev10.tsv": {"external": (0.80, 0.96)},  # first sight 82.3 % / 98.4 %
 }
 
 
