@@ -118,9 +118,9 @@ def _headers(language: str, length: int, secure: bool) -> list[tuple[str, str]]:
     return headers
 
 
-def _refusal(environ: dict) -> tuple[bytes, list[tuple[str, str]]] | None:
-    """The refusal for this request, or None to let Django answer. Reads the body and puts it
-    back (``wsgi.input``) for Django when it does not refuse."""
+def _request_body(environ: dict) -> bytes | None:
+    """The body of a booking attempt the gate may answer (small, same-origin), or None. Puts it
+    back (``wsgi.input``) for Django."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -129,6 +129,11 @@ def _refusal(environ: dict) -> tuple[bytes, list[tuple[str, str]]] | None:
         return None
     body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _refusal(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """The refusal for this request, or None to let Django (or the fast path) answer."""
     if not refuses(body, environ.get("HTTP_AUTHORIZATION")):
         environ[JUDGED] = True  # the view-level gate need not ask the sold-out memory again
         return None
@@ -139,7 +144,7 @@ def _refusal(environ: dict) -> tuple[bytes, list[tuple[str, str]]] | None:
         return None
     language = language_for(environ)
     answer = encoded_refusal(language)
-    return answer, _headers(language, len(answer), secure)
+    return "409 Conflict", _headers(language, len(answer), secure), answer
 
 
 def wsgi(app: Callable) -> Callable:
@@ -147,11 +152,15 @@ def wsgi(app: Callable) -> Callable:
 
     def gated(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == PATH:
-            refusal = _refusal(environ)
-            if refusal is not None:
-                answer, headers = refusal
-                start_response("409 Conflict", headers)
-                return [answer]
+            body = _request_body(environ)
+            answer = None if body is None else _refusal(environ, body) or fast.answer(environ, body)
+            if answer is not None:
+                status, headers, content = answer
+                start_response(status, headers)
+                return [content]
         return app(environ, start_response)
 
     return gated
+
+
+from booking import fast  # noqa: E402  (it uses this module's helpers)

@@ -15,6 +15,13 @@ from tests.booking.conftest import make_resident
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _refusals_only(settings):
+    """The refusal gate on its own: what it does not refuse goes on (the fast path behind it,
+    booking/fast.py, has its own tests in test_fast.py)."""
+    settings.BOOKING_FAST_PATH = False
+
+
 def _environ(body: bytes, token: str | None = None, **extra) -> dict:
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/bookings/", "SCRIPT_NAME": "", "QUERY_STRING": "",
