@@ -5,63 +5,31 @@ else passed on to Django untouched."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import logging
 from http import HTTPStatus
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from booking import actions, gate, soldout
+from booking import actions, soldout
 from booking.models import Booking, Suspension
 from portal.core.models import IdempotencyKey
-from tests.booking.conftest import make_resident, make_slot
+from tests.booking.conftest import booking_environ, make_resident, make_slot, through_gate
 
 pytestmark = pytest.mark.django_db
 PATH = "/api/v1/bookings/"
 
 
-def _environ(body: bytes, token: str | None = None, **extra) -> dict:
-    environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": PATH, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver", "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(), "REMOTE_ADDR": "127.0.0.1",
-    }
-    if token:
-        environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    environ.update(extra)
-    return environ
-
-
 def _fast(environ: dict):
     """(status code, headers, body) as the fast path answers, or ("passed", None, the body Django reads)."""
-    answered = {}
-
-    def django(environ, start_response):
-        answered["passed"] = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
-        return []
-
-    def start_response(status, headers):
-        answered.update(status=status, headers=headers)
-
-    # As Django's test client does: the test's transaction must survive the request's signals.
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    try:
-        body = b"".join(gate.wsgi(django)(environ, start_response))
-    finally:
-        for signal in (request_started, request_finished):
-            signal.connect(close_old_connections)
-    if "passed" in answered:
-        return "passed", None, answered["passed"]
-    code, _, reason = answered["status"].partition(" ")
+    status, headers, body = through_gate(environ)
+    if status == "passed":
+        return status, None, body
+    code, _, reason = status.partition(" ")
     assert reason == HTTPStatus(int(code)).phrase  # the status line Django's handler writes
-    return int(code), dict(answered["headers"]), body
+    return int(code), dict(headers), body
 
 
 def _django(api, body: bytes, token: str, **extra):
@@ -91,7 +59,7 @@ def test_a_booking_by_the_fast_path_is_answered_as_django_answers_it(api, court,
     slot = make_slot(court, capacity=2)
     body = json.dumps({"slot": slot.pk}).encode()
     by_django = _django(api, body, _token(make_resident()), HTTP_ACCEPT_LANGUAGE=language)
-    fast = _fast(_environ(body, _token(make_resident()), HTTP_ACCEPT_LANGUAGE=language))
+    fast = _fast(booking_environ(body, _token(make_resident()), HTTP_ACCEPT_LANGUAGE=language))
     assert fast[0] == by_django[0] == 201
     assert _without_identity(fast[2]) == _without_identity(by_django[2])
     _assert_same_headers(fast[1], by_django[1], fast[2])
@@ -105,10 +73,10 @@ def test_a_repeat_with_the_same_idempotency_key_replays_the_first_answer_on_eith
     resident = make_resident()
     token = _token(resident)
     body = json.dumps({"slot": slot.pk}).encode()
-    first = _fast(_environ(body, token, HTTP_IDEMPOTENCY_KEY="once"))
+    first = _fast(booking_environ(body, token, HTTP_IDEMPOTENCY_KEY="once"))
     assert first[0] == 201 and "Idempotent-Replayed" not in first[1]
     by_django = _django(api, body, token, HTTP_IDEMPOTENCY_KEY="once")
-    fast = _fast(_environ(body, token, HTTP_IDEMPOTENCY_KEY="once"))
+    fast = _fast(booking_environ(body, token, HTTP_IDEMPOTENCY_KEY="once"))
     assert fast[0] == by_django[0] == 201
     assert fast[2] == by_django[2] and json.loads(fast[2]) == json.loads(first[2])
     assert fast[1]["Idempotent-Replayed"] == "true"
@@ -116,7 +84,7 @@ def test_a_repeat_with_the_same_idempotency_key_replays_the_first_answer_on_eith
     assert Booking.objects.filter(resident=resident).count() == 1
     # The same key for another request: refused alike.
     other = json.dumps({"slot": slot.pk, "party_size": 2}).encode()
-    fast, by_django = (_fast(_environ(other, token, HTTP_IDEMPOTENCY_KEY="once")),
+    fast, by_django = (_fast(booking_environ(other, token, HTTP_IDEMPOTENCY_KEY="once")),
                        _django(api, other, token, HTTP_IDEMPOTENCY_KEY="once"))
     assert fast[0] == by_django[0] == 422 and fast[2] == by_django[2]
     _assert_same_headers(fast[1], by_django[1], fast[2])
@@ -156,7 +124,7 @@ def test_every_refusal_is_the_same_on_the_fast_path(api, court, case, status, la
     by_django = _django(api, body, token, HTTP_ACCEPT_LANGUAGE=language, HTTP_IDEMPOTENCY_KEY="django")
     # slot_full: answered by the view both times here, not by the rush gate (test_gate.py)
     soldout.clear(json.loads(body)["slot"])
-    fast = _fast(_environ(body, token, HTTP_ACCEPT_LANGUAGE=language, HTTP_IDEMPOTENCY_KEY="fast"))
+    fast = _fast(booking_environ(body, token, HTTP_ACCEPT_LANGUAGE=language, HTTP_IDEMPOTENCY_KEY="fast"))
     assert fast[0] == by_django[0] == status
     error = json.loads(fast[2])["error"]
     assert error["code"] == case
@@ -164,13 +132,13 @@ def test_every_refusal_is_the_same_on_the_fast_path(api, court, case, status, la
     _assert_same_headers(fast[1], by_django[1], fast[2])
     # Kept under its key, as the view keeps it: a repeat gets the same refusal replayed.
     assert IdempotencyKey.objects.get(user=resident, key="fast").response_status == status
-    assert _fast(_environ(body, token, HTTP_ACCEPT_LANGUAGE=language, HTTP_IDEMPOTENCY_KEY="fast"))[2] == fast[2]
+    assert _fast(booking_environ(body, token, HTTP_ACCEPT_LANGUAGE=language, HTTP_IDEMPOTENCY_KEY="fast"))[2] == fast[2]
 
 
 def test_a_refusal_on_the_fast_path_is_logged_as_django_logs_it(court, caplog):
     resident, slot_id = _refusal_case("already_booked", court)
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        status, _, _ = _fast(_environ(json.dumps({"slot": slot_id}).encode(), _token(resident)))
+        status, _, _ = _fast(booking_environ(json.dumps({"slot": slot_id}).encode(), _token(resident)))
     assert status == 409
     assert [r.getMessage() for r in caplog.records if r.name == "django.request"] == [f"Conflict: {PATH}"]
 
@@ -183,30 +151,30 @@ def test_the_fast_path_leaves_everything_else_to_django(slot, settings):
     inactive.is_active = False
     inactive.save()
     passed = [
-        _environ(body),  # anonymous: 401 from DRF
-        _environ(body, "not-a-token"),
-        _environ(body, _token(inactive)),
-        _environ(body, token, HTTP_ORIGIN="https://example.org"),  # CORS headers are the middleware's
-        _environ(body, token, HTTP_HOST="evil.example"),
-        _environ(body, token, CONTENT_TYPE="text/plain"),  # DRF: 415
-        _environ(body, token, HTTP_ACCEPT="text/html"),  # DRF: 406
-        _environ(b'{"slot": NaN}', token),
-        _environ(b"[1]", token),
-        _environ("{\"slot\": 1}".encode("utf-16"), token),
-        _environ(json.dumps({"slot": str(slot.pk)}).encode(), token),  # the serializer's to judge
-        _environ(json.dumps({"slot": slot.pk, "companions": ["张三"], "party_size": 2}).encode(), token),
-        _environ(json.dumps({"slot": slot.pk, "party_size": True}).encode(), token),
-        _environ(body, token, REQUEST_METHOD="PUT"),
+        booking_environ(body),  # anonymous: 401 from DRF
+        booking_environ(body, "not-a-token"),
+        booking_environ(body, _token(inactive)),
+        booking_environ(body, token, HTTP_ORIGIN="https://example.org"),  # CORS headers are the middleware's
+        booking_environ(body, token, HTTP_HOST="evil.example"),
+        booking_environ(body, token, CONTENT_TYPE="text/plain"),  # DRF: 415
+        booking_environ(body, token, HTTP_ACCEPT="text/html"),  # DRF: 406
+        booking_environ(b'{"slot": NaN}', token),
+        booking_environ(b"[1]", token),
+        booking_environ("{\"slot\": 1}".encode("utf-16"), token),
+        booking_environ(json.dumps({"slot": str(slot.pk)}).encode(), token),  # the serializer's to judge
+        booking_environ(json.dumps({"slot": slot.pk, "companions": ["张三"], "party_size": 2}).encode(), token),
+        booking_environ(json.dumps({"slot": slot.pk, "party_size": True}).encode(), token),
+        booking_environ(body, token, REQUEST_METHOD="PUT"),
     ]
     for environ in passed:
         sent = environ["wsgi.input"].getvalue()
         outcome, _, read = _fast(environ)
         assert outcome == "passed" and read == sent, environ
     settings.SECURE_SSL_REDIRECT = True  # a plain-HTTP request is Django's to redirect
-    assert _fast(_environ(body, token))[0] == "passed"
+    assert _fast(booking_environ(body, token))[0] == "passed"
     settings.SECURE_SSL_REDIRECT = False
     settings.BOOKING_FAST_PATH = False
-    assert _fast(_environ(body, token))[0] == "passed"
+    assert _fast(booking_environ(body, token))[0] == "passed"
     assert not Booking.objects.filter(slot=slot).exists()
     settings.BOOKING_FAST_PATH = True
-    assert _fast(_environ(body, token))[0] == 201
+    assert _fast(booking_environ(body, token))[0] == 201
