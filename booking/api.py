@@ -350,17 +350,17 @@ _fast_view.head = _fast_view.get  # as ``View.setup`` does for a view that has `
 FAST_PATH_HEADERS = tuple(_fast_view.default_response_headers.items())
 
 
-def booking_post_fast(*, resident, data: dict, args: dict, key: str) -> Response:
-    """``POST bookings/`` for a request the WSGI gate (``booking.gate``) has already authenticated
-    (``resident``) and parsed (``data``, the JSON body; ``args``, its plain booking input): the
-    same calls as ``BookingListView.post`` through ``@idempotent`` — ``idempotently`` with the
-    request's ``Idempotency-Key``, ``_booking_submit``, and the view's own exception handling —
-    without building a Django request, the middleware or DRF's dispatch."""
+def booking_post_fast(*, resident, data: dict, args: dict, key: str, path: str) -> Response:
+    """``POST bookings/`` for a request the fast path (``booking.fast``) has already authenticated
+    (``resident``) and parsed (``data``, the JSON body; ``args``, its plain booking input; ``path``,
+    as ``request.path``): the same calls as ``BookingListView.post`` through ``@idempotent`` —
+    ``idempotently`` with the request's ``Idempotency-Key``, ``_booking_submit``, and the view's
+    own exception handling — without a Django request, the middleware or DRF's dispatch."""
     try:
         if not key:
             return _booking_submit(resident=resident, args=args, receipt=None)
         return idempotently(lambda receipt: _booking_submit(resident=resident, args=args, receipt=receipt),
-                            user=resident, key=key, method="POST", path=gate.PATH, data=data,
+                            user=resident, key=key, method="POST", path=path, data=data,
                             render_exception=_fast_view.handle_exception)
     except Exception as exc:
         return _fast_view.handle_exception(exc)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, get_script_name
 from django.core.signals import request_finished, request_started
 from django.utils import translation
 from django.utils.log import log_response
@@ -70,7 +70,9 @@ def answer(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], byte
     if not getattr(settings, "BOOKING_FAST_PATH", True):
         return None
     content_type = environ.get("CONTENT_TYPE", "").lower()
-    if content_type not in _JSON_TYPES or environ.get("HTTP_ACCEPT", "") not in _ACCEPTS_JSON:
+    if (content_type not in _JSON_TYPES or environ.get("HTTP_ACCEPT", "") not in _ACCEPTS_JSON
+            or environ.get("QUERY_STRING")  # ``?format=`` is DRF's to negotiate
+            or settings.DISALLOWED_USER_AGENTS or settings.PREPEND_WWW):  # CommonMiddleware's to judge
         return None
     data = _parsed(body)
     args = api.plain_booking_input(data)
@@ -85,12 +87,13 @@ def answer(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], byte
         if user is None:
             return None
         language = language_for(environ)
+        path = "{}/{}".format(get_script_name(environ).rstrip("/"), gate.PATH[1:])  # as ``request.path``
         with translation.override(language):
-            response = api.booking_post_fast(resident=user, data=data, args=args,
+            response = api.booking_post_fast(resident=user, data=data, args=args, path=path,
                                              key=environ.get(IDEMPOTENCY_HEADER, "").strip())
             content = _renderer.render(response.data)
             if response.status_code >= 400:
-                log_response("%s: %s", response.reason_phrase, gate.PATH, response=response)
+                log_response("%s: %s", response.reason_phrase, path, response=response)
     finally:
         request_finished.send(sender=WSGIHandler)
     headers = gate._headers(language, len(content), secure)

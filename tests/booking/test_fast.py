@@ -165,6 +165,7 @@ def test_the_fast_path_leaves_everything_else_to_django(slot, settings):
         booking_environ(json.dumps({"slot": slot.pk, "companions": ["张三"], "party_size": 2}).encode(), token),
         booking_environ(json.dumps({"slot": slot.pk, "party_size": True}).encode(), token),
         booking_environ(body, token, REQUEST_METHOD="PUT"),
+        booking_environ(body, token, QUERY_STRING="format=api"),
     ]
     for environ in passed:
         sent = environ["wsgi.input"].getvalue()
