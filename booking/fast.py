@@ -7,7 +7,7 @@ headers are the middleware's), nothing Django would redirect or DRF would negoti
 It authenticates with the API's own authentication class, then calls
 ``booking.api.booking_post_fast``: the same ``Idempotency-Key`` handling, booking action, rendering
 and error handling as the DRF view. What it leaves out is the framework around them — the Django
-request, the middleware stack, URL resolution, DRF's dispatch — about a fifth of a booking's
+request, the middleware stack, URL resolution, DRF's dispatch — about a sixth of a booking's
 Python (docs/benchmarks.md). It adds the headers that middleware adds (``booking.gate._headers``)
 and DRF's own (``Allow``), logs a 4xx as Django's request logger does, and sends Django's
 ``request_started`` / ``request_finished`` so database connections are checked and recycled as
