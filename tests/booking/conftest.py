@@ -133,3 +133,11 @@ def through_gate(environ: dict):
     if "passed" in answered:
         return "passed", None, answered["passed"]
     return answered["status"], answered["headers"], body
+
+
+def assert_passed_on(environs: list[dict]) -> None:
+    """Each request went on to Django with its body intact (the gate answered none of them)."""
+    for environ in environs:
+        sent = environ["wsgi.input"].getvalue()
+        outcome, _, read = through_gate(environ)
+        assert outcome == "passed" and read == sent, environ
