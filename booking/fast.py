@@ -8,7 +8,7 @@ It authenticates with the API's own authentication class, then calls
 ``booking.api.booking_post_fast``: the same ``Idempotency-Key`` handling, booking action, rendering
 and error handling as the DRF view. What it leaves out is the framework around them — the Django
 request, the middleware stack, URL resolution, DRF's dispatch — about a sixth of a booking's
-Python (docs/benchmarks.md). It adds the headers that middleware adds (``booking.gate._headers``)
+Python (docs/benchmarks.md). It adds the headers that middleware adds (``booking.gate.middleware_headers``)
 and DRF's own (``Allow``), logs a 4xx as Django's request logger does, and sends Django's
 ``request_started`` / ``request_finished`` so database connections are checked and recycled as
 for any request. ``tests/booking/test_fast.py`` compares its answers with Django's.
@@ -76,9 +76,9 @@ def answer(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], byte
         return None
     data = _parsed(body)
     args = api.plain_booking_input(data)
-    if args is None or not gate._host_allowed(environ):
+    if args is None or not gate.host_allowed(environ):
         return None
-    secure = gate._is_secure(environ)
+    secure = gate.is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
     request_started.send(sender=WSGIHandler, environ=environ)
@@ -96,7 +96,7 @@ def answer(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], byte
                 log_response("%s: %s", response.reason_phrase, path, response=response)
     finally:
         request_finished.send(sender=WSGIHandler)
-    headers = gate._headers(language, len(content), secure)
+    headers = gate.middleware_headers(language, len(content), secure)
     headers += [(name, value) for name, value in api.FAST_PATH_HEADERS if name != "Vary"]
     headers += [(name, value) for name, value in response.items() if name != "Content-Type"]
     return f"{response.status_code} {response.reason_phrase}", headers, content

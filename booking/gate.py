@@ -7,12 +7,13 @@ with the headers Django's middleware would have added — without building a Dja
 the middleware, DRF or the database. ``wsgi(app)`` puts the gate in front of the WSGI application
 (gunicorn); ``refuses`` is the same decision for the view-level gate that serves the ASGI server.
 
-Anything else goes on to Django and gets the exact answer: no or a bad token (401, so anonymous
-callers learn nothing), bad JSON, a slot not known full, a host Django would refuse, a plain-HTTP
-request Django would redirect, a cross-origin request (CORS headers are the middleware's), and a
-resident who ever booked the slot (their request may be a retry whose 201 must be replayed, even
-if they cancelled since). Gate refusals are not stored under the Idempotency-Key: a retry is
-judged afresh.
+Anything else goes on — to the fast path (``booking.fast``), which answers the ordinary valid
+attempt with the view's own calls, or to Django — and gets the exact answer: no or a bad token
+(401, so anonymous callers learn nothing), bad JSON, a slot not known full, a host Django would
+refuse, a plain-HTTP request Django would redirect, a cross-origin request (CORS headers are the
+middleware's), and a resident who ever booked the slot (their request may be a retry whose 201
+must be replayed, even if they cancelled since). Gate refusals are not stored under the
+Idempotency-Key: a retry is judged afresh.
 """
 
 from __future__ import annotations
@@ -80,21 +81,23 @@ def encoded_refusal(language: str) -> bytes:
     return body
 
 
-def _is_secure(environ: dict) -> bool:
+def is_secure(environ: dict) -> bool:
+    """Whether Django would see this request as HTTPS (``HttpRequest.is_secure``)."""
     header, value = settings.SECURE_PROXY_SSL_HEADER or (None, None)
     if header and header in environ:
         return environ[header].split(",", 1)[0].strip() == value
     return environ.get("wsgi.url_scheme") == "https"
 
 
-def _host_allowed(environ: dict) -> bool:
+def host_allowed(environ: dict) -> bool:
+    """Whether Django would accept this request's host (``ALLOWED_HOSTS``)."""
     host = ((settings.USE_X_FORWARDED_HOST and environ.get("HTTP_X_FORWARDED_HOST")) or environ.get("HTTP_HOST")
             or environ.get("SERVER_NAME", ""))  # as HttpRequest.get_host reads it
     domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
 
-def _headers(language: str, length: int, secure: bool) -> list[tuple[str, str]]:
+def middleware_headers(language: str, length: int, secure: bool) -> list[tuple[str, str]]:
     """The headers the middleware stack (settings.MIDDLEWARE) adds to this JSON answer."""
     headers = [("Content-Type", "application/json"), ("Content-Length", str(length))]
     if settings.SECURE_HSTS_SECONDS and secure:
@@ -137,14 +140,14 @@ def _refusal(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], by
     if not refuses(body, environ.get("HTTP_AUTHORIZATION")):
         environ[JUDGED] = True  # the view-level gate need not ask the sold-out memory again
         return None
-    if not _host_allowed(environ):
+    if not host_allowed(environ):
         return None
-    secure = _is_secure(environ)
+    secure = is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
     language = language_for(environ)
     answer = encoded_refusal(language)
-    return "409 Conflict", _headers(language, len(answer), secure), answer
+    return "409 Conflict", middleware_headers(language, len(answer), secure), answer
 
 
 def wsgi(app: Callable) -> Callable:
