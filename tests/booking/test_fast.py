@@ -183,3 +183,20 @@ def test_the_fast_path_leaves_everything_else_to_django(slot, settings):
     assert not Booking.objects.filter(slot=slot).exists()
     settings.BOOKING_FAST_PATH = True
     assert _fast(booking_environ(body, token))[0] == 201
+
+
+def test_the_fast_path_sends_djangos_request_signals_once_each_so_connections_are_recycled(slot):
+    from django.core.signals import request_finished, request_started
+
+    sent = []
+    started, finished = (lambda **kw: sent.append("started")), (lambda **kw: sent.append("finished"))
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        status, _, _ = _fast(booking_environ(json.dumps({"slot": slot.pk}).encode(), _token(make_resident())))
+        passed, _, _ = _fast(booking_environ(json.dumps({"slot": slot.pk}).encode(), "not-a-token"))
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert status == 201 and passed == "passed"
+    assert sent == ["started", "finished", "started", "finished"]  # Django's own pair follows the second
