@@ -1,9 +1,10 @@
 """Shared by the booking rush bench and its in-suite version: run the real server in several
 processes, and fire many HTTP requests at the same instant.
 
-The client is a minimal HTTP/1.1 client on asyncio streams (one connection per attempt, all
-connected first, then every request written at once), so a thousand attempts cost the client
-little CPU next to the server it measures. Traffic goes to 127.0.0.1 only, bounded in count and
+The client is a minimal HTTP/1.1 client on asyncio streams (for a rush: one connection per
+attempt, all connected first, then every request written at once; for throughput: a closed loop,
+with or without keep-alive), so a thousand attempts cost the client little CPU next to the server
+it measures. Traffic goes to 127.0.0.1 only, bounded in count and
 time.
 """
 
@@ -149,8 +150,9 @@ class Server:
         self.stop()
 
 
-def _encode(req: Request, port: int) -> bytes:
-    lines = [f"{req.method} {req.path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+def _encode(req: Request, port: int, *, keep_alive: bool = False) -> bytes:
+    lines = [f"{req.method} {req.path} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+             "Connection: keep-alive" if keep_alive else "Connection: close",
              f"Content-Length: {len(req.body)}"]
     lines += [f"{k}: {v}" for k, v in req.headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + req.body
@@ -222,28 +224,70 @@ async def fire(host: str, port: int, requests: Sequence[Request], *, connect_con
     return list(await asyncio.gather(*tasks))
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payload: bytes,
+                    timeout_s: float) -> tuple[bytes, bool]:
+    """Send one request on an open connection and read one response by its Content-Length (or
+    chunks). Returns the raw response and whether the server keeps the connection open."""
+    writer.write(payload)
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout_s)
+    fields = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        fields[name.strip().lower()] = value.strip().lower()
+    if fields.get(b"transfer-encoding") == b"chunked":
+        body = b""
+        while True:
+            size_line = await asyncio.wait_for(reader.readuntil(b"\r\n"), timeout_s)
+            chunk = await asyncio.wait_for(reader.readexactly(int(size_line.split(b";")[0] or b"0", 16) + 2),
+                                           timeout_s)
+            body += size_line + chunk
+            if size_line.strip() in (b"0", b""):
+                break
+    else:
+        body = await asyncio.wait_for(reader.readexactly(int(fields.get(b"content-length", b"0"))), timeout_s)
+    return head + body, fields.get(b"connection") != b"close"
+
+
 async def closed_loop(host: str, port: int, requests: Sequence[Request], *, concurrency: int,
-                      timeout_s: float = 60.0) -> tuple[list[Result], float]:
+                      timeout_s: float = 60.0, keep_alive: bool = False) -> tuple[list[Result], float]:
     """``concurrency`` clients each sending the next request as soon as their last one answered.
-    Returns the results and the wall time."""
+    Returns the results and the wall time.
+
+    By default each request opens its own connection (what a phone on a mobile network costs the
+    server without a proxy). ``keep_alive``: each client keeps one connection open and sends its
+    requests on it one after another, as nginx does towards gunicorn with upstream keep-alive
+    (deploy/nginx.conf, ``keepalive 32``); it reconnects when the server closes the connection."""
     queue = list(reversed(requests))
     results: list[Result] = []
 
     async def client() -> None:
+        reader = writer = None
         while queue:
             req = queue.pop()
             started = time.perf_counter()
             try:
-                reader, writer = await asyncio.open_connection(host, port)
-                writer.write(_encode(req, port))
-                await writer.drain()
-                raw = await asyncio.wait_for(reader.read(-1), timeout_s)
-                writer.close()
-            except (TimeoutError, OSError):
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(host, port)
+                if keep_alive:
+                    raw, reusable = await _exchange(reader, writer, _encode(req, port, keep_alive=True), timeout_s)
+                else:
+                    writer.write(_encode(req, port))
+                    await writer.drain()
+                    raw, reusable = await asyncio.wait_for(reader.read(-1), timeout_s), False
+                if not reusable:
+                    writer.close()
+                    reader = writer = None
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
                 results.append(Result(0, time.perf_counter() - started, None))
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
                 continue
             status, body = _parse(raw)
             results.append(Result(status, time.perf_counter() - started, body, raw[:300]))
+        if writer is not None:
+            writer.close()
 
     began = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(concurrency)))

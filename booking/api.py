@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from booking import actions, errors, gate, queries
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
-from portal.core.idempotency import idempotent, receipt_of
+from portal.core.idempotency import Receipt, idempotent, idempotently, receipt_of
 from portal.core.pagination import Pagination
 
 # --- input -----------------------------------------------------------------------------------------
@@ -328,17 +328,45 @@ class BookingListView(APIView):
 
     @idempotent
     def _create(self, request: Request) -> Response:
-        args = _plain_booking_input(request.data) or _parse(BookingInput, request.data)
-        receipt = receipt_of(request)
-        if receipt is not None:
-            receipt.answer(status=status.HTTP_201_CREATED, render=booking_out)
-        booking = actions.booking_create(resident=request.user, slot_id=args["slot"], party_size=args["party_size"],
-                                         companions=args["companions"], receipt=receipt)
-        body = receipt.body if receipt is not None and receipt.stored else booking_out(booking)
-        return Response(body, status=status.HTTP_201_CREATED)
+        args = plain_booking_input(request.data) or _parse(BookingInput, request.data)
+        return _booking_submit(resident=request.user, args=args, receipt=receipt_of(request))
 
 
-def _plain_booking_input(data) -> dict | None:
+def _booking_submit(*, resident, args: dict, receipt: Receipt | None) -> Response:
+    """A booking attempt with parsed input: the one answer of ``BookingListView.post`` and of the
+    WSGI fast path (``booking_post_fast``)."""
+    if receipt is not None:
+        receipt.answer(status=status.HTTP_201_CREATED, render=booking_out)
+    booking = actions.booking_create(resident=resident, slot_id=args["slot"], party_size=args["party_size"],
+                                     companions=args["companions"], receipt=receipt)
+    body = receipt.body if receipt is not None and receipt.stored else booking_out(booking)
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+# DRF's handling of what a view raises (the contract's error body, busy → 409 …), and the headers
+# its answers carry (``Allow``), for the fast path: taken from the view itself, not restated.
+_fast_view = BookingListView()
+_fast_view.head = _fast_view.get  # as ``View.setup`` does for a view that has ``get``
+FAST_PATH_HEADERS = tuple(_fast_view.default_response_headers.items())
+
+
+def booking_post_fast(*, resident, data: dict, args: dict, key: str, path: str) -> Response:
+    """``POST bookings/`` for a request the fast path (``booking.fast``) has already authenticated
+    (``resident``) and parsed (``data``, the JSON body; ``args``, its plain booking input; ``path``,
+    as ``request.path``): the same calls as ``BookingListView.post`` through ``@idempotent`` —
+    ``idempotently`` with the request's ``Idempotency-Key``, ``_booking_submit``, and the view's
+    own exception handling — without a Django request, the middleware or DRF's dispatch."""
+    try:
+        if not key:
+            return _booking_submit(resident=resident, args=args, receipt=None)
+        return idempotently(lambda receipt: _booking_submit(resident=resident, args=args, receipt=receipt),
+                            user=resident, key=key, method="POST", path=path, data=data,
+                            render_exception=_fast_view.handle_exception)
+    except Exception as exc:
+        return _fast_view.handle_exception(exc)
+
+
+def plain_booking_input(data) -> dict | None:
     """``BookingInput``'s result for the input nearly every booking sends (``{"slot": 123}``, maybe
     a ``party_size``), without building the serializer (a tenth of a booking's Python). None for
     anything else, which the serializer then validates with its exact errors."""

@@ -1,7 +1,9 @@
 """WebSocket ``/ws/venues/<id>/availability/?date=YYYY-MM-DD``: live availability of one venue and
 date. Anonymous clients may watch (availability is public). On connect the client gets the day's
 slots; afterwards ``{"type": "availability", "slots": [{"id", "remaining", "capacity", "state",
-"bookable"}]}`` whenever a booking, cancellation, offer or block changes them. The client may send
+"bookable"}]}`` whenever a booking, cancellation, offer or block changes them (with the Redis
+layer, the changes of one venue-day within ``BOOKING_PUSH_COALESCE_MS`` in one message: each slot's
+latest state, booking/realtime.py). The client may send
 ``{"date": "YYYY-MM-DD"}`` to watch another day."""
 
 from __future__ import annotations

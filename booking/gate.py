@@ -7,12 +7,13 @@ with the headers Django's middleware would have added — without building a Dja
 the middleware, DRF or the database. ``wsgi(app)`` puts the gate in front of the WSGI application
 (gunicorn); ``refuses`` is the same decision for the view-level gate that serves the ASGI server.
 
-Anything else goes on to Django and gets the exact answer: no or a bad token (401, so anonymous
-callers learn nothing), bad JSON, a slot not known full, a host Django would refuse, a plain-HTTP
-request Django would redirect, a cross-origin request (CORS headers are the middleware's), and a
-resident who ever booked the slot (their request may be a retry whose 201 must be replayed, even
-if they cancelled since). Gate refusals are not stored under the Idempotency-Key: a retry is
-judged afresh.
+Anything else goes on — to the fast path (``booking.fast``), which answers the ordinary valid
+attempt with the view's own calls, or to Django — and gets the exact answer: no or a bad token
+(401, so anonymous callers learn nothing), bad JSON, a slot not known full, a host Django would
+refuse, a plain-HTTP request Django would redirect, a cross-origin request (CORS headers are the
+middleware's), and a resident who ever booked the slot (their request may be a retry whose 201
+must be replayed, even if they cancelled since). Gate refusals are not stored under the
+Idempotency-Key: a retry is judged afresh.
 """
 
 from __future__ import annotations
@@ -80,21 +81,23 @@ def encoded_refusal(language: str) -> bytes:
     return body
 
 
-def _is_secure(environ: dict) -> bool:
+def is_secure(environ: dict) -> bool:
+    """Whether Django would see this request as HTTPS (``HttpRequest.is_secure``)."""
     header, value = settings.SECURE_PROXY_SSL_HEADER or (None, None)
     if header and header in environ:
         return environ[header].split(",", 1)[0].strip() == value
     return environ.get("wsgi.url_scheme") == "https"
 
 
-def _host_allowed(environ: dict) -> bool:
+def host_allowed(environ: dict) -> bool:
+    """Whether Django would accept this request's host (``ALLOWED_HOSTS``)."""
     host = ((settings.USE_X_FORWARDED_HOST and environ.get("HTTP_X_FORWARDED_HOST")) or environ.get("HTTP_HOST")
             or environ.get("SERVER_NAME", ""))  # as HttpRequest.get_host reads it
     domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
 
-def _headers(language: str, length: int, secure: bool) -> list[tuple[str, str]]:
+def middleware_headers(language: str, length: int, secure: bool) -> list[tuple[str, str]]:
     """The headers the middleware stack (settings.MIDDLEWARE) adds to this JSON answer."""
     headers = [("Content-Type", "application/json"), ("Content-Length", str(length))]
     if settings.SECURE_HSTS_SECONDS and secure:
@@ -118,9 +121,9 @@ def _headers(language: str, length: int, secure: bool) -> list[tuple[str, str]]:
     return headers
 
 
-def _refusal(environ: dict) -> tuple[bytes, list[tuple[str, str]]] | None:
-    """The refusal for this request, or None to let Django answer. Reads the body and puts it
-    back (``wsgi.input``) for Django when it does not refuse."""
+def _request_body(environ: dict) -> bytes | None:
+    """The body of a booking attempt the gate may answer (small, same-origin), or None. Puts it
+    back (``wsgi.input``) for Django."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -129,17 +132,22 @@ def _refusal(environ: dict) -> tuple[bytes, list[tuple[str, str]]] | None:
         return None
     body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _refusal(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """The refusal for this request, or None to let Django (or the fast path) answer."""
     if not refuses(body, environ.get("HTTP_AUTHORIZATION")):
         environ[JUDGED] = True  # the view-level gate need not ask the sold-out memory again
         return None
-    if not _host_allowed(environ):
+    if not host_allowed(environ):
         return None
-    secure = _is_secure(environ)
+    secure = is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
     language = language_for(environ)
     answer = encoded_refusal(language)
-    return answer, _headers(language, len(answer), secure)
+    return "409 Conflict", middleware_headers(language, len(answer), secure), answer
 
 
 def wsgi(app: Callable) -> Callable:
@@ -147,11 +155,15 @@ def wsgi(app: Callable) -> Callable:
 
     def gated(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == PATH:
-            refusal = _refusal(environ)
-            if refusal is not None:
-                answer, headers = refusal
-                start_response("409 Conflict", headers)
-                return [answer]
+            body = _request_body(environ)
+            answer = None if body is None else _refusal(environ, body) or fast.answer(environ, body)
+            if answer is not None:
+                status, headers, content = answer
+                start_response(status, headers)
+                return [content]
         return app(environ, start_response)
 
     return gated
+
+
+from booking import fast  # noqa: E402  (it uses this module's helpers)

@@ -362,6 +362,12 @@ BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=3000)
 BOOKING_WALKING_RADIUS_M = env.int("BOOKING_WALKING_RADIUS_M", default=1200)
 # How long a slot seen sold out is refused without a database read (booking/soldout.py); 0: off.
 BOOKING_SOLDOUT_CACHE_SECONDS = env.float("BOOKING_SOLDOUT_CACHE_SECONDS", default=30.0)
+# Availability changes of one venue-day within this many ms go out as one WebSocket message
+# (booking/realtime.py; with a Redis channel layer). 0: each as soon as the one before is sent.
+BOOKING_PUSH_COALESCE_MS = env.int("BOOKING_PUSH_COALESCE_MS", default=50)
+# Under gunicorn, answer ordinary booking attempts in front of the middleware stack with the view's
+# own calls (booking/fast.py); off: every attempt the rush gate does not refuse goes through Django.
+BOOKING_FAST_PATH = env.bool("BOOKING_FAST_PATH", default=True)
 
 # Demo data (idempotent) loaded by `make run` unless DEMO_DATA=0.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)

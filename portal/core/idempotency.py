@@ -50,9 +50,9 @@ class IdempotencyKeyInvalid(PortalError):
     message = _("请求编号（Idempotency-Key）格式不正确。")
 
 
-def _fingerprint(request) -> str:
+def _fingerprint(data: Any) -> str:
     try:
-        body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, default=str)
+        body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     except Exception:  # unparseable bodies are refused by the view itself
         body = ""
     return hashlib.sha256(body.encode()).hexdigest()
@@ -153,43 +153,57 @@ def idempotent(handler):
         user = request.user
         if not key or not user.is_authenticated:
             return handler(view, request, *args, **kwargs)
-        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise IdempotencyKeyInvalid()
 
-        fingerprint = _fingerprint(request)
-        path = request.path[:255]
-        pk = _claim(user_id=user.pk, key=key, method=request.method, path=path, fingerprint=fingerprint)
-        if pk is None:
-            record = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if record is None:  # purged between our insert and read: treat as in flight
-                raise IdempotencyInProgress(headers={"Retry-After": "1"})
-            if (record.method, record.path, record.fingerprint) != (request.method, path, fingerprint):
-                raise IdempotencyKeyReused()
-            if record.response_status is None:
-                raise IdempotencyInProgress(headers={"Retry-After": "2"})
-            return Response(record.response_body, status=record.response_status,
-                            headers={"Idempotent-Replayed": "true"})
+        def run(receipt: Receipt) -> Response:
+            request._request._idempotency_receipt = receipt
+            return handler(view, request, *args, **kwargs)
 
-        receipt = Receipt(pk)
-        request._request._idempotency_receipt = receipt
-        try:
-            response = handler(view, request, *args, **kwargs)
-        except Exception as exc:
-            # Let DRF render the refusal exactly as it would, then keep it unless it is a 5xx.
-            # (Whatever the handler stored went with its rolled-back transaction.)
-            receipt.stored = False
-            try:
-                response = view.handle_exception(exc)
-            except Exception:
-                _forget(pk)
-                raise
-        if response.status_code >= 500:
-            _forget(pk)
-        elif not receipt.stored:
-            _store(pk, response.status_code, response.data)
-        return response
+        return idempotently(run, user=user, key=key, method=request.method, path=request.path, data=request.data,
+                            render_exception=view.handle_exception)
 
     return wrapper
+
+
+def idempotently(run: Callable[[Receipt], Response], *, user, key: str, method: str, path: str, data: Any,
+                 render_exception: Callable[[Exception], Response]) -> Response:
+    """``run(receipt)`` once per ``key`` of ``user``: the first answer is stored and replayed to
+    repeats (``@idempotent`` for DRF views; the booking's WSGI fast path, ``booking.gate``, calls it
+    directly). ``data`` is the request's parsed body (its fingerprint tells a reused key);
+    ``render_exception`` turns what ``run`` raises into the answer DRF would give."""
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise IdempotencyKeyInvalid()
+
+    fingerprint = _fingerprint(data)
+    path = path[:255]
+    pk = _claim(user_id=user.pk, key=key, method=method, path=path, fingerprint=fingerprint)
+    if pk is None:
+        record = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if record is None:  # purged between our insert and read: treat as in flight
+            raise IdempotencyInProgress(headers={"Retry-After": "1"})
+        if (record.method, record.path, record.fingerprint) != (method, path, fingerprint):
+            raise IdempotencyKeyReused()
+        if record.response_status is None:
+            raise IdempotencyInProgress(headers={"Retry-After": "2"})
+        return Response(record.response_body, status=record.response_status,
+                        headers={"Idempotent-Replayed": "true"})
+
+    receipt = Receipt(pk)
+    try:
+        response = run(receipt)
+    except Exception as exc:
+        # Render the refusal exactly as DRF would, then keep it unless it is a 5xx.
+        # (Whatever the handler stored went with its rolled-back transaction.)
+        receipt.stored = False
+        try:
+            response = render_exception(exc)
+        except Exception:
+            _forget(pk)
+            raise
+    if response.status_code >= 500:
+        _forget(pk)
+    elif not receipt.stored:
+        _store(pk, response.status_code, response.data)
+    return response
 
 
 def idempotency_purge(now=None) -> int:
@@ -199,4 +213,4 @@ def idempotency_purge(now=None) -> int:
     return deleted
 
 
-__all__ = ["Receipt", "idempotency_purge", "idempotent", "receipt_of"]
+__all__ = ["Receipt", "idempotency_purge", "idempotent", "idempotently", "receipt_of"]

@@ -1,16 +1,21 @@
-"""Factories for the booking tests: residents, staff, venues, courts and slots."""
+"""Factories for the booking tests: residents, staff, venues, courts and slots; a booking attempt
+as the WSGI server hands it to the gate (``booking_environ``, ``through_gate``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 
+from booking import gate
 from booking.models import Court, Slot, Venue
 from portal.accounts import roles
 from portal.accounts.models import User
@@ -89,3 +94,50 @@ def slot(court) -> Slot:
 @pytest.fixture
 def manager(venue) -> User:
     return make_staff(venues=(venue,))
+
+
+def booking_environ(body: bytes, token: str | None = None, **extra) -> dict:
+    """The WSGI environ of ``POST /api/v1/bookings/`` with this body (and bearer token)."""
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/bookings/", "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver", "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(), "REMOTE_ADDR": "127.0.0.1",
+    }
+    if token:
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    environ.update(extra)
+    return environ
+
+
+def through_gate(environ: dict):
+    """(status line, headers, body) as the gate (``booking.gate.wsgi``) answers, or ("passed",
+    None, the body Django would read) when it passes the request on."""
+    answered = {}
+
+    def django(environ, start_response):
+        answered["passed"] = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        return []
+
+    def start_response(status, headers):
+        answered.update(status=status, headers=headers)
+
+    # As Django's test client does: the test's transaction must survive the request's signals.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        body = b"".join(gate.wsgi(django)(environ, start_response))
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+    if "passed" in answered:
+        return "passed", None, answered["passed"]
+    return answered["status"], answered["headers"], body
+
+
+def assert_passed_on(environs: list[dict]) -> None:
+    """Each request went on to Django with its body intact (the gate answered none of them)."""
+    for environ in environs:
+        sent = environ["wsgi.input"].getvalue()
+        outcome, _, read = through_gate(environ)
+        assert outcome == "passed" and read == sent, environ

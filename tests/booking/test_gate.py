@@ -3,46 +3,22 @@ exactly as Django would answer them; everything else passed on untouched."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
 from booking import actions, gate, soldout
-from tests.booking.conftest import make_resident
+from tests.booking.conftest import assert_passed_on, booking_environ, make_resident, through_gate
 
 pytestmark = pytest.mark.django_db
 
 
-def _environ(body: bytes, token: str | None = None, **extra) -> dict:
-    environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/bookings/", "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver", "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(), "REMOTE_ADDR": "127.0.0.1",
-    }
-    if token:
-        environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    environ.update(extra)
-    return environ
-
-
-def _through_gate(environ: dict):
-    """(status, headers, body) from the gate, or ("passed", None, the body Django would read)."""
-    answered = {}
-
-    def django(environ, start_response):
-        answered["passed"] = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
-        return []
-
-    def start_response(status, headers):
-        answered.update(status=status, headers=headers)
-
-    body = b"".join(gate.wsgi(django)(environ, start_response))
-    if "passed" in answered:
-        return "passed", None, answered["passed"]
-    return answered["status"], answered["headers"], body
+@pytest.fixture(autouse=True)
+def _refusals_only(settings):
+    """The refusal gate on its own: what it does not refuse goes on (the fast path behind it,
+    booking/fast.py, has its own tests in test_fast.py)."""
+    settings.BOOKING_FAST_PATH = False
 
 
 @pytest.fixture
@@ -58,7 +34,7 @@ def test_the_gate_refuses_with_the_body_and_headers_django_would_send(api, full_
     body = json.dumps({"slot": full_slot.pk}).encode()
     by_django = api.post("/api/v1/bookings/", body, content_type="application/json",
                          HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language)
-    status, headers, content = _through_gate(_environ(body, token, HTTP_ACCEPT_LANGUAGE=language))
+    status, headers, content = through_gate(booking_environ(body, token, HTTP_ACCEPT_LANGUAGE=language))
     assert status == "409 Conflict" and by_django.status_code == 409
     assert content == by_django.content
     error = json.loads(content)["error"]
@@ -71,9 +47,9 @@ def test_the_gate_sends_hsts_on_a_secure_request_as_the_security_middleware_does
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD = True, False
     token = str(AccessToken.for_user(make_resident()))
     body = json.dumps({"slot": full_slot.pk}).encode()
-    _, headers, _ = _through_gate(_environ(body, token, HTTP_X_FORWARDED_PROTO="https"))
+    _, headers, _ = through_gate(booking_environ(body, token, HTTP_X_FORWARDED_PROTO="https"))
     assert dict(headers)["Strict-Transport-Security"] == "max-age=60; includeSubDomains"
-    _, headers, _ = _through_gate(_environ(body, token))
+    _, headers, _ = through_gate(booking_environ(body, token))
     assert "Strict-Transport-Security" not in dict(headers)
 
 
@@ -81,24 +57,21 @@ def test_the_gate_passes_everything_else_on_with_the_body_intact(full_slot, slot
     token = str(AccessToken.for_user(make_resident()))
     body = json.dumps({"slot": full_slot.pk}).encode()
     passed = [
-        _environ(body),  # anonymous: Django answers 401, nothing learnt
-        _environ(body, "not-a-token"),
-        _environ(body, str(AccessToken.for_user(make_resident())), HTTP_ORIGIN="https://example.org"),  # CORS
-        _environ(body, token, HTTP_HOST="evil.example"),  # Django refuses the host
-        _environ(b"{not json", token),
-        _environ(json.dumps({"slot": full_slot.pk + 1000}).encode(), token),  # not known full
-        _environ(body, token, REQUEST_METHOD="GET"),
-        _environ(body, token, PATH_INFO="/api/v1/bookings/waitlist/"),
+        booking_environ(body),  # anonymous: Django answers 401, nothing learnt
+        booking_environ(body, "not-a-token"),
+        booking_environ(body, str(AccessToken.for_user(make_resident())), HTTP_ORIGIN="https://example.org"),  # CORS
+        booking_environ(body, token, HTTP_HOST="evil.example"),  # Django refuses the host
+        booking_environ(b"{not json", token),
+        booking_environ(json.dumps({"slot": full_slot.pk + 1000}).encode(), token),  # not known full
+        booking_environ(body, token, REQUEST_METHOD="GET"),
+        booking_environ(body, token, PATH_INFO="/api/v1/bookings/waitlist/"),
     ]
-    for environ in passed:
-        sent = environ["wsgi.input"].getvalue()
-        outcome, _, read = _through_gate(environ)
-        assert outcome == "passed" and read == sent, environ
+    assert_passed_on(passed)
     # Judged and found nothing to refuse: the view-level gate does not ask again. Passed on for
     # the headers' sake (CORS, host): the view-level gate decides, and answers through the middleware.
     assert [bool(e.get(gate.JUDGED)) for e in passed] == [True, True, False, False, True, True, False, False]
     settings.SECURE_SSL_REDIRECT = True  # a plain-HTTP request is Django's to redirect
-    assert _through_gate(_environ(body, token))[0] == "passed"
+    assert through_gate(booking_environ(body, token))[0] == "passed"
 
 
 def test_a_resident_who_booked_and_cancelled_gets_the_first_answer_replayed_not_slot_full(
@@ -115,7 +88,7 @@ def test_a_resident_who_booked_and_cancelled_gets_the_first_answer_replayed_not_
     assert soldout.is_sold_out(slot.pk)
     token = str(AccessToken.for_user(booker))
     body = json.dumps({"slot": slot.pk}).encode()
-    assert _through_gate(_environ(body, token))[0] == "passed"
+    assert through_gate(booking_environ(body, token))[0] == "passed"
     replay = api.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="once")
     assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
     assert replay.json() == first.json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from channels.db import database_sync_to_async
@@ -159,9 +160,50 @@ def test_pushes_through_a_redis_channel_layer_do_not_wait_for_redis_and_arrive()
         _send(layer, group, {"type": "availability.changed", "slots": [{"id": i}]})
 
     async def drain():
-        return [(await asyncio.wait_for(layer.receive(channel), 5))["slots"][0]["id"] for _ in range(5)]
+        seen = []
+        while len(seen) < 5:  # changes that waited for the one before go out together, in order
+            seen += [state["id"] for state in (await asyncio.wait_for(layer.receive(channel), 5))["slots"]]
+        return seen
 
-    assert sorted(async_to_sync(drain)()) == [0, 1, 2, 3, 4]
+    assert async_to_sync(drain)() == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("window_ms", [0, 50])
+def test_a_venue_days_changes_go_out_in_order_and_those_that_waited_together_with_each_slots_latest_state(
+        settings, window_ms):
+    import asyncio
+    import threading
+
+    from booking import realtime
+
+    class SlowLayer:  # a network layer (not the in-memory one) whose first send takes a while
+        def __init__(self):
+            self.sent, self.release = [], threading.Event()
+
+        async def group_send(self, group, message):
+            while not self.release.is_set():
+                await asyncio.sleep(0.001)
+            self.sent.append((group, message))
+
+    settings.BOOKING_PUSH_COALESCE_MS = window_ms
+    layer = SlowLayer()
+    group = f"venue.1.2026-11-25.{window_ms}"
+    change = lambda *states: {"type": "availability.changed", "slots": [{"id": i, "remaining": r} for i, r in states]}  # noqa: E731
+    realtime._send(layer, group, change((1, 9)))
+    deadline = time.monotonic() + 5
+    while group in realtime._pending and time.monotonic() < deadline:  # until the first is on its way
+        time.sleep(0.001)
+    realtime._send(layer, group, change((1, 8), (2, 5)))
+    realtime._send(layer, group, change((1, 7)))
+    realtime._send(layer, f"venue.2.2026-11-25.{window_ms}", change((3, 0)))
+    layer.release.set()
+    while len(layer.sent) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    mine = [message["slots"] for g, message in layer.sent if g == group]
+    assert mine[0] == [{"id": 1, "remaining": 9}]
+    assert mine[1:] == [[{"id": 1, "remaining": 7}, {"id": 2, "remaining": 5}]]
+    assert [m["slots"] for g, m in layer.sent if g != group] == [[{"id": 3, "remaining": 0}]]
+    assert all(m["type"] == "availability.changed" for _, m in layer.sent)
 
 
 @pytest.mark.django_db
