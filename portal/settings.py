@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "health",
 ]
 
+# Under gunicorn two answers come before this stack: the rush gate (booking/gate.py, a sold-out slot's
+# 409) and the booking fast path (booking/fast.py, an ordinary POST /api/v1/bookings/). They add the
+# headers these add (tests/booking/test_fast.py compares them with Django's); a middleware that does
+# more than add headers (auditing, throttling) must be mirrored there, or BOOKING_FAST_PATH=0.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
