@@ -474,6 +474,9 @@ class ItemMatcher:
         text = canonical.text
         # What the lexicon replaced, by position in the canonical text: the typed form stays searchable.
         typed = [(t.start, t.end, t.surface, t.by_sound) for t in canonical.terms if t.surface != t.canonical]
+        # A step word the lexicon took by its sound for another word (迁到 read as 签到) is the step.
+        typed_steps = {(s, e): surface for s, e, surface, by_sound in typed
+                       if by_sound and surface in self._steps.colloquial}
         steps: set[str] = set()
         context: set[str] = set()  # steps already taken (停业后 …): neither asked nor held against an item
         step_surfaces: list[str] = []
@@ -558,6 +561,7 @@ class ItemMatcher:
                 if word in self._question_words or (context and word in AFTER):
                     flush_run()
                     continue
+                word = typed_steps.get((start + w_start, start + w_end), word)
                 if word in self._steps.colloquial:
                     flush_run()
                     if text[:start + w_start].endswith(STEP_NEGATIONS):
