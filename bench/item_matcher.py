@@ -27,12 +27,13 @@ from tests.eval.external import CATALOGUE_CSV, bundled_docs, catalogue_docs, lab
 
 SETS = ("items_questions.tsv", "items_questions_fresh.tsv", "items_questions_residents.tsv")
 # Questions over both catalogues (external by name, bundled by code; see tests/eval/test_items_eval.py
-# for how each was used: blind set 5 is the latest estimate, blind set 4 the one on items no set had asked about).
+# for how each was used: blind set 6 is the latest estimate, on items no earlier set had asked about).
 MIXED_SETS = ("items_questions_mixed.tsv", "items_questions_holdout.tsv", "items_questions_dev2.tsv",
               "items_questions_dev3.tsv", "items_questions_dev4.tsv", "items_questions_dev5.tsv",
               "items_questions_dev6.tsv", "items_questions_dev7.tsv", "items_questions_dev8.tsv",
               "items_questions_dev9.tsv", "items_questions_dev10.tsv", "items_questions_blind2.tsv",
-              "items_questions_blind3.tsv", "items_questions_blind4.tsv", "items_questions_blind5.tsv")
+              "items_questions_blind3.tsv", "items_questions_blind4.tsv", "items_questions_blind5.tsv",
+              "items_questions_dev11.tsv", "items_questions_dev12.tsv", "items_questions_blind6.tsv")
 
 
 def synthetic(docs: list[ItemDoc], size: int, seed: int = 7) -> list[ItemDoc]:

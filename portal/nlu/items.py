@@ -474,6 +474,9 @@ class ItemMatcher:
         text = canonical.text
         # What the lexicon replaced, by position in the canonical text: the typed form stays searchable.
         typed = [(t.start, t.end, t.surface, t.by_sound) for t in canonical.terms if t.surface != t.canonical]
+        # A step word the lexicon took by its sound for another word (迁到 read as 签到) is the step.
+        typed_steps = {(s, e): surface for s, e, surface, by_sound in typed
+                       if by_sound and surface in self._steps.colloquial}
         steps: set[str] = set()
         context: set[str] = set()  # steps already taken (停业后 …): neither asked nor held against an item
         step_surfaces: list[str] = []
@@ -558,6 +561,7 @@ class ItemMatcher:
                 if word in self._question_words or (context and word in AFTER):
                     flush_run()
                     continue
+                word = typed_steps.get((start + w_start, start + w_end), word)
                 if word in self._steps.colloquial:
                     flush_run()
                     if text[:start + w_start].endswith(STEP_NEGATIONS):
@@ -679,13 +683,19 @@ class ItemMatcher:
         term.readings = []
         # An official word read for a colloquial one counts by what it says of the item: a common one
         # (认证 for 无公害) is a weaker reading of a rare word than the word itself.
+        # A reading inside a longer one (租赁 in 公共租赁住房, both read for 租房) is the general case of
+        # it, not a less telling reading: it is judged beside the others only.
+        own = term.alternatives[:len(term.alternatives) - term.borrowed]
         info = [self._information(grams) for grams, _factor in term.alternatives]
-        reference = max(info[:len(term.alternatives) - term.borrowed], default=0.0)
         sound = [(term.sound, SOUND_WEIGHT)] if term.sound else []
         for index, (grams, factor) in enumerate(term.alternatives + sound):
             total = sum([idf.get(g, unknown) for g in grams])
-            if index and index < len(info) and reference:
-                factor *= min(1.0, info[index] / reference) ** READING_INFORMATION_POWER
+            if index and index < len(info):
+                inside = set(grams)
+                reference = max([info[j] for j, (other, _f) in enumerate(own)
+                                 if j == index or not inside <= set(other)], default=0.0)
+                if reference:
+                    factor *= min(1.0, info[index] / reference) ** READING_INFORMATION_POWER
             if total:
                 term.readings.append((tuple((g, idf[g] / total) for g in grams if g in idf), factor))
         best = 0.0

@@ -26,7 +26,13 @@ How each set was used (figures before and after in docs/benchmarks.md):
   branch's probes, each measured once on first sight, then tuned on;
 - ``items_questions_blind5.tsv`` (both catalogues, randomly drawn items, most of them asked about
   by some earlier set): written after the last change of the `relevance3` branch (steps, the
-  department named, items named by their step), measured once, never tuned on.
+  department named, items named by their step), measured once, never tuned on;
+- ``items_questions_dev11.tsv``, ``dev12.tsv`` (random items some earlier set had labelled — the
+  untouched ones were kept for blind set 6): the `relevance4` branch's probes, each measured once on
+  first sight, then tuned on;
+- ``items_questions_blind6.tsv`` (both catalogues; external items only among the 88 that no earlier
+  set asked about): written after the last change of the `relevance4` branch, measured once with its
+  code and with main's, never tuned on — the honest estimate for items nobody has asked about.
 
 Each threshold sits a little below the level measured, so that a real regression fails; the issue's
 targets are asserted where the set was tuned on and reached them. Rows: question, expected item code,
@@ -86,7 +92,8 @@ def mixed_accuracy(matchers, rows) -> tuple[float, float, list]:
 SETS = {
     "items_questions.tsv": (0.94, 0.96),  # measured 97.3 % / 99.3 %, n=150 (relevance3)
     "items_questions_fresh.tsv": (0.88, 0.95),  # 90.0 % / 98.0 %, n=100 (91.0 / 98.0 before relevance3)
-    # 90.0 % / 100 %, n=30: two first answers lost in relevance3 (96.7 % before) — at the floor, kept
+    # 96.7 % / 100 %, n=30 (relevance4: a reading inside a longer one is no longer judged less
+    # telling; 90.0 % after relevance3)
     "items_questions_residents.tsv": (0.90, 0.96),
 }
 MIXED = {
@@ -102,6 +109,9 @@ MIXED = {
     "items_questions_blind4.tsv": {"all": (0.76, 0.83), "external": (0.71, 0.79), "bundled": (0.87, 0.92)},
     # measured once (83.8 % / 94.6 % external, 93.2 % / 97.7 % bundled): floors, not targets
     "items_questions_blind5.tsv": {"all": (0.83, 0.92), "external": (0.80, 0.91), "bundled": (0.88, 0.93)},
+    # measured once, on items no earlier set had asked about (69.9 % / 86.2 % external, 80.0 % / 97.5 %
+    # bundled, 72.4 % / 89.0 % all — the same with the code before relevance4): floors, not targets
+    "items_questions_blind6.tsv": {"all": (0.70, 0.86), "external": (0.67, 0.83), "bundled": (0.75, 0.92)},
 }
 # Probe sets: smaller (70–94 questions), some of the external catalogue only.
 PROBES = {
@@ -113,6 +123,8 @@ PROBES = {
     "items_questions_dev8.tsv": {"external": (0.83, 0.93)},
     "items_questions_dev9.tsv": {"external": (0.80, 0.95)},  # first sight 76.2 % / 90.5 %
     "items_questions_dev10.tsv": {"external": (0.80, 0.96)},  # first sight 82.3 % / 98.4 %
+    "items_questions_dev11.tsv": {"external": (0.81, 0.93)},  # first sight 79.5 % / 88.6 %; now 84.1 / 95.5
+    "items_questions_dev12.tsv": {"external": (0.89, 0.95)},  # first sight 85.0 % / 97.5 %; now 92.5 / 100
 }
 
 
@@ -130,7 +142,7 @@ def test_item_matcher_finds_the_right_item_for_colloquial_questions(matcher, dat
 @pytest.mark.parametrize("dataset", [*MIXED, *PROBES])
 def test_item_matcher_keeps_its_level_on_questions_over_both_catalogues(matcher, bundled_matcher, dataset):
     rows = mixed(dataset)
-    assert len(rows) >= (120 if dataset in MIXED else 60)
+    assert len(rows) >= (120 if dataset in MIXED else 40)  # probes 11–12 have 40–44 questions
     matchers = {"external": matcher, "bundled": bundled_matcher}
     for part, (floor_first, floor_top3) in {**MIXED, **PROBES}[dataset].items():
         subset = [row for row in rows if part in ("all", row[1])]
