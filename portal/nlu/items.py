@@ -46,6 +46,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -53,6 +54,9 @@ from portal.nlu.data import DATA_DIR, read_lines, read_tsv
 from portal.nlu.lexicon import Canonical, Lexicon, default_lexicon, segmenter, tokens
 from portal.nlu.normalize import normalize
 from portal.nlu.pinyin import char_sound
+
+if TYPE_CHECKING:
+    from portal.nlu.semantic import Encoder
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,10 @@ QUERY_COVER_WEIGHT = 0.68  # how much of the question the item covers
 NAME_COVER_WEIGHT = 0.24  # how much of the item's name the question covers
 FUZZY_WEIGHT = 0.08  # rapidfuzz partial_ratio (0–100) of the question's words against the name
 DEFAULT_MIN_SCORE = 20.0
+# The semantic reordering (``semantic.py``): lexical score + this × 100 × cosine likeness, over the
+# best SEMANTIC_POOL lexical matches. 3 was chosen on the development sets (2–4 alike there).
+SEMANTIC_WEIGHT = 3.0
+SEMANTIC_POOL = 30
 READING_INFORMATION_POWER = 0.5  # a reading less telling than the word's best counts (its share) ** this
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
@@ -297,9 +305,13 @@ class _Query:
 
 class ItemMatcher:
     def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 40,
-                 thesaurus: Mapping[str, Sequence[str]] | None = None, thesaurus_weight: float = THESAURUS_WEIGHT):
+                 thesaurus: Mapping[str, Sequence[str]] | None = None, thesaurus_weight: float = THESAURUS_WEIGHT,
+                 semantic: Encoder | None = None, semantic_weight: float = SEMANTIC_WEIGHT):
         self.lexicon = lexicon or default_lexicon()
         self.candidates = candidates
+        # Optional, off by default: sentence embeddings reorder the lexical matches (``semantic.py``).
+        self.semantic = semantic
+        self._semantic_weight = semantic_weight
         # Optional, off by default: a general thesaurus (``portal.nlu.thesaurus.load_cilin()``) read
         # as weak extra readings of words the expansions do not cover; kept per catalogue to the
         # synonyms whose every gram an item's name, aliases or keywords has. Evaluated with 词林 and
@@ -825,6 +837,20 @@ class ItemMatcher:
         return hits
 
     def search(self, query: str, limit: int = 10, *, min_score: float | None = None) -> list[ItemMatch]:
+        """The items that fit the question, best first: ``min_score`` (0–100) is the least lexical
+        score kept. With a semantic encoder the lexical matches of a wider pool are put in the order
+        of their score plus the question's likeness to each name; ``score`` stays the lexical one."""
+        if self.semantic is None:
+            return self._lexical(query, limit, min_score)
+        matches = self._lexical(query, max(limit, SEMANTIC_POOL), min_score)
+        if len(matches) < 2:
+            return matches[:limit]
+        likeness = self.semantic.passages([m.name for m in matches]) @ self.semantic.query(normalize(query))
+        weight = 100.0 * self._semantic_weight
+        order = sorted(range(len(matches)), key=lambda i: -(matches[i].score + weight * float(likeness[i])))
+        return [matches[i] for i in order[:limit]]
+
+    def _lexical(self, query: str, limit: int, min_score: float | None) -> list[ItemMatch]:
         if not self.docs or not query or not query.strip():
             return []
         min_score = DEFAULT_MIN_SCORE if min_score is None else min_score

