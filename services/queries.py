@@ -60,13 +60,14 @@ class SearchHit:
     item: ServiceItem
     score: float | None = None
     matched: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)  # pieces of the name covered in any reading (提取 for 取出来)
 
     @property
     def highlights(self) -> list[list[int]]:
-        """[start, end) spans of matched terms in the item name, for the client to emphasise."""
+        """[start, end) spans of the item name the question covered, for the client to emphasise."""
         spans: list[list[int]] = []
         name = self.item.name
-        for term in self.matched:
+        for term in (*self.matched, *self.shown):
             if not term:
                 continue
             start = name.find(term)
@@ -133,7 +134,7 @@ def items_search(*, query: str = "", filters: ItemFilters | None = None, limit: 
     matches = search_index.search(query, limit=SEARCH_CANDIDATES)
     by_id = {m.id: m for m in matches}
     items = {item.id: item for item in filters.apply(_items().filter(id__in=list(by_id)))}
-    hits = [SearchHit(items[m.id], m.score, list(m.matched)) for m in matches if m.id in items]
+    hits = [SearchHit(items[m.id], m.score, list(m.matched), list(m.shown)) for m in matches if m.id in items]
     if limit is not None:
         hits = hits[:limit]
     suggestions = [] if hits else search_index.suggest(query)

@@ -79,6 +79,8 @@ class ItemMatch:
     score: float  # 0–100, higher is better
     # Words of the matter that matched, and a step word the name has as written (for highlights).
     matched: list[str] = field(default_factory=list)
+    # Pieces of the name the question covered, in any reading (提取 for 取出来): highlights only.
+    shown: list[str] = field(default_factory=list)
 
 
 FIELD_WEIGHTS = {"name": 1.0, "aliases": 1.0, "keywords": 0.85, "category": 0.5, "extra": 0.45, "department": 0.35}
@@ -972,7 +974,8 @@ class ItemMatcher:
             item = self.docs[doc]
             matched = matched_by[doc]
             matched += [w for w in literal.get(doc, ()) if w not in matched]
-            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched))
+            shown = sorted(g for g in self._name_weights[doc][1] & all_grams if len(g) > 1)
+            results.append(ItemMatch(item.id, item.name, round(-negative, 2), matched, shown))
         return results
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
