@@ -101,6 +101,9 @@ DEFAULT_MIN_SCORE = 20.0
 # best SEMANTIC_POOL lexical matches. 3 was chosen on the development sets (2–4 alike there).
 SEMANTIC_WEIGHT = 3.0
 SEMANTIC_POOL = 30
+# A lexical lead of this many points is kept without asking the model: on every development set the
+# whole gain came from questions with a smaller lead (about half of them; bench/item_semantic.py).
+SEMANTIC_SURE = 10.0
 READING_INFORMATION_POWER = 0.5  # a reading less telling than the word's best counts (its share) ** this
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
@@ -845,8 +848,8 @@ class ItemMatcher:
         if self.semantic is None:
             return self._lexical(query, limit, min_score)
         matches = self._lexical(query, max(limit, SEMANTIC_POOL), min_score)
-        if len(matches) < 2:
-            return matches[:limit]
+        if len(matches) < 2 or matches[0].score - matches[1].score >= SEMANTIC_SURE:
+            return matches[:limit]  # one match, or a lead the reading is sure of: the model is not asked
         likeness = self.semantic.passages([m.name for m in matches]) @ self.semantic.query(normalize(query))
         weight = 100.0 * self._semantic_weight
         order = sorted(range(len(matches)), key=lambda i: -(matches[i].score + weight * float(likeness[i])))

@@ -4,7 +4,7 @@ everyday words near official names; the matcher only reorders its own lexical ma
 import numpy as np
 import pytest
 
-from portal.nlu.items import ItemDoc, ItemMatcher
+from portal.nlu.items import SEMANTIC_SURE, ItemDoc, ItemMatcher
 from portal.nlu.semantic import DIMENSIONS, Encoder
 
 NAMES = ["陆生野生动物猎捕许可", "居民身份证补领", "住房公积金提取", "城市道路挖掘许可", "雷电防护装置检测", "犬只登记"]
@@ -61,16 +61,32 @@ class _Fixed:
         return np.array([[self.likeness.get(t, 0.0), 0.0] for t in texts])
 
 
+DOCS = [ItemDoc(id=1, name="游泳场所卫生许可", department="区卫生健康委"),
+        ItemDoc(id=2, name="美容美发场所卫生许可", department="区卫生健康委"),
+        ItemDoc(id=3, name="餐饮服务许可", department="区市场监管局")]
+
+
 def test_the_matcher_reorders_its_own_matches_by_score_plus_likeness_and_adds_none():
-    docs = [ItemDoc(id=1, name="公共场所卫生许可", department="区卫生健康委"),
-            ItemDoc(id=2, name="公共场所卫生许可注销", department="区卫生健康委"),
-            ItemDoc(id=3, name="餐饮服务许可", department="区市场监管局")]
-    lexical = ItemMatcher(docs).search("公共场所卫生许可", limit=10)
-    assert [m.id for m in lexical][:2] == [1, 2] and 3 not in [m.id for m in lexical]
+    lexical = ItemMatcher(DOCS).search("场所卫生许可", limit=10)
+    assert [m.id for m in lexical] == [1, 2]  # 餐饮服务许可 is no match
     gap = (lexical[0].score - lexical[1].score) / 100
-    likeness = {"公共场所卫生许可": 0.80, "公共场所卫生许可注销": 0.80 + gap / 3 + 0.01, "餐饮服务许可": 1.0}
-    reordered = ItemMatcher(docs, semantic=_Fixed(likeness), semantic_weight=3.0).search("公共场所卫生许可", limit=10)
+    assert 0 < gap < SEMANTIC_SURE / 100  # a lead the reading is not sure of: the model is asked
+    likeness = {"游泳场所卫生许可": 0.80, "美容美发场所卫生许可": 0.80 + gap / 3 + 0.01, "餐饮服务许可": 1.0}
+    reordered = ItemMatcher(DOCS, semantic=_Fixed(likeness), semantic_weight=3.0).search("场所卫生许可", limit=10)
     assert [m.id for m in reordered] == [2, 1]  # a likeness 0.01 past the lexical gap / weight turns them
     assert [m.score for m in reordered] == [lexical[1].score, lexical[0].score]  # scores stay lexical
-    kept = ItemMatcher(docs, semantic=_Fixed({**likeness, "公共场所卫生许可注销": 0.80 + gap / 3 - 0.01}))
-    assert [m.id for m in kept.search("公共场所卫生许可", limit=10)] == [1, 2]
+    kept = ItemMatcher(DOCS, semantic=_Fixed({**likeness, "美容美发场所卫生许可": 0.80 + gap / 3 - 0.01}))
+    assert [m.id for m in kept.search("场所卫生许可", limit=10)] == [1, 2]
+
+
+class _Silent(_Fixed):
+    def query(self, text):
+        raise AssertionError("the model was asked")
+
+
+def test_a_lead_the_reading_is_sure_of_is_kept_without_asking_the_model():
+    docs = [ItemDoc(id=1, name="公共场所卫生许可", department="区卫生健康委"),
+            ItemDoc(id=2, name="公共场所卫生许可注销", department="区卫生健康委")]
+    lexical = ItemMatcher(docs).search("公共场所卫生许可", limit=10)
+    assert lexical[0].score - lexical[1].score >= SEMANTIC_SURE  # 注销 was not asked
+    assert ItemMatcher(docs, semantic=_Silent({})).search("公共场所卫生许可", limit=10) == lexical
