@@ -30,6 +30,7 @@ from rest_framework.renderers import JSONRenderer
 
 from booking import api, gate
 from portal.accounts.authentication import BearerAuthentication
+from portal.core.errors import handler500
 from portal.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from portal.core.language import language_for
 
@@ -89,11 +90,16 @@ def answer(environ: dict, body: bytes) -> tuple[str, list[tuple[str, str]], byte
         language = language_for(environ)
         path = "{}/{}".format(get_script_name(environ).rstrip("/"), gate.PATH[1:])  # as ``request.path``
         with translation.override(language):
-            response = api.booking_post_fast(resident=user, data=data, args=args, path=path,
-                                             key=environ.get(IDEMPOTENCY_HEADER, "").strip())
-            content = _renderer.render(response.data)
+            try:
+                response = api.booking_post_fast(resident=user, data=data, args=args, path=path,
+                                                 key=environ.get(IDEMPOTENCY_HEADER, "").strip())
+                content = _renderer.render(response.data)
+                failure = None
+            except Exception as exc:  # what Django's handler turns into the contract's 500, logged with its trace
+                response, failure = handler500(None), exc
+                content = response.content
             if response.status_code >= 400:
-                log_response("%s: %s", response.reason_phrase, path, response=response)
+                log_response("%s: %s", response.reason_phrase, path, response=response, exception=failure)
     finally:
         request_finished.send(sender=WSGIHandler)
     headers = gate.middleware_headers(language, len(content), secure)

@@ -150,6 +150,22 @@ def test_a_refusal_on_the_fast_path_is_logged_as_django_logs_it(court, caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "django.request"] == [f"Conflict: {PATH}"]
 
 
+def test_a_failure_on_the_fast_path_is_the_contract_500_logged_with_its_trace(slot, caplog, monkeypatch):
+    from booking import api
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")  # Django's handler would answer the contract's 500
+
+    monkeypatch.setattr(api, "booking_post_fast", broken)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        status, headers, body = _fast(booking_environ(json.dumps({"slot": slot.pk}).encode(), _token(make_resident())))
+    assert status == 500 and json.loads(body)["error"]["code"] == "server_error"
+    assert "the database went away" not in body.decode()  # no trace to the client
+    assert headers["Content-Type"] == "application/json"
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == f"Internal Server Error: {PATH}" and record.exc_info[0] is RuntimeError
+
+
 def test_the_fast_path_leaves_everything_else_to_django(slot, settings):
     resident = make_resident()
     token = _token(resident)
