@@ -340,7 +340,7 @@ CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.sea
 SERVER_WARM_UP = env.list("SERVER_WARM_UP", default=[] if TESTING else ["services.search.warm_up"])
 # Meaning as a second opinion: sentence embeddings reorder the catalogue matcher's matches (for the API
 # and the chat alike; portal/nlu/semantic.py). Off by default: +5–6 points right-first on unseen
-# questions, ~20 ms of CPU for about half of them and ~20 s per 1,400 names at start (docs/benchmarks.md).
+# questions, ~20 ms of CPU for about half of them; names embedded once per deployment (docs/benchmarks.md).
 ITEM_SEMANTIC = env.bool("ITEM_SEMANTIC", default=False)
 ITEM_SEMANTIC_THREADS = env.int("ITEM_SEMANTIC_THREADS", default=1)  # OpenMP threads per process
 CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=60)

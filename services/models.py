@@ -251,6 +251,23 @@ class CatalogueVersion(models.Model):
         return f"v{self.version}"
 
 
+class NameVector(models.Model):
+    """An item name's sentence embedding for the semantic reordering (``ITEM_SEMANTIC``), kept so
+    that a process does not embed the catalogue again at every start: keyed by the model and the
+    name's text, so a renamed item or another model simply has no row yet."""
+
+    digest = models.CharField(max_length=64, primary_key=True)  # SHA-256 of model + name
+    vector = models.BinaryField()  # float32, unit length
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "事项名称向量"
+        verbose_name_plural = "事项名称向量"
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
 class Application(models.Model):
     """办件: a resident's application for an item, followed through its status timeline."""
 

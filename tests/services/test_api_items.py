@@ -222,3 +222,30 @@ def test_with_item_semantic_on_the_search_reorders_by_meaning_through_the_same_p
     finally:
         settings.ITEM_SEMANTIC = False
         search.reset()
+
+
+def test_name_vectors_are_kept_so_a_new_process_embeds_nothing_already_embedded(catalogue, make_item, settings):
+    from portal.nlu import semantic
+    from services import search
+    from services.models import NameVector
+
+    settings.ITEM_SEMANTIC = True
+    search.reset()
+    try:
+        search.warm_up()  # the first process: embeds the catalogue's names and keeps them
+        names = {doc.name for doc in search.matcher().docs}
+        assert NameVector.objects.count() == len(names) == len(catalogue)
+
+        fresh = semantic.Encoder()  # another process: nothing in memory
+        calls = []
+        original = fresh._model.passage
+        fresh._model.passage = lambda texts: calls.append(list(texts)) or original(texts)
+        assert search.vectors_sync(fresh, sorted(names), embed=True) == 0 and calls == []
+        kept = search.matcher().semantic.passages(sorted(names))
+        assert (fresh.passages(sorted(names)) == kept).all()  # the same vectors, from the database
+
+        make_item("居住证签注", aliases=["居住证续签"])  # an edit: the refresh keeps the new name's vector
+        assert NameVector.objects.count() == len(names) + 1
+    finally:
+        settings.ITEM_SEMANTIC = False
+        search.reset()
