@@ -4,6 +4,7 @@ and keeps it out of the cyclic garbage collector; commands and tests do not."""
 from __future__ import annotations
 
 import gc
+import logging
 
 import pytest
 
@@ -45,3 +46,14 @@ def test_commands_and_tests_do_not_freeze_the_index_they_build(db):
     frozen_before = gc.get_freeze_count()
     search.search("居住证")
     assert gc.get_freeze_count() == frozen_before
+
+
+@pytest.mark.django_db
+def test_queuing_the_index_refresh_in_the_embedded_mode_logs_no_broker_warning(caplog, settings):
+    if settings.REDIS_URL:
+        pytest.skip("a Redis broker is configured: this is about the embedded mode's in-memory broker")
+    from services.tasks import catalogue_index_refresh
+
+    with caplog.at_level(logging.WARNING):
+        catalogue_index_refresh.delay()  # kombu warned "No hostname was supplied" for "memory://"
+    assert not [r for r in caplog.records if r.name.startswith("kombu")]
