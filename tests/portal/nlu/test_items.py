@@ -140,3 +140,21 @@ def test_matched_terms_are_words_of_the_matter_not_steps_or_stray_characters(mat
     (best, *_rest) = matcher.search("社保卡丢了 补一张")
     assert best.id == 6
     assert best.matched == ["社会保障卡"]
+
+
+def test_items_for_foreigners_or_disabled_drivers_come_after_when_the_question_does_not_say_so():
+    docs = [ItemDoc(id=1, name="外国人出入境证（无护照外国人）", department="区公安分局出入境管理办公室"),
+            ItemDoc(id=2, name="普通护照首次申领", department="区公安分局出入境管理办公室"),
+            ItemDoc(id=3, name="残疾人专用小型汽车驾驶证申领", department="区公安分局交警支队"),
+            ItemDoc(id=4, name="机动车驾驶证申领", department="区公安分局交警支队"),
+            ItemDoc(id=5, name="外省市驾驶证转入", department="区公安分局交警支队")]
+    matcher = ItemMatcher(docs)
+    assert matcher.search("护照", limit=1)[0].id == 2  # 无护照外国人 was first for 护照 alone
+    assert matcher.search("老外没有护照要办什么证", limit=1)[0].id == 1
+    assert matcher.search("第一次考驾照怎么申领", limit=1)[0].id == 4
+    from tests.eval.external import bundled_docs
+
+    bundled = ItemMatcher(bundled_docs())
+    assert "残疾人专用" not in bundled.search("驾照", limit=1)[0].name  # it was first for 驾照 alone
+    assert "残疾人专用" in bundled.search("我是残疾人 想考驾照", limit=1)[0].name
+    assert matcher.search("我是残疾人 想考驾照", limit=1)[0].id == 3
