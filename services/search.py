@@ -67,23 +67,35 @@ def _digest(encoder, name: str) -> str:
     return hashlib.sha256(f"{encoder.model_id}\n{name}".encode()).hexdigest()
 
 
+def _kept(digests: list[str], *fields: str):
+    """``NameVector`` rows of these digests, as ``values_list(*fields)``, a few hundred a query
+    (SQLite allows a few hundred parameters)."""
+    from services.models import NameVector
+
+    for start in range(0, len(digests), 500):
+        yield from NameVector.objects.filter(digest__in=digests[start:start + 500]).values_list(*fields)
+
+
 def vectors_sync(encoder, names: list[str], *, embed: bool) -> int:
     """Give ``encoder`` the kept vectors (``NameVector``) of the names it lacks; with ``embed``,
     keep a vector for every name that has none kept, embedding those not in memory either.
+    Only the vectors this process lacks are read; for the others, whether a row exists.
     Returns how many names were embedded here."""
     import numpy as np
 
     from services.models import NameVector
 
-    wanted = {_digest(encoder, name): name for name in (dict.fromkeys(names) if embed else encoder.missing(names))}
-    digests = list(wanted)
-    kept: set[str] = set()
-    for start in range(0, len(digests), 500):  # SQLite allows a few hundred parameters a query
-        rows = NameVector.objects.filter(digest__in=digests[start:start + 500]).values_list("digest", "vector")
-        found = {digest: np.frombuffer(bytes(raw), dtype=np.float32) for digest, raw in rows}
-        kept.update(found)
-        encoder.remember({wanted[digest]: vector for digest, vector in found.items()})
-    unkept = [name for digest, name in wanted.items() if digest not in kept] if embed else []
+    by_digest = {_digest(encoder, name): name for name in dict.fromkeys(names)}
+    lacking = set(encoder.missing(names))
+    load = [digest for digest, name in by_digest.items() if name in lacking]
+    found = {digest: np.frombuffer(bytes(raw), dtype=np.float32) for digest, raw in _kept(load, "digest", "vector")}
+    encoder.remember({by_digest[digest]: vector for digest, vector in found.items()})
+    if not embed:
+        return 0
+    loaded = set(load)
+    in_memory = [digest for digest in by_digest if digest not in loaded]
+    kept = set(found) | {digest for (digest,) in _kept(in_memory, "digest")}
+    unkept = [name for digest, name in by_digest.items() if digest not in kept]
     if not unkept:
         return 0
     embedded = len(encoder.missing(unkept))
