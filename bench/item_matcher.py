@@ -37,6 +37,13 @@ MIXED_SETS = ("items_questions_mixed.tsv", "items_questions_holdout.tsv", "items
               "items_questions_blind7.tsv")
 
 
+def rows_of(name: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Any question set as (question, catalogue, acceptable labels), the first sets included."""
+    if name in SETS:
+        return [(q, "external", (n,)) for q, _c, n in labelled(name)]
+    return mixed(name)
+
+
 def synthetic(docs: list[ItemDoc], size: int, seed: int = 7) -> list[ItemDoc]:
     """Real items first, then new names made from the first half of one real name and the second
     half of another (and a qualifier now and then), unique, until ``size``."""

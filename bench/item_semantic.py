@@ -22,36 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.item_matcher import MIXED_SETS, SETS
+from bench.item_matcher import MIXED_SETS, SETS, mixed_accuracy, rows_of
+from bench.rushlib import percentile
 from portal.nlu.items import SEMANTIC_WEIGHT, ItemMatcher
 from portal.nlu.semantic import MODEL, Encoder
-from tests.eval.external import bundled_docs, catalogue_docs, labelled, mixed
-
-
-def rows_of(name: str) -> list[tuple[str, str, tuple[str, ...]]]:
-    if name in SETS:
-        return [(q, "external", (n,)) for q, _c, n in labelled(name)]
-    return mixed(name)
-
-
-def accuracy(matchers: dict, rows) -> dict:
-    out = {}
-    for part in ("external", "bundled"):
-        subset = [r for r in rows if r[1] == part]
-        if not subset:
-            continue
-        first = top3 = 0
-        for question, catalogue, acceptable in subset:
-            keys = [h.name if catalogue == "external" else h.id for h in matchers[catalogue].search(question, limit=3)]
-            first += bool(keys) and keys[0] in acceptable
-            top3 += any(k in acceptable for k in keys)
-        out[part] = f"{100 * first / len(subset):.1f} / {100 * top3 / len(subset):.1f} (n={len(subset)})"
-    return out
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+from tests.eval.external import bundled_docs, catalogue_docs
 
 
 def main() -> None:
@@ -74,7 +49,10 @@ def main() -> None:
                     "sets": {}}
     for name in (*SETS, *MIXED_SETS):
         rows = rows_of(name)
-        report["sets"][name] = {variant: accuracy(m, rows) for variant, m in variants.items()}
+        report["sets"][name] = {
+            variant: mixed_accuracy({c: (lambda q, m=m: [(h.name, h.id) for h in m.search(q, limit=3)])
+                                     for c, m in matchers.items()}, rows)
+            for variant, matchers in variants.items()}
     if args.latency:
         both = external + bundled
         lexical = ItemMatcher(both)

