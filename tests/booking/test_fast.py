@@ -98,8 +98,11 @@ def _refusal_case(case: str, court):
         slot = make_slot(court, start=slot.start + dt.timedelta(hours=2), capacity=1, remaining=0)
     elif case == "already_booked":
         actions.booking_create(resident=resident, slot_id=slot.pk)
-    elif case == "limit_reached":
-        actions.booking_create(resident=resident, slot_id=make_slot(court, start=slot.start + dt.timedelta(hours=2)).pk)
+    elif case == "limit_reached":  # another booking at the same venue on the same local day
+        later = slot.start + dt.timedelta(hours=2)
+        same_day = timezone.localtime(later).date() == timezone.localtime(slot.start).date()
+        other = make_slot(court, start=later if same_day else slot.start - dt.timedelta(hours=2))
+        actions.booking_create(resident=resident, slot_id=other.pk)
     elif case == "suspended":
         Suspension.objects.create(resident=resident, starts_at=timezone.now() - dt.timedelta(days=1),
                                   ends_at=timezone.now() + dt.timedelta(days=6), reason="test")
