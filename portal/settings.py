@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -338,11 +339,17 @@ CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.sea
 # Run in a background thread as a server process starts (portal/warmup.py; not for manage.py or tests).
 # Tests import the ASGI/WSGI entry points (live servers) without wanting a warm-up thread racing them.
 SERVER_WARM_UP = env.list("SERVER_WARM_UP", default=[] if TESTING else ["services.search.warm_up"])
-# Meaning as a second opinion: sentence embeddings reorder the catalogue matcher's matches (for the API
-# and the chat alike; portal/nlu/semantic.py). Off by default: +5–6 points right-first on unseen
-# questions, ~20 ms of CPU for about half of them; names embedded once per deployment (docs/benchmarks.md).
-ITEM_SEMANTIC = env.bool("ITEM_SEMANTIC", default=False)
+# Meaning as a second opinion: embeddings reorder the catalogue matcher's matches (for the API and the
+# chat alike; portal/nlu/semantic.py). On by default: +1–5 points right-first on unseen questions at no
+# cost per question once the catalogue's names, words and characters are embedded (about a minute of
+# one core at a deployment's first start, kept in the database; docs/benchmarks.md).
+ITEM_SEMANTIC = env.bool("ITEM_SEMANTIC", default=True)
 ITEM_SEMANTIC_THREADS = env.int("ITEM_SEMANTIC_THREADS", default=1)  # OpenMP threads per process
+# How a question meets the names: "words" adds up its words' vectors (each embedded once; no model
+# run for a question), "sentence" embeds the whole question (~10–20 ms each; kept for comparison).
+ITEM_SEMANTIC_QUESTION = env.str("ITEM_SEMANTIC_QUESTION", default="words")
+if ITEM_SEMANTIC_QUESTION not in ("words", "sentence"):
+    raise ImproperlyConfigured("ITEM_SEMANTIC_QUESTION is 'words' or 'sentence'")
 CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=60)
 CHAT_WS_MAX_BYTES = env.int("CHAT_WS_MAX_BYTES", default=4096)
 CHAT_WS_RATE = env.int("CHAT_WS_RATE", default=10)  # messages per CHAT_WS_RATE_SECONDS per connection

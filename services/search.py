@@ -25,7 +25,7 @@ import threading
 
 from django.core.cache import cache
 
-from portal.nlu.items import ItemDoc, ItemMatcher
+from portal.nlu.items import ItemDoc, ItemMatcher, catalogue_vocabulary, semantic_texts
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,23 @@ def _semantic():
     return encoder(settings.ITEM_SEMANTIC_THREADS)
 
 
+def _semantic_question() -> str:
+    from django.conf import settings
+
+    return settings.ITEM_SEMANTIC_QUESTION
+
+
+def _sync_vectors(encoder, docs, *, embed: bool, vocabulary=None, common: bool = True) -> int:
+    """``vectors_sync`` for the names and, when questions are read by their words, for the
+    catalogue's words and characters, and with ``common`` the commonly used characters (~3,500,
+    which no catalogue edit changes: kept at a server's first warm-up)."""
+    done = vectors_sync(encoder, [doc.name for doc in docs], embed=embed)
+    if _semantic_question() == "words":
+        vocabulary = vocabulary if vocabulary is not None else catalogue_vocabulary(docs)
+        done += vectors_sync(encoder, semantic_texts(vocabulary, common=common), embed=embed, words=True)
+    return done
+
+
 class _State:
     def __init__(self) -> None:
         self.token: str | None = None
@@ -63,8 +80,9 @@ class _State:
 _state = _State()
 
 
-def _digest(encoder, name: str) -> str:
-    return hashlib.sha256(f"{encoder.model_id}\n{name}".encode()).hexdigest()
+def _digest(encoder, name: str, words: bool = False) -> str:
+    text = f"query: {name}" if words else name  # a question word is embedded as a query, a name as a passage
+    return hashlib.sha256(f"{encoder.model_id}\n{text}".encode()).hexdigest()
 
 
 def _kept(digests: list[str], *fields: str):
@@ -76,20 +94,21 @@ def _kept(digests: list[str], *fields: str):
         yield from NameVector.objects.filter(digest__in=digests[start:start + 500]).values_list(*fields)
 
 
-def vectors_sync(encoder, names: list[str], *, embed: bool) -> int:
+def vectors_sync(encoder, names: list[str], *, embed: bool, words: bool = False) -> int:
     """Give ``encoder`` the kept vectors (``NameVector``) of the names it lacks; with ``embed``,
     keep a vector for every name that has none kept, embedding those not in memory either.
     Only the vectors this process lacks are read; for the others, whether a row exists.
-    Returns how many names were embedded here."""
+    With ``words``, the texts are question words and characters (``ItemMatcher.semantic_texts``).
+    Returns how many texts were embedded here."""
     import numpy as np
 
     from services.models import NameVector
 
-    by_digest = {_digest(encoder, name): name for name in dict.fromkeys(names)}
-    lacking = set(encoder.missing(names))
+    by_digest = {_digest(encoder, name, words): name for name in dict.fromkeys(names)}
+    lacking = set(encoder.missing(names, words=words))
     load = [digest for digest, name in by_digest.items() if name in lacking]
     found = {digest: np.frombuffer(bytes(raw), dtype=np.float32) for digest, raw in _kept(load, "digest", "vector")}
-    encoder.remember({by_digest[digest]: vector for digest, vector in found.items()})
+    encoder.remember({by_digest[digest]: vector for digest, vector in found.items()}, words=words)
     if not embed:
         return 0
     loaded = set(load)
@@ -98,10 +117,10 @@ def vectors_sync(encoder, names: list[str], *, embed: bool) -> int:
     unkept = [name for digest, name in by_digest.items() if digest not in kept]
     if not unkept:
         return 0
-    embedded = len(encoder.missing(unkept))
-    vectors = encoder.passages(unkept)
+    embedded = len(encoder.missing(unkept, words=words))
+    vectors = encoder.words(unkept) if words else encoder.passages(unkept)
     NameVector.objects.bulk_create(
-        [NameVector(digest=_digest(encoder, name), vector=vectors[i].astype(np.float32).tobytes())
+        [NameVector(digest=_digest(encoder, name, words), vector=vectors[i].astype(np.float32).tobytes())
          for i, name in enumerate(unkept)], ignore_conflicts=True, batch_size=500)
     return embedded
 
@@ -155,7 +174,7 @@ def snapshot_store() -> str:
     cache.set(SNAPSHOT_KEY.format(token=token), [_doc_tuple(d) for d in docs], SNAPSHOT_TTL_SECONDS)
     encoder = _semantic()
     if encoder is not None:
-        vectors_sync(encoder, [doc.name for doc in docs], embed=True)
+        _sync_vectors(encoder, docs, embed=True, common=False)
     return token
 
 
@@ -183,9 +202,9 @@ def matcher():
         if _state.matcher is None or _state.token != token:
             docs = _documents_for(token)
             # A fresh matcher swapped in whole: threads searching the old one are not disturbed.
-            built = _matcher_class()(docs, semantic=_semantic())
-            if built.semantic is not None:  # the names' kept vectors; the rest are embedded when needed
-                vectors_sync(built.semantic, [doc.name for doc in docs], embed=False)
+            built = _matcher_class()(docs, semantic=_semantic(), semantic_question=_semantic_question())
+            if built.semantic is not None:  # the kept vectors; the rest are embedded when needed
+                _sync_vectors(built.semantic, docs, embed=False, vocabulary=built.vocabulary)
             _state.matcher, _state.token = built, token
             if _state.serving:
                 gc.freeze()  # the index lives as long as the process, or until the next rebuild
@@ -200,8 +219,8 @@ def warm_up() -> None:
     builds out of the cyclic GC."""
     _state.serving = True
     built = matcher()
-    if built.semantic is not None:  # names nobody kept a vector for: embedded now, not while residents wait
-        vectors_sync(built.semantic, [doc.name for doc in built.docs], embed=True)
+    if built.semantic is not None:  # what nobody kept a vector for: embedded now, not while residents wait
+        _sync_vectors(built.semantic, built.docs, embed=True, vocabulary=built.vocabulary)
 
 
 def refresh_local() -> None:

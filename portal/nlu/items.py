@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from portal.nlu.data import DATA_DIR, read_lines, read_tsv
-from portal.nlu.lexicon import Canonical, Lexicon, default_lexicon, segmenter, tokens
+from portal.nlu.lexicon import Canonical, Lexicon, common_characters, default_lexicon, segmenter, tokens
 from portal.nlu.normalize import normalize
 from portal.nlu.pinyin import char_sound
 
@@ -98,8 +98,11 @@ NAME_COVER_WEIGHT = 0.24  # how much of the item's name the question covers
 FUZZY_WEIGHT = 0.08  # rapidfuzz partial_ratio (0–100) of the question's words against the name
 DEFAULT_MIN_SCORE = 20.0
 # The semantic reordering (``semantic.py``): lexical score + this × 100 × cosine likeness, over the
-# best SEMANTIC_POOL lexical matches. 3 was chosen on the development sets (2–4 alike there).
-SEMANTIC_WEIGHT = 3.0
+# best SEMANTIC_POOL lexical matches. Chosen on the development sets: 5 for a question read as the
+# sum of its words (4–6 alike there; such vectors are less spread), 3 for the whole question
+# embedded (2–4 alike).
+SEMANTIC_WEIGHT = 5.0
+SENTENCE_WEIGHT = 3.0
 SEMANTIC_POOL = 30
 # A lexical lead of this many points is kept without asking the model: on every development set the
 # whole gain came from questions with a smaller lead (about half of them; bench/item_semantic.py).
@@ -308,15 +311,54 @@ class _Query:
     only_steps: bool = False  # "补换" alone: names a step of many matters, not one item
 
 
+def _meaningful(words: Iterable[str]) -> list[str]:
+    """Words with a letter, digit or character in them (no punctuation, no spaces)."""
+    return [w for w in words if any(c.isalnum() for c in w)]
+
+
+def catalogue_vocabulary(docs: Iterable[ItemDoc], lexicon: Lexicon | None = None) -> frozenset[str]:
+    """The words of the catalogue (names, aliases, keywords, descriptions) and of the lexicon: the
+    question words the semantic reading takes whole; any other word by its characters."""
+    lexicon = lexicon or default_lexicon()
+    words = set(lexicon.words)
+    for doc in docs:
+        for text in (doc.name, *doc.aliases, *doc.keywords, doc.extra):
+            words.update(_meaningful(tokens(normalize(text), lexicon)))
+    return frozenset(words)
+
+
+def semantic_characters(vocabulary: Iterable[str]) -> frozenset[str]:
+    """The characters a word outside the vocabulary is read by: those of the vocabulary and the
+    commonly used ones (a rarer one says nothing to the reading)."""
+    return frozenset(c for w in vocabulary for c in w if c.isalnum()) | frozenset(common_characters())
+
+
+def semantic_texts(vocabulary: Iterable[str], *, common: bool = True) -> list[str]:
+    """Every word and character whose vector a question may need: embedded ahead (a server's
+    warm-up), so that no question waits for the model once it is done. Without ``common``, only
+    the vocabulary's words and characters (what a catalogue edit can change)."""
+    words = sorted(set(vocabulary))
+    characters = semantic_characters(words) if common else {c for w in words for c in w if c.isalnum()}
+    return words + sorted(characters - set(words))
+
+
 class ItemMatcher:
     def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 40,
                  thesaurus: Mapping[str, Sequence[str]] | None = None, thesaurus_weight: float = THESAURUS_WEIGHT,
-                 semantic: Encoder | None = None, semantic_weight: float = SEMANTIC_WEIGHT):
+                 semantic: Encoder | None = None, semantic_weight: float | None = None,
+                 semantic_question: str = "words"):
         self.lexicon = lexicon or default_lexicon()
         self.candidates = candidates
-        # Optional, off by default: sentence embeddings reorder the lexical matches (``semantic.py``).
+        # Optional: embeddings reorder the lexical matches (``semantic.py``); a question is read as
+        # the sum of its words' vectors ("words") or embedded whole ("sentence", ~10–20 ms).
+        if semantic_question not in ("words", "sentence"):
+            raise ValueError(f"semantic_question is 'words' or 'sentence', not {semantic_question!r}")
         self.semantic = semantic
-        self._semantic_weight = semantic_weight
+        self._semantic_question = semantic_question
+        self._semantic_weight = semantic_weight if semantic_weight is not None else (
+            SEMANTIC_WEIGHT if semantic_question == "words" else SENTENCE_WEIGHT)
+        self._vocabulary: frozenset[str] | None = None  # the catalogue's words, for question vectors
+        self._characters: frozenset[str] | None = None
         # Optional, off by default: a general thesaurus (``portal.nlu.thesaurus.load_cilin()``) read
         # as weak extra readings of words the expansions do not cover; kept per catalogue to the
         # synonyms whose every gram an item's name, aliases or keywords has. Evaluated with 词林 and
@@ -850,10 +892,38 @@ class ItemMatcher:
         matches = self._lexical(query, max(limit, SEMANTIC_POOL), min_score)
         if len(matches) < 2 or matches[0].score - matches[1].score >= SEMANTIC_SURE:
             return matches[:limit]  # one match, or a lead the reading is sure of: the model is not asked
-        likeness = self.semantic.passages([m.name for m in matches]) @ self.semantic.query(normalize(query))
+        if self._semantic_question == "sentence":
+            asked = self.semantic.query(normalize(query))
+        else:
+            asked = self.semantic.question(self.question_units(query))
+            if asked is None:
+                return matches[:limit]
+        likeness = self.semantic.passages([m.name for m in matches]) @ asked
         weight = 100.0 * self._semantic_weight
         order = sorted(range(len(matches)), key=lambda i: -(matches[i].score + weight * float(likeness[i])))
         return [matches[i] for i in order[:limit]]
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The question words the semantic reading takes whole (``catalogue_vocabulary``)."""
+        if self._vocabulary is None:
+            self._vocabulary = catalogue_vocabulary(self.docs, self.lexicon)
+        return self._vocabulary
+
+    def semantic_texts(self, *, common: bool = True) -> list[str]:
+        """Every word and character whose vector a question may need (``semantic_texts``)."""
+        return semantic_texts(self.vocabulary, common=common)
+
+    def question_units(self, query: str) -> list[tuple[str, ...]]:
+        """The question's words for the semantic reading: a catalogue word whole, another word by
+        its characters (老外 → 老, 外 unless the catalogue says 老外), rare characters left out."""
+        vocabulary = self.vocabulary
+        if self._characters is None:
+            self._characters = semantic_characters(vocabulary)
+        characters = self._characters
+        units = [(word,) if word in vocabulary else tuple(c for c in word if c in characters)
+                 for word in _meaningful(tokens(normalize(query), self.lexicon))]
+        return [unit for unit in units if unit]
 
     def _lexical(self, query: str, limit: int, min_score: float | None) -> list[ItemMatch]:
         if not self.docs or not query or not query.strip():

