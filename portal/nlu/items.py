@@ -311,6 +311,19 @@ class _Query:
     only_steps: bool = False  # "补换" alone: names a step of many matters, not one item
 
 
+def _negates(before: str) -> bool:
+    """Whether the text before a step word denies it (不注销, 没有注销, 不需要注销) — not when it asks
+    either way (要不要注销, 需不需要注销, 有没有注销: the same verb on both sides of 不 or 没)."""
+    for negation in STEP_NEGATIONS:
+        if before.endswith(negation):
+            inside = max(negation.find("不"), negation.find("没"))
+            if inside < 0:  # 别, 无需
+                return True
+            at = len(before) - len(negation) + inside
+            return not (0 < at < len(before) - 1 and before[at - 1] == before[at + 1])
+    return False
+
+
 def _meaningful(words: Iterable[str]) -> list[str]:
     """Words with a letter, digit or character in them (no punctuation, no spaces)."""
     return [w for w in words if any(c.isalnum() for c in w)]
@@ -590,7 +603,7 @@ class ItemMatcher:
                     if text.startswith(AFTER, end):  # 停业后又要开: what was done is not what is asked
                         context |= self._steps.colloquial[piece]
                         continue
-                    if text[:start].endswith(STEP_NEGATIONS):  # 先停一段时间 但不注销: not asked
+                    if _negates(text[:start]):  # 先停一段时间 但不注销: not asked
                         continue
                     steps |= self._steps.colloquial[piece]
                     step_surfaces.append(piece)
@@ -623,7 +636,7 @@ class ItemMatcher:
                 word = typed_steps.get((start + w_start, start + w_end), word)
                 if word in self._steps.colloquial:
                     flush_run()
-                    if text[:start + w_start].endswith(STEP_NEGATIONS):
+                    if _negates(text[:start + w_start]):
                         continue
                     if text.startswith(AFTER, start + w_end):
                         context |= self._steps.colloquial[word]

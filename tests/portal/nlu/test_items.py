@@ -111,6 +111,16 @@ def test_the_step_asked_for_decides_between_items_of_one_matter(matcher, questio
     assert results and results[0].id == item, [(r.id, r.name, r.score) for r in results]
 
 
+@pytest.mark.parametrize("asking", ["要不要注销", "需不需要注销", "有没有注销", "用不用注销"])
+def test_asking_either_way_still_asks_for_the_step(matcher, asking):
+    # 要不要注销 asks whether to cancel: the same verb on both sides of 不 does not deny the step
+    # (it did: 驾照要不要注销 found the licence's first application before its cancellation).
+    cancel = matcher._analyse("个体户注销").steps
+    assert cancel and matcher._analyse(f"个体户的执照{asking}").steps == cancel
+    assert not matcher._analyse("个体户先停一段 但不注销").steps & cancel
+    assert not matcher._analyse("个体户先停一段 不需要注销").steps & cancel
+
+
 @pytest.mark.parametrize("question", ["养了条狗要办证吗", "狗证", "家里的狗要登记"])
 def test_a_single_character_can_name_the_matter(matcher, question):
     # 狗 is a word of its own (and reads as 犬 in official names): single characters are indexed.
