@@ -4,7 +4,7 @@
 
 For every question set (tests/eval/): first / top-3 per catalogue, lexical against semantic with
 questions read as the sum of their words at each weight (and, with ``--sentence``, embedded whole
-at SENTENCE_WEIGHT), all in one process. With ``--latency``: per-question time of the matchers over
+at the first weight), all in one process. With ``--latency``: per-question time of the matchers over
 the external + bundled catalogues (about 1,400 items; the reordering costs the same at any
 catalogue size: at most SEMANTIC_POOL names), the questions alternated, after the warm-up a server
 does (names, the catalogue's words and characters embedded); and the one-off embedding times.
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.item_matcher import MIXED_SETS, SETS, mixed_accuracy, rows_of
 from bench.rushlib import percentile
-from portal.nlu.items import SEMANTIC_WEIGHT, SENTENCE_WEIGHT, ItemMatcher
+from portal.nlu.items import SEMANTIC_WEIGHT, ItemMatcher
 from portal.nlu.semantic import MODEL, Encoder
 from tests.eval.external import bundled_docs, catalogue_docs
 
@@ -50,8 +50,8 @@ def main() -> None:
             "external": ItemMatcher(external, semantic=encoder, semantic_weight=weight),
             "bundled": ItemMatcher(bundled, semantic=encoder, semantic_weight=weight)}
     if args.sentence:
-        variants[f"sentence x{SENTENCE_WEIGHT:g}"] = {
-            c: ItemMatcher(docs, semantic=encoder, semantic_question="sentence")
+        variants[f"sentence x{args.weight[0]:g}"] = {
+            c: ItemMatcher(docs, semantic=encoder, semantic_weight=args.weight[0], semantic_question="sentence")
             for c, docs in (("external", external), ("bundled", bundled))}
     report: dict = {"bench": "item_semantic", "model": MODEL, "loadavg_1m": round(os.getloadavg()[0], 2),
                     "catalogue_embedding_s": round(embed_s, 1), "items_embedded": len(external) + len(bundled),

