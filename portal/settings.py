@@ -340,7 +340,7 @@ CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.sea
 # Tests import the ASGI/WSGI entry points (live servers) without wanting a warm-up thread racing them.
 SERVER_WARM_UP = env.list("SERVER_WARM_UP", default=[] if TESTING else ["services.search.warm_up"])
 # Meaning as a second opinion: embeddings reorder the catalogue matcher's matches (for the API and the
-# chat alike; portal/nlu/semantic.py). On by default: +1–5 points right-first on unseen questions at no
+# chat alike; portal/nlu/semantic.py). On by default: +3 points right-first on unseen questions at no
 # cost per question once the catalogue's names, words and characters are embedded (about a minute of
 # one core at a deployment's first start, kept in the database; docs/benchmarks.md).
 ITEM_SEMANTIC = env.bool("ITEM_SEMANTIC", default=True)
