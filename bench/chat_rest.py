@@ -49,6 +49,9 @@ def main() -> None:
         from tests.eval import chat_eval
 
         services_demo.load_catalogue()  # the bundled 302 items: service.search answers from them
+        from services import search
+
+        search.warm_up()  # the index, and what the semantic reading needs embedded, as a server process has it
         texts = [r["text"] for name in ("chat_messages.tsv", "chat_messages_fresh.tsv")
                  for r in chat_eval.load(name)]
         rng = random.Random(5)

@@ -95,7 +95,7 @@ def bench_api(rows) -> dict:
     from services.models import ServiceItem
 
     client = APIClient()
-    search.matcher()  # build once, as a warm process would have it
+    search.warm_up()  # build once (and embed what the semantic reading needs), as a server process does
     client.get("/api/v1/services/items/", {"q": "预热"})
     samples = []
     for _ in range(REPEAT):

@@ -219,7 +219,9 @@ def warm_up() -> None:
     builds out of the cyclic GC."""
     _state.serving = True
     built = matcher()
-    if built.semantic is not None:  # what nobody kept a vector for: embedded now, not while residents wait
+    # What nobody kept a vector for: embedded now, not while residents wait (nothing while the
+    # catalogue is empty: a booking-only or brand-new deployment spends no CPU on it).
+    if built.semantic is not None and built.docs:
         _sync_vectors(built.semantic, built.docs, embed=True, vocabulary=built.vocabulary)
 
 

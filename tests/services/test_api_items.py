@@ -226,6 +226,20 @@ def test_with_item_semantic_on_the_search_reorders_by_meaning_through_the_same_p
         search.reset()
 
 
+@pytest.mark.django_db
+def test_a_server_start_with_an_empty_catalogue_embeds_nothing(settings):
+    from services import search
+    from services.models import NameVector
+
+    settings.ITEM_SEMANTIC = True
+    search.reset()
+    try:
+        search.warm_up()  # no item yet: not even the common characters are worth a minute of CPU
+        assert search.matcher().docs == [] and NameVector.objects.count() == 0
+    finally:
+        search.reset()
+
+
 def test_name_vectors_are_kept_so_a_new_process_embeds_nothing_already_embedded(catalogue, make_item, settings):
     from portal.nlu import semantic
     from services import search
