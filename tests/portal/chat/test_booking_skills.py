@@ -275,7 +275,10 @@ def test_venue_search_near_a_town_shows_distance_open_now_and_free_places(chat, 
 
 def test_venue_search_without_a_place_lists_the_venues_with_free_places_first(chat, zhangjiang):
     other = make_venue(name="川沙测试中心", town="川沙新镇", lat=31.1942, lng=121.7039)
-    make_slot(make_court(other), start=timezone.now() + timedelta(minutes=90))  # free today
+    # Free later today (local time): 90 minutes ahead, or half of what is left of the day late at night.
+    local = timezone.localtime()
+    left = local.replace(hour=23, minute=59, second=59, microsecond=0) - local
+    make_slot(make_court(other), start=timezone.now() + min(timedelta(minutes=90), left / 2))
     body = chat("哪里可以打羽毛球")
     titles = [c["title"] for c in body["reply"]["cards"]]
     assert titles[:2] == ["川沙测试中心", "张江测试体育中心"]
