@@ -4,6 +4,9 @@
 - ``@pytest.mark.postgres`` / ``@pytest.mark.redis``: skip with a reason when the service is not
   what this run uses or does not answer — unless REQUIRE_SERVICES=1, then fail.
 - Every test starts with an empty cache (rate-limit counters, SMS codes) and eager Celery.
+- ``TEST_TRAVEL_TO=2026-11-24T23:50:00+08:00``: every test runs with the clock moved there (and
+  ticking; ``time-machine``), to catch what only fails at some hour — a slot "later today" that falls
+  on tomorrow after 22:00, a "same day" that is not (CI runs the booking and chat tests at 23:50).
 """
 
 from __future__ import annotations
@@ -94,3 +97,16 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _clock_moved():
+    """The clock moved to ``TEST_TRAVEL_TO`` for the test, when set."""
+    at = os.environ.get("TEST_TRAVEL_TO")
+    if not at:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(at, tick=True):
+        yield
