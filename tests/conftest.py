@@ -7,6 +7,7 @@
 - ``TEST_TRAVEL_TO=2026-11-24T23:50:00+08:00``: every test runs with the clock moved there (and
   ticking; ``time-machine``), to catch what only fails at some hour — a slot "later today" that falls
   on tomorrow after 22:00, a "same day" that is not (CI runs the booking and chat tests at 23:50).
+  Only this process's clock moves: tests whose servers are other processes (the HTTP rush) do not fit.
 """
 
 from __future__ import annotations
