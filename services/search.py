@@ -21,7 +21,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import os
 import threading
+import time
 
 from django.core.cache import cache
 
@@ -35,6 +37,11 @@ SNAPSHOT_KEY = "services:catalogue-docs:{token}"
 # cache and a writer's commit; in the normal case the change is seen on the next search.
 VERSION_TTL_SECONDS = 2
 SNAPSHOT_TTL_SECONDS = 24 * 3600
+# One server process of a deployment embeds what nobody has kept yet; the others wait and read it
+# (six processes starting at once would otherwise each spend a minute of CPU on the same vectors).
+EMBEDDING_LOCK_KEY = "services:semantic-embedding"
+EMBEDDING_LOCK_SECONDS = 15 * 60  # a process that died holding it delays the others this long at most
+EMBEDDING_WAIT_SECONDS = 2.0
 
 
 def _matcher_class():
@@ -220,9 +227,18 @@ def warm_up() -> None:
     _state.serving = True
     built = matcher()
     # What nobody kept a vector for: embedded now, not while residents wait (nothing while the
-    # catalogue is empty: a booking-only or brand-new deployment spends no CPU on it).
-    if built.semantic is not None and built.docs:
-        _sync_vectors(built.semantic, built.docs, embed=True, vocabulary=built.vocabulary)
+    # catalogue is empty: a booking-only or brand-new deployment spends no CPU on it). One process at
+    # a time: the others find the vectors kept when their turn comes, and only read them.
+    if built.semantic is None or not built.docs:
+        return
+    while not cache.add(EMBEDDING_LOCK_KEY, os.getpid(), EMBEDDING_LOCK_SECONDS):
+        time.sleep(EMBEDDING_WAIT_SECONDS)
+    try:
+        embedded = _sync_vectors(built.semantic, built.docs, embed=True, vocabulary=built.vocabulary)
+    finally:
+        cache.delete(EMBEDDING_LOCK_KEY)
+    if embedded:
+        logger.info("semantic search: %d names, words and characters embedded and kept", embedded)
 
 
 def refresh_local() -> None:

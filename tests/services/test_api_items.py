@@ -240,6 +240,43 @@ def test_a_server_start_with_an_empty_catalogue_embeds_nothing(settings):
         search.reset()
 
 
+def test_one_process_embeds_at_a_time_and_the_next_only_reads(catalogue, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from portal.nlu import semantic
+    from services import search
+    from services.models import NameVector
+
+    settings.ITEM_SEMANTIC = True
+    search.reset()
+    try:
+        search.warm_up()  # the first process: embeds and keeps
+        kept = NameVector.objects.count()
+        assert kept > len(catalogue) and cache.get(search.EMBEDDING_LOCK_KEY) is None
+
+        fresh = semantic.Encoder()  # the next process, starting while another one holds the lock
+        monkeypatch.setattr(search, "_semantic", lambda: fresh)
+        calls = []
+        fresh._model.passage = fresh._model.query = lambda texts: calls.append(texts)
+        waits = []
+
+        def wait(seconds):  # the other process finishes after this process's second look
+            waits.append(seconds)
+            if len(waits) == 2:
+                cache.delete(search.EMBEDDING_LOCK_KEY)
+
+        monkeypatch.setattr(search.time, "sleep", wait)
+        search.reset()
+        cache.add(search.EMBEDDING_LOCK_KEY, "another process", 60)
+        search.warm_up()
+        assert waits == [search.EMBEDDING_WAIT_SECONDS] * 2  # it waited its turn
+        assert calls == [] and NameVector.objects.count() == kept  # then read what was kept, embedded nothing
+        assert set(search.matcher().semantic_texts()) <= set(fresh._words)
+        assert cache.get(search.EMBEDDING_LOCK_KEY) is None
+    finally:
+        search.reset()
+
+
 def test_name_vectors_are_kept_so_a_new_process_embeds_nothing_already_embedded(catalogue, make_item, settings):
     from portal.nlu import semantic
     from services import search
