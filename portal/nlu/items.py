@@ -339,10 +339,11 @@ def catalogue_vocabulary(docs: Iterable[ItemDoc], lexicon: Lexicon | None = None
     return frozenset(words)
 
 
-def semantic_characters(vocabulary: Iterable[str]) -> frozenset[str]:
-    """The characters a word outside the vocabulary is read by: those of the vocabulary and the
-    commonly used ones (a rarer one says nothing to the reading)."""
-    return frozenset(c for w in vocabulary for c in w if c.isalnum()) | frozenset(common_characters())
+def semantic_characters(vocabulary: Iterable[str], *, common: bool = True) -> frozenset[str]:
+    """The characters a word outside the vocabulary is read by: those of the vocabulary and, with
+    ``common``, the commonly used ones (a rarer one says nothing to the reading)."""
+    own = frozenset(c for w in vocabulary for c in w if c.isalnum())
+    return own | frozenset(common_characters()) if common else own
 
 
 def semantic_texts(vocabulary: Iterable[str], *, common: bool = True) -> list[str]:
@@ -350,8 +351,7 @@ def semantic_texts(vocabulary: Iterable[str], *, common: bool = True) -> list[st
     warm-up), so that no question waits for the model once it is done. Without ``common``, only
     the vocabulary's words and characters (what a catalogue edit can change)."""
     words = sorted(set(vocabulary))
-    characters = semantic_characters(words) if common else {c for w in words for c in w if c.isalnum()}
-    return words + sorted(characters - set(words))
+    return words + sorted(semantic_characters(words, common=common) - set(words))
 
 
 class ItemMatcher:

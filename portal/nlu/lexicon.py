@@ -262,7 +262,8 @@ def common_characters(count: int = 3500) -> tuple[str, ...]:
     """The ``count`` characters general Chinese uses most, alone or in words (by the frequencies of
     jieba's dictionary): about what the national list of commonly used characters (3,500) holds."""
     use: dict[str, int] = {}
-    for word, freq in jieba.Tokenizer().gen_pfdict(jieba.Tokenizer().get_dict_file())[0].items():
+    general = jieba.Tokenizer()  # jieba's own dictionary, without the domain words (_base_tokenizer adds them)
+    for word, freq in general.gen_pfdict(general.get_dict_file())[0].items():
         for char in word:
             if char.isalnum() and not char.isascii():
                 use[char] = use.get(char, 0) + freq
