@@ -11,6 +11,7 @@ one, the ratio, and ``pass``.
 1. rush_one_slot — 1,000 residents press "book" on one court slot (capacity 1) at the same instant,
    over real HTTP, against ``BENCH_WORKERS`` (default 2, at least 2) gunicorn gthread worker
    processes of ``BENCH_THREADS`` (4) threads each, as in the Procfile.
+   ``BENCH_SERVER=granian`` runs them under granian instead, to compare (bench/rushlib.py).
    Target: exactly one 201, every other answer a 409 JSON error, no 5xx, p99 ≤ 2 s.
 2. rush_100_slots — the same 1,000 spread over 100 slots of capacity 1. Target: confirmed = 100.
 3. throughput — successful bookings per second on one hot slot (a session of large capacity),
@@ -43,6 +44,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import rushlib  # noqa: E402
 from bench.rushlib import Request, Server, closed_loop, fire, percentile, run, server_env  # noqa: E402
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_booking")
@@ -235,8 +237,10 @@ def main() -> None:
     env = server_env(database_url=DB_URL, redis_url=REDIS_URL, jwt_signing_key=JWT_KEY)
     report: dict = {"bench": "booking_rush", "when": timezone.now().isoformat(), "cpus": os.cpu_count(),
                     "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
-                    "server": f"gunicorn portal.wsgi, {WORKERS} worker processes"
-                              + (f" x {THREADS} threads (gthread)" if THREADS > 1 else " (sync)")
+                    "server": (f"granian --interface wsgi portal.wsgi, {WORKERS} worker processes x {THREADS} "
+                               "blocking threads" if rushlib.SERVER == "granian" else
+                               f"gunicorn portal.wsgi, {WORKERS} worker processes"
+                               + (f" x {THREADS} threads (gthread)" if THREADS > 1 else " (sync)"))
                               + ", DEBUG=0, Redis " + ("on" if REDIS_URL else "off") + ", PostgreSQL "
                               + _psql(DB_URL, "SHOW server_version").strip()}
     with Server(env=env, workers=WORKERS, threads=THREADS) as server:

@@ -91,18 +91,32 @@ def server_env(*, database_url: str, redis_url: str = "", jwt_signing_key: str, 
     return env
 
 
+# The WSGI server the benches run the portal under: gunicorn (the Procfile's, the default) or, to
+# compare, granian (not a dependency of the portal: ``.venv/bin/pip install granian==2.8.7`` first;
+# docs/benchmarks.md, "Another HTTP server").
+SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
+
+
 class Server:
     """``gunicorn portal.wsgi`` with ``workers`` processes on a free port of 127.0.0.1."""
 
     def __init__(self, *, env: dict, workers: int = 2, threads: int = 1, timeout_s: float = 30.0):
         self.port = free_port()
         self.workers = workers
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        cmd = [str(gunicorn), "portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers",
-               str(workers), "--backlog", "4096", "--timeout", "60", "--graceful-timeout", "5", "--log-level",
-               "warning"]
-        if threads > 1:
-            cmd += ["--worker-class", "gthread", "--threads", str(threads)]
+        if SERVER == "granian":
+            granian = Path(sys.executable).parent / "granian"
+            if not granian.exists():
+                raise SystemExit("BENCH_SERVER=granian: install it first (.venv/bin/pip install granian==2.8.7)")
+            cmd = [str(granian), "--interface", "wsgi", "portal.wsgi:application", "--host", "127.0.0.1", "--port",
+                   str(self.port), "--workers", str(workers), "--blocking-threads", str(threads), "--backlog", "4096",
+                   "--log-level", "warning", "--no-ws"]
+        else:
+            gunicorn = Path(sys.executable).parent / "gunicorn"
+            cmd = [str(gunicorn), "portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers",
+                   str(workers), "--backlog", "4096", "--timeout", "60", "--graceful-timeout", "5", "--log-level",
+                   "warning"]
+            if threads > 1:
+                cmd += ["--worker-class", "gthread", "--threads", str(threads)]
         # The server's log goes to a file: a pipe nobody reads would fill up and block the workers.
         self.log = tempfile.NamedTemporaryFile("w+b", prefix="rush-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,

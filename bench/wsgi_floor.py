@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rushlib import Request, closed_loop, free_port, percentile, run  # noqa: E402
+from bench.rushlib import SERVER, Request, closed_loop, free_port, percentile, run  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_FLOOR_REQUESTS", "6000"))
 CLIENTS = int(os.environ.get("BENCH_THROUGHPUT_CLIENTS", "16"))
@@ -45,10 +45,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "floor_app.py").write_text(APP)
         port = free_port()
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        server = subprocess.Popen([str(gunicorn), "floor_app:application", "--bind", f"127.0.0.1:{port}",
-                                   "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-                                   "--backlog", "4096", "--log-level", "warning"], cwd=folder)
+        if SERVER == "granian":  # to compare (BENCH_SERVER=granian; see bench/rushlib.py)
+            report["server"] = "granian --interface wsgi, 2 worker processes x 4 blocking threads, a WSGI hello world"
+            cmd = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "floor_app:application",
+                   "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--blocking-threads", "4",
+                   "--backlog", "4096", "--log-level", "warning", "--no-ws"]
+        else:
+            cmd = [str(Path(sys.executable).parent / "gunicorn"), "floor_app:application", "--bind",
+                   f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+                   "--backlog", "4096", "--log-level", "warning"]
+        server = subprocess.Popen(cmd, cwd=folder)
         try:
             time.sleep(2)
             for name, keep_alive in (("connection_per_request", False), ("keep_alive", True)):
