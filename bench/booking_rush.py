@@ -44,7 +44,6 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import rushlib  # noqa: E402
 from bench.rushlib import Request, Server, closed_loop, fire, percentile, run, server_env  # noqa: E402
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_booking")
@@ -236,14 +235,10 @@ def main() -> None:
 
     env = server_env(database_url=DB_URL, redis_url=REDIS_URL, jwt_signing_key=JWT_KEY)
     report: dict = {"bench": "booking_rush", "when": timezone.now().isoformat(), "cpus": os.cpu_count(),
-                    "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
-                    "server": (f"granian --interface wsgi portal.wsgi, {WORKERS} worker processes x {THREADS} "
-                               "blocking threads" if rushlib.SERVER == "granian" else
-                               f"gunicorn portal.wsgi, {WORKERS} worker processes"
-                               + (f" x {THREADS} threads (gthread)" if THREADS > 1 else " (sync)"))
-                              + ", DEBUG=0, Redis " + ("on" if REDIS_URL else "off") + ", PostgreSQL "
-                              + _psql(DB_URL, "SHOW server_version").strip()}
+                    "loadavg_1m_at_start": round(os.getloadavg()[0], 2)}
     with Server(env=env, workers=WORKERS, threads=THREADS) as server:
+        report["server"] = (server.description + ", DEBUG=0, Redis " + ("on" if REDIS_URL else "off")
+                            + ", PostgreSQL " + _psql(DB_URL, "SHOW server_version").strip())
         report["server_processes"] = len(server.pids())
         # Warm every worker (imports, DB connection, first bookings) the way a running service is
         # warm, on a slot of its own and with residents the rush does not use.

@@ -97,26 +97,33 @@ def server_env(*, database_url: str, redis_url: str = "", jwt_signing_key: str, 
 SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
 
 
+def server_command(app: str, port: int, *, workers: int, threads: int) -> tuple[list[str], str]:
+    """The command line of ``SERVER`` serving the WSGI ``app`` on 127.0.0.1:``port``, and how the
+    benches' reports name it."""
+    if SERVER == "granian":
+        granian = Path(sys.executable).parent / "granian"
+        if not granian.exists():
+            raise SystemExit("BENCH_SERVER=granian: install it first (.venv/bin/pip install granian==2.8.7)")
+        return ([str(granian), "--interface", "wsgi", app, "--host", "127.0.0.1", "--port", str(port), "--workers",
+                 str(workers), "--blocking-threads", str(threads), "--backlog", "4096", "--log-level", "warning",
+                 "--no-ws"],
+                f"granian --interface wsgi {app}, {workers} worker processes x {threads} blocking threads")
+    cmd = [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers",
+           str(workers), "--backlog", "4096", "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
+    if threads > 1:
+        cmd += ["--worker-class", "gthread", "--threads", str(threads)]
+    return cmd, (f"gunicorn {app}, {workers} worker processes"
+                 + (f" x {threads} threads (gthread)" if threads > 1 else " (sync)"))
+
+
 class Server:
-    """``gunicorn portal.wsgi`` with ``workers`` processes on a free port of 127.0.0.1."""
+    """``portal.wsgi`` under ``SERVER`` (gunicorn) with ``workers`` processes on a free port of 127.0.0.1."""
 
     def __init__(self, *, env: dict, workers: int = 2, threads: int = 1, timeout_s: float = 30.0):
         self.port = free_port()
         self.workers = workers
-        if SERVER == "granian":
-            granian = Path(sys.executable).parent / "granian"
-            if not granian.exists():
-                raise SystemExit("BENCH_SERVER=granian: install it first (.venv/bin/pip install granian==2.8.7)")
-            cmd = [str(granian), "--interface", "wsgi", "portal.wsgi:application", "--host", "127.0.0.1", "--port",
-                   str(self.port), "--workers", str(workers), "--blocking-threads", str(threads), "--backlog", "4096",
-                   "--log-level", "warning", "--no-ws"]
-        else:
-            gunicorn = Path(sys.executable).parent / "gunicorn"
-            cmd = [str(gunicorn), "portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers",
-                   str(workers), "--backlog", "4096", "--timeout", "60", "--graceful-timeout", "5", "--log-level",
-                   "warning"]
-            if threads > 1:
-                cmd += ["--worker-class", "gthread", "--threads", str(threads)]
+        cmd, self.description = server_command("portal.wsgi:application", self.port, workers=workers,
+                                               threads=threads)
         # The server's log goes to a file: a pipe nobody reads would fill up and block the workers.
         self.log = tempfile.NamedTemporaryFile("w+b", prefix="rush-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,

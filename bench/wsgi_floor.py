@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rushlib import SERVER, Request, closed_loop, free_port, percentile, run  # noqa: E402
+from bench.rushlib import Request, closed_loop, free_port, percentile, run, server_command  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_FLOOR_REQUESTS", "6000"))
 CLIENTS = int(os.environ.get("BENCH_THROUGHPUT_CLIENTS", "16"))
@@ -37,7 +37,6 @@ def application(environ, start_response):
 
 def main() -> None:
     report: dict = {"bench": "wsgi_floor", "cpus": os.cpu_count(), "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
-                    "server": "gunicorn, 2 gthread worker processes x 4 threads, a WSGI hello world",
                     "clients": CLIENTS}
     request = Request("POST", "/api/v1/bookings/", {"Authorization": "Bearer " + "x" * 200,
                                                     "Content-Type": "application/json",
@@ -45,15 +44,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "floor_app.py").write_text(APP)
         port = free_port()
-        if SERVER == "granian":  # to compare (BENCH_SERVER=granian; see bench/rushlib.py)
-            report["server"] = "granian --interface wsgi, 2 worker processes x 4 blocking threads, a WSGI hello world"
-            cmd = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "floor_app:application",
-                   "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--blocking-threads", "4",
-                   "--backlog", "4096", "--log-level", "warning", "--no-ws"]
-        else:
-            cmd = [str(Path(sys.executable).parent / "gunicorn"), "floor_app:application", "--bind",
-                   f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-                   "--backlog", "4096", "--log-level", "warning"]
+        cmd, description = server_command("floor_app:application", port, workers=2, threads=4)
+        report["server"] = description + ", a WSGI hello world"
         server = subprocess.Popen(cmd, cwd=folder)
         try:
             time.sleep(2)
