@@ -144,7 +144,7 @@ class _DryRunRollback(Exception):
 
 _SCALARS = ("category", "group", "audience", "summary", "conditions", "legal_limit_days", "promised_limit_days",
             "visits_required", "online", "online_url", "fee", "steps", "faq", "legal_basis", "source",
-            "aliases", "keywords", "is_active")
+            "aliases", "keywords", "is_active", "frequent")
 
 
 def catalogue_import(*, rows: Iterable[ItemRow | RowError], dry_run: bool = False, progress=None) -> ImportReport:

@@ -78,6 +78,7 @@ def _records(items) -> list[dict]:
                            "notes": m.notes} for m in item.materials.all()],
             "steps": item.steps, "locations": [loc.name for loc in item.locations.all()],
             "legal_basis": item.legal_basis, "faq": item.faq, "is_active": item.is_active,
+            "frequent": item.frequent,
         })
     return records
 
@@ -85,8 +86,9 @@ def _records(items) -> list[dict]:
 @admin.register(ServiceItem)
 class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
     list_display = ("name", "code", "department", "category", "visits_required", "online", "promised_limit_days",
-                    "is_active", "updated_at")
-    list_filter = ("is_active", "online", "category", "audience", "visits_required", "life_events", "department")
+                    "frequent", "is_active", "updated_at")
+    list_filter = ("is_active", "frequent", "online", "category", "audience", "visits_required", "life_events",
+                   "department")
     search_fields = ("name", "code", "aliases", "keywords")
     list_select_related = ("department",)
     autocomplete_fields = ("department",)
@@ -97,7 +99,7 @@ class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
     change_list_template = "admin/services/serviceitem/change_list.html"
     fieldsets = (
         (None, {"fields": ("name", "code", "department", "category", "group", "audience", "life_events",
-                           "is_active")}),
+                           "frequent", "is_active")}),
         ("群众怎么说", {"fields": ("aliases", "keywords", "summary")}),
         ("办理要求", {"fields": ("conditions", "legal_limit_days", "promised_limit_days", "visits_required", "online",
                              "online_url", "fee", "steps", "locations")}),

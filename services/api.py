@@ -33,6 +33,8 @@ class ItemQuerySerializer(serializers.Serializer):
     department = serializers.CharField(required=False, max_length=100)
     audience = serializers.ChoiceField(choices=[("个人", "个人"), ("法人", "法人")], required=False)
     online = serializers.BooleanField(required=False, allow_null=True, default=None)
+    frequent = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                        help_text="只看高频事项（true）或非高频事项（false）")
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
@@ -58,7 +60,7 @@ class ItemListSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceItem
         fields = ["id", "code", "name", "department", "department_id", "category", "audience", "visits_required",
-                  "online", "promised_limit_days"]
+                  "online", "promised_limit_days", "frequent"]
 
 
 class ItemSearchSerializer(serializers.Serializer):
@@ -111,7 +113,7 @@ class ItemDetailSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "aliases", "department", "category", "category_label", "group", "audience",
                   "life_events", "summary", "conditions", "legal_limit_days", "promised_limit_days",
                   "visits_required", "visits_label", "online", "online_url", "fee", "materials",
-                  "materials_on_file", "steps", "locations", "legal_basis", "faq", "source", "updated_at"]
+                  "materials_on_file", "steps", "locations", "legal_basis", "faq", "source", "frequent", "updated_at"]
 
     def get_department(self, item: ServiceItem) -> dict:
         d = item.department
@@ -205,7 +207,7 @@ class ItemListView(APIView):
         data = params.validated_data
         filters = queries.ItemFilters(category=data.get("category"), life_event=data.get("life_event"),
                                       department=data.get("department"), audience=data.get("audience"),
-                                      online=data.get("online"))
+                                      online=data.get("online"), frequent=data.get("frequent"))
         result = queries.items_search(query=data.get("q", ""), filters=filters)
         return _paginated(request, self, result.hits, ItemSearchSerializer,
                           {"suggestions": result.suggestions})

@@ -59,6 +59,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "legal_basis": ("legal_basis", "设定依据", "法律依据"),
     "faq": ("faq", "常见问题"),
     "is_active": ("is_active", "active", "在用", "状态"),
+    "frequent": ("frequent", "高频事项", "高频", "热门事项"),
 }
 _LOOKUP = {re.sub(r"[\s_\-（）()]", "", h.lower()): canon for canon, names in HEADERS.items() for h in names}
 EXPORT_COLUMNS = list(HEADERS)
@@ -112,6 +113,7 @@ class ItemRow:
     legal_basis: str | None = None
     source: str | None = None
     is_active: bool | None = None
+    frequent: bool | None = None
     life_events: list[str] | None = None
     locations: list[str] | None = None
     materials: list[MaterialRow] | None = None
@@ -321,6 +323,7 @@ def _row(number: int, record: dict, source: str | None) -> ItemRow:
     row.visits_required = _visits(record.get("visits_required"))
     row.online = _bool(record.get("online"), "是否网办")
     row.is_active = _bool(record.get("is_active"), "在用")
+    row.frequent = _bool(record.get("frequent"), "高频事项")
     url = _text(record.get("online_url"))
     if url:
         try:

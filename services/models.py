@@ -161,6 +161,9 @@ class ServiceItem(models.Model):
     locations = models.ManyToManyField(ServiceLocation, blank=True, related_name="items", verbose_name="办理地点")
     source = models.CharField("来源", max_length=100, blank=True, default="")
     is_active = models.BooleanField("在用", default=True)
+    frequent = models.BooleanField(
+        "高频事项", default=False,
+        help_text="群众常办的事项：浏览时排在前面；只说了一件事（“驾照”“户口怎么办”）时，在相近的结果里排在前面")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后更新", auto_now=True)
 

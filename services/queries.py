@@ -33,6 +33,7 @@ class ItemFilters:
     department: str | int | None = None  # id or name
     audience: str | None = None
     online: bool | None = None
+    frequent: bool | None = None  # 高频事项
 
     def apply(self, items: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
         if self.category:
@@ -52,6 +53,8 @@ class ItemFilters:
             items = items.filter(audience__in=[self.audience, ServiceItem.Audience.BOTH])
         if self.online is not None:
             items = items.filter(online=self.online)
+        if self.frequent is not None:
+            items = items.filter(frequent=self.frequent)
         return items.distinct() if self.life_event else items
 
 
@@ -121,13 +124,14 @@ def _items() -> QuerySet[ServiceItem]:
 def items_search(*, query: str = "", filters: ItemFilters | None = None, limit: int | None = None) -> SearchResult:
     """Items for a free-text question, best first, narrowed by the filters.
 
-    Without a query: the filtered catalogue in department/name order (browsing). With one: the
+    Without a query: the filtered catalogue, frequent items (高频事项) first, then in department/name
+    order (browsing). With one: the
     matcher's ranking; when nothing fits, "did you mean" suggestions.
     """
     filters = filters or ItemFilters()
     query = (query or "").strip()
     if not query:
-        items = filters.apply(_items()).order_by("department__name", "name", "id")
+        items = filters.apply(_items()).order_by("-frequent", "department__name", "name", "id")
         if limit is not None:
             return SearchResult([SearchHit(item) for item in items[:limit]], [])
         return SearchResult(_BrowseHits(items), [])

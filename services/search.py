@@ -32,7 +32,7 @@ from portal.nlu.items import ItemDoc, ItemMatcher, catalogue_vocabulary, semanti
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "services:catalogue-version"
-SNAPSHOT_KEY = "services:catalogue-docs:{token}"
+SNAPSHOT_KEY = "services:catalogue-docs:v2:{token}"  # v2: documents carry ``frequent``
 # Upper bound on how long a process may miss a change in a race between a reader refilling the
 # cache and a writer's commit; in the normal case the change is seen on the next search.
 VERSION_TTL_SECONDS = 2
@@ -169,7 +169,7 @@ def documents() -> list:
         group = item.group if item.group and item.group != "未分类" else ""
         docs.append(ItemDoc(id=item.id, name=item.name, aliases=tuple(item.aliases or ()),
                         keywords=tuple(item.keywords or ()), department=item.department.name,
-                        category=group or item.category, extra=" ".join(extra)))
+                        category=group or item.category, extra=" ".join(extra), frequent=item.frequent))
     return docs
 
 
@@ -186,14 +186,15 @@ def snapshot_store() -> str:
 
 
 def _doc_tuple(doc) -> tuple:
-    return (doc.id, doc.name, tuple(doc.aliases), tuple(doc.keywords), doc.department, doc.category, doc.extra)
+    return (doc.id, doc.name, tuple(doc.aliases), tuple(doc.keywords), doc.department, doc.category, doc.extra,
+            doc.frequent)
 
 
 def _documents_for(token: str) -> list:
     cached = cache.get(SNAPSHOT_KEY.format(token=token))
     if cached is not None:
-        return [ItemDoc(id=i, name=n, aliases=a, keywords=k, department=d, category=c, extra=e)
-                for (i, n, a, k, d, c, e) in cached]
+        return [ItemDoc(id=i, name=n, aliases=a, keywords=k, department=d, category=c, extra=e, frequent=f)
+                for (i, n, a, k, d, c, e, f) in cached]
     return documents()
 
 

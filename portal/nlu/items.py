@@ -70,6 +70,7 @@ class ItemDoc:
     department: str = ""
     category: str = ""
     extra: str = ""  # life events, a short description …
+    frequent: bool = False  # 高频事项: first among near-equal matches of a question naming one matter only
 
 
 @dataclass
@@ -106,6 +107,12 @@ SEMANTIC_POOL = 30
 # A lexical lead of this many points is kept without asking the model: on every development set the
 # whole gain came from questions with a smaller lead (about half of them; bench/item_semantic.py).
 SEMANTIC_SURE = 10.0
+# A question that names one matter and nothing else (驾照, 户口怎么办, 我想问下公积金) fits many items
+# about equally; among the matches within this many points of the best, the catalogue's frequent
+# items (高频事项, set by its editors) whose name has the matter's word come first (an alias alone —
+# 给狗上户口 for 犬只登记 — does not make 户口 its matter). A question saying more (a step, who, which
+# office, a second word of the matter) is ranked by what it says.
+FREQUENT_BAND = 15.0
 READING_INFORMATION_POWER = 0.5  # a reading less telling than the word's best counts (its share) ** this
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
@@ -419,6 +426,7 @@ class ItemMatcher:
     # --- index ------------------------------------------------------------------------------
     def rebuild(self, docs: Iterable[ItemDoc]) -> None:
         self.docs: list[ItemDoc] = list(docs)
+        self._frequent_ids = frozenset(doc.id for doc in self.docs if doc.frequent)
         self.names: list[str] = []
         self._plain: list[str] = []
         name_grams: list[set[str]] = []
@@ -897,22 +905,53 @@ class ItemMatcher:
     def search(self, query: str, limit: int = 10, *, min_score: float | None = None) -> list[ItemMatch]:
         """The items that fit the question, best first: ``min_score`` (0–100) is the least lexical
         score kept. With a semantic encoder the lexical matches of a wider pool are put in the order
-        of their score plus the question's likeness to each name; ``score`` stays the lexical one."""
+        of their score plus the question's likeness to each name; ``score`` stays the lexical one.
+        A question naming one matter only puts the frequent items among the near-best first."""
         if self.semantic is None:
-            return self._lexical(query, limit, min_score)
+            if not self._frequent_ids:
+                return self._lexical(query, limit, min_score)
+            return self._frequent_first(query, self._lexical(query, max(limit, SEMANTIC_POOL), min_score))[:limit]
         matches = self._lexical(query, max(limit, SEMANTIC_POOL), min_score)
-        if len(matches) < 2 or matches[0].score - matches[1].score >= SEMANTIC_SURE:
-            return matches[:limit]  # one match, or a lead the reading is sure of: the model is not asked
-        if self._semantic_question == "sentence":
-            asked = self.semantic.query(normalize(query))
-        else:
-            asked = self.semantic.question(self.question_units(query))
-            if asked is None:
-                return matches[:limit]
-        likeness = self.semantic.passages([m.name for m in matches]) @ asked
-        weight = 100.0 * self._semantic_weight
-        order = sorted(range(len(matches)), key=lambda i: -(matches[i].score + weight * float(likeness[i])))
-        return [matches[i] for i in order[:limit]]
+        # One match, or a lead the reading is sure of: the model is not asked.
+        if len(matches) > 1 and matches[0].score - matches[1].score < SEMANTIC_SURE:
+            if self._semantic_question == "sentence":
+                asked = self.semantic.query(normalize(query))
+            else:
+                asked = self.semantic.question(self.question_units(query))
+            if asked is not None:
+                likeness = self.semantic.passages([m.name for m in matches]) @ asked
+                weight = 100.0 * self._semantic_weight
+                order = sorted(range(len(matches)), key=lambda i: -(matches[i].score + weight * float(likeness[i])))
+                matches = [matches[i] for i in order]
+        return self._frequent_first(query, matches)[:limit]
+
+    def one_matter(self, query: str) -> str | None:
+        """The matter's word when the question names one matter and says nothing else about it
+        (驾照 → 驾驶证, 户口怎么办 → 户口): no step, qualifier or department, no second word (a lone
+        character does not count); else None."""
+        analysed = self._analyse(query)
+        if analysed.steps or analysed.qualifiers or analysed.departments or analysed.only_steps:
+            return None
+        words = [term for term in analysed.terms if not term.lone]
+        if len(words) != 1 or not words[0].known or words[0].step:
+            return None
+        return words[0].surface
+
+    def _frequent_first(self, query: str, matches: list[ItemMatch]) -> list[ItemMatch]:
+        """``matches`` with the frequent items among the near-best first, for a question that names
+        one matter only (``FREQUENT_BAND``) — those whose name has the matter's word; otherwise
+        unchanged."""
+        if not self._frequent_ids or len(matches) < 2:
+            return matches
+        matter = self.one_matter(query)
+        if matter is None:
+            return matches
+        floor = max(m.score for m in matches) - FREQUENT_BAND
+        first = [m for m in matches if m.score >= floor and m.id in self._frequent_ids and matter in m.name]
+        if not first:
+            return matches
+        chosen = {id(m) for m in first}
+        return first + [m for m in matches if id(m) not in chosen]
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -83,7 +83,8 @@ def bundled_docs():
                 extra.append(record["summary"][:120])
             docs.append(ItemDoc(id=record["code"], name=record["name"], aliases=tuple(record.get("aliases") or ()),
                                 keywords=tuple(record.get("keywords") or ()), department=record["department"],
-                                category=record.get("group") or record.get("category") or "", extra=" ".join(extra)))
+                                category=record.get("group") or record.get("category") or "", extra=" ".join(extra),
+                                frequent=bool(record.get("frequent"))))
     return docs
 
 

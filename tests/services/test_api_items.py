@@ -58,6 +58,51 @@ def test_search_narrows_by_filters(api, catalogue):
     assert api.get(ITEMS, {"q": "社保卡补办", "category": "行政许可"}).json()["count"] == 0
 
 
+@pytest.fixture
+def driving(make_item):
+    """Driving-licence items of near-equal fit for 驾照, one of them frequent (高频事项), and a
+    frequent item that mentions 驾照 only in an alias."""
+    dept = "区公安分局交通警察支队"
+    return {
+        "transfer": make_item("外省市驾驶证转入", department=dept, aliases=["外地驾照转过来"]),
+        "abroad": make_item("境外驾驶证换领国内驾驶证", department=dept),
+        "renew": make_item("驾驶证有效期满换证", department=dept, aliases=["驾照到期换证"], frequent=True),
+        "inspection": make_item("机动车检验合格标志核发（年检）", department=dept, aliases=["驾照年审和车辆年检"],
+                                frequent=True),
+    }
+
+
+def test_a_question_naming_one_matter_puts_the_frequent_item_whose_name_says_it_first(api, driving):
+    for question in ("驾照", "驾照怎么办", "我想问下驾驶证"):
+        results = api.get(ITEMS, {"q": question}).json()["results"]
+        assert results[0]["id"] == driving["renew"].id, question
+        assert results[0]["frequent"] is True
+        # The frequent item that has the matter only in an alias does not jump the queue.
+        ids = [r["id"] for r in results]
+        assert driving["inspection"].id not in ids or ids.index(driving["inspection"].id) > 1
+
+
+def test_a_question_that_says_more_than_the_matter_is_ranked_by_what_it_says(api, driving):
+    results = api.get(ITEMS, {"q": "外地驾照转到上海"}).json()["results"]
+    assert results[0]["id"] == driving["transfer"].id
+    results = api.get(ITEMS, {"q": "国外的驾照换成国内的"}).json()["results"]
+    assert results[0]["id"] == driving["abroad"].id
+
+
+def test_browsing_shows_frequent_items_first_and_filters_by_them(api, catalogue, make_item):
+    frequent = make_item("居民身份证到期换领", frequent=True)
+    browse = [r["id"] for r in api.get(ITEMS).json()["results"]]
+    assert browse[0] == frequent.id and set(browse) == {frequent.id, *(i.id for i in catalogue.values())}
+    only = api.get(ITEMS, {"frequent": "true"}).json()["results"]
+    assert [(r["id"], r["frequent"]) for r in only] == [(frequent.id, True)]
+    others = {r["id"] for r in api.get(ITEMS, {"frequent": "false"}).json()["results"]}
+    assert others == {i.id for i in catalogue.values()}
+    assert api.get(f"{ITEMS}{frequent.id}/").json()["frequent"] is True
+    assert api.get(f"{ITEMS}{catalogue['fund'].id}/").json()["frequent"] is False
+    bad = api.get(ITEMS, {"frequent": "often"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"]
+
+
 @pytest.mark.parametrize("department", ["9223372036854775808", "99999999999999999999", "²", "١٢"])
 def test_a_department_no_item_can_have_finds_nothing_rather_than_failing(api, catalogue, department):
     response = api.get(ITEMS, {"department": department})

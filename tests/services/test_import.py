@@ -65,6 +65,21 @@ def test_rows_are_matched_by_code_else_by_department_and_name(tmp_path: Path):
     assert ServiceItem.objects.get(code=None, name="户籍证明").promised_limit_days == 0
 
 
+def test_the_frequent_flag_is_read_from_its_column_and_an_empty_cell_leaves_it_alone(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    path.write_text("事项名称,办理部门,事项编码,高频事项\n居住证办理,区公安分局,F-1,是\n户籍证明,区公安分局,F-2,否\n"
+                    "犬只登记,区公安分局,F-3,\n写错了,区公安分局,F-4,常常\n", encoding="utf-8")
+    report = run(path)
+    assert report["created"] == 3 and [s["row"] for s in report["skips"]] == [5]
+    assert "高频事项" in report["skips"][0]["reason"] and "是 或 否" in report["skips"][0]["reason"]
+    assert dict(ServiceItem.objects.values_list("code", "frequent")) == {"F-1": True, "F-2": False, "F-3": False}
+    ServiceItem.objects.filter(code="F-3").update(frequent=True)  # an editor marks it in the admin
+    path.write_text("name,department,code,frequent\n犬只登记,区公安分局,F-3,\n户籍证明,区公安分局,F-2,true\n",
+                    encoding="utf-8")
+    assert run(path)["updated"] == 1
+    assert dict(ServiceItem.objects.values_list("code", "frequent")) == {"F-1": True, "F-2": True, "F-3": True}
+
+
 def test_bad_rows_are_skipped_with_a_reason_and_the_rest_are_imported(tmp_path: Path):
     path = tmp_path / "items.csv"
     path.write_text(

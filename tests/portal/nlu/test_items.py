@@ -2,6 +2,7 @@
 
 import pytest
 
+from portal.nlu import items
 from portal.nlu.items import ItemDoc, ItemMatch, ItemMatcher
 
 CATALOGUE = [
@@ -168,3 +169,45 @@ def test_items_for_foreigners_or_disabled_drivers_come_after_when_the_question_d
     assert "残疾人专用" not in bundled.search("驾照", limit=1)[0].name  # it was first for 驾照 alone
     assert "残疾人专用" in bundled.search("我是残疾人 想考驾照", limit=1)[0].name
     assert matcher.search("我是残疾人 想考驾照", limit=1)[0].id == 3
+
+
+# --- frequent items (高频事项) ----------------------------------------------------------------------
+
+
+def _social_security(frequent_ids: set[int]) -> ItemMatcher:
+    return ItemMatcher([ItemDoc(i, name, aliases=aliases, department="人社局", frequent=i in frequent_ids)
+                        for i, name, aliases in [
+                            (1, "社会保障卡挂失", ()), (2, "社会保障卡补领、换领", ()), (3, "社会保障卡申领", ()),
+                            (4, "社会保障卡密码重置", ()), (5, "职业技能培训补贴", ("社保卡领培训补贴",))]])
+
+
+def test_a_question_naming_one_matter_only_puts_the_frequent_items_first():
+    plain, frequent = _social_security(set()), _social_security({1, 2})  # 挂失 and 补领、换领
+    for question in ("社保卡", "社保卡怎么办", "我想问下社保卡"):
+        assert frequent.one_matter(question) == "社会保障卡"
+        before = plain.search(question, limit=5)
+        after = frequent.search(question, limit=5)
+        assert [m.id for m in before][:1] == [3], question  # 申领 is the best fit by the words alone
+        assert [m.id for m in after] == [1, 2] + [m.id for m in before if m.id not in (1, 2)], question
+        assert {m.id: m.score for m in after} == {m.id: m.score for m in before}  # scores stay the lexical ones
+
+
+def test_frequent_items_are_not_put_first_when_the_question_says_more_or_only_an_alias_names_the_matter():
+    plain, frequent = _social_security(set()), _social_security({1, 2})
+    for question in ("社保卡丢了", "社保卡密码忘了", "单位的社保卡"):  # a step, a second word, a qualifier
+        assert frequent.one_matter(question) is None
+        assert [m.id for m in frequent.search(question)] == [m.id for m in plain.search(question)], question
+    # 职业技能培训补贴 has 社保卡 only in an alias: 社保卡 is not the matter of its name.
+    alias_only = _social_security({5})
+    assert [m.id for m in alias_only.search("社保卡", limit=5)] == [m.id for m in plain.search("社保卡", limit=5)]
+
+
+def test_a_frequent_item_further_below_the_best_match_than_the_band_stays_where_it_is(monkeypatch):
+    plain, frequent = _social_security(set()), _social_security({4})
+    matches = plain.search("社保卡", limit=5)
+    gap = matches[0].score - next(m.score for m in matches if m.id == 4)
+    assert matches[0].id != 4 and gap > 0
+    monkeypatch.setattr(items, "FREQUENT_BAND", gap + 0.01)
+    assert frequent.search("社保卡", limit=5)[0].id == 4
+    monkeypatch.setattr(items, "FREQUENT_BAND", gap - 0.01)
+    assert [m.id for m in frequent.search("社保卡", limit=5)] == [m.id for m in matches]
