@@ -125,8 +125,7 @@ def items_search(*, query: str = "", filters: ItemFilters | None = None, limit: 
     """Items for a free-text question, best first, narrowed by the filters.
 
     Without a query: the filtered catalogue, frequent items (高频事项) first, then in department/name
-    order (browsing). With one: the
-    matcher's ranking; when nothing fits, "did you mean" suggestions.
+    order (browsing). With one: the matcher's ranking; when nothing fits, "did you mean" suggestions.
     """
     filters = filters or ItemFilters()
     query = (query or "").strip()
