@@ -34,7 +34,7 @@ test: messages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Production topology on one host: gunicorn (WSGI) for REST, uvicorn (ASGI) for WebSocket, a Celery
+# Production topology on one host: granian (WSGI) for REST, uvicorn (ASGI) for WebSocket, a Celery
 # worker and beat. Needs DATABASE_URL and REDIS_URL; put deploy/nginx.conf in front. docs/deployment.md.
 run-prod: messages
 	$(BIN)/python manage.py migrate --noinput -v 0

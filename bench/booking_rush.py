@@ -9,9 +9,9 @@ and ``pgbench``. Prints one JSON object: each measure with its target, its basel
 one, the ratio, and ``pass``.
 
 1. rush_one_slot — 1,000 residents press "book" on one court slot (capacity 1) at the same instant,
-   over real HTTP, against ``BENCH_WORKERS`` (default 2, at least 2) gunicorn gthread worker
-   processes of ``BENCH_THREADS`` (4) threads each, as in the Procfile.
-   ``BENCH_SERVER=granian`` runs them under granian instead, to compare (bench/rushlib.py).
+   over real HTTP, against ``BENCH_WORKERS`` (default 2, at least 2) granian worker processes of
+   ``BENCH_THREADS`` (4) blocking threads each, as in the Procfile.
+   ``BENCH_SERVER=gunicorn`` runs them under gunicorn gthread instead, to compare (bench/rushlib.py).
    Target: exactly one 201, every other answer a 409 JSON error, no 5xx, p99 ≤ 2 s.
 2. rush_100_slots — the same 1,000 spread over 100 slots of capacity 1. Target: confirmed = 100.
 3. throughput — successful bookings per second on one hot slot (a session of large capacity),
@@ -19,7 +19,7 @@ one, the ratio, and ``pass``.
    conditional decrement + insert on one hot row of the same PostgreSQL, in the same run.
    Target: ratio ≥ 0.3. Each client opens a new connection per booking. Reported beside it,
    ``keep_alive``: the same load on a second session with each client keeping one connection open
-   (HTTP/1.1 keep-alive, as nginx does towards gunicorn in production, deploy/nginx.conf), with
+   (HTTP/1.1 keep-alive, as nginx does towards the web processes in production, deploy/nginx.conf), with
    its own ratio; it says what new connections cost, it is not the target's figure.
 4. availability_p50 — ``GET /api/v1/venues/{id}/slots/?date=`` (target ≤ 20 ms);
    nearby_p50 — ``GET /api/v1/venues/?near=…`` with 2,000 venues (target ≤ 30 ms).
@@ -244,6 +244,9 @@ def main() -> None:
         # warm, on a slot of its own and with residents the rush does not use.
         run(fire("127.0.0.1", server.port, [Request("GET", f"/api/v1/venues/{hot.venue_id}/", {})] * 20))
         run(fire("127.0.0.1", server.port, [_book(t, warm.pk) for t in warm_tokens]))
+        # ... and let the workers finish their start-up work in the background (the catalogue index)
+        # before measuring: it would otherwise share the cores with whichever phase came first.
+        report["server_settled_s"] = round(server.wait_quiet(), 1)
 
         rush = run(fire("127.0.0.1", server.port, [_book(t, hot.pk) for t in tokens[:ATTEMPTS]]))
         one = _rush_summary(rush, 1)
@@ -288,7 +291,7 @@ def main() -> None:
             sum(1 for r in results if r.status == 201) / wall, 1)
 
         # The same load on a second session, each client keeping its connection open (as nginx
-        # does towards gunicorn in production): what new connections cost, not the target's figure.
+        # does towards the web processes in production): what new connections cost, not the target's figure.
         results, wall = run(closed_loop("127.0.0.1", server.port,
                                         [_book(t, session_b.pk) for t in tokens[:THROUGHPUT_BOOKINGS]],
                                         concurrency=THROUGHPUT_CLIENTS, keep_alive=True))

@@ -91,22 +91,18 @@ def server_env(*, database_url: str, redis_url: str = "", jwt_signing_key: str, 
     return env
 
 
-# The WSGI server the benches run the portal under: gunicorn (the Procfile's, the default) or, to
-# compare, granian (not a dependency of the portal: ``.venv/bin/pip install granian==2.8.7`` first;
-# docs/benchmarks.md, "Another HTTP server").
-SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
+# The WSGI server the benches run the portal under: granian (the Procfile's, the default) or, to
+# compare, gunicorn (its web server before 2026-11-24; docs/benchmarks.md, "Another HTTP server").
+SERVER = os.environ.get("BENCH_SERVER", "granian")
 
 
 def server_command(app: str, port: int, *, workers: int, threads: int) -> tuple[list[str], str]:
     """The command line of ``SERVER`` serving the WSGI ``app`` on 127.0.0.1:``port``, and how the
     benches' reports name it."""
     if SERVER == "granian":
-        granian = Path(sys.executable).parent / "granian"
-        if not granian.exists():
-            raise SystemExit("BENCH_SERVER=granian: install it first (.venv/bin/pip install granian==2.8.7)")
-        return ([str(granian), "--interface", "wsgi", app, "--host", "127.0.0.1", "--port", str(port), "--workers",
-                 str(workers), "--blocking-threads", str(threads), "--backlog", "4096", "--log-level", "warning",
-                 "--no-ws"],
+        return ([str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", app, "--host", "127.0.0.1",
+                 "--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads), "--backlog",
+                 "4096", "--log-level", "warning", "--no-ws"],
                 f"granian --interface wsgi {app}, {workers} worker processes x {threads} blocking threads")
     cmd = [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers",
            str(workers), "--backlog", "4096", "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
@@ -117,7 +113,8 @@ def server_command(app: str, port: int, *, workers: int, threads: int) -> tuple[
 
 
 class Server:
-    """``portal.wsgi`` under ``SERVER`` (gunicorn) with ``workers`` processes on a free port of 127.0.0.1."""
+    """``portal.wsgi`` under ``SERVER`` (granian unless told) with ``workers`` processes on a free port of
+    127.0.0.1."""
 
     def __init__(self, *, env: dict, workers: int = 2, threads: int = 1, timeout_s: float = 30.0):
         self.port = free_port()
@@ -152,6 +149,30 @@ class Server:
     def pids(self) -> list[int]:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
         return [int(p) for p in out.stdout.split()]
+
+    def cpu_s(self) -> float:
+        """CPU seconds the worker processes have used (user + system, from /proc)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:  # a worker that just exited
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def wait_quiet(self, timeout_s: float = 60.0, window_s: float = 0.5) -> float:
+        """Wait until the workers use no CPU for ``window_s`` (their start-up work in the background —
+        the catalogue index, ``portal/warmup.py`` — is done, as in a server that has been running);
+        returns the seconds waited."""
+        began = time.monotonic()
+        while time.monotonic() - began < timeout_s:
+            before = self.cpu_s()
+            time.sleep(window_s)
+            if self.cpu_s() - before < 0.02:
+                break
+        return time.monotonic() - began
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -277,7 +298,7 @@ async def closed_loop(host: str, port: int, requests: Sequence[Request], *, conc
 
     By default each request opens its own connection (what a phone on a mobile network costs the
     server without a proxy). ``keep_alive``: each client keeps one connection open and sends its
-    requests on it one after another, as nginx does towards gunicorn with upstream keep-alive
+    requests on it one after another, as nginx does towards the web processes with upstream keep-alive
     (deploy/nginx.conf, ``keepalive 32``); it reconnects when the server closes the connection."""
     queue = list(reversed(requests))
     results: list[Result] = []

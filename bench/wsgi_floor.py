@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/wsgi_floor.py
 
-A WSGI hello world (it reads the body, answers a small JSON 201) under gunicorn as
-``bench/booking_rush.py`` runs the portal — 2 gthread worker processes × 4 threads — driven by the
+A WSGI hello world (it reads the body, answers a small JSON 201) under the server
+``bench/booking_rush.py`` runs the portal under (granian, or ``BENCH_SERVER=gunicorn``) — 2 worker
+processes × 4 threads — driven by the
 same closed loop of 16 clients (``bench.rushlib.closed_loop``), with a new connection per request
 and with keep-alive. No booking can be answered faster than this over HTTP here; the booking
 bench's ``bookings_per_s`` is read against it (docs/benchmarks.md). Prints one JSON object.

@@ -1,6 +1,6 @@
 """The booking fast path: a plain, valid booking attempt answered in front of Django.
 
-Under gunicorn (``booking.gate.wsgi``) a ``POST /api/v1/bookings/`` that the rush gate did not
+Under the WSGI server (``booking.gate.wsgi``) a ``POST /api/v1/bookings/`` that the rush gate did not
 refuse is answered here when it is the ordinary case — JSON ``{"slot": id}`` (maybe a
 ``party_size``), a valid bearer token of an active user, a host Django accepts, no ``Origin`` (CORS
 headers are the middleware's), nothing Django would redirect or DRF would negotiate differently.

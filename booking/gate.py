@@ -5,7 +5,7 @@ who holds them; an attempt on such a slot, with a valid bearer token of a reside
 booked it, is answered 409 ``slot_full`` here — the contract's body in the resident's language,
 with the headers Django's middleware would have added — without building a Django request, running
 the middleware, DRF or the database. ``wsgi(app)`` puts the gate in front of the WSGI application
-(gunicorn); ``refuses`` is the same decision for the view-level gate that serves the ASGI server.
+(granian, or any WSGI server); ``refuses`` is the same decision for the view-level gate that serves the ASGI server.
 
 Anything else goes on — to the fast path (``booking.fast``), which answers the ordinary valid
 attempt with the view's own calls, or to Django — and gets the exact answer: no or a bad token

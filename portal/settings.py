@@ -83,8 +83,8 @@ INSTALLED_APPS = [
     "health",
 ]
 
-# Under gunicorn two answers come before this stack: the rush gate (booking/gate.py, a sold-out slot's
-# 409) and the booking fast path (booking/fast.py, an ordinary POST /api/v1/bookings/). They add the
+# Under the WSGI server (granian) two answers come before this stack: the rush gate (booking/gate.py,
+# a sold-out slot's 409) and the booking fast path (booking/fast.py, an ordinary POST /api/v1/bookings/). They add the
 # headers these add (tests/booking/test_fast.py compares them with Django's); a middleware that does
 # more than add headers (auditing, throttling) must be mirrored there, or BOOKING_FAST_PATH=0.
 MIDDLEWARE = [
@@ -381,7 +381,7 @@ BOOKING_SOLDOUT_CACHE_SECONDS = env.float("BOOKING_SOLDOUT_CACHE_SECONDS", defau
 # Availability changes of one venue-day within this many ms go out as one WebSocket message
 # (booking/realtime.py; with a Redis channel layer). 0: each as soon as the one before is sent.
 BOOKING_PUSH_COALESCE_MS = env.int("BOOKING_PUSH_COALESCE_MS", default=50)
-# Under gunicorn, answer ordinary booking attempts in front of the middleware stack with the view's
+# Under the WSGI server, answer ordinary booking attempts in front of the middleware stack with the view's
 # own calls (booking/fast.py); off: every attempt the rush gate does not refuse goes through Django.
 BOOKING_FAST_PATH = env.bool("BOOKING_FAST_PATH", default=True)
 

@@ -143,7 +143,7 @@ def check_prod() -> int:
     with started("run-prod", env) as process:
         status, health = wait_for(f"http://127.0.0.1:{WEB_PORT}/healthz", 180)
         assert health["database"] == "ok" and health["redis"] == "ok", health
-        print(f"web (gunicorn, WSGI): /healthz {status} {health}")
+        print(f"web (granian, WSGI): /healthz {status} {health}")
         check_schema(f"http://127.0.0.1:{WEB_PORT}")
         status, health = wait_for(f"http://127.0.0.1:{WS_PORT}/healthz", 60)
         print(f"ws (uvicorn, ASGI): /healthz {status}")

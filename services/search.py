@@ -8,7 +8,7 @@ cache read, a database read only when the cache has none — with the one its ma
 from, and rebuilds when they differ. While one thread rebuilds, others keep answering from the
 previous index rather than wait.
 
-Serving processes (gunicorn, uvicorn, runserver — the WSGI/ASGI entry points call
+Serving processes (granian, uvicorn, runserver — the WSGI/ASGI entry points call
 ``portal.warmup.start``) build the index in a background thread as they start, so the first
 resident does not wait for it (jieba's dictionary and 1,400 items take a few seconds), and move the
 built index out of the cyclic garbage collector's scans with ``gc.freeze()``: it is millions of

@@ -1,5 +1,5 @@
 """The rush, in the suite: hundreds of residents press "book" at the same instant over real HTTP
-against two server processes (gunicorn workers) sharing PostgreSQL. Exactly the capacity is sold;
+against two server processes (granian workers, as in the Procfile) sharing PostgreSQL. Exactly the capacity is sold;
 every other attempt is a 409 JSON refusal; nothing is a 5xx. (The 1,000-attempt version with
 latency figures is ``bench/booking_rush.py``.)"""
 
