@@ -96,3 +96,13 @@ def test_jieba_logs_through_the_project_handlers_only():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}).stdout.split()
     assert out == [str(logging.WARNING), "False"]
+
+
+def test_the_kept_common_characters_are_what_jiebas_dictionary_gives():
+    """data/common_characters.txt spares every serving process parsing jieba's dictionary at start;
+    a new jieba (or dictionary) that counts differently must rewrite it (``count_common_characters``)."""
+    from portal.nlu.lexicon import common_characters, count_common_characters
+
+    counted = count_common_characters()
+    assert len(counted) == 3500 and common_characters() == counted
+    assert common_characters(10) == counted[:10]
