@@ -316,4 +316,5 @@ def default_lexicon() -> Lexicon:
     return Lexicon()
 
 
-__all__ = ["DATA_DIR", "Canonical", "Lexicon", "Term", "common_characters", "count_common_characters", "default_lexicon", "segmenter", "tokens"]
+__all__ = ["DATA_DIR", "Canonical", "Lexicon", "Term", "common_characters", "count_common_characters",
+           "default_lexicon", "segmenter", "tokens"]
