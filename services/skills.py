@@ -220,8 +220,19 @@ def service_search(turn: Turn) -> Reply:
         reply = _guide_reply(turn, best.id, topic, guide_answer, item_guide)
         reply.cards = cards
         return reply
-    return Reply(f"最相关的是「{best.name}」（{best.department.name}），您想了解：", cards=cards,
-                 quick_replies=_topic_replies(best.id))
+    return Reply(_lead_in(turn.text, best, len(hits)), cards=cards, quick_replies=_topic_replies(best.id))
+
+
+def _lead_in(text: str, best, count: int) -> str:
+    """How the reply introduces the first card: the best fit, or — when the message named one matter
+    only (驾照, 残疾) and several items fit it — the frequent one among them (高频事项)."""
+    from services import search as search_index
+
+    matter = getattr(search_index.matcher(), "one_matter", lambda _text: None)(text) if count > 1 else None
+    if matter and best.frequent and matter in best.name:
+        return (f"“{matter}”相关的事项有好几项，常办的是「{best.name}」（{best.department.name}），"
+                f"其他的在下面的卡片里。关于「{best.name}」，您想了解：")
+    return f"最相关的是「{best.name}」（{best.department.name}），您想了解："
 
 
 def _topic_replies(item_id) -> list[QuickReply]:

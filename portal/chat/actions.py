@@ -51,6 +51,10 @@ class SessionForbidden(Forbidden):
 # alone it reaches "clarify", with any 办事 word "accept".
 EVIDENCE_FLOOR = 35.0
 EVIDENCE_MAX = 0.55
+# A message that names one matter and nothing else (残疾, 户口) has no second term to agree; when the
+# best match is a frequent item (高频事项) whose name has that very word, the resident is asking about
+# that matter — enough to answer with the items (alone, above CLARIFY with nothing else close).
+ONE_MATTER_EVIDENCE = 0.5
 
 
 def _catalogue_evidence(text: str) -> dict[str, float] | None:
@@ -59,7 +63,12 @@ def _catalogue_evidence(text: str) -> dict[str, float] | None:
     if matcher is None:
         return None
     matches = matcher.search(text, limit=1, min_score=EVIDENCE_FLOOR)
-    if not matches or len(matches[0].matched) < 2:
+    if not matches:
+        return None
+    if len(matches[0].matched) < 2:
+        matter = matcher.one_matter(text) if hasattr(matcher, "one_matter") else None
+        if matter and matcher.is_frequent(matches[0].id) and matter in matches[0].name:
+            return {"service.search": ONE_MATTER_EVIDENCE}
         return None
     strength = 0.3 + (matches[0].score - EVIDENCE_FLOOR) / 60 + 0.05 * (len(matches[0].matched) - 2)
     return {"service.search": min(EVIDENCE_MAX, strength)}

@@ -925,15 +925,22 @@ class ItemMatcher:
                 matches = [matches[i] for i in order]
         return self._frequent_first(query, matches)[:limit]
 
+    def is_frequent(self, item_id) -> bool:
+        """Whether the catalogue marks the item as frequent (高频事项)."""
+        return item_id in self._frequent_ids
+
     def one_matter(self, query: str) -> str | None:
         """The matter's word when the question names one matter and says nothing else about it
-        (驾照 → 驾驶证, 户口怎么办 → 户口): no step, qualifier or department, no second word (a lone
-        character does not count); else None."""
+        (驾照 → 驾驶证, 户口怎么办 → 户口, 我想问下公积金): no step, qualifier or department, no
+        second word, at most one stray character (问); a word of two characters or more (狗 in 搜狗
+        or 狗肉 is no matter); else None."""
         analysed = self._analyse(query)
         if analysed.steps or analysed.qualifiers or analysed.departments or analysed.only_steps:
             return None
         words = [term for term in analysed.terms if not term.lone]
-        if len(words) != 1 or not words[0].known or words[0].step:
+        if len(words) != 1 or not words[0].known or words[0].step or len(words[0].surface) < 2:
+            return None
+        if sum(len(term.surface) for term in analysed.terms if term.lone) > 1:  # 华晶小学: a school's name
             return None
         return words[0].surface
 

@@ -121,3 +121,44 @@ def test_odd_payloads_get_an_answer_not_an_error(api, say, catalogue, payload):
 def test_opening_a_business_said_plainly_is_a_service_question_and_opening_hours_are_not(api, say, text, is_service):
     _, body = say(api, text)
     assert (body["intent"]["name"] == "service.search") is is_service, body["intent"]
+
+
+@pytest.fixture
+def disability(django_capture_on_commit_callbacks):
+    """Items about 残疾 of near-equal fit for the one word, one of them frequent (高频事项)."""
+    from services import actions
+    from services.models import ServiceItem
+
+    federation = actions.department_upsert(name="区残疾人联合会")
+    with django_capture_on_commit_callbacks(execute=True):
+        items = {
+            "rehab": ServiceItem.objects.create(name="残疾儿童康复救助申请", department=federation, code="D-1"),
+            "aids": ServiceItem.objects.create(name="残疾人辅助器具适配和补贴", department=federation, code="D-2"),
+            "card": ServiceItem.objects.create(name="残疾人证办理（新办）", department=federation, code="D-3",
+                                               frequent=True),
+        }
+        actions.catalogue_touch()
+    return items
+
+
+def test_one_word_naming_a_frequent_items_matter_is_answered_with_that_item_first(api, say, disability):
+    _, body = say(api, "残疾")
+    assert body["intent"]["name"] == "service.search"
+    cards = body["reply"]["cards"]
+    assert cards[0]["id"] == disability["card"].id and len(cards) == 3
+    assert body["reply"]["text"].startswith("“残疾”相关的事项有好几项，常办的是「残疾人证办理（新办）」")
+
+
+def test_without_a_frequent_item_one_word_is_not_taken_for_a_service_question(
+        api, say, disability, django_capture_on_commit_callbacks):
+    from services import actions
+    from services.models import ServiceItem
+
+    with django_capture_on_commit_callbacks(execute=True):  # an editor unmarks it: the index follows
+        ServiceItem.objects.filter(pk=disability["card"].pk).update(frequent=False)
+        actions.catalogue_touch()
+    _, body = say(api, "残疾")
+    assert body["intent"]["name"] == "fallback"  # one word matching names alone is no evidence (日期, 知青)
+    _, body = say(api, "残疾儿童康复怎么申请")  # a question saying more is answered as before
+    assert body["intent"]["name"] == "service.search"
+    assert body["reply"]["text"].startswith("最相关的是「残疾儿童康复救助申请」")

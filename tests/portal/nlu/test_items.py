@@ -211,3 +211,14 @@ def test_a_frequent_item_further_below_the_best_match_than_the_band_stays_where_
     assert frequent.search("社保卡", limit=5)[0].id == 4
     monkeypatch.setattr(items, "FREQUENT_BAND", gap - 0.01)
     assert [m.id for m in frequent.search("社保卡", limit=5)] == [m.id for m in matches]
+
+
+@pytest.mark.parametrize(("question", "matter"), [
+    ("公积金", "住房公积金"), ("公积金怎么办", "住房公积金"), ("我想问下公积金", "住房公积金"),
+    ("公积金提取", None),  # a step
+    ("单位的公积金", None),  # a qualifier
+    ("搜狗", None), ("狗肉怎么做", None),  # a one-character word is no matter
+    ("华晶小学在哪里", None),  # two stray characters: a name the catalogue does not know
+])
+def test_one_matter_is_a_question_that_names_one_matter_and_nothing_else(matcher, question, matter):
+    assert matcher.one_matter(question) == matter
