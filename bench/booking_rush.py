@@ -21,6 +21,8 @@ one, the ratio, and ``pass``.
    ``keep_alive``: the same load on a second session with each client keeping one connection open
    (HTTP/1.1 keep-alive, as nginx does towards the web processes in production, deploy/nginx.conf), with
    its own ratio; it says what new connections cost, it is not the target's figure.
+   ``cpu_ms_per_booking``: CPU of the server workers, their PostgreSQL backends, this client and
+   the whole machine during the hot-slot phase, per booking (from /proc).
 4. availability_p50 — ``GET /api/v1/venues/{id}/slots/?date=`` (target ≤ 20 ms);
    nearby_p50 — ``GET /api/v1/venues/?near=…`` with 2,000 venues (target ≤ 30 ms).
 """
@@ -44,7 +46,17 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rushlib import Request, Server, closed_loop, fire, percentile, run, server_env  # noqa: E402
+from bench.rushlib import (  # noqa: E402
+    Request,
+    Server,
+    closed_loop,
+    fire,
+    machine_cpu_s,
+    percentile,
+    processes_cpu_s,
+    run,
+    server_env,
+)
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_booking")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
@@ -210,6 +222,16 @@ def _pgbench_hot_row(clients: int, seconds: int) -> dict:
             "script": script.strip()}
 
 
+def _backend_pids() -> list[int]:
+    """The PostgreSQL backends of the bench database other than this process's own connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _latencies(port: int, requests: list[Request], rounds: int = 1) -> dict:
     results = []
     for _ in range(rounds):
@@ -270,17 +292,25 @@ def main() -> None:
                         and many["p99_s"] <= 2.0)
         report["rush_100_slots"] = many
 
-        # Throughput on one hot row: distinct residents booking a large session, closed loop.
+        # Throughput on one hot row: distinct residents booking a large session, closed loop — and
+        # where the CPU went meanwhile (server workers, their PostgreSQL backends, this client, all).
+        backends = _backend_pids()
+        cpu_before = (server.cpu_s(), processes_cpu_s(backends), time.process_time(), machine_cpu_s())
         results, wall = run(closed_loop("127.0.0.1", server.port,
                                         [_book(t, session.pk) for t in tokens[:THROUGHPUT_BOOKINGS]],
                                         concurrency=THROUGHPUT_CLIENTS))
+        cpu_after = (server.cpu_s(), processes_cpu_s(backends), time.process_time(), machine_cpu_s())
         ok = sum(1 for r in results if r.status == 201)
         booked_per_s = ok / wall
         throughput = {"bookings": ok, "attempts": len(results), "wall_s": round(wall, 2),
                       "bookings_per_s": round(booked_per_s, 1), "clients": THROUGHPUT_CLIENTS,
                       "client_connections": "one per booking",
                       "non_201": dict(Counter(r.status for r in results if r.status != 201)),
-                      "p50_ms": round(percentile([r.latency_s * 1000 for r in results], 50), 1)}
+                      "p50_ms": round(percentile([r.latency_s * 1000 for r in results], 50), 1),
+                      "cpu_ms_per_booking": {
+                          name: round((after - before) * 1000 / max(ok, 1), 2) for name, before, after in
+                          zip(("server_workers", "postgresql_backends", "client", "machine"), cpu_before, cpu_after,
+                              strict=True)}}
 
         # The same load spread over 16 slots: if this is no faster, the hot row is not what limits.
         results, wall = run(closed_loop("127.0.0.1", server.port,

@@ -112,6 +112,26 @@ def server_command(app: str, port: int, *, workers: int, threads: int) -> tuple[
                  + (f" x {threads} threads (gthread)" if threads > 1 else " (sync)"))
 
 
+def processes_cpu_s(pids) -> float:
+    """CPU seconds these processes have used (user + system, from /proc); gone ones count nothing."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores; not idle, not waiting on I/O)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """``portal.wsgi`` under ``SERVER`` (granian unless told) with ``workers`` processes on a free port of
     127.0.0.1."""
@@ -152,15 +172,7 @@ class Server:
 
     def cpu_s(self) -> float:
         """CPU seconds the worker processes have used (user + system, from /proc)."""
-        total = 0
-        for pid in self.pids():
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:  # a worker that just exited
-                continue
-            total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+        return processes_cpu_s(self.pids())
 
     def wait_quiet(self, timeout_s: float = 60.0, window_s: float = 0.5) -> float:
         """Wait until the workers use no CPU for ``window_s`` (their start-up work in the background —
