@@ -228,8 +228,8 @@ def _lead_in(text: str, best, count: int) -> str:
     only (驾照, 残疾) and several items fit it — the frequent one among them (高频事项)."""
     from services import search as search_index
 
-    matter = getattr(search_index.matcher(), "one_matter", lambda _text: None)(text) if count > 1 else None
-    if matter and best.frequent and matter in best.name:
+    matter = search_index.matcher().frequent_answer(text, best.id, best.name) if count > 1 else None
+    if matter:
         return (f"“{matter}”相关的事项有好几项，常办的是「{best.name}」（{best.department.name}），"
                 f"其他的在下面的卡片里。关于「{best.name}」，您想了解：")
     return f"最相关的是「{best.name}」（{best.department.name}），您想了解："

@@ -66,8 +66,8 @@ def _catalogue_evidence(text: str) -> dict[str, float] | None:
     if not matches:
         return None
     if len(matches[0].matched) < 2:
-        matter = matcher.one_matter(text) if hasattr(matcher, "one_matter") else None
-        if matter and matcher.is_frequent(matches[0].id) and matter in matches[0].name:
+        frequent_answer = getattr(matcher, "frequent_answer", None)
+        if frequent_answer is not None and frequent_answer(text, matches[0].id, matches[0].name):
             return {"service.search": ONE_MATTER_EVIDENCE}
         return None
     strength = 0.3 + (matches[0].score - EVIDENCE_FLOOR) / 60 + 0.05 * (len(matches[0].matched) - 2)

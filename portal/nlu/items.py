@@ -908,8 +908,8 @@ class ItemMatcher:
         of their score plus the question's likeness to each name; ``score`` stays the lexical one.
         A question naming one matter only puts the frequent items among the near-best first."""
         if self.semantic is None:
-            if not self._frequent_ids:
-                return self._lexical(query, limit, min_score)
+            if not self._frequent_ids or not query.strip() or self.one_matter(query) is None:
+                return self._lexical(query, limit, min_score)  # no frequent item can move: no wider pool
             return self._frequent_first(query, self._lexical(query, max(limit, SEMANTIC_POOL), min_score))[:limit]
         matches = self._lexical(query, max(limit, SEMANTIC_POOL), min_score)
         # One match, or a lead the reading is sure of: the model is not asked.
@@ -925,9 +925,14 @@ class ItemMatcher:
                 matches = [matches[i] for i in order]
         return self._frequent_first(query, matches)[:limit]
 
-    def is_frequent(self, item_id) -> bool:
-        """Whether the catalogue marks the item as frequent (高频事项)."""
-        return item_id in self._frequent_ids
+    def frequent_answer(self, query: str, item_id, name: str) -> str | None:
+        """The question's one matter (``one_matter``) when this item is a frequent one (高频事项)
+        whose name has that word — the item ``search`` puts first for it; else None."""
+        matter = self.one_matter(query)
+        return matter if matter is not None and self._frequent_for(matter, item_id, name) else None
+
+    def _frequent_for(self, matter: str, item_id, name: str) -> bool:
+        return item_id in self._frequent_ids and matter in name
 
     def one_matter(self, query: str) -> str | None:
         """The matter's word when the question names one matter and says nothing else about it
@@ -954,7 +959,7 @@ class ItemMatcher:
         if matter is None:
             return matches
         floor = max(m.score for m in matches) - FREQUENT_BAND
-        first = [m for m in matches if m.score >= floor and m.id in self._frequent_ids and matter in m.name]
+        first = [m for m in matches if m.score >= floor and self._frequent_for(matter, m.id, m.name)]
         if not first:
             return matches
         chosen = {id(m) for m in first}
