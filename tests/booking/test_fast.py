@@ -219,3 +219,56 @@ def test_the_fast_path_sends_djangos_request_signals_once_each_so_connections_ar
         request_finished.disconnect(finished)
     assert status == 201 and passed == "passed"
     assert sent == ["started", "finished", "started", "finished"]  # Django's own pair follows the second
+
+
+def _through_django(environ: dict) -> tuple[str, bytes]:
+    """The gate in front of Django's own WSGI handler, request signals and all (as in production)."""
+    from django.core.wsgi import get_wsgi_application
+
+    from booking import gate
+
+    answered = {}
+    body = b"".join(gate.wsgi(get_wsgi_application())(environ, lambda status, headers: answered.update(s=status)))
+    return answered["s"], body
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_fast_path_sends_no_health_check_and_survives_a_dead_connection(court, settings, monkeypatch):
+    """With ``CONN_HEALTH_CHECKS`` Django pings a kept connection before a request's first statement;
+    the fast path lets the user's row be that check. A connection that died in between makes that
+    read fail, and Django answers the booking on a new connection."""
+    import psycopg
+    from django.db import connections
+
+    connection = connections["default"]
+    assert connection.health_check_enabled  # persistent connections with health checks (DB_POOL=0)
+    pings = []
+    real_is_usable = type(connection).is_usable
+    monkeypatch.setattr(type(connection), "is_usable", lambda self: pings.append(1) or real_is_usable(self))
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    slots = [make_slot(court, start=start + dt.timedelta(hours=h)) for h in (0, 2, 4)]
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)  # kept between requests, as the bench runs
+    connection.close()
+    connection.ensure_connection()
+
+    # A resident of its own for each booking (one booking per venue and day).
+    attempts = [booking_environ(json.dumps({"slot": s.pk}).encode(), _token(make_resident())) for s in slots]
+
+    def book(environ):  # the answer, and the pings during the request
+        pings.clear()
+        return *_through_django(environ), len(pings)
+
+    assert book(attempts[0])[::2] == ("201 Created", 0)
+    settings.BOOKING_FAST_PATH = False  # Django's path pings first: the check left out is a real one
+    assert book(attempts[1])[::2] == ("201 Created", 1)
+    settings.BOOKING_FAST_PATH = True
+
+    # Kill the kept connection from outside, as a PostgreSQL restart or an idle timeout would.
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(connection.connection.info.dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    status, answer, _ = book(attempts[2])
+    assert status == "201 Created", answer
+    assert connection.connection is None or connection.connection.info.backend_pid != pid
+    assert Booking.objects.filter(slot__in=slots, status="confirmed").count() == 3

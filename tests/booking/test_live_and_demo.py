@@ -35,6 +35,23 @@ async def test_watchers_of_a_venue_and_date_get_availability_pushed_after_a_book
     await watcher.disconnect()
 
 
+def test_an_in_memory_push_nobody_watches_starts_no_event_loop(monkeypatch):
+    """A WSGI worker serves no WebSocket: its in-memory layer's groups are always empty, and a
+    booking must not pay for a thread and an event loop to send to nobody."""
+    from channels.layers import InMemoryChannelLayer
+
+    from booking import realtime
+
+    layer = InMemoryChannelLayer()
+    calls = []
+    monkeypatch.setattr(realtime, "async_to_sync", lambda fn: lambda *a: calls.append(a))
+    realtime._send(layer, "venue.1.2026-11-25", {"type": "availability.changed", "slots": [{"id": 1}]})
+    assert calls == []
+    layer.groups["venue.1.2026-11-25"] = {"specific.watcher!abc": time.time()}
+    realtime._send(layer, "venue.1.2026-11-25", {"type": "availability.changed", "slots": [{"id": 1}]})
+    assert calls == [("venue.1.2026-11-25", {"type": "availability.changed", "slots": [{"id": 1}]})]
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_a_rolled_back_booking_pushes_nothing_and_other_dates_hear_nothing():
     slot = await database_sync_to_async(lambda: make_slot(make_court(make_venue())))()
