@@ -3,7 +3,8 @@
     .venv/bin/python bench/booking_rush.py            # full run (about 2 minutes on 2 cores)
     BENCH_ATTEMPTS=300 .venv/bin/python bench/booking_rush.py   # quicker
 
-Needs a local PostgreSQL (``BENCH_DATABASE_URL``, default
+The server runs with persistent database connections; ``BENCH_DB_POOL=1`` gives it psycopg's pool,
+production's default, to compare. Needs a local PostgreSQL (``BENCH_DATABASE_URL``, default
 ``postgres://postgres@127.0.0.1:5432/portal_bench_booking``; the database is dropped and created)
 and ``pgbench``. Prints one JSON object: each measure with its target, its baseline where it has
 one, the ratio, and ``pass``.
@@ -260,6 +261,7 @@ def main() -> None:
                     "loadavg_1m_at_start": round(os.getloadavg()[0], 2)}
     with Server(env=env, workers=WORKERS, threads=THREADS) as server:
         report["server"] = (server.description + ", DEBUG=0, Redis " + ("on" if REDIS_URL else "off")
+                            + (", psycopg pool" if env["DB_POOL"] == "1" else ", persistent connections")
                             + ", PostgreSQL " + _psql(DB_URL, "SHOW server_version").strip())
         report["server_processes"] = len(server.pids())
         # Warm every worker (imports, DB connection, first bookings) the way a running service is
