@@ -331,12 +331,12 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 _NOTICE = {
-    Status.SUBMITTED: "您的“{item}”申请已提交，受理编号 {receipt}。",
-    Status.ACCEPTED: "您的“{item}”申请（{receipt}）已受理，预计 {due} 前办结。",
-    Status.REVIEWING: "您的“{item}”申请（{receipt}）正在审核。",
-    Status.NEEDS_MORE: "您的“{item}”申请（{receipt}）需要补充材料：{note}",
-    Status.COMPLETED: "您的“{item}”申请（{receipt}）已办结。{note}",
-    Status.REJECTED: "您的“{item}”申请（{receipt}）不予受理：{note}",
+    Status.SUBMITTED: "您的「{item}」申请已提交，受理编号 {receipt}。",
+    Status.ACCEPTED: "您的「{item}」申请（{receipt}）已受理，预计 {due} 前办结。",
+    Status.REVIEWING: "您的「{item}」申请（{receipt}）正在审核。",
+    Status.NEEDS_MORE: "您的「{item}」申请（{receipt}）需要补充材料：{note}",
+    Status.COMPLETED: "您的「{item}」申请（{receipt}）已办结。{note}",
+    Status.REJECTED: "您的「{item}」申请（{receipt}）不予受理：{note}",
 }
 
 

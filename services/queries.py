@@ -247,8 +247,8 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
                 notes.append("已有电子证照，免于提交")
             lines.append(f"{number}. {material.name}（{'，'.join(notes)}）")
         if not lines:
-            return f"“{item.name}”的申请材料请咨询{item.department.name}（{item.department.phone or '窗口'}）。"
-        return f"办理“{item.name}”需要准备：\n" + "\n".join(lines)
+            return f"「{item.name}」的申请材料请咨询{item.department.name}（{item.department.phone or '窗口'}）。"
+        return f"办理「{item.name}」需要准备：\n" + "\n".join(lines)
     if topic == "locations":
         places = []
         for loc in item.locations.all():
@@ -273,10 +273,10 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
             limit = "办理时限请咨询办理部门"
         visits = {None: "", 0: "，全程网办不用跑", 1: "，最多跑一次"}.get(
             item.visits_required, f"，需到现场 {item.visits_required} 次")
-        return f"“{item.name}”{limit}{visits}。"
+        return f"「{item.name}」{limit}{visits}。"
     if topic == "fee":
         fee = (item.fee or "").strip()
         if not fee or fee == "不收费":
-            return f"“{item.name}”不收费。"
-        return f"“{item.name}”收费：{fee}。"
+            return f"「{item.name}」不收费。"
+        return f"「{item.name}」收费：{fee}。"
     raise ValueError(f"unknown topic {topic!r}; one of {GUIDE_TOPICS}")

@@ -230,12 +230,12 @@ def test_guide_answers_say_what_to_bring_where_and_how_long(catalogue, resident)
     item, on_file = queries.item_guide(item_id=catalogue["birth"].id, user=resident)
     materials = queries.guide_answer(item, "materials", on_file)
     lines = materials.splitlines()
-    assert lines[0] == "办理“新生儿出生户口登记”需要准备："
+    assert lines[0] == "办理「新生儿出生户口登记」需要准备："
     assert [line.split(". ", 1)[0] for line in lines[1:]] == [str(n) for n in range(1, len(lines))]  # one per line
     assert any(line.endswith("居民身份证（原件，已有电子证照，免于提交）") for line in lines)
     assert any(line.endswith("结婚证（原件，父母已登记结婚的需要）") for line in lines)
     assert "区行政服务中心（合欢路 201 号）" in queries.guide_answer(item, "locations")
-    assert queries.guide_answer(item, "time") == "“新生儿出生户口登记”承诺 5 个工作日内办结，最多跑一次。"
+    assert queries.guide_answer(item, "time") == "「新生儿出生户口登记」承诺 5 个工作日内办结，最多跑一次。"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/services/departments/", "/api/v1/services/life-events/",

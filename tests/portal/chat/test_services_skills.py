@@ -60,9 +60,9 @@ def test_a_question_after_a_search_is_about_the_item_shown(api, say, catalogue):
     assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
     _, body = say(api, "多久能办好", session)  # not a fallback: the item is still on the screen
     assert body["intent"]["name"] == "service.search"
-    assert body["reply"]["text"] == "“居住证申领”承诺 7 个工作日内办结。"
+    assert body["reply"]["text"] == "「居住证申领」承诺 7 个工作日内办结。"
     _, body = say(api, "要钱吗", session)
-    assert body["reply"]["text"] == "“居住证申领”不收费。"
+    assert body["reply"]["text"] == "「居住证申领」不收费。"
 
 
 def test_an_english_question_after_a_search_is_about_the_item_shown(api, say, catalogue):
