@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,7 +32,7 @@ from portal.chat import registry
 from portal.chat.registry import Card, QuickReply, Reply, Skill, Turn
 from portal.nlu.intents import Decision, IntentClassifier
 from portal.nlu.normalize import normalize
-from portal.nlu.timeparse import parse_when
+from portal.nlu.timeparse import in_context, parse_when
 
 MEMORY_SLOTS = ("sport", "date", "time_from", "time_to", "district")
 _RESET = {"算了", "不要了", "不用了", "不订了", "不约了", "不办了", "重新开始", "重来", "没事了", "先不了", "再说吧",
@@ -99,6 +99,20 @@ def _with_details(base: dict, new: dict) -> dict:
     return {**base, **new}
 
 
+def _window(slots: dict) -> tuple[time | None, time | None]:
+    """The part of the day a conversation's slots are about (time_from, time_to)."""
+    return tuple(time.fromisoformat(slots[k]) if slots.get(k) else None for k in ("time_from", "time_to"))
+
+
+def _times_in_context(new: dict, text: str, context: dict) -> dict:
+    """A message's slots with a bare clock hour read in the part of the day the conversation is
+    about: "7点" after "明天晚上" is 19:00, not 07:00 (``timeparse.in_context``)."""
+    if not new.get("time_from") or new.get("time_to"):
+        return new
+    at = in_context(time.fromisoformat(new["time_from"]), text, _window(context))
+    return {**new, "time_from": at.strftime("%H:%M")}
+
+
 def _contains(text: str, key: str) -> bool:
     """``key`` occurs in ``text`` and not inside a longer number (2号场 is not in 12号场)."""
     key = normalize(key).replace(" ", "")
@@ -134,10 +148,10 @@ def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | li
     for key in sorted(matched, key=len, reverse=True):
         rest = rest.replace(normalize(key).replace(" ", ""), " ")
     when = parse_when(rest, now)  # 2号场 names a court, not the 2nd of the month
-    task_date = ((state.get("pending") or state.get("task") or {}).get("slots") or {}).get("date")
-    if when.date and when.date.isoformat() != task_date:
+    task_slots = (state.get("pending") or state.get("task") or {}).get("slots") or {}
+    if when.date and when.date.isoformat() != task_slots.get("date"):
         return None  # another day (那后天14点呢, 后天的2号场): asked anew
-    at = when.time_from.strftime("%H:%M") if when.time_from else None
+    at = in_context(when.time_from, rest, _window(task_slots)).strftime("%H:%M") if when.time_from else None
     timed = [int(bool(at) and item.get("time") == at) for item in items]
     scores = [n + t for n, t in zip(named, timed, strict=True)]
     best = max(scores)
@@ -278,7 +292,8 @@ class Engine:
             state.pop("offered", None)
             return self._run(last, {}, text, state, user, channel, session_id, confirmed=False,
                              outcome="dialogue", normalized=normalized, confidence=max(decision.confidence, 0.5))
-        new_slots = decision.slots
+        new_slots = _times_in_context(decision.slots, text, (pending or task or {}).get("slots")
+                                      or state.get("memory") or {})
         state.pop("offered", None)
         memory = dict(state.get("memory") or {})
         memory.update({k: v for k, v in new_slots.items() if k in MEMORY_SLOTS})

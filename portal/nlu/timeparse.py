@@ -253,6 +253,24 @@ def parse_times(text: str) -> tuple[time | None, time | None]:
     return None, None
 
 
+def names_period(text: str) -> bool:
+    """Whether the text says which part of the day (上午, 晚上, 明早, 7pm …), not just a clock hour."""
+    compact = _english(text.replace(" ", " ")).replace(" ", "")
+    return bool(_PERIOD_ONLY_RE.search(compact) or _DAY_PERIOD_RE.search(compact)
+                or re.search(r"(?:早|晚)\s*\d", compact))
+
+
+def in_context(at: time, text: str, window: tuple[time | None, time | None]) -> time:
+    """A bare clock hour read in the conversation's part of the day: 7点 said about an evening
+    (晚上, 18:00–22:00) is 19:00. Unchanged when the text names a part of the day itself, when the
+    hour is already 12 or later, or when the afternoon reading falls outside the window."""
+    start, end = window
+    if at.hour >= 12 or start is None or start.hour < 12 or names_period(text):
+        return at
+    later = time(at.hour + 12, at.minute)
+    return later if end is None or later <= end or end.hour == 0 else at
+
+
 def parse_when(text: str, now: datetime | None = None) -> When:
     """Date and time range of a message (each None when not stated)."""
     time_from, time_to = parse_times(text)

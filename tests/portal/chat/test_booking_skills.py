@@ -370,3 +370,14 @@ def test_a_time_said_the_way_people_say_it_picks_the_slot_at_that_time(chat, rea
     assert slot_ids(body) == [three.pk] and "确认" in body["reply"]["text"]
     chat("好的")
     assert Booking.objects.get(resident=realname_resident).slot_id == three.pk
+
+
+def test_a_bare_hour_after_asking_for_the_evening_is_the_evening_hour(chat, realname_resident):
+    court = make_court(make_venue(name="晚场测试中心"), name="1号场")
+    morning, evening = make_slot(court, start=at(1, 7)), make_slot(court, start=at(1, 19))
+    chat.as_(realname_resident)
+    body = chat("明天晚上 羽毛球 订场")
+    assert slot_ids(body) == [evening.pk]
+    body = chat("7点")  # 19:00, not the 07:00 slot
+    assert slot_ids(body) == [evening.pk] and "确认" in body["reply"]["text"]
+    assert morning.pk not in slot_ids(body)

@@ -66,3 +66,28 @@ def test_times_take_explicit_clock_times_over_period_defaults(text, time_from, t
 def test_text_without_dates_or_times_has_none():
     assert when("社保卡怎么办") == {}
     assert when("一网通办") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "expected"),
+    [
+        ("7点", ("18:00", "22:00"), "19:00"),  # after 晚上: the evening's 7
+        ("八点半", ("18:00", "22:00"), "20:30"),
+        ("9点", ("20:00", None), "21:00"),  # after 晚上8点: "make it 9"
+        ("7点", ("12:00", "18:00"), "07:00"),  # 19:00 is not the afternoon asked about: as said
+        ("早上7点", ("18:00", "22:00"), "07:00"),  # the resident names the morning
+        ("明早7点", ("18:00", "22:00"), "07:00"),
+        ("7am", ("18:00", "22:00"), "07:00"),
+        ("7点", ("08:00", "12:00"), "07:00"),  # a morning conversation
+        ("7点", (None, None), "07:00"),  # nothing to go by
+        ("19点", ("18:00", "22:00"), "19:00"),
+    ],
+)
+def test_a_bare_hour_is_read_in_the_part_of_the_day_the_conversation_is_about(text, window, expected):
+    from datetime import time
+
+    from portal.nlu.timeparse import in_context
+
+    said = parse_when(normalize(text), NOW).time_from
+    bounds = tuple(time.fromisoformat(t) if t else None for t in window)
+    assert in_context(said, normalize(text), bounds).strftime("%H:%M") == expected
