@@ -162,3 +162,14 @@ def test_without_a_frequent_item_one_word_is_not_taken_for_a_service_question(
     _, body = say(api, "残疾儿童康复怎么申请")  # a question saying more is answered as before
     assert body["intent"]["name"] == "service.search"
     assert body["reply"]["text"].startswith("最相关的是「残疾儿童康复救助申请」")
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("港澳通行证续签", "service.search"), ("驾照续签", "service.search"), ("护照续签", "service.search"),
+    ("家庭医生续签", "doctor.sign"), ("家庭医生到期了要续签", "doctor.sign"),
+])
+def test_renewing_a_document_is_not_signing_with_a_family_doctor(api, say, catalogue, text, intent):
+    """续签 renews whatever it follows: a permit is a catalogue question, only a family doctor's
+    contract is doctor.sign (the word once stood for 签约 everywhere and offered a doctor for a permit)."""
+    _, body = say(api, text)
+    assert body["intent"]["name"] == intent
