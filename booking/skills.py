@@ -633,6 +633,7 @@ def booking_list(turn: Turn) -> Reply:
     },
     personal=True,
     writes=True,
+    remembers=(),  # only what this message names narrows which booking: not a sport said before
 )
 def booking_cancel(turn: Turn) -> Reply:
     """Which booking (the only one, the one the resident named, or a pick among the cards), an

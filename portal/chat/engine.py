@@ -373,7 +373,7 @@ class Engine:
         skill = _skills()[intent]
         if fresh:
             memory = state.get("memory") or {}
-            kept = {*skill.required, "sport", "district", *(("time_to",) if "time_from" in skill.required else ())}
+            kept = {*skill.required, *skill.remembers, *(("time_to",) if "time_from" in skill.required else ())}
             slots = {**{k: v for k, v in memory.items() if k in kept}, **slots}
         state["task"] = {"intent": intent, "slots": slots, "awaiting": None}
         if (state.get("choices") or {}).get("intent") != intent:

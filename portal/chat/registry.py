@@ -108,6 +108,10 @@ class Skill:
     # ("需要带什么" after a catalogue search)? Called with the text and the session's state.
     follow_up: Callable[[str, dict], bool] | None = None
     app: str = ""
+    # Slots a new task of this skill takes from the conversation's memory besides its required
+    # ones ("羽毛球" said earlier is still the sport). A skill that filters by them on its own
+    # (which booking to cancel) takes none: a sport from a fitness question must not narrow it.
+    remembers: tuple[str, ...] = ("sport", "district")
 
     @property
     def name(self) -> str:
@@ -127,13 +131,13 @@ def skill(name: str, *, title: str, examples: Iterable[str] = (), keywords: Mapp
           negative: Mapping[str, float] | None = None, personal: bool = False, required: Iterable[str] = (),
           prompts: Mapping[str, str] | None = None, writes: bool = False, preview: bool = False,
           smalltalk: bool = False, follow_up: Callable[[str, dict], bool] | None = None,
-          ) -> Callable[[Handler], Handler]:
+          remembers: Iterable[str] = ("sport", "district")) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
         spec = IntentSpec(name=name, title=title, examples=tuple(examples), keywords=dict(keywords or {}),
                           negative=dict(negative or {}), smalltalk=smalltalk)
         register(Skill(spec, handler, personal=personal, required=tuple(required), prompts=dict(prompts or {}),
                        writes=writes, preview=preview and not writes and not personal, follow_up=follow_up,
-                       app=handler.__module__.rsplit(".", 1)[0]))
+                       app=handler.__module__.rsplit(".", 1)[0], remembers=tuple(remembers)))
         return handler
 
     return decorator

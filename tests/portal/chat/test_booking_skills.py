@@ -381,3 +381,15 @@ def test_a_bare_hour_after_asking_for_the_evening_is_the_evening_hour(chat, real
     body = chat("7点")  # 19:00, not the 07:00 slot
     assert slot_ids(body) == [evening.pk] and "确认" in body["reply"]["text"]
     assert morning.pk not in slot_ids(body)
+
+
+def test_cancelling_is_not_narrowed_by_a_sport_from_an_earlier_question(chat, realname_resident, zhangjiang):
+    for key in (("1号场", 1, 14), ("1号场", 2, 14)):
+        actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[key].pk)
+    chat.as_(realname_resident)
+    chat("膝盖不好能跑步吗")  # fitness guidance: 跑步 is remembered as the sport
+    body = chat("帮我取消预约")
+    assert body["intent"]["name"] == "booking.cancel"
+    assert "跑步" not in body["reply"]["text"]  # not "没有找到跑步的预约"
+    assert sorted(c["id"] for c in body["reply"]["cards"]) == sorted(
+        Booking.objects.filter(resident=realname_resident).values_list("pk", flat=True))
