@@ -113,6 +113,7 @@ SEMANTIC_SURE = 10.0
 # 给狗上户口 for 犬只登记 — does not make 户口 its matter). A question saying more (a step, who, which
 # office, a second word of the matter) is ranked by what it says.
 FREQUENT_BAND = 15.0
+NEW_ONLY = frozenset({"new"})  # the step class of 办个, 新办, 第一次 (item_actions.tsv)
 READING_INFORMATION_POWER = 0.5  # a reading less telling than the word's best counts (its share) ** this
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
 STEP_BONUS = 6.0  # the item's step is the one asked
@@ -427,6 +428,7 @@ class ItemMatcher:
     def rebuild(self, docs: Iterable[ItemDoc]) -> None:
         self.docs: list[ItemDoc] = list(docs)
         self._frequent_ids = frozenset(doc.id for doc in self.docs if doc.frequent)
+        self._doc_of = {doc.id: index for index, doc in enumerate(self.docs)}
         self.names: list[str] = []
         self._plain: list[str] = []
         name_grams: list[set[str]] = []
@@ -928,26 +930,36 @@ class ItemMatcher:
     def frequent_answer(self, query: str, item_id, name: str) -> str | None:
         """The question's one matter (``one_matter``) when this item is a frequent one (高频事项)
         whose name has that word — the item ``search`` puts first for it; else None."""
-        matter = self.one_matter(query)
-        return matter if matter is not None and self._frequent_for(matter, item_id, name) else None
+        found = self._one_matter(query)
+        return found[0] if found is not None and self._frequent_for(*found, item_id, name) else None
 
-    def _frequent_for(self, matter: str, item_id, name: str) -> bool:
-        return item_id in self._frequent_ids and matter in name
+    def _frequent_for(self, matter: str, new: bool, item_id, name: str) -> bool:
+        """A frequent item whose name has the matter — and, for a question asking to get it (办个),
+        one whose name names no other step (驾驶证期满换证 is no answer to 办个驾照)."""
+        return (item_id in self._frequent_ids and matter in name
+                and not (new and not self._doc_classes[self._doc_of[item_id]] <= NEW_ONLY))
 
     def one_matter(self, query: str) -> str | None:
         """The matter's word when the question names one matter and says nothing else about it
-        (驾照 → 驾驶证, 户口怎么办 → 户口, 我想问下公积金): no step, qualifier or department, no
-        second word, at most one stray character (问); a word of two characters or more (狗 in 搜狗
-        or 狗肉 is no matter); else None."""
+        (驾照 → 驾驶证, 户口怎么办 → 户口, 我想问下公积金, 办个居住证要多久 → 居住证): no step but
+        asking to get it (办个, 新办, 第一次), no qualifier or department, no second word, at most one
+        stray character (问); a word of two characters or more (狗 in 搜狗 or 狗肉 is no matter);
+        else None."""
+        found = self._one_matter(query)
+        return None if found is None else found[0]
+
+    def _one_matter(self, query: str) -> tuple[str, bool] | None:
+        """(``one_matter``'s word, whether the question asks to get the matter), or None."""
         analysed = self._analyse(query)
-        if analysed.steps or analysed.qualifiers or analysed.departments or analysed.only_steps:
+        new = analysed.steps == NEW_ONLY  # getting the matter is what asking about it means
+        if (analysed.steps and not new) or analysed.qualifiers or analysed.departments or analysed.only_steps:
             return None
-        words = [term for term in analysed.terms if not term.lone]
+        words = [term for term in analysed.terms if not term.lone and not (new and term.step)]
         if len(words) != 1 or not words[0].known or words[0].step or len(words[0].surface) < 2:
             return None
         if sum(len(term.surface) for term in analysed.terms if term.lone) > 1:  # 华晶小学: a school's name
             return None
-        return words[0].surface
+        return words[0].surface, new
 
     def _frequent_first(self, query: str, matches: list[ItemMatch]) -> list[ItemMatch]:
         """``matches`` with the frequent items among the near-best first, for a question that names
@@ -955,11 +967,11 @@ class ItemMatcher:
         unchanged."""
         if not self._frequent_ids or len(matches) < 2:
             return matches
-        matter = self.one_matter(query)
-        if matter is None:
+        found = self._one_matter(query)
+        if found is None:
             return matches
         floor = max(m.score for m in matches) - FREQUENT_BAND
-        first = [m for m in matches if m.score >= floor and self._frequent_for(matter, m.id, m.name)]
+        first = [m for m in matches if m.score >= floor and self._frequent_for(*found, m.id, m.name)]
         if not first:
             return matches
         chosen = {id(m) for m in first}

@@ -202,6 +202,31 @@ def test_frequent_items_are_not_put_first_when_the_question_says_more_or_only_an
     assert [m.id for m in alias_only.search("社保卡", limit=5)] == [m.id for m in plain.search("社保卡", limit=5)]
 
 
+def test_asking_to_get_a_matter_puts_first_only_a_frequent_item_of_getting_it():
+    """办个社保卡 names one matter and asks to get it: a frequent 申领 comes first, a frequent
+    挂失 or 密码重置 does not (they are answers to other questions about the card)."""
+    plain = _social_security(set())
+    for question in ("办个社保卡", "新办社保卡", "第一次办社保卡"):
+        for frequent_ids in ({1, 2}, {4}):  # 挂失, 补领、换领; 密码重置
+            other = _social_security(frequent_ids)
+            assert other.one_matter(question) == "社会保障卡"
+            assert [m.id for m in other.search(question)] == [m.id for m in plain.search(question)], question
+    getting = _social_security({3})  # 社会保障卡申领
+    assert [m.id for m in getting.search("办个社保卡")][:1] == [3]
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("办个居住证要多久", "上海市居住证办理"),  # not 居住登记 or 港澳台居民居住证申领
+    ("房子过户", "二手房买卖转移登记（过户）"),  # not 不动产继承、赠与转移登记
+    ("房屋过户", "二手房买卖转移登记（过户）"),
+])
+def test_common_questions_on_the_bundled_catalogue_find_the_item_residents_mean(question, first):
+    from tests.eval.external import bundled_docs
+
+    matcher = ItemMatcher(bundled_docs())
+    assert matcher.search(question, limit=3)[0].name == first
+
+
 def test_a_frequent_item_further_below_the_best_match_than_the_band_stays_where_it_is(monkeypatch):
     plain, frequent = _social_security(set()), _social_security({4})
     matches = plain.search("社保卡", limit=5)
@@ -215,6 +240,7 @@ def test_a_frequent_item_further_below_the_best_match_than_the_band_stays_where_
 
 @pytest.mark.parametrize(("question", "matter"), [
     ("公积金", "住房公积金"), ("公积金怎么办", "住房公积金"), ("我想问下公积金", "住房公积金"),
+    ("办个公积金要多久", "住房公积金"),  # asking to get it is asking about it
     ("公积金提取", None),  # a step
     ("单位的公积金", None),  # a qualifier
     ("搜狗", None), ("狗肉怎么做", None),  # a one-character word is no matter
