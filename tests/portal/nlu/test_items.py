@@ -219,6 +219,7 @@ def test_asking_to_get_a_matter_puts_first_only_a_frequent_item_of_getting_it():
     ("办个居住证要多久", "上海市居住证办理"),  # not 居住登记 or 港澳台居民居住证申领
     ("房子过户", "二手房买卖转移登记（过户）"),  # not 不动产继承、赠与转移登记
     ("房屋过户", "二手房买卖转移登记（过户）"),
+    ("我要开发票", "代开发票（个人）"),  # 开 here issues an invoice: not 企业开办 (要开 read as starting one)
 ])
 def test_common_questions_on_the_bundled_catalogue_find_the_item_residents_mean(question, first):
     from tests.eval.external import bundled_docs
