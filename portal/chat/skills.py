@@ -66,6 +66,11 @@ def human(turn: Turn) -> Reply:
     return Reply(f"已为您转人工（工单号 {ticket.number}），工作人员会尽快联系您。您也可以继续在这里留言。")
 
 
+# What falls outside every skill is often a matter for the city's hotline (路灯坏了, 噪音扰民, 狗咬人了):
+# the fallback says where such things go instead of only what the assistant can do.
+HOTLINE_TEXT = "\n路灯、噪音、占道、设施损坏等城市管理问题和投诉举报，可拨打 12345 市民服务热线（24 小时）。"
+
+
 @skill("fallback", title="其他")
 def fallback(turn: Turn) -> Reply:
-    return Reply("抱歉，这个我还不太明白。" + HELP_TEXT, quick_replies=STARTERS)
+    return Reply("抱歉，这个我还不太明白。" + HELP_TEXT + HOTLINE_TEXT, quick_replies=STARTERS)

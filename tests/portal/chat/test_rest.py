@@ -250,6 +250,12 @@ def test_a_fallback_says_what_the_bot_can_do_and_offers_the_closest_intents(api,
     assert "办事指南" in body["reply"]["text"] and "家庭医生" in body["reply"]["text"]
 
 
+def test_a_city_matter_outside_the_skills_is_pointed_to_the_12345_hotline(api, say):
+    _, body = say(api, "小区门口的路灯坏了")
+    assert body["intent"]["name"] == "fallback"
+    assert "12345" in body["reply"]["text"]
+
+
 @pytest.mark.parametrize("text", ["我不办了", "那我不办了吧", "不想办了", "暂时不约了", "我不去了", "算了算了"])
 def test_saying_one_is_not_doing_it_after_all_resets_and_never_reads_as_a_replacement(api, say, text):
     _, first = say(api, "明天下午约羽毛球")
