@@ -37,6 +37,8 @@ def test_canonicalize_maps_basic_english_to_the_same_words():
     text = canonical("Book a badminton court tomorrow")
     assert "预约" in text and "羽毛球" in text and "场地" in text and "明天" in text
     assert "健康档案" in canonical("show my health records")
+    # "get a" is asking to get it, not two stray words that keep the question from naming one matter
+    assert canonical("how do I get a residence permit").split() == ["怎么", "办理", "居住证"]
 
 
 def test_canonicalize_does_not_rewrite_words_that_only_sound_alike_without_a_shared_character():
