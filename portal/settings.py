@@ -34,6 +34,7 @@ _INSECURE_DEV_KEY = "embedded-dev-only-insecure-key-do-not-use-in-production-012
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "portal.core.errors.csrf_failure"  # the contract's JSON 403 under /api/
 
 # Field encryption (MultiFernet: the first key encrypts, every key decrypts, so keys rotate by
 # prepending a new one and running `manage.py rotate_encryption_keys`) and the blind-index key.
@@ -231,7 +232,10 @@ NOTIFY_BACKEND = env.str("NOTIFY_BACKEND", default="portal.connectors.notify.Log
 
 # Rate limits (django-ratelimit: atomic cache counters, Redis when configured).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="20/m")
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+# Where the client address is (a request.META key); read by portal.core.client, which django-ratelimit
+# calls, so that a request without one is limited with the others instead of failing.
+RATELIMIT_CLIENT_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = "portal.core.client.client_address"
 RATELIMIT_VIEW = "portal.core.errors.ratelimited"
 if not REDIS_URL:
     # Local-memory counters are per process: correct for the embedded single process only.

@@ -181,4 +181,10 @@ def handler500(request):
 
 
 def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: the contract's 403 under /api/ (Django's page is HTML); the admin's
+    forms keep Django's own page."""
+    if not request.path.startswith("/api/"):
+        from django.views.csrf import csrf_failure as django_csrf_failure
+
+        return django_csrf_failure(request, reason)
     return JsonResponse(error_body("csrf_failed", _("页面已过期，请刷新后再试。")), status=403)

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +137,47 @@ def test_a_nul_character_in_a_field_is_refused_in_chinese_by_default(client):
                            content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["username"] == ["不能包含空字符（NUL）。"]
+
+
+@pytest.mark.parametrize("address", ["", "unix:/run/portal.sock", None])
+def test_a_request_without_a_client_address_is_rate_limited_not_failed(client, settings, address, caplog):
+    """Behind a proxy on a Unix socket the server may give no client address: django-ratelimit
+    alone raised ImproperlyConfigured (a 500 on every login and chat message)."""
+    extra = {} if address is None else {"REMOTE_ADDR": address}
+    if address is None:
+        extra["REMOTE_ADDR"] = ""
+        settings.RATELIMIT_CLIENT_META_KEY = "HTTP_X_REAL_IP"  # a header this request does not have
+    response = client.post("/api/v1/auth/staff/", {"username": "nobody", "password": "wrong-password"},
+                           content_type="application/json", **extra)
+    assert response.status_code == 401, response.content
+    assert response.json()["error"]["code"]
+
+
+def test_the_rate_limit_counts_the_client_named_by_the_proxy_header(rf, settings):
+    from portal.core.client import SHARED, client_address
+
+    settings.RATELIMIT_CLIENT_META_KEY = "HTTP_X_FORWARDED_FOR"
+    assert client_address(rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.2")) == "203.0.113.9"
+    assert client_address(rf.get("/", HTTP_X_FORWARDED_FOR="2001:db8::1")) == "2001:db8::1"
+    assert client_address(rf.get("/")) == SHARED  # none: one shared bucket
+
+
+def test_a_post_to_an_address_no_route_matches_is_the_json_404_not_a_csrf_page(client):
+    response = client.post("/api/v1/bookings/abc/cancel/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_csrf_failure_under_the_api_is_the_contract_403_and_the_admin_keeps_djangos_page():
+    from django.test import Client, RequestFactory
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/v1/nowhere/")  # no route, no CSRF token: still the JSON 404
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    response = client.post("/admin/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+
+    from portal.core.errors import csrf_failure  # CSRF_FAILURE_VIEW, for an API view that is not exempt
+
+    response = csrf_failure(RequestFactory().post("/api/v1/somewhere/"))
+    assert response.status_code == 403 and json.loads(response.content)["error"]["code"] == "csrf_failed"
