@@ -7,7 +7,8 @@ Django's full WSGI stack in process. Whatever is sent, the answer must keep the 
 with a sentence; the only 5xx allowed is a 503 in that same form for an outside platform that
 is not configured or does not answer here (WeChat, Alipay: ``portal.connectors``). Once as a signed-in, real-name
 resident and once as the platform's administrator, over a small world (a venue with a court and
-slots, a service item, an application) so that some generated ids exist.
+slots, a service item, an application) so that some generated ids exist; and booking attempts once
+more through the rush gate and the fast path that production's WSGI entry puts in front of Django.
 """
 
 from __future__ import annotations
@@ -68,13 +69,13 @@ def world(db):
     return {"resident": resident, "admin": admin}
 
 
-def _call(case, user):
+def _call(case, user, app=WSGI):
     token = RefreshToken.for_user(user).access_token
     # As Django's test client does: the test's transaction must outlive each request's signals.
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     try:
-        response = case.call(app=WSGI, headers={"Authorization": f"Bearer {token}"})
+        response = case.call(app=app, headers={"Authorization": f"Bearer {token}"})
     finally:
         for signal in (request_started, request_finished):
             signal.connect(close_old_connections)
@@ -97,3 +98,14 @@ def test_a_resident_never_gets_a_server_error_or_an_error_outside_the_contract(c
 @_fuzz
 def test_the_administrator_never_gets_a_server_error_or_an_error_outside_the_contract(case, world):
     _call(case, world["admin"])
+
+
+@pytest.mark.django_db
+@SCHEMA.include(path="/api/v1/bookings/", method="POST").parametrize()
+@settings(max_examples=100, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+def test_booking_attempts_through_the_rush_gate_and_the_fast_path_keep_the_contract(case, world):
+    """Production's WSGI entry puts the rush gate and the booking fast path in front of Django
+    (booking/gate.py, booking/fast.py): they parse the body themselves, so they are fuzzed too."""
+    from booking import gate
+
+    _call(case, world["resident"], app=gate.wsgi(WSGI))
