@@ -292,8 +292,12 @@ class Engine:
             state.pop("offered", None)
             return self._run(last, {}, text, state, user, channel, session_id, confirmed=False,
                              outcome="dialogue", normalized=normalized, confidence=max(decision.confidence, 0.5))
-        new_slots = _times_in_context(decision.slots, text, (pending or task or {}).get("slots")
-                                      or state.get("memory") or {})
+        # Only the task in progress sets the part of the day, for a message that continues it: an
+        # evening court on offer must not turn "明天9点看牙" into 21:00.
+        going_on = pending or task
+        new_slots = decision.slots
+        if going_on and (decision.outcome != "accept" or decision.intent == going_on.get("intent")):
+            new_slots = _times_in_context(new_slots, text, going_on.get("slots") or {})
         state.pop("offered", None)
         memory = dict(state.get("memory") or {})
         memory.update({k: v for k, v in new_slots.items() if k in MEMORY_SLOTS})

@@ -393,3 +393,13 @@ def test_cancelling_is_not_narrowed_by_a_sport_from_an_earlier_question(chat, re
     assert "跑步" not in body["reply"]["text"]  # not "没有找到跑步的预约"
     assert sorted(c["id"] for c in body["reply"]["cards"]) == sorted(
         Booking.objects.filter(resident=realname_resident).values_list("pk", flat=True))
+
+
+def test_an_hour_for_another_matter_is_not_read_in_the_evening_of_the_court_on_offer(chat, realname_resident):
+    court = make_court(make_venue(name="晚场测试中心二"), name="1号场")
+    make_slot(court, start=at(1, 19))
+    chat.as_(realname_resident)
+    chat("明天晚上 羽毛球 订场")
+    body = chat("明天9点想看牙")  # a clinic visit, not the court: 09:00 as said
+    assert body["intent"]["name"] == "appointment.book"
+    assert body["slots"].get("time_from") == "09:00"
