@@ -78,6 +78,7 @@ def _when(slots: dict) -> str:
 # --- what the handlers share: reads through booking.queries, writes through booking.actions --------
 
 MAX_CARDS = 5
+FARTHER_RADIUS_M = 15_000  # where a town has none of a sport: the nearest venues up to this far
 CHOICE = "choice"  # the slot the engine fills when the resident picks one of the offered choices
 WAITLIST = "waitlist:"  # a choice that means "put me on the waiting list of this slot"
 TIME_QUICK_REPLIES = [QuickReply("上午", "上午"), QuickReply("下午", "下午"), QuickReply("晚上", "晚上"),
@@ -546,6 +547,11 @@ def venue_search(turn: Turn) -> Reply:
         hits = [h for h in hits if h.venue.district == place.district]
     what = f"能{_play(sport)}的" if sport else ""
     when = f"{_when(slots)} 开放的" if open_at else ""
+    farther = False
+    if not hits and place.near and not place.district:
+        # None in the town: the nearest ones beyond it (花木 has no tennis court; 陆家嘴 has).
+        hits = queries.venues_search(near=place.near, radius_m=FARTHER_RADIUS_M, sport=sport, open_at=open_at)
+        farther = bool(hits)
     if not hits:
         return Reply(f"没有找到{place.label}{when}{what}公共场馆。换个地方或项目试试？",
                      quick_replies=[QuickReply("全部场馆", "#intent:venue.search"), QuickReply("预约场地", "约场")])
@@ -553,7 +559,10 @@ def venue_search(turn: Turn) -> Reply:
     if place.near:  # order="availability" has already counted today's free places
         queries.annotate_free_places(shown, sport=sport)
     order = "由近到远" if place.near else "今天空位多的在前"
-    text = f"{place.label + '附近' if place.label else ''}{when}{what}场馆有 {len(hits)} 个（{order}）："
+    if farther:
+        text = f"{place.label}附近没有{when}{what}公共场馆，离得最近的（{order}）："
+    else:
+        text = f"{place.label + '附近' if place.label else ''}{when}{what}场馆有 {len(hits)} 个（{order}）："
     cards = []
     for hit in shown:
         data = booking_cards.venue_card(hit)

@@ -273,6 +273,19 @@ def test_venue_search_near_a_town_shows_distance_open_now_and_free_places(chat, 
     assert card["payload"] == f"#intent:venue.book?venue={zhangjiang.venue.pk}&sport=羽毛球"
 
 
+def test_a_town_without_the_sport_is_answered_with_the_nearest_venues_beyond_it(chat, zhangjiang):
+    near = make_venue(name="花木网球测试中心", town="花木街道", lat=31.2133, lng=121.5464, sports=["网球"])
+    make_court(near, sport="网球", name="1号场")
+    far = make_venue(name="川沙网球测试中心", town="川沙新镇", lat=31.1942, lng=121.7039, sports=["网球"])
+    make_court(far, sport="网球", name="1号场")
+    body = chat("张江附近有网球场吗")
+    assert body["intent"]["name"] == "venue.search"
+    assert body["reply"]["text"].startswith("张江镇附近没有能打网球的公共场馆，离得最近的")
+    cards = body["reply"]["cards"]
+    assert [c["title"] for c in cards] == ["花木网球测试中心", "川沙网球测试中心"]  # nearest first
+    assert cards[0]["distance_m"] < cards[1]["distance_m"]
+
+
 def test_venue_search_without_a_place_lists_the_venues_with_free_places_first(chat, zhangjiang):
     other = make_venue(name="川沙测试中心", town="川沙新镇", lat=31.1942, lng=121.7039)
     # Free later today (local time): 90 minutes ahead, or half of what is left of the day late at night.
