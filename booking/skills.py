@@ -495,6 +495,8 @@ def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
         "哪里+{sport}": 0.8,
         "在哪+{sport}": 0.8,
         "哪有+{sport}": 0.85,
+        "去哪+{sport}": 0.85,  # 去哪打羽毛球, 孩子学游泳去哪 (哪里 is a cue already; 去哪 alone was not)
+        "哪儿+{sport}": 0.8,
         "哪个+场馆": 0.7,
         "哪些+场馆": 0.8,
         "哪里+场馆": 0.8,

@@ -286,6 +286,11 @@ def test_a_town_without_the_sport_is_answered_with_the_nearest_venues_beyond_it(
     assert cards[0]["distance_m"] < cards[1]["distance_m"]
 
 
+@pytest.mark.parametrize("question", ["去哪打羽毛球", "孩子学羽毛球去哪"])
+def test_asking_where_to_go_for_a_sport_is_a_venue_search(chat, zhangjiang, question):
+    assert chat(question)["intent"]["name"] == "venue.search"
+
+
 def test_venue_search_without_a_place_lists_the_venues_with_free_places_first(chat, zhangjiang):
     other = make_venue(name="川沙测试中心", town="川沙新镇", lat=31.1942, lng=121.7039)
     # Free later today (local time): 90 minutes ahead, or half of what is left of the day late at night.
