@@ -55,6 +55,10 @@ EVIDENCE_MAX = 0.55
 # best match is a frequent item (高频事项) whose name has that very word, the resident is asking about
 # that matter — enough to answer with the items (alone, above CLARIFY with nothing else close).
 ONE_MATTER_EVIDENCE = 0.5
+# One term of three characters or more that an item matches almost whole (台湾通行证 → 往来台湾通行证
+# 及签注办理, 长护险 → 长期护理保险…) is a matter's own name, not a word met by accident.
+NAMED_MATTER_SCORE = 80.0
+NAMED_MATTER_CHARS = 3
 
 
 def _catalogue_evidence(text: str) -> dict[str, float] | None:
@@ -68,6 +72,9 @@ def _catalogue_evidence(text: str) -> dict[str, float] | None:
     if len(matches[0].matched) < 2:
         frequent_answer = getattr(matcher, "frequent_answer", None)
         if frequent_answer is not None and frequent_answer(text, matches[0].id, matches[0].name):
+            return {"service.search": ONE_MATTER_EVIDENCE}
+        if (matches[0].score >= NAMED_MATTER_SCORE and matches[0].matched
+                and len(matches[0].matched[0]) >= NAMED_MATTER_CHARS):
             return {"service.search": ONE_MATTER_EVIDENCE}
         return None
     strength = 0.3 + (matches[0].score - EVIDENCE_FLOOR) / 60 + 0.05 * (len(matches[0].matched) - 2)

@@ -173,3 +173,32 @@ def test_renewing_a_document_is_not_signing_with_a_family_doctor(api, say, catal
     contract is doctor.sign (the word once stood for 签约 everywhere and offered a doctor for a permit)."""
     _, body = say(api, text)
     assert body["intent"]["name"] == intent
+
+
+@pytest.fixture
+def permits(django_capture_on_commit_callbacks):
+    from services import actions
+    from services.models import ServiceItem
+
+    immigration = actions.department_upsert(name="区公安分局出入境管理办公室")
+    insurance = actions.department_upsert(name="区医疗保障局")
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceItem.objects.create(name="往来台湾通行证及签注办理", department=immigration, code="P-1")
+        ServiceItem.objects.create(name="长期护理保险需求评估申请", department=insurance, code="P-2",
+                                   aliases=["长护险评估"])
+        actions.catalogue_touch()
+
+
+@pytest.mark.parametrize(("text", "item"), [("台湾通行证", "往来台湾通行证及签注办理"),
+                                            ("长护险", "长期护理保险需求评估申请")])
+def test_a_message_that_is_one_items_own_name_is_answered_with_the_item(api, say, permits, text, item):
+    """One term of three characters or more that an item matches almost whole needs no second
+    term to agree with (a short word alone — 日期 — still does): it was a fallback."""
+    _, body = say(api, text)
+    assert body["intent"]["name"] == "service.search"
+    assert body["reply"]["cards"][0]["title"] == item
+
+
+def test_a_two_character_word_alone_is_still_no_evidence(api, say, permits):
+    _, body = say(api, "台湾")
+    assert body["intent"]["name"] != "service.search" or body["intent"]["confidence"] < 0.5
