@@ -413,7 +413,13 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
         if reply.choices:
             reply.text = f"{exc.message}可以换这些时段：" if "还有" not in reply.text else reply.text
         return reply
-    except (errors.LimitReached, errors.AlreadyBooked) as exc:
+    except errors.LimitReached as exc:  # with the way on: free a place first, or another day
+        if exc.extra.get("limit") == "active":
+            return Reply(f"{exc.message}不去的预约可以先取消，再来约。",
+                         quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("我的预约", "我的预约")])
+        return Reply(f"{exc.message}可以换一天再约。",
+                     quick_replies=[QuickReply("换一天约", "约场"), QuickReply("我的预约", "我的预约")])
+    except errors.AlreadyBooked as exc:
         return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
     except errors.Busy as exc:
         return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),

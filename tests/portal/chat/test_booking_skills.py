@@ -114,9 +114,24 @@ def test_the_limits_are_the_actions_the_chat_only_says_them(chat, realname_resid
     body = chat("第一个")
     assert slot_ids(body) == [zhangjiang.slots[("1号场", 1, 15)].pk]
     body = chat("确认")
-    assert "每人每天在本馆最多 1 次" in body["reply"]["text"]
-    assert "我的预约" in payloads(body)
+    assert "每人每天在本馆最多 1 次" in body["reply"]["text"] and "换一天" in body["reply"]["text"]
+    assert "我的预约" in payloads(body) and payloads(body)["换一天约"] == "约场"
     assert Booking.objects.filter(resident=realname_resident).count() == 1
+
+
+def test_a_resident_holding_the_most_bookings_is_offered_to_cancel_one(chat, realname_resident, zhangjiang):
+    zhangjiang.venue.max_active_per_resident = 1
+    zhangjiang.venue.max_per_venue_per_day = 5
+    zhangjiang.venue.save()
+    actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 2, 14)].pk)
+    chat.as_(realname_resident)
+    chat("明天下午三点 羽毛球 订场")
+    chat("第一个")
+    body = chat("确认")
+    assert "每人最多同时持有 1 个" in body["reply"]["text"] and "先取消" in body["reply"]["text"]
+    assert payloads(body)["取消预约"] == "取消预约"
+    body = chat("取消预约")  # the way on: the one booking, read back for a yes
+    assert body["intent"]["name"] == "booking.cancel" and "确认取消" in body["reply"]["text"]
 
 
 def test_a_suspended_resident_is_told_until_when(chat, realname_resident, zhangjiang):
