@@ -1,7 +1,7 @@
 """Relevance of search over both catalogues, through the services search path (the one the API and
 the chat skill use): colloquial questions → the expected item.
 
-``relevance_bundled.tsv``: questions over the bundled Pudong-style catalogue (302 items).
+``relevance_bundled.tsv``: questions over the bundled Pudong-style catalogue (303 items).
 ``relevance_external.tsv``: questions over the external catalogue (1,135 items of another region)
 imported with ``import_catalogue`` as it is. Both sets were written by the services team as a
 resident would ask; they are not copies of item names or aliases (checked below).
