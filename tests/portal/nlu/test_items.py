@@ -222,6 +222,8 @@ def test_asking_to_get_a_matter_puts_first_only_a_frequent_item_of_getting_it():
     ("我要开发票", "代开发票（个人）"),  # 开 here issues an invoice: not 企业开办 (要开 read as starting one)
     ("新房子怎么办房产证", "新建商品房首次转移登记（新房办产证）"),  # 新房子 is a new home, not any 房子
     ("高考报名", "普通高校招生考试报名（高考）"),  # the catalogue had no 高考 item: it answered with 中考
+    ("护照加急", "普通护照首次申领"),  # not 居民身份证快证办理（加急）: the matter is the passport
+    ("把户口迁到老公家", "户口迁入本市（投靠亲属）"),  # joining a spouse, not 户口迁出
 ])
 def test_common_questions_on_the_bundled_catalogue_find_the_item_residents_mean(question, first):
     from tests.eval.external import bundled_docs
