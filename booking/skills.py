@@ -556,7 +556,7 @@ def venue_search(turn: Turn) -> Reply:
     what = f"能{_play(sport)}的" if sport else ""
     when = f"{_when(slots)} 开放的" if open_at else ""
     farther = False
-    if not hits and place.near and not place.district:
+    if not hits and place.near:  # only a town has a centre (a district is a filter)
         # None in the town: the nearest ones beyond it (花木 has no tennis court; 陆家嘴 has).
         hits = queries.venues_search(near=place.near, radius_m=FARTHER_RADIUS_M, sport=sport, open_at=open_at)
         farther = bool(hits)

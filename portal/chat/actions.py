@@ -69,15 +69,14 @@ def _catalogue_evidence(text: str) -> dict[str, float] | None:
     matches = matcher.search(text, limit=1, min_score=EVIDENCE_FLOOR)
     if not matches:
         return None
-    if len(matches[0].matched) < 2:
+    best = matches[0]
+    if len(best.matched) < 2:  # one term: evidence only for a matter named whole
         frequent_answer = getattr(matcher, "frequent_answer", None)
-        if frequent_answer is not None and frequent_answer(text, matches[0].id, matches[0].name):
-            return {"service.search": ONE_MATTER_EVIDENCE}
-        if (matches[0].score >= NAMED_MATTER_SCORE and matches[0].matched
-                and len(matches[0].matched[0]) >= NAMED_MATTER_CHARS):
+        named = best.score >= NAMED_MATTER_SCORE and best.matched and len(best.matched[0]) >= NAMED_MATTER_CHARS
+        if named or (frequent_answer is not None and frequent_answer(text, best.id, best.name)):
             return {"service.search": ONE_MATTER_EVIDENCE}
         return None
-    strength = 0.3 + (matches[0].score - EVIDENCE_FLOOR) / 60 + 0.05 * (len(matches[0].matched) - 2)
+    strength = 0.3 + (best.score - EVIDENCE_FLOOR) / 60 + 0.05 * (len(best.matched) - 2)
     return {"service.search": min(EVIDENCE_MAX, strength)}
 
 

@@ -937,7 +937,7 @@ class ItemMatcher:
         """A frequent item whose name has the matter — and, for a question asking to get it (办个),
         one whose name names no other step (驾驶证期满换证 is no answer to 办个驾照)."""
         return (item_id in self._frequent_ids and matter in name
-                and not (new and not self._doc_classes[self._doc_of[item_id]] <= NEW_ONLY))
+                and (not new or self._doc_classes[self._doc_of[item_id]] <= NEW_ONLY))
 
     def one_matter(self, query: str) -> str | None:
         """The matter's word when the question names one matter and says nothing else about it

@@ -44,6 +44,7 @@ _CLOCK_RE = re.compile(rf"(?:({_PERIOD_RE}|早|晚))?\s*{_CLOCK}")
 _RANGE_RE = re.compile(rf"(?:({_PERIOD_RE}|早|晚))?\s*(?:从)?{_CLOCK}\s*(?:到|至|-|~)\s*(?:({_PERIOD_RE}))?\s*{_CLOCK}")
 _BARE_RANGE_RE = re.compile(rf"(?:({_PERIOD_RE}))?\s*(\d{{1,2}})\s*(?:到|至|-|~)\s*(\d{{1,2}})\s*点")
 _PERIOD_ONLY_RE = re.compile(rf"({_PERIOD_RE})")
+_EARLY_LATE_CLOCK_RE = re.compile(r"(?:早|晚)\s*\d")  # 早8点, 晚7点: a part of the day said in one character
 _EN_TIME_RE = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)")
 _EN_AT_RE = re.compile(r"\b(?:at|from)\s+(\d{1,2})(?::(\d{2}))?\b")
 _EN_TO_RE = re.compile(r"(\d{1,2}(?::\d{2})?)\s*(?:to|until|till)\s*(\d{1,2})")
@@ -213,10 +214,14 @@ def _full_period(period: str | None) -> str | None:
     return {"晚": "晚上", "早": "上午"}.get(period or "", period)
 
 
+def _compact(text: str) -> str:
+    """The text as the time patterns read it: English time words in Chinese, no spaces."""
+    return _english(text.replace(" ", " ")).replace(" ", "")
+
+
 def parse_times(text: str) -> tuple[time | None, time | None]:
     """(time_from, time_to) the text states; an explicit clock time wins over a period word."""
-    text = _english(text.replace(" ", " "))
-    compact = text.replace(" ", "")
+    compact = _compact(text)
     day_period = _DAY_PERIOD_RE.search(compact)
     implied_period = {"早": "上午", "晚": "晚上"}[day_period.group(2)] if day_period else None
 
@@ -255,9 +260,8 @@ def parse_times(text: str) -> tuple[time | None, time | None]:
 
 def names_period(text: str) -> bool:
     """Whether the text says which part of the day (上午, 晚上, 明早, 7pm …), not just a clock hour."""
-    compact = _english(text.replace(" ", " ")).replace(" ", "")
-    return bool(_PERIOD_ONLY_RE.search(compact) or _DAY_PERIOD_RE.search(compact)
-                or re.search(r"(?:早|晚)\s*\d", compact))
+    compact = _compact(text)
+    return any(pattern.search(compact) for pattern in (_PERIOD_ONLY_RE, _DAY_PERIOD_RE, _EARLY_LATE_CLOCK_RE))
 
 
 def in_context(at: time, text: str, window: tuple[time | None, time | None]) -> time:

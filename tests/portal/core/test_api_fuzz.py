@@ -82,27 +82,29 @@ def _call(case, user, app=WSGI):
     _assert_contract(response)
 
 
-_fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                 suppress_health_check=list(HealthCheck))
+def _fuzzing(examples: int):
+    """Hypothesis settings: deterministic (the same requests every run), nothing stored on disk."""
+    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
 
 
 @pytest.mark.django_db
 @SCHEMA.parametrize()
-@_fuzz
+@_fuzzing(EXAMPLES)
 def test_a_resident_never_gets_a_server_error_or_an_error_outside_the_contract(case, world):
     _call(case, world["resident"])
 
 
 @pytest.mark.django_db
 @SCHEMA.parametrize()
-@_fuzz
+@_fuzzing(EXAMPLES)
 def test_the_administrator_never_gets_a_server_error_or_an_error_outside_the_contract(case, world):
     _call(case, world["admin"])
 
 
 @pytest.mark.django_db
 @SCHEMA.include(path="/api/v1/bookings/", method="POST").parametrize()
-@settings(max_examples=100, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@_fuzzing(100)
 def test_booking_attempts_through_the_rush_gate_and_the_fast_path_keep_the_contract(case, world):
     """Production's WSGI entry puts the rush gate and the booking fast path in front of Django
     (booking/gate.py, booking/fast.py): they parse the body themselves, so they are fuzzed too."""
