@@ -18,6 +18,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 def _new_checkin_secret() -> str:
@@ -182,7 +183,8 @@ class Slot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.court} {self.start:%Y-%m-%d %H:%M}"
+        # Local time, as the venue and its residents read it (the database keeps UTC).
+        return f"{self.court} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
 
 class BookingStatus(models.TextChoices):
@@ -298,4 +300,4 @@ class Suspension(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="suspension_has_length")]
 
     def __str__(self) -> str:
-        return f"{self.resident} 至 {self.ends_at:%Y-%m-%d}"
+        return f"{self.resident} 至 {timezone.localtime(self.ends_at):%Y-%m-%d}"
