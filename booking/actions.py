@@ -56,7 +56,8 @@ def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _fmt(moment: dt.datetime) -> str:
-    return _local(moment).strftime("%m月%d日 %H:%M")
+    """A day and time inside a sentence, in the form of the reader's language."""
+    return _g("{when:%m月%d日 %H:%M}").format(when=_local(moment))
 
 
 def _set_lock_timeout() -> None:
@@ -523,8 +524,7 @@ def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:
 
 
 def slot_label(slot: Slot) -> str:
-    start = _local(slot.start)
-    return f"{slot.venue.name} {slot.court.name} {start:%m月%d日 %H:%M}-{_local(slot.end):%H:%M}"
+    return f"{slot.venue.name} {slot.court.name} {_fmt(slot.start)}-{_local(slot.end):%H:%M}"
 
 
 def booking_cancel(*, resident: User, booking_id: int, now: dt.datetime | None = None) -> Booking:

@@ -201,6 +201,21 @@ def test_refusals_are_409_json_with_a_chinese_sentence(api, court, case, code):
     assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
 
 
+def test_english_refusals_give_their_times_in_an_english_form(api, court):
+    """Accept-Language: en read "Booking for this slot opens at 11月26日 08:00" — a Chinese date
+    inside the English sentence."""
+    resident = make_resident()
+    opens = timezone.localtime(timezone.now() + dt.timedelta(days=1)).replace(hour=8, minute=0, second=0,
+                                                                             microsecond=0)
+    later = make_slot(court, start=opens + dt.timedelta(days=7), opens_at=opens)
+    response = _bearer(api, resident).post("/api/v1/bookings/", {"slot": later.pk}, format="json",
+                                           HTTP_ACCEPT_LANGUAGE="en")
+    message = _assert_error(response, 409, "window_not_open")["message"]
+    assert message == f"Booking for this slot opens at {opens:%Y-%m-%d} 08:00. Please come back then."
+    chinese = _bearer(api, resident).post("/api/v1/bookings/", {"slot": later.pk}, format="json")
+    assert f"{opens:%m月%d日} 08:00" in chinese.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("payload", [{}, {"slot": "x"}, {"slot": 1, "party_size": 0}, {"slot": 1, "companions": "x"}])
 def test_bad_booking_input_is_400(api, resident, payload):
     _assert_error(_bearer(api, resident).post("/api/v1/bookings/", payload, format="json"), 400, "invalid")
