@@ -216,6 +216,22 @@ def test_english_refusals_give_their_times_in_an_english_form(api, court):
     assert f"{opens:%m月%d日} 08:00" in chinese.json()["error"]["message"]
 
 
+def test_booking_and_waiting_list_statuses_are_shown_in_english(api, resident, slot):
+    """status_display and the refusal naming the status were 已取消 in an English answer."""
+    client = _bearer(api, resident)
+    booking = client.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert booking["status_display"] == "Booked"
+    cancelled = client.post(f"/api/v1/bookings/{booking['id']}/cancel/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert cancelled["status_display"] == "Cancelled"
+    again = client.post(f"/api/v1/bookings/{booking['id']}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
+    assert _assert_error(again, 409, "not_cancellable")["message"] == (
+        'This booking is "Cancelled" and cannot be cancelled.')
+    actions.booking_create(resident=make_resident(), slot_id=slot.pk)
+    entry = client.post("/api/v1/bookings/waitlist/", {"slot": slot.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert entry.json()["status_display"] == "Waiting"
+    assert client.get(f"/api/v1/bookings/{booking['id']}/").json()["status_display"] == "已取消"
+
+
 @pytest.mark.parametrize("payload", [{}, {"slot": "x"}, {"slot": 1, "party_size": 0}, {"slot": 1, "companions": "x"}])
 def test_bad_booking_input_is_400(api, resident, payload):
     _assert_error(_bearer(api, resident).post("/api/v1/bookings/", payload, format="json"), 400, "invalid")
