@@ -150,12 +150,18 @@ def venue_summary(hit: queries.VenueHit) -> dict:
     }
 
 
-def venue_detail(venue: Venue, now: dt.datetime) -> dict:
+def _hits_now(venues: list[Venue], now: dt.datetime) -> list[queries.VenueHit]:
+    """Venues as the search shows them: open now or not, free places today."""
     from booking import schedule
 
-    hit = queries.VenueHit(venue=venue, open_now=schedule.is_open_at(venue.opening_hours, timezone.localtime(now)))
-    queries.annotate_free_places([hit], now=now)
-    data = venue_summary(hit)
+    hits = [queries.VenueHit(venue=v, open_now=schedule.is_open_at(v.opening_hours, timezone.localtime(now)))
+            for v in venues]
+    queries.annotate_free_places(hits, now=now)
+    return hits
+
+
+def venue_detail(venue: Venue, now: dt.datetime) -> dict:
+    data = venue_summary(_hits_now([venue], now)[0])
     data.update({
         "description": venue.description,
         "courts": CourtOut([c for c in venue.courts.all() if c.is_active], many=True).data,
@@ -477,7 +483,9 @@ class ManagedVenuesView(APIView):
     @extend_schema(responses={200: dict}, summary="我管理的场馆")
     def get(self, request: Request) -> Response:
         venues = list(queries.venues_managed(staff=request.user))
-        return _paginated(request, self, venues, lambda v: venue_summary(queries.VenueHit(venue=v)))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(venues, request, view=self)
+        return paginator.get_paginated_response([venue_summary(h) for h in _hits_now(page, timezone.now())])
 
 
 class VenueBookingsView(APIView):

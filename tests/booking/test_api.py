@@ -326,6 +326,18 @@ def test_staff_sees_bookings_of_their_venue_only(api, resident, slot, manager):
     assert [v["id"] for v in staff_api.get("/api/v1/venues/managed/").json()["results"]] == [slot.venue_id]
 
 
+def test_my_managed_venues_say_whether_they_are_open_and_what_is_free_today(api):
+    """The manager's list said open_now false and no free places for every venue, open or not."""
+    all_day = {**{str(d): [["00:00", "23:59"]] for d in range(1, 8)}, "holiday": [["00:00", "23:59"]]}
+    venue = make_venue(opening_hours=all_day)
+    manager = make_staff(venues=(venue,))
+    mine = _bearer(api, manager).get("/api/v1/venues/managed/").json()["results"][0]
+    public = api.__class__().get(f"/api/v1/venues/{venue.pk}/").json()
+    assert mine["open_now"] is True
+    for field in ("open_now", "free_slots_today", "free_places_today"):
+        assert mine[field] == public[field] is not None
+
+
 def test_admin_role_manages_every_venue(api, slot):
     from portal.accounts import roles
 
