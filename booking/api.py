@@ -188,6 +188,7 @@ def slot_out(slot: Slot, now: dt.datetime) -> dict:
         "start": timezone.localtime(slot.start).isoformat(), "end": timezone.localtime(slot.end).isoformat(),
         "capacity": slot.capacity, "remaining": slot.remaining, "price": str(slot.price), "state": slot.state,
         "opens_at": timezone.localtime(slot.opens_at).isoformat(), "bookable": queries.slot_bookable(slot, now),
+        "blocked_reason": slot.blocked_reason,
     }
 
 
@@ -506,7 +507,10 @@ class SlotBlockView(APIView):
         args = _parse(BlockInput, request.data)
         _slot_of_venue(slot_id, venue_id)
         slot = actions.slot_block(staff=request.user, slot_id=slot_id, reason=args["reason"])
-        return Response(slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now()))
+        data = slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now())
+        # What became of the residents' bookings: cancelled by the venue, each resident told.
+        data["cancelled_bookings"] = Booking.objects.filter(slot=slot, cancelled_by_venue=True).count()
+        return Response(data)
 
 
 class SlotUnblockView(APIView):

@@ -355,6 +355,18 @@ def test_staff_block_and_unblock_a_slot_over_http(api, slot, manager):
     _assert_error(staff_api.post(f"/api/v1/venues/{slot.venue_id + 1}/slots/{slot.pk}/block/"), 404, "slot_not_found")
 
 
+def test_blocking_a_booked_slot_tells_the_manager_how_many_bookings_it_cancelled(api, resident, slot, manager):
+    """The answer was the slot alone: the manager could not see that residents' bookings went with it."""
+    actions.booking_create(resident=resident, slot_id=slot.pk)
+    blocked = _bearer(api, manager).post(f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/block/",
+                                         {"reason": "地板维修"}, format="json").json()
+    assert blocked["state"] == "blocked" and blocked["blocked_reason"] == "地板维修"
+    assert blocked["cancelled_bookings"] == 1
+    public = api.__class__().get(f"/api/v1/venues/{slot.venue_id}/slots/",
+                                 {"date": timezone.localtime(slot.start).date().isoformat()}).json()
+    assert public["results"][0]["blocked_reason"] == "地板维修"
+
+
 def test_staff_mark_no_show_over_http(api, resident, court, manager):
     start = timezone.now() - dt.timedelta(minutes=20)
     slot = make_slot(court, start=start, opens_at=start - dt.timedelta(days=1))
