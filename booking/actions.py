@@ -56,7 +56,8 @@ def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _fmt(moment: dt.datetime) -> str:
-    return _local(moment).strftime("%m月%d日 %H:%M")
+    """A day and time inside a sentence, in the form of the reader's language."""
+    return _g("{when:%m月%d日 %H:%M}").format(when=_local(moment))
 
 
 def _set_lock_timeout() -> None:
@@ -523,8 +524,7 @@ def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:
 
 
 def slot_label(slot: Slot) -> str:
-    start = _local(slot.start)
-    return f"{slot.venue.name} {slot.court.name} {start:%m月%d日 %H:%M}-{_local(slot.end):%H:%M}"
+    return f"{slot.venue.name} {slot.court.name} {_fmt(slot.start)}-{_local(slot.end):%H:%M}"
 
 
 def booking_cancel(*, resident: User, booking_id: int, now: dt.datetime | None = None) -> Booking:
@@ -587,6 +587,8 @@ def waitlist_accept(*, resident: User, entry_id: int, now: dt.datetime | None = 
         pk=entry_id, resident=resident).first()
     if entry is None:
         raise errors.OfferNotFound()
+    if entry.slot.state == Slot.State.BLOCKED:  # the venue closed it: not "your time ran out"
+        raise errors.SlotUnavailable()
     if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= now:
         raise errors.OfferExpired()
     if not getattr(resident, "is_realname_verified", False):
@@ -794,7 +796,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
 
 def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | None = None) -> Slot:
     """Close a future slot for maintenance: its bookings are cancelled by the venue and the residents
-    told; the waiting list is closed. Locks: slot, then its bookings."""
+    told; the waiting list is closed and those on it told. Locks: slot, then its bookings."""
     now = now or timezone.now()
     slot = Slot.objects.filter(pk=slot_id).first()
     if slot is None:
@@ -819,9 +821,17 @@ def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | Non
                     slot=slot_label(slot), reason=reason),
                 data={"booking": booking.pk}, dedupe_key=f"booking.cancelled_by_venue.{booking.pk}",
             )
-        WaitlistEntry.objects.filter(slot=slot, status__in=[WaitlistEntry.Status.WAITING,
-                                                            WaitlistEntry.Status.OFFERED]).update(
+        queued = list(WaitlistEntry.objects.select_related("resident").filter(
+            slot=slot, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]))
+        WaitlistEntry.objects.filter(pk__in=[e.pk for e in queued]).update(
             status=WaitlistEntry.Status.EXPIRED, held_units=0)
+        for entry in queued:  # an offer they were told about, or a place they wait for, is gone: say why
+            notification_queue(
+                user=entry.resident, template="booking.waitlist_closed_by_venue", title=_g("候补已结束"),
+                body=_g("很抱歉，{slot} 因“{reason}”停用，您的候补已结束。").format(
+                    slot=slot_label(slot), reason=reason),
+                data={"waitlist_entry": entry.pk}, dedupe_key=f"booking.waitlist_closed_by_venue.{entry.pk}",
+            )
         still_used = Booking.objects.filter(slot=slot).exclude(status=BookingStatus.CANCELLED).aggregate(
             n=Sum("units"))["n"] or 0
         Slot.objects.filter(pk=slot.pk).update(state=Slot.State.BLOCKED, blocked_reason=reason,

@@ -150,12 +150,18 @@ def venue_summary(hit: queries.VenueHit) -> dict:
     }
 
 
-def venue_detail(venue: Venue, now: dt.datetime) -> dict:
+def _hits_now(venues: list[Venue], now: dt.datetime) -> list[queries.VenueHit]:
+    """Venues as the search shows them: open now or not, free places today."""
     from booking import schedule
 
-    hit = queries.VenueHit(venue=venue, open_now=schedule.is_open_at(venue.opening_hours, timezone.localtime(now)))
-    queries.annotate_free_places([hit], now=now)
-    data = venue_summary(hit)
+    hits = [queries.VenueHit(venue=v, open_now=schedule.is_open_at(v.opening_hours, timezone.localtime(now)))
+            for v in venues]
+    queries.annotate_free_places(hits, now=now)
+    return hits
+
+
+def venue_detail(venue: Venue, now: dt.datetime) -> dict:
+    data = venue_summary(_hits_now([venue], now)[0])
     data.update({
         "description": venue.description,
         "courts": CourtOut([c for c in venue.courts.all() if c.is_active], many=True).data,
@@ -182,6 +188,7 @@ def slot_out(slot: Slot, now: dt.datetime) -> dict:
         "start": timezone.localtime(slot.start).isoformat(), "end": timezone.localtime(slot.end).isoformat(),
         "capacity": slot.capacity, "remaining": slot.remaining, "price": str(slot.price), "state": slot.state,
         "opens_at": timezone.localtime(slot.opens_at).isoformat(), "bookable": queries.slot_bookable(slot, now),
+        "blocked_reason": slot.blocked_reason,
     }
 
 
@@ -477,7 +484,9 @@ class ManagedVenuesView(APIView):
     @extend_schema(responses={200: dict}, summary="我管理的场馆")
     def get(self, request: Request) -> Response:
         venues = list(queries.venues_managed(staff=request.user))
-        return _paginated(request, self, venues, lambda v: venue_summary(queries.VenueHit(venue=v)))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(venues, request, view=self)
+        return paginator.get_paginated_response([venue_summary(h) for h in _hits_now(page, timezone.now())])
 
 
 class VenueBookingsView(APIView):
@@ -498,7 +507,10 @@ class SlotBlockView(APIView):
         args = _parse(BlockInput, request.data)
         _slot_of_venue(slot_id, venue_id)
         slot = actions.slot_block(staff=request.user, slot_id=slot_id, reason=args["reason"])
-        return Response(slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now()))
+        data = slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now())
+        # What became of the residents' bookings: cancelled by the venue, each resident told.
+        data["cancelled_bookings"] = Booking.objects.filter(slot=slot, cancelled_by_venue=True).count()
+        return Response(data)
 
 
 class SlotUnblockView(APIView):

@@ -18,6 +18,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def _new_checkin_secret() -> str:
@@ -182,15 +184,16 @@ class Slot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.court} {self.start:%Y-%m-%d %H:%M}"
+        # Local time, as the venue and its residents read it (the database keeps UTC).
+        return f"{self.court} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
 
 class BookingStatus(models.TextChoices):
-    CONFIRMED = "confirmed", "已预约"
-    CANCELLED = "cancelled", "已取消"
-    CHECKED_IN = "checked_in", "已签到"
-    NO_SHOW = "no_show", "爽约"
-    COMPLETED = "completed", "已完成"
+    CONFIRMED = "confirmed", _("已预约")
+    CANCELLED = "cancelled", _("已取消")
+    CHECKED_IN = "checked_in", _("已签到")
+    NO_SHOW = "no_show", _("爽约")
+    COMPLETED = "completed", _("已完成")
 
 
 ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
@@ -249,11 +252,11 @@ class WaitlistEntry(models.Model):
     (``held_units``) until they accept or the offer expires, then passed down the queue."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "排队中"
-        OFFERED = "offered", "待确认"
-        ACCEPTED = "accepted", "已转为预约"
-        EXPIRED = "expired", "已过期"
-        LEFT = "left", "已退出"
+        WAITING = "waiting", _("排队中")
+        OFFERED = "offered", _("待确认")
+        ACCEPTED = "accepted", _("已转为预约")
+        EXPIRED = "expired", _("已过期")
+        LEFT = "left", _("已退出")
 
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="waitlist", verbose_name="时段")
     resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries",
@@ -298,4 +301,4 @@ class Suspension(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="suspension_has_length")]
 
     def __str__(self) -> str:
-        return f"{self.resident} 至 {self.ends_at:%Y-%m-%d}"
+        return f"{self.resident} 至 {timezone.localtime(self.ends_at):%Y-%m-%d}"

@@ -201,6 +201,37 @@ def test_refusals_are_409_json_with_a_chinese_sentence(api, court, case, code):
     assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
 
 
+def test_english_refusals_give_their_times_in_an_english_form(api, court):
+    """Accept-Language: en read "Booking for this slot opens at 11月26日 08:00" — a Chinese date
+    inside the English sentence."""
+    resident = make_resident()
+    opens = timezone.localtime(timezone.now() + dt.timedelta(days=1)).replace(hour=8, minute=0, second=0,
+                                                                             microsecond=0)
+    later = make_slot(court, start=opens + dt.timedelta(days=7), opens_at=opens)
+    response = _bearer(api, resident).post("/api/v1/bookings/", {"slot": later.pk}, format="json",
+                                           HTTP_ACCEPT_LANGUAGE="en")
+    message = _assert_error(response, 409, "window_not_open")["message"]
+    assert message == f"Booking for this slot opens at {opens:%Y-%m-%d} 08:00. Please come back then."
+    chinese = _bearer(api, resident).post("/api/v1/bookings/", {"slot": later.pk}, format="json")
+    assert f"{opens:%m月%d日} 08:00" in chinese.json()["error"]["message"]
+
+
+def test_booking_and_waiting_list_statuses_are_shown_in_english(api, resident, slot):
+    """status_display and the refusal naming the status were 已取消 in an English answer."""
+    client = _bearer(api, resident)
+    booking = client.post("/api/v1/bookings/", {"slot": slot.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert booking["status_display"] == "Booked"
+    cancelled = client.post(f"/api/v1/bookings/{booking['id']}/cancel/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert cancelled["status_display"] == "Cancelled"
+    again = client.post(f"/api/v1/bookings/{booking['id']}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
+    assert _assert_error(again, 409, "not_cancellable")["message"] == (
+        'This booking is "Cancelled" and cannot be cancelled.')
+    actions.booking_create(resident=make_resident(), slot_id=slot.pk)
+    entry = client.post("/api/v1/bookings/waitlist/", {"slot": slot.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert entry.json()["status_display"] == "Waiting"
+    assert client.get(f"/api/v1/bookings/{booking['id']}/").json()["status_display"] == "已取消"
+
+
 @pytest.mark.parametrize("payload", [{}, {"slot": "x"}, {"slot": 1, "party_size": 0}, {"slot": 1, "companions": "x"}])
 def test_bad_booking_input_is_400(api, resident, payload):
     _assert_error(_bearer(api, resident).post("/api/v1/bookings/", payload, format="json"), 400, "invalid")
@@ -295,6 +326,18 @@ def test_staff_sees_bookings_of_their_venue_only(api, resident, slot, manager):
     assert [v["id"] for v in staff_api.get("/api/v1/venues/managed/").json()["results"]] == [slot.venue_id]
 
 
+def test_my_managed_venues_say_whether_they_are_open_and_what_is_free_today(api):
+    """The manager's list said open_now false and no free places for every venue, open or not."""
+    all_day = {**{str(d): [["00:00", "23:59"]] for d in range(1, 8)}, "holiday": [["00:00", "23:59"]]}
+    venue = make_venue(opening_hours=all_day)
+    manager = make_staff(venues=(venue,))
+    mine = _bearer(api, manager).get("/api/v1/venues/managed/").json()["results"][0]
+    public = api.__class__().get(f"/api/v1/venues/{venue.pk}/").json()
+    assert mine["open_now"] is True
+    for field in ("open_now", "free_slots_today", "free_places_today"):
+        assert mine[field] == public[field] is not None
+
+
 def test_admin_role_manages_every_venue(api, slot):
     from portal.accounts import roles
 
@@ -310,6 +353,18 @@ def test_staff_block_and_unblock_a_slot_over_http(api, slot, manager):
     assert blocked.json()["bookable"] is False
     assert staff_api.post(f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/unblock/").json()["state"] == "open"
     _assert_error(staff_api.post(f"/api/v1/venues/{slot.venue_id + 1}/slots/{slot.pk}/block/"), 404, "slot_not_found")
+
+
+def test_blocking_a_booked_slot_tells_the_manager_how_many_bookings_it_cancelled(api, resident, slot, manager):
+    """The answer was the slot alone: the manager could not see that residents' bookings went with it."""
+    actions.booking_create(resident=resident, slot_id=slot.pk)
+    blocked = _bearer(api, manager).post(f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/block/",
+                                         {"reason": "地板维修"}, format="json").json()
+    assert blocked["state"] == "blocked" and blocked["blocked_reason"] == "地板维修"
+    assert blocked["cancelled_bookings"] == 1
+    public = api.__class__().get(f"/api/v1/venues/{slot.venue_id}/slots/",
+                                 {"date": timezone.localtime(slot.start).date().isoformat()}).json()
+    assert public["results"][0]["blocked_reason"] == "地板维修"
 
 
 def test_staff_mark_no_show_over_http(api, resident, court, manager):

@@ -153,6 +153,27 @@ def test_the_heat_map_shows_a_manager_only_their_venues(client):
     assert client.get("/admin/booking/venue/heatmap/").status_code in (302, 403)
 
 
+@pytest.mark.django_db
+def test_the_admin_names_a_slot_by_its_local_start_time(client):
+    """A manager reads 09:00 for the 09:00 court, not the UTC 01:00 the database keeps."""
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.roles import ensure_roles
+
+    ensure_roles()
+    venue = make_venue(name="时间馆")
+    manager = make_staff(venues=(venue,))
+    manager.groups.set([Group.objects.get(name="venue_manager")])
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=1)).replace(hour=9, minute=0, second=0,
+                                                                              microsecond=0)
+    slot = make_slot(make_court(venue, name="1号场"), start=start)
+    actions.booking_create(resident=make_resident(), slot_id=slot.pk)
+    assert str(Slot.objects.get(pk=slot.pk)) == f"时间馆 1号场 {start:%Y-%m-%d} 09:00"
+    client.force_login(manager)
+    html = client.get("/admin/booking/booking/").content.decode()
+    assert f"时间馆 1号场 {start:%Y-%m-%d} 09:00" in html
+
+
 @pytest.mark.redis
 def test_pushes_through_a_redis_channel_layer_do_not_wait_for_redis_and_arrive():
     import asyncio

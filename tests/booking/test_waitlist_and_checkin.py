@@ -33,13 +33,19 @@ def test_joining_twice_is_refused(resident, full_slot):
         actions.waitlist_join(resident=resident, slot_id=slot.pk)
 
 
-def test_a_cancellation_offers_the_place_to_the_first_in_line(full_slot):
+def _two_in_line_then_cancel(full_slot):
+    """Two residents queue for the full slot, then its holder cancels: the first is offered the place."""
     slot, holder, booking = full_slot
     first, second = make_resident(), make_resident()
     e1 = actions.waitlist_join(resident=first, slot_id=slot.pk)
     e2 = actions.waitlist_join(resident=second, slot_id=slot.pk)
     now = timezone.now()
     actions.booking_cancel(resident=holder, booking_id=booking.pk, now=now)
+    return slot, (first, e1), (second, e2), now
+
+
+def test_a_cancellation_offers_the_place_to_the_first_in_line(full_slot):
+    slot, (first, e1), (_, e2), now = _two_in_line_then_cancel(full_slot)
     e1.refresh_from_db()
     e2.refresh_from_db()
     slot.refresh_from_db()
@@ -60,12 +66,7 @@ def test_a_cancellation_offers_the_place_to_the_first_in_line(full_slot):
 
 
 def test_an_expired_offer_passes_to_the_next_in_line_then_back_to_the_slot(full_slot):
-    slot, holder, booking = full_slot
-    first, second = make_resident(), make_resident()
-    e1 = actions.waitlist_join(resident=first, slot_id=slot.pk)
-    e2 = actions.waitlist_join(resident=second, slot_id=slot.pk)
-    now = timezone.now()
-    actions.booking_cancel(resident=holder, booking_id=booking.pk, now=now)
+    slot, (first, e1), (_, e2), now = _two_in_line_then_cancel(full_slot)
 
     assert actions.waitlist_offers_expire(now=now + dt.timedelta(minutes=9)) == 0
     assert actions.waitlist_offers_expire(now=now + dt.timedelta(minutes=10)) == 1
@@ -93,6 +94,20 @@ def test_declining_an_offer_passes_it_on(full_slot):
     actions.waitlist_leave(resident=first, entry_id=e1.pk)
     e2.refresh_from_db()
     assert e2.status == "offered"
+
+
+def test_blocking_a_slot_tells_its_waiting_list_and_an_offer_then_says_maintenance(full_slot, manager):
+    """The resident holding an offer was told 有空位了; when the venue closes the slot they hear
+    why, and confirming says maintenance — not that their time ran out and the place went on."""
+    slot, (offered, e1), (waiting, e2), now = _two_in_line_then_cancel(full_slot)
+    actions.slot_block(staff=manager, slot_id=slot.pk, reason="灯光检修", now=now + dt.timedelta(minutes=1))
+    for resident, entry in ((offered, e1), (waiting, e2)):
+        entry.refresh_from_db()
+        assert entry.status == "expired" and entry.held_units == 0
+        note = resident.notifications.get(template="booking.waitlist_closed_by_venue")
+        assert "灯光检修" in note.body and note.data["waitlist_entry"] == entry.pk
+    with pytest.raises(errors.SlotUnavailable):
+        actions.waitlist_accept(resident=offered, entry_id=e1.pk, now=now + dt.timedelta(minutes=2))
 
 
 def test_offers_never_outlive_the_slot_start(resident, court):
