@@ -8,6 +8,7 @@ equipment. ``venue_sports`` are the canonical sport names used to suggest nearby
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 GENERAL_NOTE = "以上为一般性运动建议，不能代替医生的诊疗意见；身体不适或病情不稳定时，请先咨询您的家庭医生。"
@@ -16,7 +17,9 @@ GUIDES: list[dict] = [
     {
         "key": "hypertension",
         "title": "高血压人群运动建议",
-        "aliases": ["高血压", "血压高", "血压偏高", "降血压", "降压", "hypertension", "blood pressure"],
+        "aliases": ["高血压", "血压高", "血压偏高", "降血压", "降压", "三高", "hypertension", "blood pressure"],
+        "patterns": [r"血压.{0,4}(?:高|超标)", r"高压.{0,3}1[4-9]\d"],
+        "excludes": ["低血压", "血压低", "血压偏低", "血压有点低", "low blood pressure"],
         "summary": ("规律的中等强度有氧运动有助于平稳血压。"
                     "以快走、游泳、骑车、太极拳这类节奏均匀的运动为主，避免憋气发力。"),
         "activities": [
@@ -38,7 +41,9 @@ GUIDES: list[dict] = [
     {
         "key": "diabetes",
         "title": "糖尿病人群运动建议",
-        "aliases": ["糖尿病", "血糖高", "血糖", "控糖", "降糖", "二型糖尿病", "2型糖尿病", "diabetes", "blood sugar"],
+        "aliases": ["糖尿病", "血糖高", "血糖", "控糖", "降糖", "二型糖尿病", "2型糖尿病", "三高", "糖尿", "diabetes",
+                    "blood sugar"],
+        "excludes": ["低血糖"],
         "summary": ("运动能帮助肌肉利用血糖、改善胰岛素敏感性。"
                     "有氧运动和力量练习结合效果最好，最好在饭后半小时到一小时开始。"),
         "activities": [
@@ -60,7 +65,10 @@ GUIDES: list[dict] = [
     {
         "key": "weight_loss",
         "title": "减重运动建议",
-        "aliases": ["减重", "减肥", "瘦身", "减脂", "肥胖", "超重", "体重", "掉秤", "lose weight", "weight loss"],
+        "aliases": ["减重", "减肥", "瘦身", "减脂", "肥胖", "超重", "体重", "掉秤", "肚子大", "大肚子", "啤酒肚",
+                    "小肚子", "太胖", "有点胖", "发胖", "lose weight", "weight loss"],
+        "patterns": [r"(?:想|要|能|变|怎么|如何)瘦", r"瘦(?:下来|肚子|腿|腰)"],
+        "excludes": ["太瘦", "偏瘦", "增重", "增肥", "长肉", "想长胖", "怎么长胖"],
         "summary": ("减重靠饮食和运动一起用力。"
                     "运动上以能坚持的有氧运动为基础，加上力量练习保住肌肉；体重较大时先选对膝盖压力小的项目。"),
         "activities": [
@@ -81,8 +89,9 @@ GUIDES: list[dict] = [
     {
         "key": "older_adults",
         "title": "老年人运动建议",
-        "aliases": ["老年人", "老人", "老年", "爷爷", "奶奶", "退休", "上了年纪", "60岁", "七十岁", "防跌倒", "elderly",
-                    "older adults", "senior"],
+        "aliases": ["老年人", "老人", "老年", "爷爷", "奶奶", "退休", "上了年纪", "年纪大", "岁数大", "老伴", "防跌倒",
+                    "elderly", "older adults", "senior"],
+        "ages": (60, 130),
         "summary": "年纪大了更要动：把有氧、力量和平衡练习结合起来，可以保持行动能力、减少跌倒。量力而行，贵在坚持。",
         "activities": [
             {"name": "散步、快走", "sport": "跑步", "how": "每天 30 分钟左右，可以分两三次完成。"},
@@ -123,6 +132,7 @@ GUIDES: list[dict] = [
         "key": "children",
         "title": "儿童青少年运动建议",
         "aliases": ["儿童", "孩子", "小孩", "青少年", "学生", "小朋友", "长个子", "近视", "kids", "children", "teen"],
+        "ages": (3, 17),
         "summary": ("孩子每天都需要足够的户外活动。"
                     "多样的运动能帮助骨骼发育、保护视力、提高专注力，关键是让孩子觉得好玩。"),
         "activities": [
@@ -162,7 +172,7 @@ GUIDES: list[dict] = [
     {
         "key": "osteoporosis",
         "title": "骨质疏松人群运动建议",
-        "aliases": ["骨质疏松", "骨密度低", "补钙", "骨折", "osteoporosis", "bone"],
+        "aliases": ["骨质疏松", "骨密度低", "骨密度", "疏松", "补钙", "缺钙", "骨折", "osteoporosis", "bone"],
         "summary": "适度负重和力量练习能帮助维持骨量，平衡练习能减少跌倒骨折。选择安全、稳定的动作，循序渐进。",
         "activities": [
             {"name": "快走", "sport": "跑步", "how": "脚踏实地的负重运动，每天 30 分钟。"},
@@ -177,6 +187,73 @@ GUIDES: list[dict] = [
         ],
         "venue_sports": ["太极拳", "健身路径", "健身"],
     },
+    {
+        "key": "lipids",
+        "title": "血脂异常（高血脂）人群运动建议",
+        "aliases": ["高血脂", "血脂高", "血脂偏高", "血脂", "降血脂", "降脂", "胆固醇", "甘油三酯", "三高", "脂肪肝",
+                    "cholesterol", "lipids"],
+        "patterns": [r"血脂.{0,4}(?:高|超标)"],
+        "summary": ("规律的有氧运动能降低甘油三酯、提高“好胆固醇”（高密度脂蛋白），"
+                    "和饮食控制、医生开的药一起，效果比单靠哪一样都好。"),
+        "activities": [
+            {"name": "快走、慢跑", "sport": "跑步", "how": "每次 30–60 分钟，微微出汗、呼吸加快为宜。"},
+            {"name": "游泳", "sport": "游泳", "how": "全身有氧，体重较大或膝盖不好时的好选择。"},
+            {"name": "羽毛球、乒乓球", "sport": "羽毛球", "how": "约上朋友更容易坚持，先热身。"},
+            {"name": "力量练习", "sport": "健身", "how": "大肌群为主，每周 2 次，和有氧运动搭配。"},
+        ],
+        "intensity": "中等强度：能说完整的话但唱不了歌，自觉用力程度约 4–6 分（满分 10 分）。",
+        "frequency": "每周 150–300 分钟有氧运动，分到 5 天以上；力量练习每周 2 次。",
+        "cautions": [
+            "服降脂药（如他汀）期间出现说不清原因的肌肉酸痛、无力，先停练并告诉医生。",
+            "同时有高血压、糖尿病或心脏病的，按其中要求更严的一项安排运动，先请家庭医生评估。",
+            "运动不能代替饮食控制和医生开的药，不要自行停药。",
+        ],
+        "venue_sports": ["游泳", "羽毛球", "健身路径"],
+    },
+    {
+        "key": "heart",
+        "title": "心脏病（病情稳定）人群运动建议",
+        "aliases": ["心脏病", "心脏不好", "心脏", "冠心病", "心梗", "心肌梗死", "心绞痛", "放支架", "支架", "搭桥",
+                    "心衰", "心功能不全", "心律不齐", "早搏", "房颤", "heart disease", "heart problem"],
+        "summary": ("病情稳定的心脏病人适度运动有益（心脏康复），但能练多少因人而异："
+                    "先请医生评估（最好做一次运动负荷试验）再开始，从低强度起步，慢慢加量。"),
+        "activities": [
+            {"name": "散步、快走", "sport": "跑步", "how": "从每次 10–15 分钟开始，逐步加到 30–40 分钟。"},
+            {"name": "太极拳、八段锦", "sport": "太极拳", "how": "动作缓慢、呼吸自然，不要憋气。"},
+            {"name": "健身苑点器械", "sport": "健身路径", "how": "选坐姿、轻阻力的器械，动作放慢。"},
+        ],
+        "intensity": "低到中等强度：运动中能正常说话，自觉用力程度约 3–5 分；医生给了心率范围的按医生说的来。",
+        "frequency": "每周 3–5 天，每次 20–40 分钟，前后各留 5–10 分钟热身和放松。",
+        "cautions": [
+            "出现胸痛、胸闷、气短、心慌、头晕或出冷汗，立即停下休息；几分钟不缓解，马上拨打 120。",
+            "近期心梗、放支架或搭桥术后，心衰、心律失常没控制住的，只在医院心脏康复的指导下运动。",
+            "不做憋气发力、举重物的动作；冬天清晨、饭后马上和闷热天不要剧烈运动。",
+            "随身带医生开的急救药（如硝酸甘油），不要独自到偏僻处锻炼。",
+        ],
+        "venue_sports": ["太极拳", "健身路径"],
+    },
+    {
+        "key": "pregnancy",
+        "title": "孕期运动建议",
+        "aliases": ["孕妇", "怀孕", "孕期", "怀宝宝", "准妈妈", "孕早期", "孕中期", "孕晚期", "pregnant", "pregnancy"],
+        "patterns": [r"怀孕?了?\s*\d{1,2}\s*(?:周|个月)", r"孕\s*\d{1,2}\s*周"],
+        "summary": ("没有医学禁忌的孕妇适度运动有益：能减少孕期体重增长过多和妊娠糖尿病，也有助于顺利分娩。"
+                    "开始或改变运动前，先问一下产科医生。"),
+        "activities": [
+            {"name": "散步", "sport": "跑步", "how": "每天 20–30 分钟，平坦路面，穿舒适的鞋。"},
+            {"name": "游泳、水中行走", "sport": "游泳", "how": "水的浮力减轻腰背负担，注意池边防滑。"},
+            {"name": "孕妇操、拉伸", "sport": "瑜伽", "how": "动作轻柔，不做过度扭转和压腹的动作。"},
+        ],
+        "intensity": "中等强度：运动中能正常说话；以前没有运动习惯的，从低强度开始。",
+        "frequency": "每周约 150 分钟，分散到多数日子，每次 20–30 分钟。",
+        "cautions": [
+            "不做有碰撞、摔倒风险的运动（篮球、足球、骑马、滑雪等），不潜水。",
+            "孕中晚期避免长时间平躺做运动，也不要久站不动。",
+            "出现阴道流血或流液、规律宫缩、头晕、胸痛、小腿肿痛时立即停止并就医。",
+            "不在高温闷热的地方运动，多补水。",
+        ],
+        "venue_sports": ["游泳", "健身路径"],
+    },
 ]
 
 
@@ -184,30 +261,59 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip().lower()
 
 
+_AGE = re.compile(r"(\d{1,3})\s*(?:周岁|岁)|([一二三四五六七八九])十(?:[一二三四五六七八九]|多|几)?(?:周岁|岁)")
+
+
+def _ages(query: str) -> list[int]:
+    """Ages the question states (我70岁了, 孩子7岁, 奶奶八十多岁 → 70, 7, 80)."""
+    out = []
+    for digits, tens in _AGE.findall(query):
+        out.append(int(digits) if digits else 10 * ("一二三四五六七八九".index(tens) + 1))
+    return out
+
+
+def _score(guide: dict, query: str, ages: list[int]) -> int:
+    """How well a guide fits the question: the longest of its words (or patterns) the question has,
+    or the question as part of one of its words; 0 when the question says something that rules it
+    out (低血压 is no question about high blood pressure)."""
+    if any(_normalise(word) in query for word in guide.get("excludes", ())):
+        return 0
+    words = [_normalise(a) for a in guide["aliases"]] + [_normalise(guide["title"])]
+    score = max((len(w) for w in words if w and (w in query or query in w)), default=0)
+    for pattern in guide.get("patterns", ()):
+        found = re.search(pattern, query)
+        if found:
+            score = max(score, len(found.group(0)))
+    low, high = guide.get("ages", (None, None))
+    if low is not None and any(low <= age <= high for age in ages):
+        score = max(score, 3)
+    return score
+
+
 def search(q: str | None) -> list[dict]:
     """Guides whose title or everyday words match ``q`` (all guides when ``q`` is empty), best
-    first. Each result is a copy with ``general_note`` added and ``aliases`` left out."""
+    first. Each result is a copy with ``general_note`` added and ``aliases``, ``patterns``,
+    ``excludes`` and ``ages`` (how it is found) left out."""
     query = _normalise(q or "")
+    ages = _ages(query)
     scored: list[tuple[int, int, dict]] = []
     for order, guide in enumerate(GUIDES):
-        if not query:
-            score = 1
-        else:
-            words = [_normalise(a) for a in guide["aliases"]] + [_normalise(guide["title"])]
-            score = max((len(w) for w in words if w and (w in query or query in w)), default=0)
+        score = _score(guide, query, ages) if query else 1
         if score:
             scored.append((score, order, guide))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    out = []
-    for _, _, guide in scored:
-        item = {k: v for k, v in guide.items() if k != "aliases"}
-        item["general_note"] = GENERAL_NOTE
-        out.append(item)
-    return out
+    return [_public(guide) for _, _, guide in scored]
+
+
+_FINDING = ("aliases", "patterns", "excludes", "ages")
+
+
+def _public(guide: dict) -> dict:
+    return {k: v for k, v in guide.items() if k not in _FINDING} | {"general_note": GENERAL_NOTE}
 
 
 def guide(key: str) -> dict | None:
     for item in GUIDES:
         if item["key"] == key:
-            return {k: v for k, v in item.items() if k != "aliases"} | {"general_note": GENERAL_NOTE}
+            return _public(item)
     return None
