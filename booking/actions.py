@@ -842,6 +842,62 @@ def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | Non
     return slot
 
 
+MAX_CLOSE_DAYS = 31
+
+
+def _slots_in(*, venue_id: int, date_from: dt.date, date_to: dt.date, court_id: int | None,
+              time_from: dt.time | None, time_to: dt.time | None, now: dt.datetime) -> list[Slot]:
+    """A venue's future slots starting on those local days (and within those hours of the day),
+    of one court or all, earliest first."""
+    if court_id is not None and not Court.objects.filter(pk=court_id, venue_id=venue_id).exists():
+        raise errors.InvalidInput(_g("这个场馆没有这片场地。"), fields={"court": [_g("不是本馆的场地。")]})
+    start, _ = _day_bounds(date_from)
+    _, end = _day_bounds(date_to)
+    qs = Slot.objects.filter(venue_id=venue_id, start__gte=max(start, now), start__lt=end).order_by("start", "pk")
+    if court_id is not None:
+        qs = qs.filter(court_id=court_id)
+    return [slot for slot in qs
+            if (time_from is None or _local(slot.start).time() >= time_from)
+            and (time_to is None or _local(slot.start).time() < time_to)]
+
+
+def slots_close(*, staff: User, venue_id: int, date_from: dt.date, date_to: dt.date | None = None,
+                court_id: int | None = None, time_from: dt.time | None = None, time_to: dt.time | None = None,
+                reason: str = "", now: dt.datetime | None = None) -> dict:
+    """Close a venue (or one court) for whole days or hours — a match, a repair, a typhoon: every
+    future slot there that is still open is blocked as ``slot_block`` blocks one (bookings cancelled
+    by the venue and the residents told, the waiting list closed and told), all in one transaction:
+    every slot or none. → {"blocked": [slot ids], "cancelled_bookings": n}."""
+    now = now or timezone.now()
+    _check_manages(staff, venue_id)
+    date_to = date_to or date_from
+    slots = _slots_in(venue_id=venue_id, date_from=date_from, date_to=date_to, court_id=court_id,
+                      time_from=time_from, time_to=time_to, now=now)
+    blocked = [slot.pk for slot in slots if slot.state != Slot.State.BLOCKED]
+    with transaction.atomic():
+        for slot_id in blocked:
+            slot_block(staff=staff, slot_id=slot_id, reason=reason, now=now)
+    cancelled = Booking.objects.filter(slot_id__in=blocked, cancelled_by_venue=True, cancelled_at=now).count()
+    return {"blocked": blocked, "cancelled_bookings": cancelled}
+
+
+def slots_reopen(*, staff: User, venue_id: int, date_from: dt.date, date_to: dt.date | None = None,
+                 court_id: int | None = None, time_from: dt.time | None = None, time_to: dt.time | None = None,
+                 now: dt.datetime | None = None) -> dict:
+    """Open again what ``slots_close`` closed there (bookings it cancelled stay cancelled: their
+    residents were told). → {"reopened": [slot ids]}."""
+    now = now or timezone.now()
+    _check_manages(staff, venue_id)
+    date_to = date_to or date_from
+    slots = _slots_in(venue_id=venue_id, date_from=date_from, date_to=date_to, court_id=court_id,
+                      time_from=time_from, time_to=time_to, now=now)
+    reopened = [slot.pk for slot in slots if slot.state == Slot.State.BLOCKED]
+    with transaction.atomic():
+        for slot_id in reopened:
+            slot_unblock(staff=staff, slot_id=slot_id, now=now)
+    return {"reopened": reopened}
+
+
 def slot_unblock(*, staff: User, slot_id: int, now: dt.datetime | None = None) -> Slot:
     now = now or timezone.now()
     slot = Slot.objects.filter(pk=slot_id).first()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from booking import actions as booking_actions
 from booking import queries
 from booking.access import managed_venue_ids
 from booking.models import Booking, Court, Slot, Suspension, Venue, WaitlistEntry
@@ -125,9 +126,37 @@ class SlotAdmin(ManagedVenuesMixin, admin.ModelAdmin):
     # Places are taken through the booking actions only; the admin shows them.
     readonly_fields = ["court", "venue", "sport", "start", "end", "opens_at", "capacity", "remaining", "state",
                        "blocked_reason", "price"]
+    actions = ["block_selected", "unblock_selected"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="停用所选时段（场地维护：已有预约取消并通知居民，候补结束）")
+    def block_selected(self, request, queryset):
+        self._each(request, queryset, lambda slot: booking_actions.slot_block(
+            staff=request.user, slot_id=slot.pk, reason=""), done="已停用")
+
+    @admin.action(description="恢复所选时段")
+    def unblock_selected(self, request, queryset):
+        self._each(request, queryset, lambda slot: booking_actions.slot_unblock(
+            staff=request.user, slot_id=slot.pk), done="已恢复")
+
+    def _each(self, request, queryset, act, *, done: str) -> None:
+        """The action on each slot (the booking actions' own rules and locks); what could not be done
+        is named with the reason, never a 500."""
+        from portal.core.errors import PortalError
+
+        ok, refused = 0, []
+        for slot in queryset.select_related("court__venue").order_by("start"):
+            try:
+                act(slot)
+                ok += 1
+            except PortalError as exc:
+                refused.append(f"{slot}：{exc.message}")
+        if ok:
+            self.message_user(request, f"{done} {ok} 个时段。", messages.SUCCESS)
+        for line in refused[:10]:
+            self.message_user(request, line, messages.WARNING)
 
 
 @admin.register(Booking)

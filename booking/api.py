@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from booking import actions, errors, gate, queries
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
+from portal.core.converters import MAX_ID
 from portal.core.idempotency import Receipt, idempotent, idempotently, receipt_of
 from portal.core.pagination import Pagination
 
@@ -98,6 +99,24 @@ class CheckinInput(serializers.Serializer):
 
 class BlockInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class CloseInput(serializers.Serializer):
+    date_from = CalendarDateField()
+    date_to = CalendarDateField(required=False)
+    court = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    time_from = serializers.TimeField(required=False, format="%H:%M", input_formats=["%H:%M"])
+    time_to = serializers.TimeField(required=False, format="%H:%M", input_formats=["%H:%M"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+    def validate(self, attrs):
+        date_to = attrs.setdefault("date_to", attrs["date_from"])
+        if date_to < attrs["date_from"] or (date_to - attrs["date_from"]).days >= actions.MAX_CLOSE_DAYS:
+            raise serializers.ValidationError({"date_to": [
+                _("结束日期不能早于开始日期，一次最多 {n} 天。").format(n=actions.MAX_CLOSE_DAYS)]})
+        if attrs.get("time_from") and attrs.get("time_to") and attrs["time_from"] >= attrs["time_to"]:
+            raise serializers.ValidationError({"time_to": [_("结束时间应晚于开始时间。")]})
+        return attrs
 
 
 class StaffBookingsInput(serializers.Serializer):
@@ -511,6 +530,27 @@ class SlotBlockView(APIView):
         # What became of the residents' bookings: cancelled by the venue, each resident told.
         data["cancelled_bookings"] = Booking.objects.filter(slot=slot, cancelled_by_venue=True).count()
         return Response(data)
+
+
+def _range(args: dict) -> dict:
+    return {"date_from": args["date_from"], "date_to": args["date_to"], "court_id": args.get("court"),
+            "time_from": args.get("time_from"), "time_to": args.get("time_to")}
+
+
+class SlotsCloseView(APIView):
+    @extend_schema(request=CloseInput, responses={200: dict}, summary="按天/时段停用（整馆或一片场地）")
+    def post(self, request: Request, venue_id: int) -> Response:
+        args = _parse(CloseInput, request.data)
+        done = actions.slots_close(staff=request.user, venue_id=venue_id, reason=args["reason"], **_range(args))
+        return Response({**done, "count": len(done["blocked"])})
+
+
+class SlotsReopenView(APIView):
+    @extend_schema(request=CloseInput, responses={200: dict}, summary="按天/时段恢复")
+    def post(self, request: Request, venue_id: int) -> Response:
+        args = _parse(CloseInput, request.data)
+        done = actions.slots_reopen(staff=request.user, venue_id=venue_id, **_range(args))
+        return Response({**done, "count": len(done["reopened"])})
 
 
 class SlotUnblockView(APIView):

@@ -9,7 +9,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from booking import actions
-from booking.models import Booking, Court, Venue
+from booking.models import Booking, Court, Slot, Venue
+from portal.connectors.models import Notification
 from tests.booking.conftest import make_court, make_resident, make_slot, make_staff, make_venue
 
 pytestmark = pytest.mark.django_db
@@ -484,3 +485,56 @@ def test_a_party_too_big_for_the_places_left_does_not_make_the_slot_look_full(ap
     assert not soldout.is_sold_out(slot.pk)
     single = _bearer(api.__class__(), make_resident()).post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
     assert single.status_code == 201
+
+
+def test_a_manager_closes_a_court_for_a_day_in_one_request_and_opens_it_again(api, resident, court, manager):
+    """Closing a court for a day took one request per slot (72 for 张江's badminton day)."""
+    day = timezone.localdate() + dt.timedelta(days=2)
+    tz = timezone.get_current_timezone()
+    slots = [make_slot(court, start=dt.datetime.combine(day, dt.time(hour), tzinfo=tz)) for hour in (9, 10, 19)]
+    other_court = make_slot(make_court(court.venue), start=dt.datetime.combine(day, dt.time(9), tzinfo=tz))
+    next_day = make_slot(court, start=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9), tzinfo=tz))
+    actions.booking_create(resident=resident, slot_id=slots[0].pk)
+    staff_api = _bearer(api, manager)
+    url = f"/api/v1/venues/{court.venue_id}/slots/block/"
+
+    closed = staff_api.post(url, {"date_from": day.isoformat(), "court": court.pk, "time_to": "18:00",
+                                  "reason": "羽毛球比赛"}, format="json")
+    assert closed.status_code == 200, closed.json()
+    assert closed.json()["blocked"] == [slots[0].pk, slots[1].pk] and closed.json()["cancelled_bookings"] == 1
+    states = dict(Slot.objects.values_list("pk", "state"))
+    assert [states[s.pk] for s in (*slots, other_court, next_day)] == ["blocked", "blocked", "open", "open", "open"]
+    assert Slot.objects.get(pk=slots[0].pk).blocked_reason == "羽毛球比赛"
+    assert Notification.objects.filter(user=resident, template="booking.cancelled_by_venue").count() == 1
+
+    whole_day = staff_api.post(url, {"date_from": day.isoformat()}, format="json").json()
+    assert set(whole_day["blocked"]) == {slots[2].pk, other_court.pk}  # what was blocked already is left as it is
+
+    reopened = staff_api.post(f"/api/v1/venues/{court.venue_id}/slots/unblock/",
+                              {"date_from": day.isoformat(), "court": court.pk}, format="json").json()
+    assert set(reopened["reopened"]) == {s.pk for s in slots}
+    assert Slot.objects.get(pk=other_court.pk).state == "blocked"
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"date_from": "2026-13-01"}, {"date_from": "2026-11-26", "date_to": "2026-11-25"},
+    {"date_from": "2026-11-26", "date_to": "2027-01-26"}, {"date_from": "2026-11-26", "time_from": "20:00",
+                                                           "time_to": "08:00"},
+    {"date_from": "2026-11-26", "time_from": "25:00"}, {"date_from": "2026-11-26", "court": "一号场"},
+])
+def test_closing_with_a_bad_range_is_a_400_with_a_sentence(api, manager, venue, body):
+    response = _bearer(api, manager).post(f"/api/v1/venues/{venue.pk}/slots/block/", body, format="json")
+    assert response.status_code == 400 and response.json()["error"]["message"]
+
+
+def test_closing_a_venue_one_does_not_manage_or_a_court_of_another_venue_is_refused(api, court, manager):
+    other = make_court(make_venue())
+    day = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    staff_api = _bearer(api, manager)
+    assert staff_api.post(f"/api/v1/venues/{other.venue_id}/slots/block/", {"date_from": day},
+                          format="json").status_code == 403
+    _assert_error(staff_api.post(f"/api/v1/venues/{court.venue_id}/slots/block/",
+                                 {"date_from": day, "court": other.pk}, format="json"), 400, "invalid")
+    resident_api = _bearer(api, make_resident())
+    assert resident_api.post(f"/api/v1/venues/{court.venue_id}/slots/block/", {"date_from": day},
+                             format="json").status_code == 403

@@ -256,3 +256,28 @@ def test_a_venue_manager_edits_their_venue_in_the_admin_but_not_who_manages_it(c
     assert page.status_code == 200
     assert 'name="managers"' not in page.content.decode()
     assert client.get(f"/admin/booking/venue/{theirs.pk}/change/").status_code in (302, 404)
+
+
+@pytest.mark.django_db
+def test_a_manager_blocks_and_reopens_slots_from_the_admin_list(client):
+    """The slot pages were read-only: closing a court meant the API, one slot at a time."""
+    from portal.accounts.roles import ensure_roles
+
+    ensure_roles()
+    venue = make_venue(name="维护馆")
+    manager = make_staff(venues=(venue,))
+    court = make_court(venue)
+    future = make_slot(court)
+    past = make_slot(court, start=timezone.now() - dt.timedelta(hours=3))
+    booking = actions.booking_create(resident=make_resident(), slot_id=future.pk)
+    client.force_login(manager)
+    page = client.post("/admin/booking/slot/", {"action": "block_selected", "_selected_action": [future.pk, past.pk]},
+                       follow=True)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "已停用 1 个时段" in html and "已开始或已结束的时段不能停用" in html
+    assert Slot.objects.get(pk=future.pk).state == "blocked"
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.cancelled_by_venue
+    client.post("/admin/booking/slot/", {"action": "unblock_selected", "_selected_action": [future.pk]})
+    assert Slot.objects.get(pk=future.pk).state == "open"
