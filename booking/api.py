@@ -314,11 +314,15 @@ class VenueSlotsView(APIView):
         date = args.get("date") or timezone.localtime(now).date()
         # One venue-day holds at most a few hundred slots: one query, paginated in memory.
         slots = list(queries.slots_for_venue(venue_id=venue_id, date=date, sport=args.get("sport")))
-        if not slots and not Venue.objects.filter(pk=venue_id).exists():
+        venue = None if slots else Venue.objects.filter(pk=venue_id).first()
+        if not slots and venue is None:
             raise errors.VenueNotFound()
         paginator = SlotPagination()
         page = paginator.paginate_queryset(slots, request, view=self)
-        return paginator.get_paginated_response([slot_out(s, now) for s in page])
+        response = paginator.get_paginated_response([slot_out(s, now) for s in page])
+        if venue is not None:  # nothing to show: say why (closed that day, not released yet, …)
+            response.data["notice"] = queries.no_slots_reason(venue, date=date, sport=args.get("sport"), now=now)
+        return response
 
 
 class FitnessGuideView(APIView):

@@ -185,6 +185,29 @@ def slots_for_venue(*, venue_id: int, date: dt.date, sport: str | None = None) -
     return qs.order_by("start", "court__name")
 
 
+def no_slots_reason(venue: Venue, *, date: dt.date, sport: str | None, now: dt.datetime) -> str:
+    """Why a venue shows no slots on a date, in a sentence a resident reads (the slot listing says
+    it instead of an empty page)."""
+    from django.utils.translation import gettext as _g
+
+    sport = normalise_sport(sport)
+    today = timezone.localtime(now).date()
+    if venue.kind == Venue.Kind.FITNESS_POINT:
+        return _g("健身苑点免费开放，不用预约，直接去就行。")
+    if venue.status != Venue.Status.OPEN:
+        return _g("这个场馆暂停开放，暂时不能预约。")
+    if sport and sport not in (venue.sports or []):
+        return _g("这个场馆没有{sport}场地。").format(sport=sport)
+    if date < today:
+        return _g("这一天已经过去了。")
+    if not schedule.hours_for(venue.opening_hours, date):
+        return _g("这个场馆{date}不开放。").format(date=_g("{day:%m月%d日}").format(day=date))
+    if date > today + dt.timedelta(days=settings.BOOKING_SLOT_DAYS_AHEAD):
+        return _g("时段提前 {n} 天放出，{date}的还没有放出，请到时再来。").format(
+            n=settings.BOOKING_SLOT_DAYS_AHEAD, date=_g("{day:%m月%d日}").format(day=date))
+    return _g("这一天没有可以预约的时段。")
+
+
 def slot_states(*, slot_ids: Iterable[int], now: dt.datetime) -> list[dict]:
     """The fields a watching client needs after a change (used by the WebSocket push)."""
     out = []

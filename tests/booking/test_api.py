@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from booking import actions
+from booking import actions, schedule
 from booking.models import Booking, Court, Slot, Venue
 from portal.connectors.models import Notification
 from tests.booking.conftest import make_court, make_resident, make_slot, make_staff, make_venue
@@ -538,3 +538,26 @@ def test_closing_a_venue_one_does_not_manage_or_a_court_of_another_venue_is_refu
     resident_api = _bearer(api, make_resident())
     assert resident_api.post(f"/api/v1/venues/{court.venue_id}/slots/block/", {"date_from": day},
                              format="json").status_code == 403
+
+
+def test_an_empty_slot_listing_says_why(api, court):
+    """count 0 and nothing else: a resident could not tell a closed day from one not released yet."""
+    url = f"/api/v1/venues/{court.venue_id}/slots/"
+    today = timezone.localdate()
+    far = today + dt.timedelta(days=20)
+    body = api.get(url, {"date": far.isoformat()}).json()
+    assert body["count"] == 0 and "还没有放出" in body["notice"]
+    assert "过去" in api.get(url, {"date": (today - dt.timedelta(days=1)).isoformat()}).json()["notice"]
+    assert "没有游泳场地" in api.get(url, {"date": far.isoformat(), "sport": "游泳"}).json()["notice"]
+    closed_on_mondays = make_venue(opening_hours={str(d): [["08:00", "22:00"]] for d in range(2, 8)})
+    monday = next(day for day in (today + dt.timedelta(days=n) for n in range(1, 60))
+                  if day.isoweekday() == 1 and schedule.day_kind(day) == schedule.DayKind.REGULAR)
+    body = api.get(f"/api/v1/venues/{closed_on_mondays.pk}/slots/", {"date": monday.isoformat()}).json()
+    assert "不开放" in body["notice"]
+    point = make_venue(kind=Venue.Kind.FITNESS_POINT)
+    assert "不用预约" in api.get(f"/api/v1/venues/{point.pk}/slots/").json()["notice"]
+    english = api.get(url, {"date": far.isoformat()}, HTTP_ACCEPT_LANGUAGE="en").json()["notice"]
+    assert far.isoformat() in english and "月" not in english
+    slot = make_slot(court)
+    listed = api.get(url, {"date": timezone.localtime(slot.start).date().isoformat()}).json()
+    assert listed["count"] == 1 and "notice" not in listed
