@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
 
 from booking import checkin, errors, queries, schedule, soldout
@@ -58,6 +58,13 @@ def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def _fmt(moment: dt.datetime) -> str:
     """A day and time inside a sentence, in the form of the reader's language."""
     return _g("{when:%m月%d日 %H:%M}").format(when=_local(moment))
+
+
+def _for_residents():
+    """Words written for residents to read later — a notification, a reason kept on a slot or a
+    suspension — are in the site's language, not in that of whoever's request wrote them (a manager
+    working in English blocks a court; the residents it tells read Chinese)."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def _set_lock_timeout() -> None:
@@ -510,13 +517,14 @@ def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:
                 status=WaitlistEntry.Status.OFFERED, held_units=entry.units, offered_at=now, offer_expires_at=expires
             )
             free -= entry.units
-            notification_queue(
-                user=entry.resident, template="booking.waitlist_offer", title=_g("候补到位，请尽快确认"),
-                body=_g("{slot} 有空位了，请在 {until} 前确认预约，过时将让给下一位。").format(
-                    slot=slot_label(slot), until=_fmt(expires)),
-                data={"waitlist_entry": entry.pk, "slot": slot.pk, "expires_at": expires.isoformat()},
-                dedupe_key=f"booking.waitlist_offer.{entry.pk}",
-            )
+            with _for_residents():
+                notification_queue(
+                    user=entry.resident, template="booking.waitlist_offer", title=_g("候补到位，请尽快确认"),
+                    body=_g("{slot} 有空位了，请在 {until} 前确认预约，过时将让给下一位。").format(
+                        slot=slot_label(slot), until=_fmt(expires)),
+                    data={"waitlist_entry": entry.pk, "slot": slot.pk, "expires_at": expires.isoformat()},
+                    dedupe_key=f"booking.waitlist_offer.{entry.pk}",
+                )
     if free:
         Slot.objects.filter(pk=slot.pk).update(remaining=F("remaining") + free)
         transaction.on_commit(lambda: soldout.clear(slot.pk))
@@ -714,15 +722,16 @@ def _suspend_if_repeated(resident_id: int, now: dt.datetime) -> Suspension | Non
         if count < settings.BOOKING_NOSHOW_LIMIT:
             return None
         ends = now + dt.timedelta(days=settings.BOOKING_SUSPENSION_DAYS)
-        suspension = Suspension.objects.create(
-            resident_id=resident_id, starts_at=now, ends_at=ends,
-            reason=_g("{days} 天内爽约 {n} 次").format(days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=count))
-        notification_queue(
-            user=User.objects.get(pk=resident_id), template="booking.suspended", title=_g("场馆预约已暂停"),
-            body=_g("您 {days} 天内爽约 {n} 次，场馆预约暂停至 {until}。").format(
-                days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=count, until=_fmt(ends)),
-            dedupe_key=f"booking.suspended.{suspension.pk}",
-        )
+        with _for_residents():
+            suspension = Suspension.objects.create(
+                resident_id=resident_id, starts_at=now, ends_at=ends,
+                reason=_g("{days} 天内爽约 {n} 次").format(days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=count))
+            notification_queue(
+                user=User.objects.get(pk=resident_id), template="booking.suspended", title=_g("场馆预约已暂停"),
+                body=_g("您 {days} 天内爽约 {n} 次，场馆预约暂停至 {until}。").format(
+                    days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=count, until=_fmt(ends)),
+                dedupe_key=f"booking.suspended.{suspension.pk}",
+            )
         return suspension
 
 
@@ -781,12 +790,13 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             if not Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
-            notification_queue(
-                user=booking.resident, template="booking.reminder", title=_g("场馆预约提醒"),
-                body=_g("您预约的 {slot} 即将开始，请在开场前后 15 分钟内出示签到码。").format(
-                    slot=slot_label(booking.slot)),
-                data={"booking": booking.pk}, dedupe_key=f"booking.reminder.{booking.pk}",
-            )
+            with _for_residents():
+                notification_queue(
+                    user=booking.resident, template="booking.reminder", title=_g("场馆预约提醒"),
+                    body=_g("您预约的 {slot} 即将开始，请在开场前后 15 分钟内出示签到码。").format(
+                        slot=slot_label(booking.slot)),
+                    data={"booking": booking.pk}, dedupe_key=f"booking.reminder.{booking.pk}",
+                )
             sent += 1
     return sent
 
@@ -804,8 +814,8 @@ def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | Non
     _check_manages(staff, slot.venue_id)
     if slot.start <= now:
         raise errors.SlotClosed(_g("已开始或已结束的时段不能停用。"))
-    reason = (reason or "").strip()[:200] or _g("场地维护")
-    with _busy_as_conflict(), transaction.atomic():
+    with _busy_as_conflict(), transaction.atomic(), _for_residents():
+        reason = (reason or "").strip()[:200] or _g("场地维护")
         _set_lock_timeout()
         slot = _lock_slot(slot_id)
         if slot.state == Slot.State.BLOCKED:

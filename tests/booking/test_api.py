@@ -561,3 +561,19 @@ def test_an_empty_slot_listing_says_why(api, court):
     slot = make_slot(court)
     listed = api.get(url, {"date": timezone.localtime(slot.start).date().isoformat()}).json()
     assert listed["count"] == 1 and "notice" not in listed
+
+
+def test_a_manager_working_in_english_tells_residents_in_chinese(api, resident, court, manager):
+    """The manager's Accept-Language wrote the residents' notifications and the reason kept on the slot."""
+    slot = make_slot(court)
+    actions.booking_create(resident=resident, slot_id=slot.pk)
+    waiting = make_resident()
+    actions.waitlist_join(resident=waiting, slot_id=slot.pk)
+    blocked = _bearer(api, manager).post(f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/block/", {},
+                                         format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert blocked.status_code == 200 and blocked.json()["blocked_reason"] == "场地维护"
+    told = Notification.objects.filter(user__in=[resident, waiting]).exclude(template="booking.confirmed")
+    assert {n.template for n in told} == {"booking.cancelled_by_venue", "booking.waitlist_closed_by_venue"}
+    for note in told:
+        assert "场地维护" in note.body and "maintenance" not in note.body.lower(), note.body
+        assert "停用" in note.body
