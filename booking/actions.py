@@ -205,6 +205,47 @@ def slots_generate(*, days: int | None = None, now: dt.datetime | None = None,
     return len(rows)
 
 
+def venue_slots_follow(*, staff: User, venue_id: int, now: dt.datetime | None = None) -> dict:
+    """After a venue's opening hours, booking window, release time or a court's slot length changed:
+    the future slots follow. Slots the new hours no longer hold are removed when nobody ever booked or
+    queued for them, else blocked as ``slot_block`` blocks one (bookings cancelled, residents told);
+    slots not released yet get the new release time; the new hours' slots are generated.
+    → {"created", "removed", "blocked", "cancelled_bookings", "release_moved"} (counts)."""
+    now = now or timezone.now()
+    _check_manages(staff, venue_id)
+    venue = Venue.objects.prefetch_related("courts").get(pk=venue_id)
+    active = {c.pk: c for c in venue.courts.all() if c.is_active}
+    expected: dict[dt.date, set[tuple[int, dt.datetime, dt.datetime]]] = {}
+    stale, moved = [], []
+    with transaction.atomic():
+        future = list(Slot.objects.filter(venue_id=venue_id, start__gt=now).exclude(state=Slot.State.BLOCKED)
+                      .order_by("start", "pk"))
+        for slot in future:
+            date = _local(slot.start).date()
+            if date not in expected:
+                expected[date] = {(court.pk, start, end) for court in active.values()
+                                  for start, end in _slot_times(court=court, venue=venue, date=date)}
+            if not venue.bookable or (slot.court_id, slot.start, slot.end) not in expected[date]:
+                stale.append(slot.pk)
+            elif slot.opens_at > now and slot.opens_at != _opens_at(venue, date):
+                Slot.objects.filter(pk=slot.pk).update(opens_at=_opens_at(venue, date))
+                moved.append(slot.pk)
+        used = set(Booking.objects.filter(slot_id__in=stale).values_list("slot_id", flat=True))
+        used |= set(WaitlistEntry.objects.filter(slot_id__in=stale).values_list("slot_id", flat=True))
+        removed, _ = Slot.objects.filter(pk__in=[pk for pk in stale if pk not in used]).delete()
+        blocked = [pk for pk in stale if pk in used]
+        with _for_residents():
+            reason = _g("开放时间调整")
+        for slot_id in blocked:
+            slot_block(staff=staff, slot_id=slot_id, reason=reason, now=now)
+        cancelled = Booking.objects.filter(slot_id__in=blocked, cancelled_by_venue=True, cancelled_at=now).count()
+        created = slots_generate(now=now, venue_ids=[venue_id]) if venue.bookable else 0
+        if moved:
+            availability_changed(venue_id=venue_id, slot_ids=moved)
+    return {"created": created, "removed": removed, "blocked": len(blocked), "cancelled_bookings": cancelled,
+            "release_moved": len(moved)}
+
+
 # --- booking ---------------------------------------------------------------------------------------
 
 

@@ -55,6 +55,18 @@ class VenueAdmin(ManagedVenuesMixin, admin.ModelAdmin):
         ("管理员", {"fields": ["managers"]}),
     ]
 
+    def save_related(self, request, form, formsets, change):
+        """After the venue and its courts are saved, its future slots follow the new hours, window,
+        release time and slot lengths (``actions.venue_slots_follow``); the manager is told what moved."""
+        super().save_related(request, form, formsets, change)
+        done = booking_actions.venue_slots_follow(staff=request.user, venue_id=form.instance.pk)
+        parts = [f"{label} {done[key]} 个" for key, label in (
+            ("created", "新增时段"), ("removed", "删除不再开放的空时段"), ("blocked", "停用已有人预约或候补的时段"),
+            ("cancelled_bookings", "取消预约（已通知居民）"), ("release_moved", "改为新的放号时间")) if done[key]]
+        if parts:
+            self.message_user(request, "时段已按新的设置更新：" + "，".join(parts) + "。",
+                              messages.WARNING if done["cancelled_bookings"] else messages.INFO)
+
     def get_readonly_fields(self, request, obj=None):
         # Who runs a venue is the platform admin's decision, not the venue manager's.
         if managed_venue_ids(request.user) is None:

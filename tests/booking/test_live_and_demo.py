@@ -281,3 +281,48 @@ def test_a_manager_blocks_and_reopens_slots_from_the_admin_list(client):
     assert booking.status == "cancelled" and booking.cancelled_by_venue
     client.post("/admin/booking/slot/", {"action": "unblock_selected", "_selected_action": [future.pk]})
     assert Slot.objects.get(pk=future.pk).state == "open"
+
+
+def _form_data(page) -> dict:
+    """The POST an unchanged admin change form sends: the main form and every inline formset."""
+    import json
+
+    data = {}
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update({f"{formset.management_form.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
+        forms.extend(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None:
+                continue
+            if isinstance(value, (dict, list)) and name != "managers":
+                value = json.dumps(value)
+            data[form.add_prefix(name)] = value
+    return data
+
+
+@pytest.mark.django_db
+def test_saving_new_opening_hours_in_the_admin_moves_the_slots(client):
+    from portal.accounts.roles import ensure_roles
+
+    ensure_roles()
+    hours = {str(d): [["08:00", "22:00"]] for d in range(1, 8)}
+    venue = make_venue(name="改时间馆", opening_hours={**hours, "holiday": [["08:00", "22:00"]]}, window_days=2)
+    make_court(venue)
+    actions.slots_generate(days=2)
+    manager = make_staff(venues=(venue,))
+    client.force_login(manager)
+    url = f"/admin/booking/venue/{venue.pk}/change/"
+    data = _form_data(client.get(url))
+    data["opening_hours"] = '{"1": [["08:00", "20:00"]], "2": [["08:00", "20:00"]], "3": [["08:00", "20:00"]], ' \
+                            '"4": [["08:00", "20:00"]], "5": [["08:00", "20:00"]], "6": [["08:00", "20:00"]], ' \
+                            '"7": [["08:00", "20:00"]], "holiday": [["08:00", "20:00"]]}'
+    page = client.post(url, data, follow=True)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "时段已按新的设置更新" in html and "删除不再开放的空时段" in html, html[:3000]
+    late = [s for s in Slot.objects.filter(venue=venue) if timezone.localtime(s.start).hour >= 20]
+    assert late == []

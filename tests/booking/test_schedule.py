@@ -136,3 +136,62 @@ def test_one_venue_with_broken_hours_does_not_stop_the_others():
     now = dt.datetime(2026, 11, 24, 6, 0, tzinfo=timezone.get_current_timezone())
     assert actions.slots_generate(now=now) > 0
     assert Slot.objects.filter(venue=good).exists() and not Slot.objects.filter(venue=broken).exists()
+
+
+def _hours(open_, close):
+    return {**{str(d): [[open_, close]] for d in range(1, 8)}, "holiday": [[open_, close]]}
+
+
+@pytest.mark.django_db
+def test_slots_follow_a_change_of_opening_hours(django_capture_on_commit_callbacks):
+    """New hours saved in the admin left yesterday's slots bookable and made no new ones until the
+    nightly generation: a resident could book 21:00 at a venue now closing at 20:00."""
+    from booking.models import BookingStatus
+    from portal.connectors.models import Notification
+    from tests.booking.conftest import make_resident, make_staff
+
+    now = timezone.now()
+    venue = make_venue(opening_hours=_hours("08:00", "22:00"), window_days=2)
+    court = make_court(venue)
+    manager = make_staff(venues=(venue,))
+    actions.slots_generate(now=now, days=2)
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    at = lambda h: dt.datetime.combine(tomorrow, dt.time(h), tzinfo=tz)  # noqa: E731
+    late = Slot.objects.get(court=court, start=at(21))
+    Slot.objects.filter(pk=late.pk).update(opens_at=now - dt.timedelta(hours=1))
+    resident = make_resident()
+    booking = actions.booking_create(resident=resident, slot_id=late.pk, now=now)
+
+    venue.opening_hours = _hours("07:00", "20:00")
+    venue.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = actions.venue_slots_follow(staff=manager, venue_id=venue.pk, now=now)
+    assert done["blocked"] == 1 and done["cancelled_bookings"] == 1 and done["removed"] >= 1
+    assert done["created"] >= 1
+    slots = {timezone.localtime(s.start).hour: s for s in Slot.objects.filter(court=court, start__date=tomorrow)}
+    assert Slot.objects.filter(court=court, start=at(20)).count() == 0  # nobody had it: gone
+    assert Slot.objects.get(pk=late.pk).state == "blocked" and Slot.objects.get(pk=late.pk).blocked_reason
+    assert Slot.objects.filter(court=court, start=at(7)).exists()
+    assert all(s.state == "open" for h, s in slots.items() if h < 20)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and booking.cancelled_by_venue
+    assert Notification.objects.filter(user=resident, template="booking.cancelled_by_venue").exists()
+
+    venue.window_days, venue.release_time = 1, dt.time(9, 30)
+    venue.save()
+    done = actions.venue_slots_follow(staff=manager, venue_id=venue.pk, now=now)
+    unreleased = Slot.objects.filter(venue=venue, opens_at__gt=now).exclude(state="blocked")
+    assert done["release_moved"] and all(timezone.localtime(s.opens_at).time() == dt.time(9, 30) for s in unreleased)
+    assert actions.venue_slots_follow(staff=manager, venue_id=venue.pk, now=now) == {
+        "created": 0, "removed": 0, "blocked": 0, "cancelled_bookings": 0, "release_moved": 0}
+
+
+@pytest.mark.django_db
+def test_another_venues_manager_cannot_move_its_slots():
+    from portal.core.errors import Forbidden
+    from tests.booking.conftest import make_staff
+
+    venue = make_venue()
+    with pytest.raises(Forbidden):
+        actions.venue_slots_follow(staff=make_staff(venues=(make_venue(),)), venue_id=venue.pk)
