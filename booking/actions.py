@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _g
 
 from booking import checkin, errors, queries, schedule, soldout
 from booking.access import check_manages as _check_manages
+from booking.access import managed_venue_ids
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot, Suspension, Venue, WaitlistEntry
 from booking.realtime import availability_changed
 from portal.accounts.models import User
@@ -797,6 +798,8 @@ def no_shows_mark(*, now: dt.datetime | None = None) -> int:
 def booking_mark_no_show(*, staff: User, booking_id: int, now: dt.datetime | None = None) -> Booking:
     """Staff record a no-show once the check-in window has closed (before the task does)."""
     now = now or timezone.now()
+    if managed_venue_ids(staff) == []:  # not venue staff: refused alike whether the booking exists or not
+        raise errors.NotVenueStaff()
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:
         raise errors.BookingNotFound()

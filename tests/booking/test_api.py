@@ -577,3 +577,12 @@ def test_a_manager_working_in_english_tells_residents_in_chinese(api, resident, 
     for note in told:
         assert "场地维护" in note.body and "maintenance" not in note.body.lower(), note.body
         assert "停用" in note.body
+
+
+def test_a_resident_cannot_tell_which_booking_ids_exist_from_the_no_show_endpoint(api, resident, slot):
+    """It answered 404 for a missing id and 403 for a real one."""
+    booking = actions.booking_create(resident=resident, slot_id=slot.pk)
+    prober = _bearer(api, make_resident())
+    real, missing = (prober.post(f"/api/v1/bookings/{pk}/no-show/") for pk in (booking.pk, booking.pk + 1000))
+    assert real.status_code == missing.status_code == 403
+    assert real.json() == missing.json()
