@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import actions, errors, gate, queries
+from booking import actions, errors, fitness, gate, queries
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.core.converters import MAX_ID
 from portal.core.idempotency import Receipt, idempotent, idempotently, receipt_of
@@ -332,7 +332,12 @@ class FitnessGuideView(APIView):
     def get(self, request: Request) -> Response:
         args = _parse(GuideInput, request.query_params)
         guides = queries.fitness_guides(q=args.get("q"), near=args.get("near"), radius_m=args.get("radius_m"))
-        return _paginated(request, self, guides, lambda g: g)
+        response = _paginated(request, self, guides, lambda g: g)
+        if not guides:  # say what there is, not only that nothing matched
+            topics = (g["title"].removesuffix("运动建议").removesuffix("人群") for g in fitness.search(""))
+            response.data["notice"] = _("没有找到对应的健身指导。可以这样问：{examples}。").format(
+                examples="、".join(topics))
+        return response
 
 
 # --- resident: bookings, waiting list ----------------------------------------------------------------
