@@ -188,14 +188,18 @@ def service_search(turn: Turn) -> Reply:
     from services.queries import guide_answer, item_guide, items_search
 
     item_id = turn.slots.pop("item", None)
-    topic = turn.slots.pop("topic", None) or _guide_topic(turn.text)
-    if not item_id and about_item_in_context(turn.text, turn.state):
+    # A tap ("#intent:service.search?topic=…") names no matter: its words are code, not a question.
+    text = "" if turn.text.startswith("#") else turn.text
+    topic = turn.slots.pop("topic", None) or _guide_topic(text)
+    if topic not in _TOPIC_NAMES:
+        topic = None
+    if not item_id and about_item_in_context(text, turn.state):
         item_id = str(turn.state[CONTEXT_ITEM]["id"])
-    elif not item_id and topic and _names_no_matter(turn.text):
+    elif not item_id and topic and _names_no_matter(text):
         # "需要带什么" with nothing on the screen: which matter, rather than a guess.
         return Reply(f"您想了解哪件事的{_TOPIC_NAMES[topic]}？说说要办的事，比如“身份证丢了”“办居住证”。",
                      done=False)
-    query = turn.slots.get("query") or service_query(turn.text)
+    query = turn.slots.get("query") or service_query(text)
     if query:
         turn.slots["query"] = query
     # A quick reply: "#intent:service.search?item=12&topic=materials" ("²".isdigit() too: ASCII only).
@@ -203,13 +207,15 @@ def service_search(turn: Turn) -> Reply:
         return _guide_reply(turn, int(item_id), topic or "materials", guide_answer, item_guide)
     # The matcher reads the whole question (its own question-word removal keeps 找不到了, 到期 … for
     # the colloquial expansions); ``query`` is what the reply shows.
-    result = items_search(query=turn.text, limit=3)
+    if not text and not query:
+        return Reply("您想办什么事？说说看，比如“身份证丢了”“宝宝刚出生要办什么”“公积金怎么提取”。", done=False)
+    result = items_search(query=text or query, limit=3)
     hits = list(result.hits)
     if not hits:
         if result.suggestions:
             return Reply("没找到完全对应的事项，您是不是要找：",
                          quick_replies=[QuickReply(s, s) for s in result.suggestions])
-        return Reply(f"暂时没有找到和“{query or turn.text}”对应的办事事项，换个说法试试，或者说“转人工”。",
+        return Reply(f"暂时没有找到和“{query or text}”对应的办事事项，换个说法试试，或者说“转人工”。",
                      quick_replies=[QuickReply("转人工", "转人工")])
     cards = [Card("service_item", hit.item.id, hit.item.name,
                   {"score": hit.score, "matched": hit.matched, "highlights": hit.highlights,
@@ -220,7 +226,7 @@ def service_search(turn: Turn) -> Reply:
         reply = _guide_reply(turn, best.id, topic, guide_answer, item_guide)
         reply.cards = cards
         return reply
-    return Reply(_lead_in(turn.text, best, len(hits)), cards=cards, quick_replies=_topic_replies(best.id))
+    return Reply(_lead_in(text or query, best, len(hits)), cards=cards, quick_replies=_topic_replies(best.id))
 
 
 def _lead_in(text: str, best, count: int) -> str:

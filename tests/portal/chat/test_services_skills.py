@@ -202,3 +202,26 @@ def test_a_message_that_is_one_items_own_name_is_answered_with_the_item(api, say
 def test_a_two_character_word_alone_is_still_no_evidence(api, say, permits):
     _, body = say(api, "台湾")
     assert body["intent"]["name"] != "service.search" or body["intent"]["confidence"] < 0.5
+
+
+def test_tapping_the_guide_quick_reply_of_a_fallback_asks_what_matter_never_searches_the_payload(api, say, catalogue):
+    """办事指南 under a fallback sends ``#intent:service.search``: the payload itself was searched
+    (no item "intentservicesearch": 没找到 … 您是不是要找：外国人居留许可) and leaked into the reply."""
+    _, first = say(api, "多久能办好")
+    payload = next(q["payload"] for q in first["reply"]["quick_replies"] if q["title"] == "办事指南")
+    _, body = say(api, payload, first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert "intent" not in body["reply"]["text"] and "intent" not in str(body["slots"])
+    assert body["reply"]["cards"] == []
+    assert "哪件事" in body["reply"]["text"] or "什么事" in body["reply"]["text"]
+    _, body = say(api, "#intent:service.search?topic=locations")
+    assert "intent" not in body["reply"]["text"] and "intent" not in str(body["slots"])
+
+
+def test_picking_the_guide_in_a_clarification_answers_the_question_asked(api, say, catalogue):
+    _, first = say(api, "居住证申领的进度")
+    assert first["intent"]["name"] == "service.progress" and "#intent:service.search" in [
+        q["payload"] for q in first["reply"]["quick_replies"]], first
+    _, body = say(api, "#intent:service.search", first["session"])
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+    assert "intent" not in str(body["slots"])
