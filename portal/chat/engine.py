@@ -238,7 +238,7 @@ class Engine:
                                normalized, fresh=False)
 
         # Back from signing in ("继续"): pick the task up where it stopped.
-        if task and bare in _CONTINUE and task.get("intent") in _skills():
+        if task and (bare in _CONTINUE or text.strip() in _CONTINUE) and task.get("intent") in _skills():
             return self._start(task["intent"], dict(task.get("slots") or {}), text, state, user, channel,
                                session_id, 1.0, "dialogue", normalized, fresh=False)
 
