@@ -12,6 +12,7 @@ import re
 
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
 from portal.nlu.data import read_lines
+from portal.nlu.normalize import normalize
 
 _SERVICE_WORDS = {
     "办理": 0.45,
@@ -77,14 +78,14 @@ _ENGLISH_FILLER = re.compile(r"\b(?:what|which|do|does|did|i|we|you|need|needed|
                              r"can|could|will|take|takes|there|for|this|that|me|my|of|with|about|and|then)\b")
 # Words left of a guide question once its topic words are gone that still name no matter
 # (多久能办好 → 能办好): such a question is about the item already on the screen.
-_NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
+_NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|在|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
                         r"|这个|那个|它|吗|呢|啊|呀|的|了|么|是多少|多少|号码|咨询)+")
 _TOPIC_WORDS_LONGEST_FIRST = sorted((w for words in _TOPIC_WORDS.values() for w in words), key=len, reverse=True)
 CONTEXT_ITEM = "service_item"  # the session-state key of the item the last answer was about
 
 
 def _guide_topic(text: str) -> str | None:
-    text = text.lower()
+    text = normalize(text)  # 要帶什麼, 在哪裡辦, full-width forms
     for topic, words in _TOPIC_WORDS.items():
         if any(w in text for w in words):
             return topic
@@ -95,7 +96,7 @@ def _names_no_matter(text: str) -> bool:
     """A guide question whose words, its topic words set aside, name no matter ("需要带什么")."""
     from portal.chat.catalogue import service_query
 
-    rest = text.lower()
+    rest = normalize(text)
     for word in _TOPIC_WORDS_LONGEST_FIRST:
         rest = rest.replace(word, " ")
     rest = _ENGLISH_FILLER.sub(" ", rest)

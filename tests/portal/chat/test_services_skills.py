@@ -225,3 +225,16 @@ def test_picking_the_guide_in_a_clarification_answers_the_question_asked(api, sa
     _, body = say(api, "#intent:service.search", first["session"])
     assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
     assert "intent" not in str(body["slots"])
+
+
+def test_a_follow_up_in_traditional_characters_is_about_the_item_shown(api, say, catalogue):
+    """要帶什麼 after 居住证 searched the catalogue for 带 and answered with another item; 在哪裡辦 was a
+    fallback: the guide's topic words were looked up in the raw text."""
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "要帶什麼", first["session"])
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+    assert "居住登记凭证" in body["reply"]["text"]
+    _, body = say(api, "在哪裡辦", first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+
