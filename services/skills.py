@@ -68,7 +68,10 @@ _MATTERS = read_lines("service_matters.txt")
 _TOPIC_WORDS = {
     "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥", "需要什么", "要什么",
                   "bring", "documents", "papers", "materials"),
-    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上", "线上", "哪儿", "哪里", "电话", "where", "online"),
+    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上", "线上", "哪儿", "哪里", "电话", "where", "online",
+                  # when the office is open: the places' hours answer it (那个地方几点关门, 周末开门吗)
+                  "地方", "关门", "开门", "下班", "上班时间", "几点上班", "办公时间", "工作时间", "营业时间", "周末",
+                  "周六", "周日", "星期六", "星期天", "星期日", "opening hours"),
     "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次", "跑几趟", "how long",
              "how many days"),
     "fee": ("收费", "要钱", "多少钱", "费用", "免费", "花钱", "交钱", "cost", "fee", "how much", "free"),
@@ -79,7 +82,7 @@ _ENGLISH_FILLER = re.compile(r"\b(?:what|which|do|does|did|i|we|you|need|needed|
 # Words left of a guide question once its topic words are gone that still name no matter
 # (多久能办好 → 能办好): such a question is about the item already on the screen.
 _NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|在|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
-                        r"|这个|那个|它|吗|呢|啊|呀|的|了|么|是多少|多少|号码|咨询)+")
+                        r"|这个|那个|它|吗|呢|啊|呀|的|了|么|是多少|多少|号码|咨询|是|几点|几点钟|还)+")
 _TOPIC_WORDS_LONGEST_FIRST = sorted((w for words in _TOPIC_WORDS.values() for w in words), key=len, reverse=True)
 CONTEXT_ITEM = "service_item"  # the session-state key of the item the last answer was about
 

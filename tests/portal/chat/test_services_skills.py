@@ -238,3 +238,19 @@ def test_a_follow_up_in_traditional_characters_is_about_the_item_shown(api, say,
     assert body["intent"]["name"] == "service.search"
     assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
 
+
+
+@pytest.mark.parametrize("question", ["那个地方几点关门", "几点下班", "周末开门吗", "办公时间是几点"])
+def test_asking_when_the_office_is_open_after_a_search_answers_its_hours(api, say, catalogue, question):
+    """那个地方几点关门 after the item's 在哪办 listed 36 sports venues; 几点下班 was a fallback."""
+    from services.models import ServiceLocation
+
+    hall = ServiceLocation.objects.create(name="区行政服务中心", address="合欢路 201 号",
+                                          hours="周一至周五 9:00-17:00，周六 9:00-12:00")
+    catalogue["permit"].locations.add(hall)
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "在哪办", first["session"])
+    _, body = say(api, question, first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert "周一至周五 9:00-17:00" in body["reply"]["text"]
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
