@@ -325,9 +325,20 @@ _RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
 
 
 def _progress_line(application) -> str:
-    due = f"，预计 {application.expected_completion:%m月%d日} 前办结" if application.expected_completion and \
-        not application.is_final else ""
-    return f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}{due}"
+    """One application in a sentence: its status, and what the resident can act on — what to add
+    (需补件, the clock stopped: no due date), why it was refused, or when it is due."""
+    head = f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}"
+    Status = type(application).Status
+    if application.status in (Status.NEEDS_MORE, Status.REJECTED):
+        note = next((e.note.strip() for e in reversed(application.events.all())
+                     if e.status == application.status and e.note.strip()), "")
+        if application.status == Status.NEEDS_MORE:
+            return f"{head}，{note.rstrip('。.')}。补齐后继续办理。" if note else f"{head}，补齐材料后继续办理。"
+        return f"{head}，原因：{note}" if note else head
+    due = application.expected_completion
+    if due and not application.is_final:
+        return head + f"，预计{due.month}月{due.day}日前办结"
+    return head
 
 
 def _application_card(application) -> Card:

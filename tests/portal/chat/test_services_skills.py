@@ -254,3 +254,37 @@ def test_asking_when_the_office_is_open_after_a_search_answers_its_hours(api, sa
     assert body["intent"]["name"] == "service.search"
     assert "周一至周五 9:00-17:00" in body["reply"]["text"]
     assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+
+
+def test_an_application_that_needs_more_says_what_to_bring(api, say, catalogue):
+    """需补件 was all the chat said: the note telling the resident what to add (in the timeline and
+    the notification) was missing, next to a due date that does not hold while the clock is stopped."""
+    from services.actions import application_status_change, application_submit
+
+    resident = account_actions.resident_for_phone(phone="13800000078", display_name="周八")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 3), 78)
+    resident = account_actions.realname_bind(user=resident, name="周八", id_number=id_number)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application_status_change(application_id=application.id, status="accepted")
+    application_status_change(application_id=application.id, status="needs_more", note="请补充近 6 个月的租房合同。")
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "我的申请办到哪了")
+    assert "请补充近 6 个月的租房合同" in body["reply"]["text"]
+    assert "前办结" not in body["reply"]["text"]
+    _, body = say(api, f"受理编号 {application.receipt_number} 查进度", body["session"])
+    assert "请补充近 6 个月的租房合同" in body["reply"]["text"]
+
+
+def test_an_expected_date_reads_without_a_leading_zero(api, say, catalogue):
+    from services.actions import application_status_change, application_submit
+    from services.models import Application
+
+    resident = account_actions.resident_for_phone(phone="13800000079", display_name="周九")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 4), 79)
+    resident = account_actions.realname_bind(user=resident, name="周九", id_number=id_number)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application_status_change(application_id=application.id, status="accepted")
+    Application.objects.filter(pk=application.pk).update(expected_completion=datetime.date(2026, 12, 4))
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "我的申请办到哪了")
+    assert "预计12月4日前办结" in body["reply"]["text"]
