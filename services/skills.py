@@ -266,6 +266,29 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
                  quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
 
 
+_RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
+# Alone, a receipt number is recognised by the shape this site gives it (PD + date + serial,
+# services.actions._new_receipt_number), a typo in the digits included — not a phone number, a
+# passport, a parcel's tracking number (SF…) nor a hand-off ticket (RG…).
+_RECEIPT_ALONE_RE = re.compile(r"(?<![A-Z0-9])PD\d{8,}(?![A-Z0-9])")
+# Typed in groups or with hyphens: PD 2026 1123 …, PD-20261123-649860.
+_RECEIPT_GAPS = re.compile(r"(?<=[A-Z0-9])[\s\-_—–·.]+(?=[A-Z0-9])")
+
+
+def _receipt_text(text: str) -> str:
+    return _RECEIPT_GAPS.sub("", normalize(text).upper())  # normalize: full-width ＰＤ２０２６ → pd2026
+
+
+def _receipt_in(text: str) -> str | None:
+    match = _RECEIPT_RE.search(_receipt_text(text))
+    return match.group(0) if match else None
+
+
+def mentions_receipt(text: str) -> bool:
+    """A receipt number, however typed, is a question about that application."""
+    return not text.startswith("#") and _RECEIPT_ALONE_RE.search(_receipt_text(text)) is not None
+
+
 @skill(
     "service.progress",
     title="办件进度",
@@ -300,6 +323,7 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
     },
     negative={"快递": 0.9, "物流": 0.9, "外卖": 0.9, "下载": 0.8, "游戏": 0.8},
     personal=True,
+    recognises=mentions_receipt,
 )
 def service_progress(turn: Turn) -> Reply:
     """The resident's applications (``applications_of``), or the one whose receipt number they gave
@@ -307,21 +331,18 @@ def service_progress(turn: Turn) -> Reply:
     from services.actions import ApplicationNotFound
     from services.queries import application_for_receipt, applications_of
 
-    number = _RECEIPT_RE.search(turn.text.upper())
+    number = _receipt_in(turn.text)
     if number:
         try:
-            application = application_for_receipt(user=turn.user, receipt_number=number.group(0))
+            application = application_for_receipt(user=turn.user, receipt_number=number)
         except ApplicationNotFound:
-            return Reply(f"没有找到您名下受理编号为 {number.group(0)} 的办件，请核对编号。")
+            return Reply(f"没有找到您名下受理编号为 {number} 的办件，请核对编号。")
         return Reply(_progress_line(application), cards=[_application_card(application)])
     applications = list(applications_of(user=turn.user)[:5])
     if not applications:
         return Reply("您还没有在线提交的办件。办理事项可以问我“怎么办理居住证”这样的问题。")
     lines = "\n".join(_progress_line(a) for a in applications[:3])
     return Reply(f"您最近的办件：\n{lines}", cards=[_application_card(a) for a in applications])
-
-
-_RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
 
 
 def _progress_line(application) -> str:

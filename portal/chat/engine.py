@@ -287,7 +287,12 @@ class Engine:
                                 quick_replies=_starters(), done=False),
                           "dialogue", normalized, state)
 
-        # 4. Understand the message.
+        # 4. Understand the message. One a skill knows by its shape (a receipt number) is that skill's.
+        shaped = None if pending else next((s for s in _skills().values() if s.recognises and s.recognises(text)), None)
+        if shaped is not None:
+            state.pop("offered", None)
+            state.pop("offered_text", None)
+            return self._start(shaped.name, {}, text, state, user, channel, session_id, 1.0, "accept", normalized)
         evidence = self.evidence(text) if self.evidence else None
         decision: Decision = self.classifier.classify(text, now=now, evidence=evidence)
 

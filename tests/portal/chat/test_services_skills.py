@@ -288,3 +288,36 @@ def test_an_expected_date_reads_without_a_leading_zero(api, say, catalogue):
     api.credentials(HTTP_AUTHORIZATION=bearer(resident))
     _, body = say(api, "我的申请办到哪了")
     assert "预计12月4日前办结" in body["reply"]["text"]
+
+
+@pytest.mark.parametrize("typed", ["{n}", "{lower}到哪了", "查一下 {spaced}", "查进度 {hyphened}", "{wide}"])
+def test_a_receipt_number_typed_as_residents_type_it_finds_the_application(api, say, catalogue, typed):
+    """A receipt number pasted alone, in lower case or full-width was a fallback; typed in groups
+    (PD 2026 1123 …) too; with hyphens the number was not read and every application was listed."""
+    from services.actions import application_submit
+
+    resident = account_actions.resident_for_phone(phone="13800000080", display_name="周十")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 5), 80)
+    resident = account_actions.realname_bind(user=resident, name="周十", id_number=id_number)
+    application_submit(user=resident, item_id=catalogue["card"].id)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    n = application.receipt_number
+    text = typed.format(n=n, lower=n.lower(), spaced=f"{n[:2]} {n[2:6]} {n[6:10]} {n[10:]}",
+                        hyphened=f"{n[:2]}-{n[2:10]}-{n[10:]}",
+                        wide="".join(chr(ord(c) + 0xFEE0) for c in n))
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, text)
+    assert body["intent"]["name"] == "service.progress"
+    assert [c["id"] for c in body["reply"]["cards"]] == [n]
+
+
+def test_a_receipt_number_alone_from_an_anonymous_resident_asks_to_sign_in(api, say):
+    _, body = say(api, "PD20261123649860")
+    assert body["intent"]["name"] == "service.progress"
+    assert [c["type"] for c in body["reply"]["cards"]] == ["login"]
+
+
+@pytest.mark.parametrize("text", ["13900000001", "我的护照E12345678过期了怎么办", "SF1234567890123到哪了"])
+def test_a_phone_or_passport_number_is_not_taken_for_a_receipt(api, say, catalogue, text):
+    _, body = say(api, text)
+    assert body["intent"]["name"] != "service.progress"
