@@ -321,3 +321,16 @@ def test_a_receipt_number_alone_from_an_anonymous_resident_asks_to_sign_in(api, 
 def test_a_phone_or_passport_number_is_not_taken_for_a_receipt(api, say, catalogue, text):
     _, body = say(api, text)
     assert body["intent"]["name"] != "service.progress"
+
+
+def test_asking_whether_it_can_be_done_online_says_no_when_it_cannot(api, say, catalogue):
+    """能网上办吗 for an item only done at a counter listed the counters without a word on the
+    question asked (only online items said anything about it)."""
+    from services.models import ServiceLocation
+
+    hall = ServiceLocation.objects.create(name="区行政服务中心", address="合欢路 201 号", hours="周一至周五 9:00-17:00")
+    catalogue["permit"].locations.add(hall)
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "能网上办吗", first["session"])
+    assert body["reply"]["text"].startswith("「居住证申领」暂不能网上办理，请到窗口办理。")
+    assert "合欢路 201 号" in body["reply"]["text"]
