@@ -254,11 +254,12 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
         for loc in item.locations.all():
             details = [loc.address, loc.hours, f"电话 {loc.phone}" if loc.phone else ""]
             places.append(f"{loc.name}（{'，'.join(d for d in details if d)}）")
+        # Whether it can be done online is said either way (能网上办吗 is the question half the time).
         online = f"可以网上办理：{item.online_url}。" if item.online and item.online_url else (
-            "可以网上办理。" if item.online else "")
+            "可以网上办理。" if item.online else f"「{item.name}」暂不能网上办理，请到窗口办理。")
         if not places:
             phone = f"（{item.department.phone}）" if item.department.phone else ""
-            return online or f"请咨询{item.department.name}{phone}。"
+            return online if item.online else f"「{item.name}」暂不能网上办理，请咨询{item.department.name}{phone}。"
         if len(places) == 1:
             return online + f"办理地点：{places[0]}。"
         return online + "办理地点：\n" + "\n".join(f"• {place}" for place in places)

@@ -12,6 +12,7 @@ import re
 
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
 from portal.nlu.data import read_lines
+from portal.nlu.normalize import normalize
 
 _SERVICE_WORDS = {
     "办理": 0.45,
@@ -67,7 +68,10 @@ _MATTERS = read_lines("service_matters.txt")
 _TOPIC_WORDS = {
     "materials": ("材料", "带什么", "准备什么", "要带", "证件", "资料", "要啥", "带啥", "需要什么", "要什么",
                   "bring", "documents", "papers", "materials"),
-    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上", "线上", "哪儿", "哪里", "电话", "where", "online"),
+    "locations": ("在哪", "去哪", "哪里办", "地址", "窗口", "网上", "线上", "哪儿", "哪里", "电话", "where", "online",
+                  # when the office is open: the places' hours answer it (那个地方几点关门, 周末开门吗)
+                  "地方", "关门", "开门", "下班", "上班时间", "几点上班", "办公时间", "工作时间", "营业时间", "周末",
+                  "周六", "周日", "星期六", "星期天", "星期日", "opening hours"),
     "time": ("多久", "几天", "多长时间", "时限", "什么时候能", "几个工作日", "跑几次", "跑几趟", "how long",
              "how many days"),
     "fee": ("收费", "要钱", "多少钱", "费用", "免费", "花钱", "交钱", "cost", "fee", "how much", "free"),
@@ -77,14 +81,14 @@ _ENGLISH_FILLER = re.compile(r"\b(?:what|which|do|does|did|i|we|you|need|needed|
                              r"can|could|will|take|takes|there|for|this|that|me|my|of|with|about|and|then)\b")
 # Words left of a guide question once its topic words are gone that still name no matter
 # (多久能办好 → 能办好): such a question is about the item already on the screen.
-_NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
-                        r"|这个|那个|它|吗|呢|啊|呀|的|了|么|是多少|多少|号码|咨询)+")
+_NO_MATTER = re.compile(r"(?:能|可以|才能|要|需要|得|在|去|到|来|带|办好|办完|办下来|拿到|下来|办理|办|弄"
+                        r"|这个|那个|它|吗|呢|啊|呀|的|了|么|是多少|多少|号码|咨询|是|几点|几点钟|还)+")
 _TOPIC_WORDS_LONGEST_FIRST = sorted((w for words in _TOPIC_WORDS.values() for w in words), key=len, reverse=True)
 CONTEXT_ITEM = "service_item"  # the session-state key of the item the last answer was about
 
 
 def _guide_topic(text: str) -> str | None:
-    text = text.lower()
+    text = normalize(text)  # 要帶什麼, 在哪裡辦, full-width forms
     for topic, words in _TOPIC_WORDS.items():
         if any(w in text for w in words):
             return topic
@@ -95,7 +99,7 @@ def _names_no_matter(text: str) -> bool:
     """A guide question whose words, its topic words set aside, name no matter ("需要带什么")."""
     from portal.chat.catalogue import service_query
 
-    rest = text.lower()
+    rest = normalize(text)
     for word in _TOPIC_WORDS_LONGEST_FIRST:
         rest = rest.replace(word, " ")
     rest = _ENGLISH_FILLER.sub(" ", rest)
@@ -188,14 +192,18 @@ def service_search(turn: Turn) -> Reply:
     from services.queries import guide_answer, item_guide, items_search
 
     item_id = turn.slots.pop("item", None)
-    topic = turn.slots.pop("topic", None) or _guide_topic(turn.text)
-    if not item_id and about_item_in_context(turn.text, turn.state):
+    # A tap ("#intent:service.search?topic=…") names no matter: its words are code, not a question.
+    text = "" if turn.text.startswith("#") else turn.text
+    topic = turn.slots.pop("topic", None) or _guide_topic(text)
+    if topic not in _TOPIC_NAMES:
+        topic = None
+    if not item_id and about_item_in_context(text, turn.state):
         item_id = str(turn.state[CONTEXT_ITEM]["id"])
-    elif not item_id and topic and _names_no_matter(turn.text):
+    elif not item_id and topic and _names_no_matter(text):
         # "需要带什么" with nothing on the screen: which matter, rather than a guess.
         return Reply(f"您想了解哪件事的{_TOPIC_NAMES[topic]}？说说要办的事，比如“身份证丢了”“办居住证”。",
                      done=False)
-    query = turn.slots.get("query") or service_query(turn.text)
+    query = turn.slots.get("query") or service_query(text)
     if query:
         turn.slots["query"] = query
     # A quick reply: "#intent:service.search?item=12&topic=materials" ("²".isdigit() too: ASCII only).
@@ -203,13 +211,15 @@ def service_search(turn: Turn) -> Reply:
         return _guide_reply(turn, int(item_id), topic or "materials", guide_answer, item_guide)
     # The matcher reads the whole question (its own question-word removal keeps 找不到了, 到期 … for
     # the colloquial expansions); ``query`` is what the reply shows.
-    result = items_search(query=turn.text, limit=3)
+    if not text and not query:
+        return Reply("您想办什么事？说说看，比如“身份证丢了”“宝宝刚出生要办什么”“公积金怎么提取”。", done=False)
+    result = items_search(query=text or query, limit=3)
     hits = list(result.hits)
     if not hits:
         if result.suggestions:
             return Reply("没找到完全对应的事项，您是不是要找：",
                          quick_replies=[QuickReply(s, s) for s in result.suggestions])
-        return Reply(f"暂时没有找到和“{query or turn.text}”对应的办事事项，换个说法试试，或者说“转人工”。",
+        return Reply(f"暂时没有找到和“{query or text}”对应的办事事项，换个说法试试，或者说“转人工”。",
                      quick_replies=[QuickReply("转人工", "转人工")])
     cards = [Card("service_item", hit.item.id, hit.item.name,
                   {"score": hit.score, "matched": hit.matched, "highlights": hit.highlights,
@@ -220,7 +230,7 @@ def service_search(turn: Turn) -> Reply:
         reply = _guide_reply(turn, best.id, topic, guide_answer, item_guide)
         reply.cards = cards
         return reply
-    return Reply(_lead_in(turn.text, best, len(hits)), cards=cards, quick_replies=_topic_replies(best.id))
+    return Reply(_lead_in(text or query, best, len(hits)), cards=cards, quick_replies=_topic_replies(best.id))
 
 
 def _lead_in(text: str, best, count: int) -> str:
@@ -254,6 +264,29 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
     turn.state[CONTEXT_ITEM] = {"id": item.id}
     return Reply(text, cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
                  quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
+
+
+_RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
+# Alone, a receipt number is recognised by the shape this site gives it (PD + date + serial,
+# services.actions._new_receipt_number), a typo in the digits included — not a phone number, a
+# passport, a parcel's tracking number (SF…) nor a hand-off ticket (RG…).
+_RECEIPT_ALONE_RE = re.compile(r"(?<![A-Z0-9])PD\d{8,}(?![A-Z0-9])")
+# Typed in groups or with hyphens: PD 2026 1123 …, PD-20261123-649860.
+_RECEIPT_GAPS = re.compile(r"(?<=[A-Z0-9])[\s\-_—–·.]+(?=[A-Z0-9])")
+
+
+def _receipt_text(text: str) -> str:
+    return _RECEIPT_GAPS.sub("", normalize(text).upper())  # normalize: full-width ＰＤ２０２６ → pd2026
+
+
+def _receipt_in(text: str) -> str | None:
+    match = _RECEIPT_RE.search(_receipt_text(text))
+    return match.group(0) if match else None
+
+
+def mentions_receipt(text: str) -> bool:
+    """A receipt number, however typed, is a question about that application."""
+    return not text.startswith("#") and _RECEIPT_ALONE_RE.search(_receipt_text(text)) is not None
 
 
 @skill(
@@ -290,6 +323,7 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
     },
     negative={"快递": 0.9, "物流": 0.9, "外卖": 0.9, "下载": 0.8, "游戏": 0.8},
     personal=True,
+    recognises=mentions_receipt,
 )
 def service_progress(turn: Turn) -> Reply:
     """The resident's applications (``applications_of``), or the one whose receipt number they gave
@@ -297,12 +331,12 @@ def service_progress(turn: Turn) -> Reply:
     from services.actions import ApplicationNotFound
     from services.queries import application_for_receipt, applications_of
 
-    number = _RECEIPT_RE.search(turn.text.upper())
+    number = _receipt_in(turn.text)
     if number:
         try:
-            application = application_for_receipt(user=turn.user, receipt_number=number.group(0))
+            application = application_for_receipt(user=turn.user, receipt_number=number)
         except ApplicationNotFound:
-            return Reply(f"没有找到您名下受理编号为 {number.group(0)} 的办件，请核对编号。")
+            return Reply(f"没有找到您名下受理编号为 {number} 的办件，请核对编号。")
         return Reply(_progress_line(application), cards=[_application_card(application)])
     applications = list(applications_of(user=turn.user)[:5])
     if not applications:
@@ -311,13 +345,21 @@ def service_progress(turn: Turn) -> Reply:
     return Reply(f"您最近的办件：\n{lines}", cards=[_application_card(a) for a in applications])
 
 
-_RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
-
-
 def _progress_line(application) -> str:
-    due = f"，预计 {application.expected_completion:%m月%d日} 前办结" if application.expected_completion and \
-        not application.is_final else ""
-    return f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}{due}"
+    """One application in a sentence: its status, and what the resident can act on — what to add
+    (需补件, the clock stopped: no due date), why it was refused, or when it is due."""
+    head = f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}"
+    Status = type(application).Status
+    if application.status in (Status.NEEDS_MORE, Status.REJECTED):
+        note = next((e.note.strip() for e in reversed(application.events.all())
+                     if e.status == application.status and e.note.strip()), "")
+        if application.status == Status.NEEDS_MORE:
+            return f"{head}，{note.rstrip('。.')}。补齐后继续办理。" if note else f"{head}，补齐材料后继续办理。"
+        return f"{head}，原因：{note}" if note else head
+    due = application.expected_completion
+    if due and not application.is_final:
+        return head + f"，预计{due.month}月{due.day}日前办结"
+    return head
 
 
 def _application_card(application) -> Card:

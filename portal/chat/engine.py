@@ -238,7 +238,7 @@ class Engine:
                                normalized, fresh=False)
 
         # Back from signing in ("继续"): pick the task up where it stopped.
-        if task and bare in _CONTINUE and task.get("intent") in _skills():
+        if task and (bare in _CONTINUE or text.strip() in _CONTINUE) and task.get("intent") in _skills():
             return self._start(task["intent"], dict(task.get("slots") or {}), text, state, user, channel,
                                session_id, 1.0, "dialogue", normalized, fresh=False)
 
@@ -253,8 +253,13 @@ class Engine:
             forced = state["offered"][_ORDINALS[bare]]
         if forced and forced in _skills():
             slots = {**(state.get("offered_slots") or {}), **payload_slots}
+            # The choice answers the question that was asked: the skill reads that, not the tap
+            # ("#intent:service.search" searched the catalogue for "intentservicesearch").
+            asked = state.pop("offered_text", None)
+            if not (asked and not payload_slots and forced in (state.get("offered") or ())):
+                asked = text
             state.pop("offered", None)
-            return self._start(forced, slots, text, state, user, channel, session_id, 1.0, "accept", normalized)
+            return self._start(forced, slots, asked, state, user, channel, session_id, 1.0, "accept", normalized)
 
         # A pick among what a skill offered (a slot, a booking): run it again with that choice.
         picked = _picked(text, bare, state, now)
@@ -282,7 +287,12 @@ class Engine:
                                 quick_replies=_starters(), done=False),
                           "dialogue", normalized, state)
 
-        # 4. Understand the message.
+        # 4. Understand the message. One a skill knows by its shape (a receipt number) is that skill's.
+        shaped = None if pending else next((s for s in _skills().values() if s.recognises and s.recognises(text)), None)
+        if shaped is not None:
+            state.pop("offered", None)
+            state.pop("offered_text", None)
+            return self._start(shaped.name, {}, text, state, user, channel, session_id, 1.0, "accept", normalized)
         evidence = self.evidence(text) if self.evidence else None
         decision: Decision = self.classifier.classify(text, now=now, evidence=evidence)
 
@@ -290,6 +300,7 @@ class Engine:
         last = _skills().get(state.get("last") or "")
         if not pending and last is not None and last.follow_up is not None and last.follow_up(text, state):
             state.pop("offered", None)
+            state.pop("offered_text", None)
             return self._run(last, {}, text, state, user, channel, session_id, confirmed=False,
                              outcome="dialogue", normalized=normalized, confidence=max(decision.confidence, 0.5))
         # Only the task in progress sets the part of the day, for a message that continues it: an
@@ -299,6 +310,7 @@ class Engine:
         if going_on and (decision.outcome != "accept" or decision.intent == going_on.get("intent")):
             new_slots = _times_in_context(new_slots, text, going_on.get("slots") or {})
         state.pop("offered", None)
+        state.pop("offered_text", None)
         memory = dict(state.get("memory") or {})
         memory.update({k: v for k, v in new_slots.items() if k in MEMORY_SLOTS})
         state["memory"] = memory
@@ -339,6 +351,7 @@ class Engine:
         if decision.outcome == "clarify":
             state["offered"] = [name for name, _ in decision.choices][:4]
             state["offered_slots"] = new_slots
+            state["offered_text"] = text
             skills = _skills()
             quick = [QuickReply(skills[n].title, f"{INTENT_PAYLOAD}{n}") for n in state["offered"] if n in skills]
             reply = Reply("我不太确定您的意思，您是想：", quick_replies=quick, done=False)
@@ -359,6 +372,7 @@ class Engine:
                 reply.quick_replies = [*close, QuickReply("转人工", "转人工")]
                 state["offered"] = [n for n, _ in decision.choices if n in skills]
                 state["offered_slots"] = new_slots
+                state["offered_text"] = text
             return Result("fallback", decision.confidence, new_slots, reply, "fallback", normalized, state)
 
         # Accepted: same task → merge; new task → start from memory.

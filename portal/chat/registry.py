@@ -107,6 +107,9 @@ class Skill:
     # After this skill answered: does a message continue that answer rather than start anew
     # ("需要带什么" after a catalogue search)? Called with the text and the session's state.
     follow_up: Callable[[str, dict], bool] | None = None
+    # A message this skill knows by its shape, whatever its words (a receipt number pasted alone):
+    # called with the text, before the classifier, which has no words to go on.
+    recognises: Callable[[str], bool] | None = None
     app: str = ""
     # Slots a new task of this skill takes from the conversation's memory besides its required
     # ones ("羽毛球" said earlier is still the sport). A skill that filters by them on its own
@@ -131,13 +134,14 @@ def skill(name: str, *, title: str, examples: Iterable[str] = (), keywords: Mapp
           negative: Mapping[str, float] | None = None, personal: bool = False, required: Iterable[str] = (),
           prompts: Mapping[str, str] | None = None, writes: bool = False, preview: bool = False,
           smalltalk: bool = False, follow_up: Callable[[str, dict], bool] | None = None,
+          recognises: Callable[[str], bool] | None = None,
           remembers: Iterable[str] = ("sport", "district")) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
         spec = IntentSpec(name=name, title=title, examples=tuple(examples), keywords=dict(keywords or {}),
                           negative=dict(negative or {}), smalltalk=smalltalk)
         register(Skill(spec, handler, personal=personal, required=tuple(required), prompts=dict(prompts or {}),
                        writes=writes, preview=preview and not writes and not personal, follow_up=follow_up,
-                       app=handler.__module__.rsplit(".", 1)[0], remembers=tuple(remembers)))
+                       recognises=recognises, app=handler.__module__.rsplit(".", 1)[0], remembers=tuple(remembers)))
         return handler
 
     return decorator

@@ -127,6 +127,17 @@ def test_login_mid_conversation_keeps_the_task(api, resident, say):
     assert ChatSession.objects.get(pk=session).user == resident
 
 
+def test_the_login_cards_payload_after_signing_in_picks_the_task_up(api, resident, say):
+    """The card's (and 去登录's) payload is ``#login``: after signing in it was a fallback (抱歉，这个我还不太明白)."""
+    _, body = say(api, "我的家庭医生是谁")
+    payload = body["reply"]["cards"][0]["payload"]
+    assert payload == "#login"
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, payload, body["session"])
+    assert body["intent"]["name"] == "doctor.info"
+    assert [c["type"] for c in body["reply"]["cards"]] != ["login"]
+
+
 @pytest.mark.parametrize(
     "payload",
     [{}, {"text": ""}, {"text": "   "}, {"text": "x" * 501}, {"text": ["list"]}, {"text": "你好", "channel": "fax"}],

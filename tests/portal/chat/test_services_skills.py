@@ -202,3 +202,135 @@ def test_a_message_that_is_one_items_own_name_is_answered_with_the_item(api, say
 def test_a_two_character_word_alone_is_still_no_evidence(api, say, permits):
     _, body = say(api, "台湾")
     assert body["intent"]["name"] != "service.search" or body["intent"]["confidence"] < 0.5
+
+
+def test_tapping_the_guide_quick_reply_of_a_fallback_asks_what_matter_never_searches_the_payload(api, say, catalogue):
+    """办事指南 under a fallback sends ``#intent:service.search``: the payload itself was searched
+    (no item "intentservicesearch": 没找到 … 您是不是要找：外国人居留许可) and leaked into the reply."""
+    _, first = say(api, "多久能办好")
+    payload = next(q["payload"] for q in first["reply"]["quick_replies"] if q["title"] == "办事指南")
+    _, body = say(api, payload, first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert "intent" not in body["reply"]["text"] and "intent" not in str(body["slots"])
+    assert body["reply"]["cards"] == []
+    assert "哪件事" in body["reply"]["text"] or "什么事" in body["reply"]["text"]
+    _, body = say(api, "#intent:service.search?topic=locations")
+    assert "intent" not in body["reply"]["text"] and "intent" not in str(body["slots"])
+
+
+def test_picking_the_guide_in_a_clarification_answers_the_question_asked(api, say, catalogue):
+    _, first = say(api, "居住证申领的进度")
+    assert first["intent"]["name"] == "service.progress" and "#intent:service.search" in [
+        q["payload"] for q in first["reply"]["quick_replies"]], first
+    _, body = say(api, "#intent:service.search", first["session"])
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+    assert "intent" not in str(body["slots"])
+
+
+def test_a_follow_up_in_traditional_characters_is_about_the_item_shown(api, say, catalogue):
+    """要帶什麼 after 居住证 searched the catalogue for 带 and answered with another item; 在哪裡辦 was a
+    fallback: the guide's topic words were looked up in the raw text."""
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "要帶什麼", first["session"])
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+    assert "居住登记凭证" in body["reply"]["text"]
+    _, body = say(api, "在哪裡辦", first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+
+
+
+@pytest.mark.parametrize("question", ["那个地方几点关门", "几点下班", "周末开门吗", "办公时间是几点"])
+def test_asking_when_the_office_is_open_after_a_search_answers_its_hours(api, say, catalogue, question):
+    """那个地方几点关门 after the item's 在哪办 listed 36 sports venues; 几点下班 was a fallback."""
+    from services.models import ServiceLocation
+
+    hall = ServiceLocation.objects.create(name="区行政服务中心", address="合欢路 201 号",
+                                          hours="周一至周五 9:00-17:00，周六 9:00-12:00")
+    catalogue["permit"].locations.add(hall)
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "在哪办", first["session"])
+    _, body = say(api, question, first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert "周一至周五 9:00-17:00" in body["reply"]["text"]
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+
+
+def test_an_application_that_needs_more_says_what_to_bring(api, say, catalogue):
+    """需补件 was all the chat said: the note telling the resident what to add (in the timeline and
+    the notification) was missing, next to a due date that does not hold while the clock is stopped."""
+    from services.actions import application_status_change, application_submit
+
+    resident = account_actions.resident_for_phone(phone="13800000078", display_name="周八")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 3), 78)
+    resident = account_actions.realname_bind(user=resident, name="周八", id_number=id_number)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application_status_change(application_id=application.id, status="accepted")
+    application_status_change(application_id=application.id, status="needs_more", note="请补充近 6 个月的租房合同。")
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "我的申请办到哪了")
+    assert "请补充近 6 个月的租房合同" in body["reply"]["text"]
+    assert "前办结" not in body["reply"]["text"]
+    _, body = say(api, f"受理编号 {application.receipt_number} 查进度", body["session"])
+    assert "请补充近 6 个月的租房合同" in body["reply"]["text"]
+
+
+def test_an_expected_date_reads_without_a_leading_zero(api, say, catalogue):
+    from services.actions import application_status_change, application_submit
+    from services.models import Application
+
+    resident = account_actions.resident_for_phone(phone="13800000079", display_name="周九")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 4), 79)
+    resident = account_actions.realname_bind(user=resident, name="周九", id_number=id_number)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application_status_change(application_id=application.id, status="accepted")
+    Application.objects.filter(pk=application.pk).update(expected_completion=datetime.date(2026, 12, 4))
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "我的申请办到哪了")
+    assert "预计12月4日前办结" in body["reply"]["text"]
+
+
+@pytest.mark.parametrize("typed", ["{n}", "{lower}到哪了", "查一下 {spaced}", "查进度 {hyphened}", "{wide}"])
+def test_a_receipt_number_typed_as_residents_type_it_finds_the_application(api, say, catalogue, typed):
+    """A receipt number pasted alone, in lower case or full-width was a fallback; typed in groups
+    (PD 2026 1123 …) too; with hyphens the number was not read and every application was listed."""
+    from services.actions import application_submit
+
+    resident = account_actions.resident_for_phone(phone="13800000080", display_name="周十")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 5), 80)
+    resident = account_actions.realname_bind(user=resident, name="周十", id_number=id_number)
+    application_submit(user=resident, item_id=catalogue["card"].id)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    n = application.receipt_number
+    text = typed.format(n=n, lower=n.lower(), spaced=f"{n[:2]} {n[2:6]} {n[6:10]} {n[10:]}",
+                        hyphened=f"{n[:2]}-{n[2:10]}-{n[10:]}",
+                        wide="".join(chr(ord(c) + 0xFEE0) for c in n))
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, text)
+    assert body["intent"]["name"] == "service.progress"
+    assert [c["id"] for c in body["reply"]["cards"]] == [n]
+
+
+def test_a_receipt_number_alone_from_an_anonymous_resident_asks_to_sign_in(api, say):
+    _, body = say(api, "PD20261123649860")
+    assert body["intent"]["name"] == "service.progress"
+    assert [c["type"] for c in body["reply"]["cards"]] == ["login"]
+
+
+@pytest.mark.parametrize("text", ["13900000001", "我的护照E12345678过期了怎么办", "SF1234567890123到哪了"])
+def test_a_phone_or_passport_number_is_not_taken_for_a_receipt(api, say, catalogue, text):
+    _, body = say(api, text)
+    assert body["intent"]["name"] != "service.progress"
+
+
+def test_asking_whether_it_can_be_done_online_says_no_when_it_cannot(api, say, catalogue):
+    """能网上办吗 for an item only done at a counter listed the counters without a word on the
+    question asked (only online items said anything about it)."""
+    from services.models import ServiceLocation
+
+    hall = ServiceLocation.objects.create(name="区行政服务中心", address="合欢路 201 号", hours="周一至周五 9:00-17:00")
+    catalogue["permit"].locations.add(hall)
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "能网上办吗", first["session"])
+    assert body["reply"]["text"].startswith("「居住证申领」暂不能网上办理，请到窗口办理。")
+    assert "合欢路 201 号" in body["reply"]["text"]
