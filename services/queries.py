@@ -6,12 +6,15 @@ The REST API and the chat skills call these same functions.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.core.converters import MAX_ID
+from portal.nlu.normalize import normalize as normalize_text
 from services import search as search_index
 from services.actions import ApplicationNotFound, ItemUnavailable
 from services.models import (
@@ -281,3 +284,75 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
             return f"「{item.name}」不收费。"
         return f"「{item.name}」收费：{fee}。"
     raise ValueError(f"unknown topic {topic!r}; one of {GUIDE_TOPICS}")
+
+
+# --- the item's own FAQ, for the follow-up questions no guide field answers (外地人能办吗, 可以代办吗) ---
+
+# One word for each way residents put the questions an FAQ answers, so that 外地人能办吗 meets
+# 外地户口能在这里补吗 and 让家里人帮我办行吗 meets 可以请别人代查吗.
+FAQ_CONCEPTS = {
+    "外地户口": ("外地人", "外地户口", "外地的", "外省", "非本地", "非本市", "不是本地", "不是本市", "不是上海",
+                 "不是本地户口", "不是本市户口", "不是上海户口", "没有本地户口", "没有上海户口", "户口不在本地",
+                 "户口不在本市", "户口不在上海", "户口不在这里", "户口不在", "户籍不在", "本地户口", "本市户口",
+                 "上海户口", "户口在外地", "外来"),
+    "代办": ("代办", "代理", "代领", "代查", "代取", "代交", "代签", "委托", "帮我办", "帮忙办", "替我", "替他", "替她",
+             "帮他办", "帮她办", "帮老人办", "别人代", "家人代", "让别人", "让家人", "让家里人", "请别人", "找人办"),
+    "本人": ("本人", "亲自", "自己去", "一定要去", "必须去", "要到场", "到现场"),
+    "丢了": ("丢了", "丢失", "遗失", "找不到", "弄丢"),
+    "过期": ("过期", "到期", "失效"),
+}
+_FAQ_FILLER = re.compile(r"[，。？！、,.?!\s~…]|(?:请问|问一下|我想问|那|这个|那个|能不能|可不可以|可以|能否|能|吗|呢|"
+                         r"吧|啊|呀|的|了|么|要|是|在|这里|这边|还|就|都|也|我|你|怎么样|怎么办|怎么|行不行|行吗|办理|办)")
+
+
+# Each concept becomes one character of Unicode's private use area, which no filler word touches.
+_CONCEPT_MARKS = {word: chr(0xE000 + n) for n, word in enumerate(FAQ_CONCEPTS)}
+_CONCEPT_WAYS = sorted(((way, _CONCEPT_MARKS[word]) for word, ways in FAQ_CONCEPTS.items() for way in ways),
+                       key=lambda pair: len(pair[0]), reverse=True)
+
+
+def _faq_form(text: str) -> str:
+    text = normalize_text(text)
+    for way, mark in _CONCEPT_WAYS:
+        text = text.replace(way, mark)
+    return _FAQ_FILLER.sub("", text)
+
+
+def _grams(form: str) -> set[str]:
+    return set(form) | {a + b for a, b in itertools.pairwise(form)}
+
+
+def _weight(grams: set[str]) -> int:
+    return sum(2 if len(gram) == 1 and 0xE000 <= ord(gram) < 0xF900 else 1 for gram in grams)  # a concept: double
+
+
+def faq_concepts(text: str) -> list[str]:
+    """The FAQ concepts a question names (外地户口, 代办, 本人 …)."""
+    form = _faq_form(text)
+    return [word for word, mark in _CONCEPT_MARKS.items() if mark in form]
+
+
+FAQ_MATCH = 0.5  # the least share of the question's characters and pairs (a concept as one) an entry covers
+
+
+def faq_match(faq: list[dict], question: str) -> tuple[dict, float] | None:
+    """The FAQ entry asking what ``question`` asks, with its likeness (0–1), or None. Written here
+    rather than with a fuzzy-matching library: what makes two such questions the same is the
+    concepts above, not their spelling; what is left is the overlap of characters and pairs."""
+    asked = _grams(_faq_form(question))
+    if not asked:
+        return None
+    best = None
+    for entry in faq:
+        if not isinstance(entry, dict) or not entry.get("q") or not entry.get("a"):
+            continue
+        theirs = _grams(_faq_form(entry["q"]))
+        if not theirs:
+            continue
+        shared = _weight(asked & theirs)
+        # How much of the question the entry covers (a resident asks shorter than an FAQ is written),
+        # the entry's own length breaking ties.
+        likeness = (shared / _weight(asked), shared / _weight(asked | theirs))
+        if shared >= 2 and (best is None or likeness > best[1]):
+            best = (entry, likeness)
+    return (best[0], best[1][0]) if best is not None and best[1][0] >= FAQ_MATCH else None

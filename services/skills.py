@@ -96,22 +96,40 @@ def _guide_topic(text: str) -> str | None:
 
 
 def _names_no_matter(text: str) -> bool:
-    """A guide question whose words, its topic words set aside, name no matter ("需要带什么")."""
+    """A guide question whose words, its topic words (and the ways of asking an FAQ: 外地人, 代办, 本人 …)
+    set aside, name no matter ("需要带什么", "外地人能办吗")."""
     from portal.chat.catalogue import service_query
+    from services.queries import FAQ_CONCEPTS
 
     rest = normalize(text)
-    for word in _TOPIC_WORDS_LONGEST_FIRST:
+    for word in (*_TOPIC_WORDS_LONGEST_FIRST, *sorted((w for ways in FAQ_CONCEPTS.values() for w in ways),
+                                                      key=len, reverse=True)):
         rest = rest.replace(word, " ")
     rest = _ENGLISH_FILLER.sub(" ", rest)
     return not _NO_MATTER.sub("", service_query(rest)).strip()
 
 
+# A follow-up with none of the ways of asking an FAQ (外地人, 代办, 本人 …) is taken for one of the
+# item's FAQ questions only when it is this much of that question (办好了怎么拿, 要先登报吗).
+FAQ_SURE = 0.75
+
+
 def about_item_in_context(text: str, state: dict) -> bool:
     """Right after an item was shown, a question of what to bring, where, how long or how much
-    that names no other matter is about that item ("需要带什么", "多久能办好")."""
-    if not (state.get(CONTEXT_ITEM) or {}).get("id") or text.startswith("#"):
+    that names no other matter is about that item ("需要带什么", "多久能办好"); so is one its FAQ
+    answers (要先登报吗) or one of the questions FAQs answer (外地人能办吗, 可以代办吗, 要本人去吗)."""
+    item_id = (state.get(CONTEXT_ITEM) or {}).get("id")
+    if not item_id or text.startswith("#"):
         return False
-    return _guide_topic(text) is not None and _names_no_matter(text)
+    if _guide_topic(text) is not None:
+        return _names_no_matter(text)
+    from services.models import ServiceItem
+    from services.queries import faq_concepts, faq_match
+
+    found = faq_match(ServiceItem.objects.filter(pk=item_id).values_list("faq", flat=True).first() or [], text)
+    if found is not None and found[1] >= FAQ_SURE:
+        return True
+    return bool(faq_concepts(text)) and _names_no_matter(text)
 
 
 _TOPIC_NAMES = {"materials": "所需材料", "locations": "办理地点", "time": "办理时限", "fee": "收费标准"}
@@ -199,6 +217,8 @@ def service_search(turn: Turn) -> Reply:
         topic = None
     if not item_id and about_item_in_context(text, turn.state):
         item_id = str(turn.state[CONTEXT_ITEM]["id"])
+        if topic is None:  # 外地人能办吗, 要先登报吗: the item's FAQ, else what its guide can say
+            return _faq_reply(turn, int(item_id))
     elif not item_id and topic and _names_no_matter(text):
         # "需要带什么" with nothing on the screen: which matter, rather than a guess.
         return Reply(f"您想了解哪件事的{_TOPIC_NAMES[topic]}？说说要办的事，比如“身份证丢了”“办居住证”。",
@@ -264,6 +284,38 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
     turn.state[CONTEXT_ITEM] = {"id": item.id}
     return Reply(text, cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
                  quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
+
+
+def _faq_reply(turn: Turn, item_id: int) -> Reply:
+    """The item's FAQ answer to the question; without one, what its guide says to it (代办 needs a
+    委托书, a 全程网办 item needs nobody to go) or whom to ask — never a guess."""
+    from portal.core.errors import NotFound
+    from services.queries import faq_concepts, faq_match, item_guide
+
+    try:
+        item, _ = item_guide(item_id=item_id, user=None)
+    except NotFound:
+        return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
+    turn.state[CONTEXT_ITEM] = {"id": item.id}
+    card = Card("service_item", item.id, item.name, {"department": item.department.name})
+    found = faq_match(item.faq or [], turn.text)
+    if found is not None:
+        entry = found[0]
+        return Reply(f"关于「{item.name}」——{entry['q']}\n{entry['a']}", cards=[card],
+                     quick_replies=_topic_replies(item.id))
+    concepts = faq_concepts(turn.text)
+    proxies = [m.name for m in item.materials.all() if "委托" in m.name or "代理" in m.name]
+    if "代办" in concepts and proxies:
+        text = f"「{item.name}」可以委托他人办理，代办时要带：{'、'.join(proxies)}。"
+    elif "本人" in concepts and item.visits_required == 0:
+        text = f"「{item.name}」全程网上办理，不用到现场。"
+    else:
+        phones = [f"{loc.name} {loc.phone}" for loc in item.locations.all() if loc.phone]
+        if not phones and item.department.phone:
+            phones = [f"{item.department.name} {item.department.phone}"]
+        ask = f"建议先打电话问一下：{'；'.join(phones[:3])}。" if phones else f"建议先问一下{item.department.name}。"
+        text = f"「{item.name}」的办事指南里没有写明这一点，{ask}"
+    return Reply(text, cards=[card], quick_replies=_topic_replies(item.id))
 
 
 _RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")

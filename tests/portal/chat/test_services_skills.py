@@ -334,3 +334,39 @@ def test_asking_whether_it_can_be_done_online_says_no_when_it_cannot(api, say, c
     _, body = say(api, "能网上办吗", first["session"])
     assert body["reply"]["text"].startswith("「居住证申领」暂不能网上办理，请到窗口办理。")
     assert "合欢路 201 号" in body["reply"]["text"]
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("外地人能办吗", "持外省市户口的，在本区连续居住满半年即可申请。"),
+    ("我不是本地户口可以办吗", "持外省市户口的，在本区连续居住满半年即可申请。"),
+    ("办好了怎么拿", "可选择窗口领取或邮寄到家。"),
+])
+def test_a_follow_up_the_items_faq_answers_gets_that_answer(api, say, catalogue, question, answer):
+    """外地人能办吗 after an item was a fallback; 我不是本地户口可以办吗 searched anew and found 户口迁出."""
+    catalogue["permit"].faq = [{"q": "外地户口能办居住证吗？", "a": "持外省市户口的，在本区连续居住满半年即可申请。"},
+                               {"q": "办好了怎么拿？", "a": "可选择窗口领取或邮寄到家。"}]
+    catalogue["permit"].save()
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, question, first["session"])
+    assert body["intent"]["name"] == "service.search"
+    assert answer in body["reply"]["text"] and "居住证申领" in body["reply"]["text"]
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+
+
+def test_a_question_no_faq_answers_says_so_and_whom_to_ask(api, say, catalogue):
+    """可以代办吗 / 需要本人去吗 were fallbacks: the chat now says what the guide knows, or whom to call."""
+    catalogue["permit"].materials.create(position=3, name="授权委托书（委托他人办理时）")
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "可以让家里人帮我办吗", first["session"])
+    assert "可以委托他人办理" in body["reply"]["text"] and "授权委托书" in body["reply"]["text"]
+    _, body = say(api, "需要本人去吗", first["session"])
+    assert "没有写明" in body["reply"]["text"] and "021-58880110" in body["reply"]["text"]
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id
+
+
+def test_a_new_matter_after_an_item_is_still_a_new_search(api, say, catalogue):
+    catalogue["permit"].faq = [{"q": "社保卡丢了影响办居住证吗？", "a": "不影响。"}]
+    catalogue["permit"].save()
+    _, first = say(api, "暂住证怎么办")
+    _, body = say(api, "社保卡怎么挂失", first["session"])
+    assert body["reply"]["cards"][0]["id"] != catalogue["permit"].id
