@@ -59,6 +59,10 @@ class StatusChangeNotAllowed(Conflict):
     message = _("办件当前状态不能变更为所选状态。")
 
 
+class NotYetAccepted(StatusChangeNotAllowed):
+    message = _("这件办件还没有受理：补齐材料后请先受理，再审核或办结。")
+
+
 class StaffOnly(Forbidden):
     code = "staff_only"
     message = _("只有事项编辑或管理员可以更新办件状态。")
@@ -330,6 +334,18 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.REJECTED: set(),
 }
 
+
+
+def application_next_statuses(application: Application) -> set[str]:
+    """The statuses an application may move to next. One asked for more before it was accepted goes
+    back to 已受理 (or 不予受理), never straight to 审核中: it would have no acceptance date, so no due
+    date and never an overdue flag."""
+    allowed = TRANSITIONS[application.status]
+    if application.accepted_at is None:
+        allowed = allowed - {Status.REVIEWING, Status.COMPLETED}
+    return allowed
+
+
 _NOTICE = {
     Status.SUBMITTED: "您的「{item}」申请已提交，受理编号 {receipt}。",
     Status.ACCEPTED: "您的「{item}」申请（{receipt}）已受理，预计 {due} 前办结。",
@@ -396,15 +412,12 @@ def application_status_change(*, application_id: int, status: str, note: str = "
                        .filter(pk=application_id).first())
         if application is None:
             raise ApplicationNotFound()
-        if status not in TRANSITIONS[application.status]:
-            raise StatusChangeNotAllowed(extra={"from": application.status, "to": status})
+        if status not in application_next_statuses(application):
+            refusal = NotYetAccepted if status in TRANSITIONS[application.status] else StatusChangeNotAllowed
+            raise refusal(extra={"from": application.status, "to": status})
         if status in (Status.NEEDS_MORE, Status.REJECTED) and not note.strip():
             raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required", fields={"note": ["必填"]})
         previous = application.status
-        if status == Status.ACCEPTED and application.accepted_at is None:
-            application.accepted_at = now
-            application.expected_completion, application.expected_is_estimate = expected_completion_for(
-                application.item, today)
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:
                 waited = workdays.workdays_between(application.paused_on, today)
@@ -412,6 +425,11 @@ def application_status_change(*, application_id: int, status: str, note: str = "
                 application.expected_is_estimate = application.expected_is_estimate or not workdays.calendar_known(
                     application.expected_completion)
             application.paused_on = None
+        if status == Status.ACCEPTED and application.accepted_at is None:
+            # After the resumption above: a clock that only starts now has nothing to make up.
+            application.accepted_at = now
+            application.expected_completion, application.expected_is_estimate = expected_completion_for(
+                application.item, today)
         if status == Status.NEEDS_MORE:
             application.paused_on = today
         if status in Application.FINAL:

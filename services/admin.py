@@ -248,7 +248,9 @@ class ApplicationStatusForm(forms.ModelForm):
         data = super().clean()
         status = data.get("new_status")
         if status and status != self.instance.status:
-            if status not in actions.TRANSITIONS[self.instance.status]:
+            if status not in actions.application_next_statuses(self.instance):
+                if status in actions.TRANSITIONS[self.instance.status]:
+                    raise forms.ValidationError(str(actions.NotYetAccepted.message))
                 raise forms.ValidationError(
                     f"办件当前为“{self.instance.get_status_display()}”，不能变更为“{Application.Status(status).label}”。")
             if status in (Application.Status.NEEDS_MORE, Application.Status.REJECTED) and not data.get(

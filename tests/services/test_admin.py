@@ -88,6 +88,18 @@ def test_an_editor_changes_an_application_status_in_the_admin(editor_client, mak
     assert Application.objects.get(pk=application.pk).status == "accepted"
 
 
+def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(editor_client, make_item, resident):
+    item = make_item("居住证签注", promised_limit_days=5)
+    application = actions.application_submit(user=resident, item_id=item.id)
+    actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同")
+    url = f"/admin/services/application/{application.pk}/change/"
+    refused = editor_client.post(url, {"new_status": "reviewing", "events-TOTAL_FORMS": 0,
+                                       "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
+                                       "events-MAX_NUM_FORMS": 1000})
+    assert refused.status_code == 200 and "请先受理" in refused.content.decode()
+    assert Application.objects.get(pk=application.pk).status == "needs_more"
+
+
 def test_the_overdue_filter_and_changelists_render(editor_client, make_item, resident):
     make_item("居住证签注")
     for url in ("/admin/services/serviceitem/", "/admin/services/application/?overdue=yes",

@@ -166,3 +166,18 @@ def test_unknown_status_or_application_is_a_4xx(api, item, resident, editor):
     missing = api.post(f"{STAFF}999999/status/", {"status": "accepted"}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "application_not_found"
     assert api.get(STAFF, {"status": "nope"}).status_code == 400
+
+
+def test_an_application_asked_for_more_before_acceptance_is_accepted_before_review(api, item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
+                                      actor=editor, at=at(dt.date(2026, 11, 3)))
+    api.force_authenticate(editor)
+    # Straight to 审核中 would leave it without an acceptance date, a due date and so an overdue flag.
+    response = api.post(f"{STAFF}{application.id}/status/", {"status": "reviewing"}, format="json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "status_change_not_allowed"
+    assert "受理" in response.json()["error"]["message"]
+    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                                 at=at(dt.date(2026, 11, 5)))
+    assert accepted.accepted_at is not None and accepted.expected_completion == dt.date(2026, 11, 12)
+    actions.application_status_change(application_id=application.id, status="reviewing", actor=editor)
