@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.core.converters import MAX_ID
@@ -217,8 +217,12 @@ def applications_for_staff(*, status: str | None = None, overdue: bool | None = 
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
+    """Past the due date and not finished. 需补件 stops the clock: an application waiting for the
+    resident's documents is overdue only if it was already late when it was paused."""
     today = today or timezone.localdate()
-    return Q(expected_completion__lt=today) & ~Q(status__in=Application.FINAL)
+    waiting = Q(status=Application.Status.NEEDS_MORE, paused_on__isnull=False)
+    return (Q(expected_completion__lt=today) & ~Q(status__in=Application.FINAL)
+            & (~waiting | Q(expected_completion__lt=F("paused_on"))))
 
 
 def applications_overdue(today: dt.date | None = None) -> QuerySet[Application]:
@@ -227,6 +231,8 @@ def applications_overdue(today: dt.date | None = None) -> QuerySet[Application]:
 
 def application_is_overdue(application: Application, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
+    if application.status == Application.Status.NEEDS_MORE and application.paused_on is not None:
+        today = min(today, application.paused_on)  # the clock stopped that day (see overdue_q)
     return (not application.is_final and application.expected_completion is not None
             and application.expected_completion < today)
 

@@ -89,12 +89,17 @@ def test_a_due_date_in_a_year_without_a_published_calendar_is_marked_as_an_estim
     assert accepted.expected_is_estimate is True
 
 
-def test_needs_more_stops_the_clock_and_resuming_moves_the_due_date(item, resident, editor):
+def _accepted_2_nov_paused(item, resident, editor, paused: dt.date) -> Application:
+    """Accepted Mon 2 Nov 2026 (5 working days: due Mon 9 Nov), asked for more documents on ``paused``."""
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
     actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
-                                      at=at(dt.date(2026, 11, 2)))  # due Mon 9 Nov
-    actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
-                                      actor=editor, at=at(dt.date(2026, 11, 4)))
+                                      at=at(dt.date(2026, 11, 2)))
+    return actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
+                                             actor=editor, at=at(paused))
+
+
+def test_needs_more_stops_the_clock_and_resuming_moves_the_due_date(item, resident, editor):
+    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
     resumed = actions.application_status_change(application_id=application.id, status="reviewing", actor=editor,
                                                  at=at(dt.date(2026, 11, 6)))
     assert resumed.expected_completion == dt.date(2026, 11, 11)  # two working days waited (5, 6 Nov)
@@ -181,3 +186,13 @@ def test_an_application_asked_for_more_before_acceptance_is_accepted_before_revi
                                                  at=at(dt.date(2026, 11, 5)))
     assert accepted.accepted_at is not None and accepted.expected_completion == dt.date(2026, 11, 12)
     actions.application_status_change(application_id=application.id, status="reviewing", actor=editor)
+
+
+def test_an_application_waiting_for_more_documents_is_not_overdue_while_its_clock_is_stopped(item, resident, editor):
+    waiting = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
+    late = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 10))  # already late when paused
+    later = dt.date(2026, 11, 30)
+    assert queries.application_is_overdue(Application.objects.get(pk=waiting.pk), later) is False
+    assert queries.application_is_overdue(Application.objects.get(pk=late.pk), later) is True
+    assert list(queries.applications_overdue(later)) == [Application.objects.get(pk=late.pk)]
+    assert [a.pk for a in queries.applications_for_staff(overdue=False, today=later)] == [waiting.pk]
