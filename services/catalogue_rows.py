@@ -333,6 +333,8 @@ def _row(number: int, record: dict, source: str | None) -> ItemRow:
         if row.online is False:
             raise _Bad("填写了网办地址，但“是否网办”为否")
         row.online_url, row.online = url, True
+    elif row.online is False:
+        row.online_url = ""  # not online any more: a stored address no longer applies
     row.fee = _short(record, "fee", 200)
     row.steps = _steps(record.get("steps"))
     row.faq = _faq(record.get("faq"))

@@ -80,6 +80,18 @@ def test_the_frequent_flag_is_read_from_its_column_and_an_empty_cell_leaves_it_a
     assert dict(ServiceItem.objects.values_list("code", "frequent")) == {"F-1": True, "F-2": True, "F-3": True}
 
 
+def test_a_row_saying_an_online_item_is_no_longer_online_takes_it_offline_and_drops_its_url(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    path.write_text("事项名称,办理部门,事项编码,是否网办,网办地址\n不动产登记查询,区不动产登记事务中心,O-1,是,"
+                    "https://zwdt.example.gov.cn/query\n", encoding="utf-8")
+    assert run(path)["created"] == 1
+    path.write_text("事项名称,办理部门,事项编码,是否网办\n不动产登记查询,区不动产登记事务中心,O-1,否\n",
+                    encoding="utf-8")
+    report = run(path)
+    assert (report["updated"], report["skipped"]) == (1, 0), report["skips"]
+    assert ServiceItem.objects.filter(code="O-1").values_list("online", "online_url").get() == (False, "")
+
+
 def test_bad_rows_are_skipped_with_a_reason_and_the_rest_are_imported(tmp_path: Path):
     path = tmp_path / "items.csv"
     path.write_text(
