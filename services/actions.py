@@ -416,7 +416,8 @@ def application_status_change(*, application_id: int, status: str, note: str = "
             refusal = NotYetAccepted if status in TRANSITIONS[application.status] else StatusChangeNotAllowed
             raise refusal(extra={"from": application.status, "to": status})
         if status in (Status.NEEDS_MORE, Status.REJECTED) and not note.strip():
-            raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required", fields={"note": ["必填"]})
+            raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required",
+                              fields={"note": [str(_("请写明原因。"))]})
         previous = application.status
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:

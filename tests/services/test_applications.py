@@ -136,6 +136,16 @@ def test_needs_more_without_a_reason_is_refused(api, item, resident, editor):
     assert response.status_code == 400 and response.json()["error"]["code"] == "note_required"
 
 
+def test_a_missing_reason_is_explained_in_english_when_asked(api, item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    response = api.post(f"{STAFF}{application.id}/status/", {"status": "rejected"}, format="json",
+                        HTTP_ACCEPT_LANGUAGE="en")
+    error = response.json()["error"]
+    assert error["message"].startswith("Please give a reason")
+    assert error["fields"] == {"note": ["Please give a reason."]}  # was 必填 in every language
+
+
 def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, resident, editor):
     late = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 1, 5)))
     actions.application_status_change(application_id=late.id, status="accepted", actor=editor,
