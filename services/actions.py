@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -354,6 +355,9 @@ _NOTICE = {
     Status.COMPLETED: "您的「{item}」申请（{receipt}）已办结。{note}",
     Status.REJECTED: "您的「{item}」申请（{receipt}）不予受理：{note}",
 }
+
+
+RECEIPT_NUMBER = re.compile(r"PD\d{14}")  # PD, the date of submission, six random digits
 
 
 def _new_receipt_number(today: dt.date) -> str:

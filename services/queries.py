@@ -6,14 +6,18 @@ The REST API and the chat skills call these same functions.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rapidfuzz.distance import Levenshtein
 
 from portal.core.converters import MAX_ID
 from services import search as search_index
-from services.actions import ApplicationNotFound, ItemUnavailable
+from services.actions import RECEIPT_NUMBER, ApplicationNotFound, ItemUnavailable
 from services.models import (
     Application,
     Department,
@@ -197,11 +201,22 @@ def applications_of(*, user, status: str | None = None) -> QuerySet[Application]
 
 def application_for_receipt(*, user, receipt_number: str) -> Application:
     """The owner's application with that receipt number. Someone else's is "not found", never
-    "forbidden": a receipt number must not reveal that it exists."""
-    application = _applications().filter(user=user, receipt_number=receipt_number.strip().upper()).first()
-    if application is None:
+    "forbidden": a receipt number must not reveal that it exists. A number as people write it
+    (lower case, spaces, hyphens) is found; a mistyped one gets a sentence that says what a receipt
+    number looks like, or offers the resident's own number one or two characters away."""
+    number = re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
+    application = _applications().filter(user=user, receipt_number=number).first()
+    if application is not None:
+        return application
+    if not RECEIPT_NUMBER.fullmatch(number):
+        raise ApplicationNotFound(_("受理编号是 PD 加 14 位数字（如 PD20261125012345），请核对后再查。"))
+    own = Application.objects.filter(user=user).values_list("receipt_number", flat=True)
+    close = sorted((Levenshtein.distance(number, mine), mine) for mine in own)
+    suggestions = [mine for distance, mine in close if distance <= 2][:3]
+    if not suggestions:
         raise ApplicationNotFound()
-    return application
+    raise ApplicationNotFound(_("您名下没有受理编号为 {number} 的办件。您要查的是不是 {suggestion}？").format(
+        number=number, suggestion="、".join(suggestions)), extra={"suggestions": suggestions})
 
 
 def applications_for_staff(*, status: str | None = None, overdue: bool | None = None,

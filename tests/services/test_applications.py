@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,6 +66,30 @@ def test_a_resident_sees_only_their_own_applications_and_anothers_receipt_is_not
     assert response.status_code == 404  # not 403: a receipt number must not reveal that it exists
     assert response.json()["error"]["code"] == "application_not_found"
     assert api.get(f"{APPLICATIONS}PD000000000000/").status_code == 404
+
+
+def test_a_mistyped_receipt_number_gets_a_sentence_that_helps_without_revealing_others(api, item, resident,
+                                                                                       other_resident):
+    mine = actions.application_submit(user=resident, item_id=item.id)
+    theirs = actions.application_submit(user=other_resident, item_id=item.id)
+    api.force_authenticate(resident)
+    number = mine.receipt_number
+    # Written with hyphens or in lower case, it is still the resident's own number.
+    spaced = f"{number[:2]}-{number[2:10]}-{number[10:]}".lower()
+    assert api.get(f"{APPLICATIONS}{spaced}/").json()["receipt_number"] == number
+    # The wrong shape: the sentence says what a receipt number looks like.
+    short = api.get(f"{APPLICATIONS}{number[:-1]}/").json()["error"]
+    assert short["code"] == "application_not_found" and "14 位数字" in short["message"]
+    # One digit wrong: the resident's own closest number is offered, nobody else's.
+    typo = number[:-1] + ("1" if number[-1] != "1" else "2")
+    close = api.get(f"{APPLICATIONS}{typo}/").json()["error"]
+    assert close["code"] == "application_not_found" and close["suggestions"] == [number]
+    assert number in close["message"]
+    near_theirs = theirs.receipt_number[:-1] + ("1" if theirs.receipt_number[-1] != "1" else "2")
+    if near_theirs != number:
+        assert theirs.receipt_number not in json.dumps(api.get(f"{APPLICATIONS}{near_theirs}/").json())
+    english = api.get(f"{APPLICATIONS}{number[:-1]}/", HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "14 digits" in english["message"]
 
 
 def test_applications_need_a_login(api):
