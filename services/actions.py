@@ -349,7 +349,7 @@ def application_next_statuses(application: Application) -> set[str]:
 
 _NOTICE = {
     Status.SUBMITTED: "您的「{item}」申请已提交，受理编号 {receipt}。",
-    Status.ACCEPTED: "您的「{item}」申请（{receipt}）已受理，预计 {due} 前办结。",
+    Status.ACCEPTED: "您的「{item}」申请（{receipt}）已受理{due}。",
     Status.REVIEWING: "您的「{item}」申请（{receipt}）正在审核。",
     Status.NEEDS_MORE: "您的「{item}」申请（{receipt}）需要补充材料：{note}",
     Status.COMPLETED: "您的「{item}」申请（{receipt}）已办结。{note}",
@@ -448,7 +448,7 @@ def application_status_change(*, application_id: int, status: str, note: str = "
 def _event_add(application: Application, status: str, *, note: str, actor, at: dt.datetime) -> ApplicationEvent:
     event = ApplicationEvent.objects.create(application=application, status=status, note=note[:500],
                                             actor=actor if getattr(actor, "pk", None) else None, created_at=at)
-    due = application.expected_completion.isoformat() if application.expected_completion else "承诺时限内"
+    due = f"，预计 {application.expected_completion.isoformat()} 前办结" if application.expected_completion else ""
     body = _NOTICE[status].format(item=application.item.name, receipt=application.receipt_number, due=due,
                                   note=note).strip()
     notification_queue(

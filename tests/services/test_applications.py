@@ -145,6 +145,18 @@ def test_each_status_change_queues_a_notification_after_commit(item, resident, e
     assert application.receipt_number in note.body
 
 
+def test_the_acceptance_notice_reads_well_with_or_without_a_time_limit(make_item, resident, editor):
+    timed = make_item("居住证签注", promised_limit_days=5)
+    untimed = make_item("档案查询")  # no promised or legal limit in the catalogue
+    for item in (timed, untimed):
+        application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+        actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                          at=at(dt.date(2026, 11, 2)))
+    bodies = list(Notification.objects.filter(template="application.accepted").values_list("body", flat=True))
+    assert any(body.endswith("已受理，预计 2026-11-09 前办结。") for body in bodies), bodies
+    assert any(body.endswith("已受理。") for body in bodies), bodies  # was 预计 承诺时限内 前办结
+
+
 def test_a_transition_the_timeline_does_not_allow_is_a_409(api, item, resident, editor):
     application = actions.application_submit(user=resident, item_id=item.id)
     actions.application_status_change(application_id=application.id, status="rejected", note="材料不全", actor=editor)
