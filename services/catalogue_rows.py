@@ -137,11 +137,11 @@ def read_file(path: str | Path, *, source: str | None = None) -> list[ItemRow | 
     suffix = path.suffix.lower()
     data = path.read_bytes()
     if suffix == ".csv":
-        records, first = _csv_records(data), 2
+        records, first = _csv_records(data)
     elif suffix == ".json":
         records, first = _json_records(data), 1
     elif suffix in (".xlsx", ".xlsm"):
-        records, first = _xlsx_records(data), 2
+        records, first = _xlsx_records(data)
     else:
         raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请用 CSV、JSON 或 XLSX。")
     return rows_from_records(records, first_number=first, source=source if source is not None else path.name)
@@ -156,7 +156,7 @@ def _decode(data: bytes) -> str:
     raise FileError("文件编码无法识别：请保存为 UTF-8（或 GBK）编码的 CSV。")
 
 
-def _csv_records(data: bytes) -> list[dict]:
+def _csv_records(data: bytes) -> tuple[list[dict | None], int]:
     text = _decode(data)
     if not text.strip():
         raise FileError("文件是空的。")
@@ -172,15 +172,28 @@ def _csv_records(data: bytes) -> list[dict]:
     return _table_records(table)
 
 
-def _table_records(table: list[list[Any]]) -> list[dict]:
-    while table and not any(str(c or "").strip() for c in table[0]):
-        table = table[1:]
-    if not table:
+HEADER_SEARCH_ROWS = 10  # a title or a note may stand above the header in an exported spreadsheet
+
+
+def _table_records(table: list[list[Any]]) -> tuple[list[dict | None], int]:
+    """The records under the header and the row number of the first of them (as the editor's
+    spreadsheet numbers it: blank lines and title rows above the header count)."""
+    filled = [index for index, cells in enumerate(table) if any(str(c or "").strip() for c in cells)]
+    if not filled:
         raise FileError("文件里没有表头和数据。")
-    header = [str(c or "").strip() for c in table[0]]
-    columns = _map_header(header)
-    records = []
-    for cells in table[1:]:
+    found = None
+    for index in filled[:HEADER_SEARCH_ROWS]:
+        try:
+            found = index, _map_header([str(c or "").strip() for c in table[index]])
+            break
+        except FileError:
+            continue
+    if found is None:
+        _map_header([str(c or "").strip() for c in table[filled[0]]])  # raises, naming the first row
+    header_index, columns = found
+    header = table[header_index]
+    records: list[dict | None] = []
+    for cells in table[header_index + 1:]:
         if not any(str(c if c is not None else "").strip() for c in cells):
             records.append(None)  # blank line: keeps row numbers right, ignored later
             continue
@@ -194,7 +207,7 @@ def _table_records(table: list[list[Any]]) -> list[dict]:
             if canon:
                 record[canon] = value
         records.append(record)
-    return records
+    return records, header_index + 2
 
 
 def _map_header(header: list[str]) -> dict[int, str]:
@@ -235,7 +248,7 @@ def _canonical_keys(entry: dict) -> dict:
     return out
 
 
-def _xlsx_records(data: bytes) -> list[dict]:
+def _xlsx_records(data: bytes) -> tuple[list[dict | None], int]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -172,6 +172,25 @@ def test_xlsx_import_reads_columns_by_header_in_any_order(tmp_path):
     assert ServiceItem.objects.get(name="公章刻制备案").visits_required == 1
 
 
+def test_a_title_row_above_the_header_is_passed_over_and_skips_name_the_sheets_own_row(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["浦东新区政务服务事项目录（2026 年版）"])  # row 1: a title, as exported spreadsheets have
+    sheet.append([])
+    sheet.append(["事项名称", "办理部门", "承诺时限"])  # row 3: the header
+    sheet.append(["犬只登记", "区公安分局", 5])
+    sheet.append(["公章刻制备案", "区公安分局", "很快"])  # row 5
+    path = tmp_path / "items.xlsx"
+    workbook.save(path)
+    report = run(path)
+    assert report["created"] == 1 and [s["row"] for s in report["skips"]] == [5]
+    blank_first = tmp_path / "items.csv"  # blank lines above the header count too
+    blank_first.write_text("\n\nname,department,promised_limit\n户籍证明,区公安分局,abc\n", encoding="utf-8")
+    assert [s["row"] for s in run(blank_first)["skips"]] == [4]
+
+
 def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, licence_types):
     path = tmp_path / "items.json"
     items = [{"name": "结婚登记", "department": "区婚姻登记中心", "code": "J-1", "materials": [
