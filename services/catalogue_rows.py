@@ -63,6 +63,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 _LOOKUP = {re.sub(r"[\s_\-（）()]", "", h.lower()): canon for canon, names in HEADERS.items() for h in names}
 EXPORT_COLUMNS = list(HEADERS)
+LIST_COLUMNS = ("aliases", "keywords", "life_events", "locations", "materials", "steps", "faq")
 
 _SPLIT = re.compile(r"[、,，;；|\n]+")
 _URL = URLValidator(schemes=["http", "https"])
@@ -293,6 +294,10 @@ def _row(number: int, record: dict, source: str | None) -> ItemRow:
         raise _Bad("这一项不是对象（应为 {\"name\": …, \"department\": …}）")
     if record.get("__extra__"):
         raise _Bad("这一行的列数比表头多（可能有未加引号的逗号）")
+    nested = [key for key, value in record.items()
+              if key in HEADERS and key not in LIST_COLUMNS and isinstance(value, (list, dict))]
+    if nested:  # a JSON feed's list or object where one value belongs: its text would be "['…']"
+        raise _Bad(f"“{nested[0]}”应为文字或数字，不能是列表或对象")
     name = _text(record.get("name"))
     department = _text(record.get("department"))
     if not name:

@@ -211,6 +211,19 @@ def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, lic
     assert Material.objects.count() == 1
 
 
+def test_a_json_row_with_a_list_or_object_where_text_belongs_is_skipped_not_stored_as_text(tmp_path):
+    path = tmp_path / "items.json"
+    items = [{"name": ["结婚登记"], "department": "区婚姻登记中心"}, {"name": "离婚登记", "department": {"id": 3}},
+             {"name": "补领结婚证", "department": "区婚姻登记中心", "fee": {"amount": 9}},
+             {"name": "婚姻状况证明", "department": "区婚姻登记中心", "aliases": ["单身证明"]}]
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    report = run(path)
+    assert report["created"] == 1 and [s["row"] for s in report["skips"]] == [1, 2, 3]
+    assert "不能是列表或对象" in report["skips"][0]["reason"]
+    assert list(ServiceItem.objects.values_list("name", flat=True)) == ["婚姻状况证明"]
+    assert not Department.objects.filter(name__startswith="{").exists()
+
+
 def test_a_material_count_written_with_a_superscript_digit_skips_its_item_with_a_reason(tmp_path):
     path = tmp_path / "items.json"
     items = [{"name": "结婚登记", "department": "区婚姻登记中心", "materials": [{"name": "合影照片", "copies": "²"}]},
