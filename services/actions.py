@@ -415,7 +415,7 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         application = (Application.objects.select_for_update().select_related("item", "user")
                        .filter(pk=application_id).first())
         if application is None:
-            raise ApplicationNotFound()
+            raise ApplicationNotFound(_("没有找到这个办件。"))
         if status not in application_next_statuses(application):
             refusal = NotYetAccepted if status in TRANSITIONS[application.status] else StatusChangeNotAllowed
             raise refusal(extra={"from": application.status, "to": status})

@@ -217,6 +217,7 @@ def test_unknown_status_or_application_is_a_4xx(api, item, resident, editor):
     assert api.post(f"{STAFF}{application.id}/status/", {"status": "done"}, format="json").status_code == 400
     missing = api.post(f"{STAFF}999999/status/", {"status": "accepted"}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "application_not_found"
+    assert "受理编号" not in missing.json()["error"]["message"]  # the clerk gave an id, not a receipt number
     assert api.get(STAFF, {"status": "nope"}).status_code == 400
 
 
