@@ -137,6 +137,12 @@ class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
                                           f"未变 {report.unchanged}，跳过 {len(report.skipped)}")
                 for number, reason in report.skipped[:30]:
                     messages.warning(request, f"跳过 第 {number} 行：{reason}")
+                if len(report.skipped) > 30:
+                    messages.warning(request, f"…另有 {len(report.skipped) - 30} 行被跳过（命令行导入可看全部）")
+                for number, message in report.warnings[:30]:
+                    messages.info(request, f"提示 第 {number} 行：{message}")
+                if len(report.warnings) > 30:
+                    messages.info(request, f"…另有 {len(report.warnings) - 30} 条提示")
                 if not report.dry_run:
                     return redirect(reverse("admin:services_serviceitem_changelist"))
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,

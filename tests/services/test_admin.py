@@ -33,6 +33,14 @@ def test_an_editor_imports_a_file_in_the_admin_and_search_sees_it(editor_client,
     assert search.search("犬只登记")[0].name == "犬只登记"
 
 
+def test_an_import_in_the_admin_says_what_it_ignored_as_the_command_does(editor_client):
+    upload = SimpleUploadedFile("items.csv", "事项名称,办理部门,主题\n犬只登记,区公安分局,养宠物\n".encode(),
+                                content_type="text/csv")
+    text = editor_client.post("/admin/services/serviceitem/import/", {"file": upload}, follow=True).content.decode()
+    assert "新增 1" in text
+    assert "第 2 行" in text and "未知主题“养宠物”已忽略" in text
+
+
 def test_a_malformed_upload_writes_nothing_and_says_why(editor_client):
     upload = SimpleUploadedFile("items.json", b"[{", content_type="application/json")
     response = editor_client.post("/admin/services/serviceitem/import/", {"file": upload})
