@@ -58,6 +58,13 @@ def test_search_narrows_by_filters(api, catalogue):
     assert api.get(ITEMS, {"q": "社保卡补办", "category": "行政许可"}).json()["count"] == 0
 
 
+def test_the_audience_an_item_shows_can_be_used_as_a_filter(api, catalogue):
+    shown = api.get(f"{ITEMS}{catalogue['card'].id}/").json()["audience"]
+    response = api.get(ITEMS, {"audience": shown})  # 个人和法人 was refused as 不是合法选项
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [catalogue["card"].id]
+
+
 @pytest.fixture
 def driving(make_item):
     """Driving-licence items of near-equal fit for 驾照, one of them frequent (高频事项), and a
