@@ -174,9 +174,15 @@ def catalogue_import(*, rows: Iterable[ItemRow | RowError], dry_run: bool = Fals
 
 def _import_rows(rows, report: ImportReport, progress) -> None:
     departments = {d.name: d for d in Department.objects.all()}
-    by_code = {i.code: i for i in ServiceItem.objects.exclude(code=None).only("id", "code", "name", "department_id")}
-    by_name = {(i.department_id, i.name): i for i in ServiceItem.objects.filter(code=None).only("id", "name",
-                                                                                             "department_id")}
+    by_code: dict[str, ServiceItem] = {}
+    by_name: dict[tuple, ServiceItem] = {}  # items without a code
+    coded_by_name: dict[tuple, list[ServiceItem]] = {}  # a row without a code may mean one of these
+    for item in ServiceItem.objects.only("id", "code", "name", "department_id"):
+        if item.code:
+            by_code[item.code] = item
+            coded_by_name.setdefault((item.department_id, item.name), []).append(item)
+        else:
+            by_name[(item.department_id, item.name)] = item
     life_events = {e.name: e for e in LifeEvent.objects.all()} | {e.code: e for e in LifeEvent.objects.all()}
     licences = {t.code: t for t in LicenceType.objects.all()} | {t.name: t for t in LicenceType.objects.all()}
     locations = {loc.name: loc for loc in ServiceLocation.objects.all()}
@@ -198,7 +204,15 @@ def _import_rows(rows, report: ImportReport, progress) -> None:
             report.skipped.append((row.number, f"与第 {seen[key]} 行重复（同一{what}）"))
             continue
         seen[key] = row.number
-        existing = by_code.get(row.code) if row.code else by_name.get((department.id, row.name))
+        if row.code:
+            existing = by_code.get(row.code)
+        else:
+            coded = coded_by_name.get((department.id, row.name), [])
+            existing = by_name.get((department.id, row.name)) or (coded[0] if len(coded) == 1 else None)
+            if existing is None and coded:
+                codes = "、".join(sorted(i.code for i in coded))
+                report.skipped.append((row.number, f"本部门有多个同名事项（编码 {codes}），请填写事项编码"))
+                continue
         try:
             with transaction.atomic():
                 item, outcome = _item_write(existing, row, department)
@@ -213,6 +227,7 @@ def _import_rows(rows, report: ImportReport, progress) -> None:
             report.created += 1
             if item.code:
                 by_code[item.code] = item
+                coded_by_name.setdefault((department.id, item.name), []).append(item)
             else:
                 by_name[(department.id, item.name)] = item
         elif outcome == "updated" or item._relations_changed:

@@ -22,6 +22,12 @@ def run(*args) -> dict:
     return json.loads(out.getvalue())
 
 
+def run_text(path: Path, text: str) -> dict:
+    """Write ``text`` (UTF-8) to ``path`` and import it."""
+    path.write_text(text, encoding="utf-8")
+    return run(path)
+
+
 def test_the_external_catalogue_imports_as_it_is_all_rows_in_under_a_minute():
     require(CATALOGUE_CSV)
     started = time.perf_counter()
@@ -65,6 +71,20 @@ def test_rows_are_matched_by_code_else_by_department_and_name(tmp_path: Path):
     assert ServiceItem.objects.get(code=None, name="户籍证明").promised_limit_days == 0
 
 
+def test_a_row_without_a_code_updates_the_item_of_that_department_and_name_that_has_one(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    assert run_text(path, "事项名称,办理部门,事项编码,承诺时限\n居民身份证丢失补领,区公安分局,GA-4,15\n"
+                          "犬只登记,区公安分局,QZ-1,10\n犬只登记,区公安分局,QZ-2,10\n")["created"] == 3
+    # An editor's own sheet without the code column: the same item, not a second one beside it.
+    report = run_text(path, "name,department,promised_limit\n居民身份证丢失补领,区公安分局,10\n犬只登记,区公安分局,5\n")
+    assert (report["created"], report["updated"]) == (0, 1)
+    assert ServiceItem.objects.get(code="GA-4").promised_limit_days == 10
+    assert ServiceItem.objects.filter(name="居民身份证丢失补领").count() == 1
+    # Two coded items share that name: which one is meant is not guessed.
+    assert [s["row"] for s in report["skips"]] == [3] and "QZ-1" in report["skips"][0]["reason"]
+    assert ServiceItem.objects.filter(name="犬只登记").count() == 2
+
+
 def test_the_frequent_flag_is_read_from_its_column_and_an_empty_cell_leaves_it_alone(tmp_path: Path):
     path = tmp_path / "items.csv"
     path.write_text("事项名称,办理部门,事项编码,高频事项\n居住证办理,区公安分局,F-1,是\n户籍证明,区公安分局,F-2,否\n"
@@ -82,12 +102,9 @@ def test_the_frequent_flag_is_read_from_its_column_and_an_empty_cell_leaves_it_a
 
 def test_a_row_saying_an_online_item_is_no_longer_online_takes_it_offline_and_drops_its_url(tmp_path: Path):
     path = tmp_path / "items.csv"
-    path.write_text("事项名称,办理部门,事项编码,是否网办,网办地址\n不动产登记查询,区不动产登记事务中心,O-1,是,"
-                    "https://zwdt.example.gov.cn/query\n", encoding="utf-8")
-    assert run(path)["created"] == 1
-    path.write_text("事项名称,办理部门,事项编码,是否网办\n不动产登记查询,区不动产登记事务中心,O-1,否\n",
-                    encoding="utf-8")
-    report = run(path)
+    assert run_text(path, "事项名称,办理部门,事项编码,是否网办,网办地址\n不动产登记查询,区不动产登记事务中心,O-1,是,"
+                          "https://zwdt.example.gov.cn/query\n")["created"] == 1
+    report = run_text(path, "事项名称,办理部门,事项编码,是否网办\n不动产登记查询,区不动产登记事务中心,O-1,否\n")
     assert (report["updated"], report["skipped"]) == (1, 0), report["skips"]
     assert ServiceItem.objects.filter(code="O-1").values_list("online", "online_url").get() == (False, "")
 
