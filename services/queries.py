@@ -228,7 +228,8 @@ def applications_for_staff(*, status: str | None = None, overdue: bool | None = 
         applications = applications.filter(overdue_q(today))
     elif overdue is False:
         applications = applications.exclude(overdue_q(today))
-    return applications.order_by("expected_completion", "-submitted_at")
+    # The nearest due date first; not yet accepted (no due date) last, on every database.
+    return applications.order_by(F("expected_completion").asc(nulls_last=True), "-submitted_at")
 
 
 def overdue_q(today: dt.date | None = None) -> Q:

@@ -200,6 +200,19 @@ def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item,
     assert queries.applications_overdue().count() == 0  # a finished application is never overdue
 
 
+def test_the_staff_list_puts_the_nearest_due_date_first_and_not_yet_accepted_ones_last(api, item, resident, editor):
+    waiting = actions.application_submit(user=resident, item_id=item.id)  # no due date until accepted
+    later = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=later.id, status="accepted", actor=editor,
+                                      at=at(dt.date(2026, 11, 20)))
+    sooner = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=sooner.id, status="accepted", actor=editor,
+                                      at=at(dt.date(2026, 11, 10)))
+    api.force_authenticate(editor)
+    listed = [a["id"] for a in api.get(STAFF).json()["results"]]
+    assert listed == [sooner.id, later.id, waiting.id]  # the same on SQLite and PostgreSQL
+
+
 def test_residents_and_other_staff_cannot_use_the_staff_endpoint(api, item, resident, venue_manager):
     application = actions.application_submit(user=resident, item_id=item.id)
     api.force_authenticate(resident)
