@@ -301,7 +301,11 @@ def service_progress(turn: Turn) -> Reply:
     if number:
         try:
             application = application_for_receipt(user=turn.user, receipt_number=number.group(0))
-        except ApplicationNotFound:
+        except ApplicationNotFound as missing:
+            close = missing.extra.get("suggestions") or []  # the resident's own numbers a typo away
+            if close:
+                return Reply(str(missing.message), quick_replies=[
+                    QuickReply(receipt, f"#intent:service.progress?receipt={receipt}") for receipt in close])
             return Reply(f"没有找到您名下受理编号为 {number.group(0)} 的办件，请核对编号。")
         return Reply(_progress_line(application), cards=[_application_card(application)])
     applications = list(applications_of(user=turn.user)[:5])
