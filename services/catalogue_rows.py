@@ -258,11 +258,17 @@ def _xlsx_records(data: bytes) -> tuple[list[dict | None], int]:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise FileError(f"无法读取 Excel 文件（{exc.__class__.__name__}）：请确认是 .xlsx 格式且未损坏。")
     try:
-        sheet = workbook.worksheets[0]
-        table = [list(row) for row in sheet.iter_rows(values_only=True)]
+        tables = [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets]
     finally:
         workbook.close()
-    return _table_records(table)
+    # The first sheet with a header: a template often opens with a sheet of instructions.
+    refusal = None
+    for table in tables:
+        try:
+            return _table_records(table)
+        except FileError as exc:
+            refusal = refusal or exc
+    raise refusal or FileError("文件里没有表头和数据。")
 
 
 # --- validating records ---------------------------------------------------------------------------

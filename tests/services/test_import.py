@@ -208,6 +208,21 @@ def test_a_title_row_above_the_header_is_passed_over_and_skips_name_the_sheets_o
     assert [s["row"] for s in run(blank_first)["skips"]] == [4]
 
 
+def test_a_workbook_whose_first_sheet_is_instructions_is_read_from_the_sheet_with_the_header(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "填表说明"
+    workbook.active.append(["请在“事项清单”表中填写，每行一个事项。"])
+    sheet = workbook.create_sheet("事项清单")
+    sheet.append(["事项名称", "办理部门"])
+    sheet.append(["犬只登记", "区公安分局"])
+    path = tmp_path / "items.xlsx"
+    workbook.save(path)
+    assert run(path)["created"] == 1
+    assert ServiceItem.objects.get().name == "犬只登记"
+
+
 def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, licence_types):
     path = tmp_path / "items.json"
     items = [{"name": "结婚登记", "department": "区婚姻登记中心", "code": "J-1", "materials": [
