@@ -108,6 +108,28 @@ def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(edit
     assert Application.objects.get(pk=application.pk).status == "needs_more"
 
 
+ITEM_FORM = {"category": "公共服务", "audience": "个人", "aliases": "[]", "keywords": "[]", "steps": "[]", "faq": "[]",
+             "fee": "不收费", "is_active": "on", "materials-TOTAL_FORMS": "0", "materials-INITIAL_FORMS": "0",
+             "materials-MIN_NUM_FORMS": "0", "materials-MAX_NUM_FORMS": "1000"}
+
+
+@pytest.mark.parametrize(("fields", "sentence"), [
+    ({"legal_limit_days": "10", "promised_limit_days": "30"}, "承诺办结时限不能超过法定办结时限"),
+    ({"online_url": "https://zwdt.example.gov.cn/x"}, "填写网办地址时请勾选“可网上办理”"),
+    ({"visits_required": "20"}, "到现场次数应在 0–10 之间"),
+    ({"materials-TOTAL_FORMS": "1", "materials-0-name": "户口簿", "materials-0-requirement": "conditional",
+      "materials-0-form": "original", "materials-0-copies": "1", "materials-0-position": "1"}, "请写明提供情形"),
+], ids=["promised-over-legal", "url-but-not-online", "visits", "conditional-material-without-when"])
+def test_an_item_the_database_would_refuse_is_explained_to_the_editor_in_words(editor_client, department, fields,
+                                                                              sentence):
+    response = editor_client.post("/admin/services/serviceitem/add/",
+                                  {**ITEM_FORM, "name": "犬只登记", "department": department.pk, **fields})
+    text = response.content.decode()
+    assert response.status_code == 200 and sentence in text
+    assert "约束" not in text  # was 约束 “item_promised_within_legal_limit” 是无效的
+    assert not ServiceItem.objects.exists()
+
+
 def test_the_overdue_filter_and_changelists_render(editor_client, make_item, resident):
     make_item("居住证签注")
     for url in ("/admin/services/serviceitem/", "/admin/services/application/?overdue=yes",
