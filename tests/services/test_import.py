@@ -223,6 +223,16 @@ def test_a_workbook_whose_first_sheet_is_instructions_is_read_from_the_sheet_wit
     assert ServiceItem.objects.get().name == "犬只登记"
 
 
+def test_the_admins_own_field_labels_are_read_and_a_column_nobody_reads_is_reported(tmp_path):
+    path = tmp_path / "items.csv"
+    report = run_text(path, "事项名称,办理部门,可网上办理,承诺办结时限（工作日）,法定办结时限（工作日）,备注\n"
+                            "犬只登记,区公安分局,是,5,20,周末也可办\n")
+    assert report["created"] == 1
+    dog = ServiceItem.objects.get()
+    assert (dog.online, dog.promised_limit_days, dog.legal_limit_days) == (True, 5, 20)  # were silently dropped
+    assert [w["message"] for w in report["warnings"]] == ["表头中这些列没有对应的字段，已忽略：备注"]
+
+
 def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, licence_types):
     path = tmp_path / "items.json"
     items = [{"name": "结婚登记", "department": "区婚姻登记中心", "code": "J-1", "materials": [
