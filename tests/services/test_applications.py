@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -77,6 +78,10 @@ def test_a_mistyped_receipt_number_gets_a_sentence_that_helps_without_revealing_
     # Written with hyphens or in lower case, it is still the resident's own number.
     spaced = f"{number[:2]}-{number[2:10]}-{number[10:]}".lower()
     assert api.get(f"{APPLICATIONS}{spaced}/").json()["receipt_number"] == number
+    # Typed with the phone's full-width keyboard, or with spaces: was the generic 没有找到您要的内容.
+    full_width = number.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # ＰＤ２０…
+    for typed in (full_width, f"{number[:2]} {number[2:10]} {number[10:]}"):
+        assert api.get(f"{APPLICATIONS}{quote(typed)}/").json()["receipt_number"] == number
     # The wrong shape: the sentence says what a receipt number looks like.
     short = api.get(f"{APPLICATIONS}{number[:-1]}/").json()["error"]
     assert short["code"] == "application_not_found" and "14 位数字" in short["message"]
