@@ -351,7 +351,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-
 def application_next_statuses(application: Application) -> set[str]:
     """The statuses an application may move to next. One asked for more before it was accepted goes
     back to 已受理 (or 不予受理), never straight to 审核中: it would have no acceptance date, so no due
