@@ -151,7 +151,7 @@ def read_file(path: str | Path, *, source: str | None = None) -> list[ItemRow | 
     if ignored:  # said once, on the first usable row: an editor's column that nothing reads
         first_row = next((row for row in rows if isinstance(row, ItemRow)), None)
         if first_row is not None:
-            first_row.warnings.append(f"表头中这些列没有对应的字段，已忽略：{'、'.join(ignored)}")
+            first_row.warnings.append(f"表头中这些列没有读取（没有对应的字段，或与前面的列重复）：{'、'.join(ignored)}")
     return rows
 
 

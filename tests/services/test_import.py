@@ -230,7 +230,8 @@ def test_the_admins_own_field_labels_are_read_and_a_column_nobody_reads_is_repor
     assert report["created"] == 1
     dog = ServiceItem.objects.get()
     assert (dog.online, dog.promised_limit_days, dog.legal_limit_days) == (True, 5, 20)  # were silently dropped
-    assert [w["message"] for w in report["warnings"]] == ["表头中这些列没有对应的字段，已忽略：备注"]
+    assert [w["message"] for w in report["warnings"]] == [
+        "表头中这些列没有读取（没有对应的字段，或与前面的列重复）：备注"]
 
 
 def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, licence_types):
