@@ -253,6 +253,9 @@ class ApplicationStatusForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         status = data.get("new_status")
+        if data.get("status_note", "").strip() and (not status or status == self.instance.status):
+            # The note is written into the timeline with a status change; alone it would be lost.
+            self.add_error("status_note", "说明会随状态变更记入办件进度：请同时选择要变更的状态。")
         if status and status != self.instance.status:
             if status not in actions.application_next_statuses(self.instance):
                 if status in actions.TRANSITIONS[self.instance.status]:

@@ -108,6 +108,17 @@ def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(edit
     assert Application.objects.get(pk=application.pk).status == "needs_more"
 
 
+def test_a_note_without_a_status_change_is_not_dropped_silently(editor_client, make_item, resident):
+    item = make_item("居住证签注", promised_limit_days=5)
+    application = actions.application_submit(user=resident, item_id=item.id)
+    url = f"/admin/services/application/{application.pk}/change/"
+    response = editor_client.post(url, {"new_status": "", "status_note": "已电话联系申请人", "events-TOTAL_FORMS": 0,
+                                        "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
+                                        "events-MAX_NUM_FORMS": 1000})
+    assert response.status_code == 200 and "请同时选择要变更的状态" in response.content.decode()
+    assert application.events.count() == 1
+
+
 ITEM_FORM = {"category": "公共服务", "audience": "个人", "aliases": "[]", "keywords": "[]", "steps": "[]", "faq": "[]",
              "fee": "不收费", "is_active": "on", "materials-TOTAL_FORMS": "0", "materials-INITIAL_FORMS": "0",
              "materials-MIN_NUM_FORMS": "0", "materials-MAX_NUM_FORMS": "1000"}
