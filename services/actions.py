@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ class RealnameRequired(Forbidden):
 class StatusChangeNotAllowed(Conflict):
     code = "status_change_not_allowed"
     message = _("办件当前状态不能变更为所选状态。")
+
+
+class NotYetAccepted(StatusChangeNotAllowed):
+    message = _("这件办件还没有受理：补齐材料后请先受理，再审核或办结。")
 
 
 class StaffOnly(Forbidden):
@@ -169,9 +174,15 @@ def catalogue_import(*, rows: Iterable[ItemRow | RowError], dry_run: bool = Fals
 
 def _import_rows(rows, report: ImportReport, progress) -> None:
     departments = {d.name: d for d in Department.objects.all()}
-    by_code = {i.code: i for i in ServiceItem.objects.exclude(code=None).only("id", "code", "name", "department_id")}
-    by_name = {(i.department_id, i.name): i for i in ServiceItem.objects.filter(code=None).only("id", "name",
-                                                                                             "department_id")}
+    by_code: dict[str, ServiceItem] = {}
+    by_name: dict[tuple, ServiceItem] = {}  # items without a code
+    coded_by_name: dict[tuple, list[ServiceItem]] = {}  # a row without a code may mean one of these
+    for item in ServiceItem.objects.only("id", "code", "name", "department_id"):
+        if item.code:
+            by_code[item.code] = item
+            coded_by_name.setdefault((item.department_id, item.name), []).append(item)
+        else:
+            by_name[(item.department_id, item.name)] = item
     life_events = {e.name: e for e in LifeEvent.objects.all()} | {e.code: e for e in LifeEvent.objects.all()}
     licences = {t.code: t for t in LicenceType.objects.all()} | {t.name: t for t in LicenceType.objects.all()}
     locations = {loc.name: loc for loc in ServiceLocation.objects.all()}
@@ -193,7 +204,15 @@ def _import_rows(rows, report: ImportReport, progress) -> None:
             report.skipped.append((row.number, f"与第 {seen[key]} 行重复（同一{what}）"))
             continue
         seen[key] = row.number
-        existing = by_code.get(row.code) if row.code else by_name.get((department.id, row.name))
+        if row.code:
+            existing = by_code.get(row.code)
+        else:
+            coded = coded_by_name.get((department.id, row.name), [])
+            existing = by_name.get((department.id, row.name)) or (coded[0] if len(coded) == 1 else None)
+            if existing is None and coded:
+                codes = "、".join(sorted(i.code for i in coded))
+                report.skipped.append((row.number, f"本部门有多个同名事项（编码 {codes}），请填写事项编码"))
+                continue
         try:
             with transaction.atomic():
                 item, outcome = _item_write(existing, row, department)
@@ -208,6 +227,7 @@ def _import_rows(rows, report: ImportReport, progress) -> None:
             report.created += 1
             if item.code:
                 by_code[item.code] = item
+                coded_by_name.setdefault((department.id, item.name), []).append(item)
             else:
                 by_name[(department.id, item.name)] = item
         elif outcome == "updated" or item._relations_changed:
@@ -330,14 +350,28 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.REJECTED: set(),
 }
 
+
+def application_next_statuses(application: Application) -> set[str]:
+    """The statuses an application may move to next. One asked for more before it was accepted goes
+    back to 已受理 (or 不予受理), never straight to 审核中: it would have no acceptance date, so no due
+    date and never an overdue flag."""
+    allowed = TRANSITIONS[application.status]
+    if application.accepted_at is None:
+        allowed = allowed - {Status.REVIEWING, Status.COMPLETED}
+    return allowed
+
+
 _NOTICE = {
     Status.SUBMITTED: "您的「{item}」申请已提交，受理编号 {receipt}。",
-    Status.ACCEPTED: "您的「{item}」申请（{receipt}）已受理，预计 {due} 前办结。",
+    Status.ACCEPTED: "您的「{item}」申请（{receipt}）已受理{due}。",
     Status.REVIEWING: "您的「{item}」申请（{receipt}）正在审核。",
     Status.NEEDS_MORE: "您的「{item}」申请（{receipt}）需要补充材料：{note}",
     Status.COMPLETED: "您的「{item}」申请（{receipt}）已办结。{note}",
     Status.REJECTED: "您的「{item}」申请（{receipt}）不予受理：{note}",
 }
+
+
+RECEIPT_NUMBER = re.compile(r"PD\d{14}")  # PD, the date of submission, six random digits
 
 
 def _new_receipt_number(today: dt.date) -> str:
@@ -395,16 +429,14 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         application = (Application.objects.select_for_update().select_related("item", "user")
                        .filter(pk=application_id).first())
         if application is None:
-            raise ApplicationNotFound()
-        if status not in TRANSITIONS[application.status]:
-            raise StatusChangeNotAllowed(extra={"from": application.status, "to": status})
+            raise ApplicationNotFound(_("没有找到这个办件。"))
+        if status not in application_next_statuses(application):
+            refusal = NotYetAccepted if status in TRANSITIONS[application.status] else StatusChangeNotAllowed
+            raise refusal(extra={"from": application.status, "to": status})
         if status in (Status.NEEDS_MORE, Status.REJECTED) and not note.strip():
-            raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required", fields={"note": ["必填"]})
+            raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required",
+                              fields={"note": [str(_("请写明原因。"))]})
         previous = application.status
-        if status == Status.ACCEPTED and application.accepted_at is None:
-            application.accepted_at = now
-            application.expected_completion, application.expected_is_estimate = expected_completion_for(
-                application.item, today)
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:
                 waited = workdays.workdays_between(application.paused_on, today)
@@ -412,6 +444,11 @@ def application_status_change(*, application_id: int, status: str, note: str = "
                 application.expected_is_estimate = application.expected_is_estimate or not workdays.calendar_known(
                     application.expected_completion)
             application.paused_on = None
+        if status == Status.ACCEPTED and application.accepted_at is None:
+            # After the resumption above: a clock that only starts now has nothing to make up.
+            application.accepted_at = now
+            application.expected_completion, application.expected_is_estimate = expected_completion_for(
+                application.item, today)
         if status == Status.NEEDS_MORE:
             application.paused_on = today
         if status in Application.FINAL:
@@ -425,7 +462,7 @@ def application_status_change(*, application_id: int, status: str, note: str = "
 def _event_add(application: Application, status: str, *, note: str, actor, at: dt.datetime) -> ApplicationEvent:
     event = ApplicationEvent.objects.create(application=application, status=status, note=note[:500],
                                             actor=actor if getattr(actor, "pk", None) else None, created_at=at)
-    due = application.expected_completion.isoformat() if application.expected_completion else "承诺时限内"
+    due = f"，预计 {application.expected_completion.isoformat()} 前办结" if application.expected_completion else ""
     body = _NOTICE[status].format(item=application.item.name, receipt=application.receipt_number, due=due,
                                   note=note).strip()
     notification_queue(

@@ -137,6 +137,12 @@ class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
                                           f"未变 {report.unchanged}，跳过 {len(report.skipped)}")
                 for number, reason in report.skipped[:30]:
                     messages.warning(request, f"跳过 第 {number} 行：{reason}")
+                if len(report.skipped) > 30:
+                    messages.warning(request, f"…另有 {len(report.skipped) - 30} 行被跳过（命令行导入可看全部）")
+                for number, message in report.warnings[:30]:
+                    messages.info(request, f"提示 第 {number} 行：{message}")
+                if len(report.warnings) > 30:
+                    messages.info(request, f"…另有 {len(report.warnings) - 30} 条提示")
                 if not report.dry_run:
                     return redirect(reverse("admin:services_serviceitem_changelist"))
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
@@ -247,8 +253,13 @@ class ApplicationStatusForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         status = data.get("new_status")
+        if data.get("status_note", "").strip() and (not status or status == self.instance.status):
+            # The note is written into the timeline with a status change; alone it would be lost.
+            self.add_error("status_note", "说明会随状态变更记入办件进度：请同时选择要变更的状态。")
         if status and status != self.instance.status:
-            if status not in actions.TRANSITIONS[self.instance.status]:
+            if status not in actions.application_next_statuses(self.instance):
+                if status in actions.TRANSITIONS[self.instance.status]:
+                    raise forms.ValidationError(str(actions.NotYetAccepted.message))
                 raise forms.ValidationError(
                     f"办件当前为“{self.instance.get_status_display()}”，不能变更为“{Application.Status(status).label}”。")
             if status in (Application.Status.NEEDS_MORE, Application.Status.REJECTED) and not data.get(

@@ -31,7 +31,8 @@ class ItemQuerySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=ServiceItem.Category.choices, required=False)
     life_event = serializers.CharField(required=False, max_length=40)
     department = serializers.CharField(required=False, max_length=100)
-    audience = serializers.ChoiceField(choices=[("个人", "个人"), ("法人", "法人")], required=False)
+    audience = serializers.ChoiceField(choices=ServiceItem.Audience.choices, required=False,
+                                       help_text="选 个人 或 法人 时也包括两者都面向（个人和法人）的事项")
     online = serializers.BooleanField(required=False, allow_null=True, default=None)
     frequent = serializers.BooleanField(required=False, allow_null=True, default=None,
                                         help_text="只看高频事项（true）或非高频事项（false）")

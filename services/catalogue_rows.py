@@ -37,7 +37,7 @@ FORMS = {"original": "original", "原件": "original", "copy": "copy", "复印�
 # canonical column → accepted headers (compared after normalising case, spaces and punctuation)
 HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("name", "事项名称", "名称", "item_name", "title", "事项"),
-    "department": ("department", "部门", "办理部门", "实施主体", "实施部门", "dept"),
+    "department": ("department", "部门", "办理部门", "部门名称", "实施主体", "实施部门", "dept"),
     "code": ("code", "事项编码", "编码", "item_code", "实施编码"),
     "group": ("group", "分组", "事项分组", "主题分类"),
     "category": ("category", "事项类型", "类型", "事项类别"),
@@ -47,10 +47,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "keywords": ("keywords", "关键词", "关键字"),
     "summary": ("summary", "简介", "事项简介", "description"),
     "conditions": ("conditions", "受理条件", "申请条件"),
-    "legal_limit_days": ("legal_limit_days", "legal_limit", "法定时限", "法定办结时限"),
-    "promised_limit_days": ("promised_limit_days", "promised_limit", "承诺时限", "承诺办结时限", "time_limit"),
+    "legal_limit_days": ("legal_limit_days", "legal_limit", "法定时限", "法定办结时限", "法定办结时限（工作日）"),
+    "promised_limit_days": ("promised_limit_days", "promised_limit", "承诺时限", "承诺办结时限",
+                            "承诺办结时限（工作日）", "time_limit"),
     "visits_required": ("visits_required", "visits", "到现场次数", "跑动次数"),
-    "online": ("online", "网上办理", "是否网办", "可网办"),
+    "online": ("online", "网上办理", "是否网办", "可网办", "可网上办理"),
     "online_url": ("online_url", "url", "网办地址", "办理网址"),
     "fee": ("fee", "收费", "收费标准", "是否收费"),
     "materials": ("materials", "申请材料", "材料"),
@@ -63,6 +64,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 _LOOKUP = {re.sub(r"[\s_\-（）()]", "", h.lower()): canon for canon, names in HEADERS.items() for h in names}
 EXPORT_COLUMNS = list(HEADERS)
+LIST_COLUMNS = ("aliases", "keywords", "life_events", "locations", "materials", "steps", "faq")
 
 _SPLIT = re.compile(r"[、,，;；|\n]+")
 _URL = URLValidator(schemes=["http", "https"])
@@ -136,15 +138,21 @@ def read_file(path: str | Path, *, source: str | None = None) -> list[ItemRow | 
         raise FileError(f"找不到文件：{path}")
     suffix = path.suffix.lower()
     data = path.read_bytes()
+    ignored: list[str] = []
     if suffix == ".csv":
-        records, first = _csv_records(data), 2
+        records, first, ignored = _csv_records(data)
     elif suffix == ".json":
         records, first = _json_records(data), 1
     elif suffix in (".xlsx", ".xlsm"):
-        records, first = _xlsx_records(data), 2
+        records, first, ignored = _xlsx_records(data)
     else:
         raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请用 CSV、JSON 或 XLSX。")
-    return rows_from_records(records, first_number=first, source=source if source is not None else path.name)
+    rows = rows_from_records(records, first_number=first, source=source if source is not None else path.name)
+    if ignored:  # said once, on the first usable row: an editor's column that nothing reads
+        first_row = next((row for row in rows if isinstance(row, ItemRow)), None)
+        if first_row is not None:
+            first_row.warnings.append(f"表头中这些列没有读取（没有对应的字段，或与前面的列重复）：{'、'.join(ignored)}")
+    return rows
 
 
 def _decode(data: bytes) -> str:
@@ -156,7 +164,7 @@ def _decode(data: bytes) -> str:
     raise FileError("文件编码无法识别：请保存为 UTF-8（或 GBK）编码的 CSV。")
 
 
-def _csv_records(data: bytes) -> list[dict]:
+def _csv_records(data: bytes) -> tuple[list[dict | None], int, list[str]]:
     text = _decode(data)
     if not text.strip():
         raise FileError("文件是空的。")
@@ -172,15 +180,31 @@ def _csv_records(data: bytes) -> list[dict]:
     return _table_records(table)
 
 
-def _table_records(table: list[list[Any]]) -> list[dict]:
-    while table and not any(str(c or "").strip() for c in table[0]):
-        table = table[1:]
-    if not table:
+HEADER_SEARCH_ROWS = 10  # a title or a note may stand above the header in an exported spreadsheet
+
+
+def _table_records(table: list[list[Any]]) -> tuple[list[dict | None], int, list[str]]:
+    """The records under the header, the row number of the first of them (as the editor's
+    spreadsheet numbers it: blank lines and title rows above the header count) and the header's
+    titles that no column reads."""
+    filled = [index for index, cells in enumerate(table) if any(str(c or "").strip() for c in cells)]
+    if not filled:
         raise FileError("文件里没有表头和数据。")
-    header = [str(c or "").strip() for c in table[0]]
-    columns = _map_header(header)
-    records = []
-    for cells in table[1:]:
+    found = None
+    for index in filled[:HEADER_SEARCH_ROWS]:
+        try:
+            found = index, _map_header([str(c or "").strip() for c in table[index]])
+            break
+        except FileError:
+            continue
+    if found is None:
+        _map_header([str(c or "").strip() for c in table[filled[0]]])  # raises, naming the first row
+    header_index, columns = found
+    header = table[header_index]
+    ignored = [str(title).strip() for index, title in enumerate(header)
+               if str(title or "").strip() and index not in columns]
+    records: list[dict | None] = []
+    for cells in table[header_index + 1:]:
         if not any(str(c if c is not None else "").strip() for c in cells):
             records.append(None)  # blank line: keeps row numbers right, ignored later
             continue
@@ -194,7 +218,7 @@ def _table_records(table: list[list[Any]]) -> list[dict]:
             if canon:
                 record[canon] = value
         records.append(record)
-    return records
+    return records, header_index + 2, ignored
 
 
 def _map_header(header: list[str]) -> dict[int, str]:
@@ -235,7 +259,7 @@ def _canonical_keys(entry: dict) -> dict:
     return out
 
 
-def _xlsx_records(data: bytes) -> list[dict]:
+def _xlsx_records(data: bytes) -> tuple[list[dict | None], int, list[str]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -244,11 +268,17 @@ def _xlsx_records(data: bytes) -> list[dict]:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise FileError(f"无法读取 Excel 文件（{exc.__class__.__name__}）：请确认是 .xlsx 格式且未损坏。")
     try:
-        sheet = workbook.worksheets[0]
-        table = [list(row) for row in sheet.iter_rows(values_only=True)]
+        tables = [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets]
     finally:
         workbook.close()
-    return _table_records(table)
+    # The first sheet with a header: a template often opens with a sheet of instructions.
+    refusal = None
+    for table in tables:
+        try:
+            return _table_records(table)
+        except FileError as exc:
+            refusal = refusal or exc
+    raise refusal or FileError("文件里没有表头和数据。")
 
 
 # --- validating records ---------------------------------------------------------------------------
@@ -280,6 +310,10 @@ def _row(number: int, record: dict, source: str | None) -> ItemRow:
         raise _Bad("这一项不是对象（应为 {\"name\": …, \"department\": …}）")
     if record.get("__extra__"):
         raise _Bad("这一行的列数比表头多（可能有未加引号的逗号）")
+    nested = [key for key, value in record.items()
+              if key in HEADERS and key not in LIST_COLUMNS and isinstance(value, (list, dict))]
+    if nested:  # a JSON feed's list or object where one value belongs: its text would be "['…']"
+        raise _Bad(f"“{nested[0]}”应为文字或数字，不能是列表或对象")
     name = _text(record.get("name"))
     department = _text(record.get("department"))
     if not name:
@@ -333,6 +367,8 @@ def _row(number: int, record: dict, source: str | None) -> ItemRow:
         if row.online is False:
             raise _Bad("填写了网办地址，但“是否网办”为否")
         row.online_url, row.online = url, True
+    elif row.online is False:
+        row.online_url = ""  # not online any more: a stored address no longer applies
     row.fee = _short(record, "fee", 200)
     row.steps = _steps(record.get("steps"))
     row.faq = _faq(record.get("faq"))

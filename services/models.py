@@ -79,6 +79,7 @@ class ResidentLicence(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(issued_on__isnull=True) | Q(valid_until__gte=F("issued_on")),
                 name="resident_licence_valid_after_issue",
+                violation_error_message="有效期至不能早于签发日期。",
             ),
         ]
 
@@ -105,10 +106,12 @@ class ServiceLocation(models.Model):
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="location_latitude_range",
+                violation_error_message="纬度应在 -90 到 90 之间。",
             ),
             models.CheckConstraint(
                 condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
                 name="location_longitude_range",
+                violation_error_message="经度应在 -180 到 180 之间。",
             ),
         ]
 
@@ -174,17 +177,21 @@ class ServiceItem(models.Model):
         constraints = [
             # Items without a code are identified by department + name (the importer's upsert key).
             models.UniqueConstraint(fields=["department", "name"], condition=Q(code__isnull=True),
-                                    name="item_unique_name_per_department_without_code"),
+                                    name="item_unique_name_per_department_without_code",
+                                    violation_error_message="本部门已有同名且没有事项编码的事项：请改名或填写事项编码。"),
             models.CheckConstraint(
                 condition=Q(promised_limit_days__isnull=True) | Q(legal_limit_days__isnull=True)
                 | Q(promised_limit_days__lte=F("legal_limit_days")),
                 name="item_promised_within_legal_limit",
+                violation_error_message="承诺办结时限不能超过法定办结时限。",
             ),
-            models.CheckConstraint(condition=~Q(name=""), name="item_name_not_empty"),
+            models.CheckConstraint(condition=~Q(name=""), name="item_name_not_empty",
+                                   violation_error_message="请填写事项名称。"),
             models.CheckConstraint(condition=Q(code__isnull=True) | ~Q(code=""), name="item_code_null_not_empty"),
-            models.CheckConstraint(condition=Q(online=True) | Q(online_url=""), name="item_online_url_only_if_online"),
+            models.CheckConstraint(condition=Q(online=True) | Q(online_url=""), name="item_online_url_only_if_online",
+                                   violation_error_message="填写网办地址时请勾选“可网上办理”。"),
             models.CheckConstraint(condition=Q(visits_required__isnull=True) | Q(visits_required__lte=10),
-                                   name="item_visits_plausible"),
+                                   name="item_visits_plausible", violation_error_message="到现场次数应在 0–10 之间。"),
         ]
         indexes = [models.Index(fields=["is_active", "department"])]
 
@@ -226,9 +233,11 @@ class Material(models.Model):
         ordering = ["item", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "name"], name="material_unique_name_per_item"),
-            models.CheckConstraint(condition=Q(copies__gte=1), name="material_copies_at_least_one"),
+            models.CheckConstraint(condition=Q(copies__gte=1), name="material_copies_at_least_one",
+                                   violation_error_message="材料份数至少为 1。"),
             models.CheckConstraint(condition=Q(requirement="required") | ~Q(condition=""),
-                                   name="material_conditional_says_when"),
+                                   name="material_conditional_says_when",
+                                   violation_error_message="视情形提供的材料请写明提供情形。"),
         ]
 
     def __str__(self) -> str:

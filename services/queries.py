@@ -8,15 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rapidfuzz.distance import Levenshtein
 
 from portal.core.converters import MAX_ID
 from portal.nlu.normalize import normalize as normalize_text
 from services import search as search_index
-from services.actions import ApplicationNotFound, ItemUnavailable
+from services.actions import RECEIPT_NUMBER, ApplicationNotFound, ItemUnavailable
 from services.models import (
     Application,
     Department,
@@ -200,11 +203,22 @@ def applications_of(*, user, status: str | None = None) -> QuerySet[Application]
 
 def application_for_receipt(*, user, receipt_number: str) -> Application:
     """The owner's application with that receipt number. Someone else's is "not found", never
-    "forbidden": a receipt number must not reveal that it exists."""
-    application = _applications().filter(user=user, receipt_number=receipt_number.strip().upper()).first()
-    if application is None:
+    "forbidden": a receipt number must not reveal that it exists. A number as people write it
+    (lower case, spaces, hyphens) is found; a mistyped one gets a sentence that says what a receipt
+    number looks like, or offers the resident's own number one or two characters away."""
+    number = re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
+    application = _applications().filter(user=user, receipt_number=number).first()
+    if application is not None:
+        return application
+    if not RECEIPT_NUMBER.fullmatch(number):
+        raise ApplicationNotFound(_("受理编号是 PD 加 14 位数字（如 PD20261125012345），请核对后再查。"))
+    own = Application.objects.filter(user=user).values_list("receipt_number", flat=True)
+    close = sorted((Levenshtein.distance(number, mine), mine) for mine in own)
+    suggestions = [mine for distance, mine in close if distance <= 2][:3]
+    if not suggestions:
         raise ApplicationNotFound()
-    return application
+    raise ApplicationNotFound(_("您名下没有受理编号为 {number} 的办件。您要查的是不是 {suggestion}？").format(
+        number=number, suggestion="、".join(suggestions)), extra={"suggestions": suggestions})
 
 
 def applications_for_staff(*, status: str | None = None, overdue: bool | None = None,
@@ -216,12 +230,17 @@ def applications_for_staff(*, status: str | None = None, overdue: bool | None = 
         applications = applications.filter(overdue_q(today))
     elif overdue is False:
         applications = applications.exclude(overdue_q(today))
-    return applications.order_by("expected_completion", "-submitted_at")
+    # The nearest due date first; not yet accepted (no due date) last, on every database.
+    return applications.order_by(F("expected_completion").asc(nulls_last=True), "-submitted_at")
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
+    """Past the due date and not finished. 需补件 stops the clock: an application waiting for the
+    resident's documents is overdue only if it was already late when it was paused."""
     today = today or timezone.localdate()
-    return Q(expected_completion__lt=today) & ~Q(status__in=Application.FINAL)
+    waiting = Q(status=Application.Status.NEEDS_MORE, paused_on__isnull=False)
+    return (Q(expected_completion__lt=today) & ~Q(status__in=Application.FINAL)
+            & (~waiting | Q(expected_completion__lt=F("paused_on"))))
 
 
 def applications_overdue(today: dt.date | None = None) -> QuerySet[Application]:
@@ -230,6 +249,8 @@ def applications_overdue(today: dt.date | None = None) -> QuerySet[Application]:
 
 def application_is_overdue(application: Application, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
+    if application.status == Application.Status.NEEDS_MORE and application.paused_on is not None:
+        today = min(today, application.paused_on)  # the clock stopped that day (see overdue_q)
     return (not application.is_final and application.expected_completion is not None
             and application.expected_completion < today)
 

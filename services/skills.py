@@ -383,11 +383,17 @@ def service_progress(turn: Turn) -> Reply:
     from services.actions import ApplicationNotFound
     from services.queries import application_for_receipt, applications_of
 
-    number = _receipt_in(turn.text)
+    # A quick reply names it ("#intent:service.progress?receipt=PD…"); a message has it among its words.
+    tapped = str(turn.slots.pop("receipt", "") or "")
+    number = _receipt_in(tapped) if tapped else _receipt_in(turn.text)
     if number:
         try:
             application = application_for_receipt(user=turn.user, receipt_number=number)
-        except ApplicationNotFound:
+        except ApplicationNotFound as missing:
+            close = missing.extra.get("suggestions") or []  # the resident's own numbers a typo away
+            if close:
+                return Reply(str(missing.message), quick_replies=[
+                    QuickReply(receipt, f"#intent:service.progress?receipt={receipt}") for receipt in close])
             return Reply(f"没有找到您名下受理编号为 {number} 的办件，请核对编号。")
         return Reply(_progress_line(application), cards=[_application_card(application)])
     applications = list(applications_of(user=turn.user)[:5])

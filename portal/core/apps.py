@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from portal.core.converters import KeyConverter, RowIdConverter
+        from portal.core.converters import KeyConverter, ReceiptConverter, RowIdConverter
 
         register_converter(RowIdConverter, "id")
         register_converter(KeyConverter, "key")
+        register_converter(ReceiptConverter, "receipt")

@@ -35,3 +35,11 @@ class KeyConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class ReceiptConverter(KeyConverter):
+    """``<receipt:...>``: a receipt number as a resident types it — also in full-width letters and
+    digits (a phone's Chinese keyboard) and with spaces; the lookup normalises it. Still nothing a
+    database refuses to compare."""
+
+    regex = "[A-Za-z0-9_\\- \u3000\uFF0D\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]{1,64}"

@@ -33,6 +33,14 @@ def test_an_editor_imports_a_file_in_the_admin_and_search_sees_it(editor_client,
     assert search.search("犬只登记")[0].name == "犬只登记"
 
 
+def test_an_import_in_the_admin_says_what_it_ignored_as_the_command_does(editor_client):
+    upload = SimpleUploadedFile("items.csv", "事项名称,办理部门,主题\n犬只登记,区公安分局,养宠物\n".encode(),
+                                content_type="text/csv")
+    text = editor_client.post("/admin/services/serviceitem/import/", {"file": upload}, follow=True).content.decode()
+    assert "新增 1" in text
+    assert "第 2 行" in text and "未知主题“养宠物”已忽略" in text
+
+
 def test_a_malformed_upload_writes_nothing_and_says_why(editor_client):
     upload = SimpleUploadedFile("items.json", b"[{", content_type="application/json")
     response = editor_client.post("/admin/services/serviceitem/import/", {"file": upload})
@@ -86,6 +94,51 @@ def test_an_editor_changes_an_application_status_in_the_admin(editor_client, mak
                                        "events-MAX_NUM_FORMS": 1000})
     assert refused.status_code == 200 and "不能变更为" in refused.content.decode()
     assert Application.objects.get(pk=application.pk).status == "accepted"
+
+
+def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(editor_client, make_item, resident):
+    item = make_item("居住证签注", promised_limit_days=5)
+    application = actions.application_submit(user=resident, item_id=item.id)
+    actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同")
+    url = f"/admin/services/application/{application.pk}/change/"
+    refused = editor_client.post(url, {"new_status": "reviewing", "events-TOTAL_FORMS": 0,
+                                       "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
+                                       "events-MAX_NUM_FORMS": 1000})
+    assert refused.status_code == 200 and "请先受理" in refused.content.decode()
+    assert Application.objects.get(pk=application.pk).status == "needs_more"
+
+
+def test_a_note_without_a_status_change_is_not_dropped_silently(editor_client, make_item, resident):
+    item = make_item("居住证签注", promised_limit_days=5)
+    application = actions.application_submit(user=resident, item_id=item.id)
+    url = f"/admin/services/application/{application.pk}/change/"
+    response = editor_client.post(url, {"new_status": "", "status_note": "已电话联系申请人", "events-TOTAL_FORMS": 0,
+                                        "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
+                                        "events-MAX_NUM_FORMS": 1000})
+    assert response.status_code == 200 and "请同时选择要变更的状态" in response.content.decode()
+    assert application.events.count() == 1
+
+
+ITEM_FORM = {"category": "公共服务", "audience": "个人", "aliases": "[]", "keywords": "[]", "steps": "[]", "faq": "[]",
+             "fee": "不收费", "is_active": "on", "materials-TOTAL_FORMS": "0", "materials-INITIAL_FORMS": "0",
+             "materials-MIN_NUM_FORMS": "0", "materials-MAX_NUM_FORMS": "1000"}
+
+
+@pytest.mark.parametrize(("fields", "sentence"), [
+    ({"legal_limit_days": "10", "promised_limit_days": "30"}, "承诺办结时限不能超过法定办结时限"),
+    ({"online_url": "https://zwdt.example.gov.cn/x"}, "填写网办地址时请勾选“可网上办理”"),
+    ({"visits_required": "20"}, "到现场次数应在 0–10 之间"),
+    ({"materials-TOTAL_FORMS": "1", "materials-0-name": "户口簿", "materials-0-requirement": "conditional",
+      "materials-0-form": "original", "materials-0-copies": "1", "materials-0-position": "1"}, "请写明提供情形"),
+], ids=["promised-over-legal", "url-but-not-online", "visits", "conditional-material-without-when"])
+def test_an_item_the_database_would_refuse_is_explained_to_the_editor_in_words(editor_client, department, fields,
+                                                                              sentence):
+    response = editor_client.post("/admin/services/serviceitem/add/",
+                                  {**ITEM_FORM, "name": "犬只登记", "department": department.pk, **fields})
+    text = response.content.decode()
+    assert response.status_code == 200 and sentence in text
+    assert "约束" not in text  # was 约束 “item_promised_within_legal_limit” 是无效的
+    assert not ServiceItem.objects.exists()
 
 
 def test_the_overdue_filter_and_changelists_render(editor_client, make_item, resident):

@@ -58,6 +58,23 @@ def test_search_narrows_by_filters(api, catalogue):
     assert api.get(ITEMS, {"q": "社保卡补办", "category": "行政许可"}).json()["count"] == 0
 
 
+def test_the_audience_an_item_shows_can_be_used_as_a_filter(api, catalogue):
+    shown = api.get(f"{ITEMS}{catalogue['card'].id}/").json()["audience"]
+    response = api.get(ITEMS, {"audience": shown})  # 个人和法人 was refused as 不是合法选项
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [catalogue["card"].id]
+
+
+@pytest.mark.parametrize("page", ["99", "0", "abc"])
+def test_a_page_past_the_end_says_which_pages_there_are(api, catalogue, page):
+    response = api.get(ITEMS, {"page": page, "page_size": 2})  # 4 items: pages 1 and 2
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "not_found" and "1 到 2" in error["message"]  # was 没有找到您要的内容
+    english = api.get(ITEMS, {"page": page, "page_size": 2}, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "1 to 2" in english["message"]
+
+
 @pytest.fixture
 def driving(make_item):
     """Driving-licence items of near-equal fit for 驾照, one of them frequent (高频事项), and a

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,6 +69,34 @@ def test_a_resident_sees_only_their_own_applications_and_anothers_receipt_is_not
     assert api.get(f"{APPLICATIONS}PD000000000000/").status_code == 404
 
 
+def test_a_mistyped_receipt_number_gets_a_sentence_that_helps_without_revealing_others(api, item, resident,
+                                                                                       other_resident):
+    mine = actions.application_submit(user=resident, item_id=item.id)
+    theirs = actions.application_submit(user=other_resident, item_id=item.id)
+    api.force_authenticate(resident)
+    number = mine.receipt_number
+    # Written with hyphens or in lower case, it is still the resident's own number.
+    spaced = f"{number[:2]}-{number[2:10]}-{number[10:]}".lower()
+    assert api.get(f"{APPLICATIONS}{spaced}/").json()["receipt_number"] == number
+    # Typed with the phone's full-width keyboard, or with spaces: was the generic 没有找到您要的内容.
+    full_width = number.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # ＰＤ２０…
+    for typed in (full_width, f"{number[:2]} {number[2:10]} {number[10:]}"):
+        assert api.get(f"{APPLICATIONS}{quote(typed)}/").json()["receipt_number"] == number
+    # The wrong shape: the sentence says what a receipt number looks like.
+    short = api.get(f"{APPLICATIONS}{number[:-1]}/").json()["error"]
+    assert short["code"] == "application_not_found" and "14 位数字" in short["message"]
+    # One digit wrong: the resident's own closest number is offered, nobody else's.
+    typo = number[:-1] + ("1" if number[-1] != "1" else "2")
+    close = api.get(f"{APPLICATIONS}{typo}/").json()["error"]
+    assert close["code"] == "application_not_found" and close["suggestions"] == [number]
+    assert number in close["message"]
+    near_theirs = theirs.receipt_number[:-1] + ("1" if theirs.receipt_number[-1] != "1" else "2")
+    if near_theirs != number:
+        assert theirs.receipt_number not in json.dumps(api.get(f"{APPLICATIONS}{near_theirs}/").json())
+    english = api.get(f"{APPLICATIONS}{number[:-1]}/", HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "14 digits" in english["message"]
+
+
 def test_applications_need_a_login(api):
     response = api.get(APPLICATIONS)
     assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
@@ -89,12 +119,17 @@ def test_a_due_date_in_a_year_without_a_published_calendar_is_marked_as_an_estim
     assert accepted.expected_is_estimate is True
 
 
-def test_needs_more_stops_the_clock_and_resuming_moves_the_due_date(item, resident, editor):
+def _accepted_2_nov_paused(item, resident, editor, paused: dt.date) -> Application:
+    """Accepted Mon 2 Nov 2026 (5 working days: due Mon 9 Nov), asked for more documents on ``paused``."""
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
     actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
-                                      at=at(dt.date(2026, 11, 2)))  # due Mon 9 Nov
-    actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
-                                      actor=editor, at=at(dt.date(2026, 11, 4)))
+                                      at=at(dt.date(2026, 11, 2)))
+    return actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
+                                             actor=editor, at=at(paused))
+
+
+def test_needs_more_stops_the_clock_and_resuming_moves_the_due_date(item, resident, editor):
+    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
     resumed = actions.application_status_change(application_id=application.id, status="reviewing", actor=editor,
                                                  at=at(dt.date(2026, 11, 6)))
     assert resumed.expected_completion == dt.date(2026, 11, 11)  # two working days waited (5, 6 Nov)
@@ -115,6 +150,18 @@ def test_each_status_change_queues_a_notification_after_commit(item, resident, e
     assert application.receipt_number in note.body
 
 
+def test_the_acceptance_notice_reads_well_with_or_without_a_time_limit(make_item, resident, editor):
+    timed = make_item("居住证签注", promised_limit_days=5)
+    untimed = make_item("档案查询")  # no promised or legal limit in the catalogue
+    for item in (timed, untimed):
+        application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+        actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                          at=at(dt.date(2026, 11, 2)))
+    bodies = list(Notification.objects.filter(template="application.accepted").values_list("body", flat=True))
+    assert any(body.endswith("已受理，预计 2026-11-09 前办结。") for body in bodies), bodies
+    assert any(body.endswith("已受理。") for body in bodies), bodies  # was 预计 承诺时限内 前办结
+
+
 def test_a_transition_the_timeline_does_not_allow_is_a_409(api, item, resident, editor):
     application = actions.application_submit(user=resident, item_id=item.id)
     actions.application_status_change(application_id=application.id, status="rejected", note="材料不全", actor=editor)
@@ -129,6 +176,16 @@ def test_needs_more_without_a_reason_is_refused(api, item, resident, editor):
     api.force_authenticate(editor)
     response = api.post(f"{STAFF}{application.id}/status/", {"status": "needs_more"}, format="json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "note_required"
+
+
+def test_a_missing_reason_is_explained_in_english_when_asked(api, item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    response = api.post(f"{STAFF}{application.id}/status/", {"status": "rejected"}, format="json",
+                        HTTP_ACCEPT_LANGUAGE="en")
+    error = response.json()["error"]
+    assert error["message"].startswith("Please give a reason")
+    assert error["fields"] == {"note": ["Please give a reason."]}  # was 必填 in every language
 
 
 def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, resident, editor):
@@ -148,6 +205,19 @@ def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item,
     assert queries.applications_overdue().count() == 0  # a finished application is never overdue
 
 
+def test_the_staff_list_puts_the_nearest_due_date_first_and_not_yet_accepted_ones_last(api, item, resident, editor):
+    waiting = actions.application_submit(user=resident, item_id=item.id)  # no due date until accepted
+    later = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=later.id, status="accepted", actor=editor,
+                                      at=at(dt.date(2026, 11, 20)))
+    sooner = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=sooner.id, status="accepted", actor=editor,
+                                      at=at(dt.date(2026, 11, 10)))
+    api.force_authenticate(editor)
+    listed = [a["id"] for a in api.get(STAFF).json()["results"]]
+    assert listed == [sooner.id, later.id, waiting.id]  # the same on SQLite and PostgreSQL
+
+
 def test_residents_and_other_staff_cannot_use_the_staff_endpoint(api, item, resident, venue_manager):
     application = actions.application_submit(user=resident, item_id=item.id)
     api.force_authenticate(resident)
@@ -165,4 +235,30 @@ def test_unknown_status_or_application_is_a_4xx(api, item, resident, editor):
     assert api.post(f"{STAFF}{application.id}/status/", {"status": "done"}, format="json").status_code == 400
     missing = api.post(f"{STAFF}999999/status/", {"status": "accepted"}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "application_not_found"
+    assert "受理编号" not in missing.json()["error"]["message"]  # the clerk gave an id, not a receipt number
     assert api.get(STAFF, {"status": "nope"}).status_code == 400
+
+
+def test_an_application_asked_for_more_before_acceptance_is_accepted_before_review(api, item, resident, editor):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
+                                      actor=editor, at=at(dt.date(2026, 11, 3)))
+    api.force_authenticate(editor)
+    # Straight to 审核中 would leave it without an acceptance date, a due date and so an overdue flag.
+    response = api.post(f"{STAFF}{application.id}/status/", {"status": "reviewing"}, format="json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "status_change_not_allowed"
+    assert "受理" in response.json()["error"]["message"]
+    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                                 at=at(dt.date(2026, 11, 5)))
+    assert accepted.accepted_at is not None and accepted.expected_completion == dt.date(2026, 11, 12)
+    actions.application_status_change(application_id=application.id, status="reviewing", actor=editor)
+
+
+def test_an_application_waiting_for_more_documents_is_not_overdue_while_its_clock_is_stopped(item, resident, editor):
+    waiting = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
+    late = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 10))  # already late when paused
+    later = dt.date(2026, 11, 30)
+    assert queries.application_is_overdue(Application.objects.get(pk=waiting.pk), later) is False
+    assert queries.application_is_overdue(Application.objects.get(pk=late.pk), later) is True
+    assert list(queries.applications_overdue(later)) == [Application.objects.get(pk=late.pk)]
+    assert [a.pk for a in queries.applications_for_staff(overdue=False, today=later)] == [waiting.pk]

@@ -22,6 +22,12 @@ def run(*args) -> dict:
     return json.loads(out.getvalue())
 
 
+def run_text(path: Path, text: str) -> dict:
+    """Write ``text`` (UTF-8) to ``path`` and import it."""
+    path.write_text(text, encoding="utf-8")
+    return run(path)
+
+
 def test_the_external_catalogue_imports_as_it_is_all_rows_in_under_a_minute():
     require(CATALOGUE_CSV)
     started = time.perf_counter()
@@ -65,6 +71,20 @@ def test_rows_are_matched_by_code_else_by_department_and_name(tmp_path: Path):
     assert ServiceItem.objects.get(code=None, name="户籍证明").promised_limit_days == 0
 
 
+def test_a_row_without_a_code_updates_the_item_of_that_department_and_name_that_has_one(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    assert run_text(path, "事项名称,办理部门,事项编码,承诺时限\n居民身份证丢失补领,区公安分局,GA-4,15\n"
+                          "犬只登记,区公安分局,QZ-1,10\n犬只登记,区公安分局,QZ-2,10\n")["created"] == 3
+    # An editor's own sheet without the code column: the same item, not a second one beside it.
+    report = run_text(path, "name,department,promised_limit\n居民身份证丢失补领,区公安分局,10\n犬只登记,区公安分局,5\n")
+    assert (report["created"], report["updated"]) == (0, 1)
+    assert ServiceItem.objects.get(code="GA-4").promised_limit_days == 10
+    assert ServiceItem.objects.filter(name="居民身份证丢失补领").count() == 1
+    # Two coded items share that name: which one is meant is not guessed.
+    assert [s["row"] for s in report["skips"]] == [3] and "QZ-1" in report["skips"][0]["reason"]
+    assert ServiceItem.objects.filter(name="犬只登记").count() == 2
+
+
 def test_the_frequent_flag_is_read_from_its_column_and_an_empty_cell_leaves_it_alone(tmp_path: Path):
     path = tmp_path / "items.csv"
     path.write_text("事项名称,办理部门,事项编码,高频事项\n居住证办理,区公安分局,F-1,是\n户籍证明,区公安分局,F-2,否\n"
@@ -78,6 +98,15 @@ def test_the_frequent_flag_is_read_from_its_column_and_an_empty_cell_leaves_it_a
                     encoding="utf-8")
     assert run(path)["updated"] == 1
     assert dict(ServiceItem.objects.values_list("code", "frequent")) == {"F-1": True, "F-2": True, "F-3": True}
+
+
+def test_a_row_saying_an_online_item_is_no_longer_online_takes_it_offline_and_drops_its_url(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    assert run_text(path, "事项名称,办理部门,事项编码,是否网办,网办地址\n不动产登记查询,区不动产登记事务中心,O-1,是,"
+                          "https://zwdt.example.gov.cn/query\n")["created"] == 1
+    report = run_text(path, "事项名称,办理部门,事项编码,是否网办\n不动产登记查询,区不动产登记事务中心,O-1,否\n")
+    assert (report["updated"], report["skipped"]) == (1, 0), report["skips"]
+    assert ServiceItem.objects.filter(code="O-1").values_list("online", "online_url").get() == (False, "")
 
 
 def test_bad_rows_are_skipped_with_a_reason_and_the_rest_are_imported(tmp_path: Path):
@@ -160,6 +189,51 @@ def test_xlsx_import_reads_columns_by_header_in_any_order(tmp_path):
     assert ServiceItem.objects.get(name="公章刻制备案").visits_required == 1
 
 
+def test_a_title_row_above_the_header_is_passed_over_and_skips_name_the_sheets_own_row(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["浦东新区政务服务事项目录（2026 年版）"])  # row 1: a title, as exported spreadsheets have
+    sheet.append([])
+    sheet.append(["事项名称", "办理部门", "承诺时限"])  # row 3: the header
+    sheet.append(["犬只登记", "区公安分局", 5])
+    sheet.append(["公章刻制备案", "区公安分局", "很快"])  # row 5
+    path = tmp_path / "items.xlsx"
+    workbook.save(path)
+    report = run(path)
+    assert report["created"] == 1 and [s["row"] for s in report["skips"]] == [5]
+    blank_first = tmp_path / "items.csv"  # blank lines above the header count too
+    blank_first.write_text("\n\nname,department,promised_limit\n户籍证明,区公安分局,abc\n", encoding="utf-8")
+    assert [s["row"] for s in run(blank_first)["skips"]] == [4]
+
+
+def test_a_workbook_whose_first_sheet_is_instructions_is_read_from_the_sheet_with_the_header(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "填表说明"
+    workbook.active.append(["请在“事项清单”表中填写，每行一个事项。"])
+    sheet = workbook.create_sheet("事项清单")
+    sheet.append(["事项名称", "办理部门"])
+    sheet.append(["犬只登记", "区公安分局"])
+    path = tmp_path / "items.xlsx"
+    workbook.save(path)
+    assert run(path)["created"] == 1
+    assert ServiceItem.objects.get().name == "犬只登记"
+
+
+def test_the_admins_own_field_labels_are_read_and_a_column_nobody_reads_is_reported(tmp_path):
+    path = tmp_path / "items.csv"
+    report = run_text(path, "事项名称,办理部门,可网上办理,承诺办结时限（工作日）,法定办结时限（工作日）,备注\n"
+                            "犬只登记,区公安分局,是,5,20,周末也可办\n")
+    assert report["created"] == 1
+    dog = ServiceItem.objects.get()
+    assert (dog.online, dog.promised_limit_days, dog.legal_limit_days) == (True, 5, 20)  # were silently dropped
+    assert [w["message"] for w in report["warnings"]] == [
+        "表头中这些列没有读取（没有对应的字段，或与前面的列重复）：备注"]
+
+
 def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, licence_types):
     path = tmp_path / "items.json"
     items = [{"name": "结婚登记", "department": "区婚姻登记中心", "code": "J-1", "materials": [
@@ -178,6 +252,19 @@ def test_json_import_carries_materials_and_replaces_them_on_update(tmp_path, lic
     path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     assert run(path)["updated"] == 1
     assert Material.objects.count() == 1
+
+
+def test_a_json_row_with_a_list_or_object_where_text_belongs_is_skipped_not_stored_as_text(tmp_path):
+    path = tmp_path / "items.json"
+    items = [{"name": ["结婚登记"], "department": "区婚姻登记中心"}, {"name": "离婚登记", "department": {"id": 3}},
+             {"name": "补领结婚证", "department": "区婚姻登记中心", "fee": {"amount": 9}},
+             {"name": "婚姻状况证明", "department": "区婚姻登记中心", "aliases": ["单身证明"]}]
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    report = run(path)
+    assert report["created"] == 1 and [s["row"] for s in report["skips"]] == [1, 2, 3]
+    assert "不能是列表或对象" in report["skips"][0]["reason"]
+    assert list(ServiceItem.objects.values_list("name", flat=True)) == ["婚姻状况证明"]
+    assert not Department.objects.filter(name__startswith="{").exists()
 
 
 def test_a_material_count_written_with_a_superscript_digit_skips_its_item_with_a_reason(tmp_path):

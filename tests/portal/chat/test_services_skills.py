@@ -104,6 +104,13 @@ def test_service_progress_lists_the_residents_own_applications(api, say, catalog
     assert application.receipt_number in body["reply"]["text"]
     _, body = say(api, "受理编号PD20260101000000查进度", body["session"])
     assert "没有找到" in body["reply"]["text"]
+    typo = application.receipt_number[:-1] + ("1" if application.receipt_number[-1] != "1" else "2")
+    _, body = say(api, f"{typo} 办好了吗", body["session"])  # one digit off: the same offer as the REST lookup
+    assert f"是不是 {application.receipt_number}" in body["reply"]["text"]
+    offer = body["reply"]["quick_replies"][0]
+    assert offer["title"] == application.receipt_number
+    _, body = say(api, offer["payload"], body["session"])
+    assert body["reply"]["cards"][0]["id"] == application.receipt_number
 
 
 @pytest.mark.parametrize("payload", ["#intent:service.search?item=abc&topic=x", "#intent:service.search?item=999999",
