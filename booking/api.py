@@ -547,7 +547,8 @@ def _range(args: dict) -> dict:
 
 
 class SlotsCloseView(APIView):
-    @extend_schema(request=CloseInput, responses={200: dict}, summary="按天/时段停用（整馆或一片场地）")
+    @extend_schema(request=CloseInput, responses={200: dict}, summary="按天/时段停用（整馆或一片场地）",
+                   operation_id="venues_slots_block_range")
     def post(self, request: Request, venue_id: int) -> Response:
         args = _parse(CloseInput, request.data)
         done = actions.slots_close(staff=request.user, venue_id=venue_id, reason=args["reason"], **_range(args))
@@ -555,7 +556,8 @@ class SlotsCloseView(APIView):
 
 
 class SlotsReopenView(APIView):
-    @extend_schema(request=CloseInput, responses={200: dict}, summary="按天/时段恢复")
+    @extend_schema(request=CloseInput, responses={200: dict}, summary="按天/时段恢复",
+                   operation_id="venues_slots_unblock_range")
     def post(self, request: Request, venue_id: int) -> Response:
         args = _parse(CloseInput, request.data)
         done = actions.slots_reopen(staff=request.user, venue_id=venue_id, **_range(args))
