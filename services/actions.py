@@ -13,9 +13,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.connectors.notify import notification_queue
@@ -465,9 +466,10 @@ def _event_add(application: Application, status: str, *, note: str, actor, at: d
     due = f"，预计 {application.expected_completion.isoformat()} 前办结" if application.expected_completion else ""
     body = _NOTICE[status].format(item=application.item.name, receipt=application.receipt_number, due=due,
                                   note=note).strip()
+    with translation.override(settings.LANGUAGE_CODE):  # the resident reads it, not the clerk who wrote it
+        title = f"办件进度：{Application.Status(status).label}"
     notification_queue(
-        user=application.user, template=f"application.{status}",
-        title=f"办件进度：{Application.Status(status).label}", body=body,
+        user=application.user, template=f"application.{status}", title=title, body=body,
         data={"receipt_number": application.receipt_number, "status": status,
               "application_id": application.pk},
         dedupe_key=f"application-event:{event.pk}",

@@ -51,6 +51,7 @@ class StatusChangeSerializer(serializers.Serializer):
 class StaffApplicationQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Application.Status.choices, required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    receipt = serializers.CharField(required=False, max_length=40, min_length=4)
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -308,7 +309,8 @@ class StaffApplicationListView(APIView):
         params = StaffApplicationQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         applications = list(queries.applications_for_staff(status=params.validated_data.get("status"),
-                                                           overdue=params.validated_data.get("overdue")))
+                                                           overdue=params.validated_data.get("overdue"),
+                                                           receipt=params.validated_data.get("receipt")))
         return _paginated(request, self, applications, StaffApplicationSerializer)
 
 

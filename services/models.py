@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Department(models.Model):
@@ -284,12 +285,12 @@ class Application(models.Model):
     """办件: a resident's application for an item, followed through its status timeline."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "已提交"
-        ACCEPTED = "accepted", "已受理"
-        REVIEWING = "reviewing", "审核中"
-        NEEDS_MORE = "needs_more", "需补件"
-        COMPLETED = "completed", "已办结"
-        REJECTED = "rejected", "不予受理"
+        SUBMITTED = "submitted", _("已提交")
+        ACCEPTED = "accepted", _("已受理")
+        REVIEWING = "reviewing", _("审核中")
+        NEEDS_MORE = "needs_more", _("需补件")
+        COMPLETED = "completed", _("已办结")
+        REJECTED = "rejected", _("不予受理")
 
     FINAL = (Status.COMPLETED, Status.REJECTED)
 

@@ -206,7 +206,7 @@ def application_for_receipt(*, user, receipt_number: str) -> Application:
     "forbidden": a receipt number must not reveal that it exists. A number as people write it
     (lower case, spaces, hyphens) is found; a mistyped one gets a sentence that says what a receipt
     number looks like, or offers the resident's own number one or two characters away."""
-    number = re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
+    number = receipt_typed(receipt_number)
     application = _applications().filter(user=user, receipt_number=number).first()
     if application is not None:
         return application
@@ -221,9 +221,18 @@ def application_for_receipt(*, user, receipt_number: str) -> Application:
         number=number, suggestion="、".join(suggestions)), extra={"suggestions": suggestions})
 
 
-def applications_for_staff(*, status: str | None = None, overdue: bool | None = None,
+def receipt_typed(receipt_number: str) -> str:
+    """A receipt number as stored, from the way people type it (ｐｄ 2026-1125…)."""
+    return re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
+
+
+def applications_for_staff(*, status: str | None = None, overdue: bool | None = None, receipt: str | None = None,
                            today: dt.date | None = None) -> QuerySet[Application]:
+    """Applications for the clerks, the nearest due date first; ``receipt``: the one with that
+    receipt number (as typed at the counter, or the start of it)."""
     applications = _applications().select_related("user")
+    if receipt:
+        applications = applications.filter(receipt_number__startswith=receipt_typed(receipt))
     if status:
         applications = applications.filter(status=status)
     if overdue is True:

@@ -218,6 +218,19 @@ def test_the_staff_list_puts_the_nearest_due_date_first_and_not_yet_accepted_one
     assert listed == [sooner.id, later.id, waiting.id]  # the same on SQLite and PostgreSQL
 
 
+def test_a_clerk_finds_an_application_by_its_receipt_number_as_typed_at_the_counter(api, item, resident, editor):
+    """The staff list had no lookup by receipt number: a clerk paged through every application."""
+    wanted = actions.application_submit(user=resident, item_id=item.id)
+    actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    number = wanted.receipt_number
+    for typed in (number, number.lower(), f"{number[:2]} {number[2:10]}-{number[10:]}"):
+        assert [a["id"] for a in api.get(STAFF, {"receipt": typed}).json()["results"]] == [wanted.id], typed
+    assert wanted.id in [a["id"] for a in api.get(STAFF, {"receipt": number[:-3]}).json()["results"]]  # its start
+    assert api.get(STAFF, {"receipt": "PD99999999999999"}).json()["count"] == 0
+    assert api.get(STAFF, {"receipt": "PD"}).status_code == 400
+
+
 def test_residents_and_other_staff_cannot_use_the_staff_endpoint(api, item, resident, venue_manager):
     application = actions.application_submit(user=resident, item_id=item.id)
     api.force_authenticate(resident)
@@ -262,3 +275,21 @@ def test_an_application_waiting_for_more_documents_is_not_overdue_while_its_cloc
     assert queries.application_is_overdue(Application.objects.get(pk=late.pk), later) is True
     assert list(queries.applications_overdue(later)) == [Application.objects.get(pk=late.pk)]
     assert [a.pk for a in queries.applications_for_staff(overdue=False, today=later)] == [waiting.pk]
+
+
+def test_statuses_read_in_english_and_the_residents_notice_stays_in_chinese(api, item, resident, editor):
+    """status_label was 已受理 under Accept-Language: en; a clerk working in English must not turn the
+    resident's notification English."""
+    from portal.connectors.models import Notification
+
+    application = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    changed = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json",
+                       HTTP_ACCEPT_LANGUAGE="en").json()
+    assert changed["status_label"] == "Accepted"
+    api.force_authenticate(resident)
+    mine = api.get("/api/v1/services/applications/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert mine[0]["status_label"] == "Accepted"
+    assert api.get("/api/v1/services/applications/").json()["results"][0]["status_label"] == "已受理"
+    note = Notification.objects.filter(user=resident, template="application.accepted").get()
+    assert note.title == "办件进度：已受理"
