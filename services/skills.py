@@ -396,11 +396,42 @@ def service_progress(turn: Turn) -> Reply:
                     QuickReply(receipt, f"#intent:service.progress?receipt={receipt}") for receipt in close])
             return Reply(f"没有找到您名下受理编号为 {number} 的办件，请核对编号。")
         return Reply(_progress_line(application), cards=[_application_card(application)])
-    applications = list(applications_of(user=turn.user)[:5])
+    applications = list(applications_of(user=turn.user)[:50])
     if not applications:
         return Reply("您还没有在线提交的办件。办理事项可以问我“怎么办理居住证”这样的问题。")
+    named = _named_applications(turn.text, applications)
+    if named:  # 我那个公积金提取的办好了没: that one, not every application
+        lines = "\n".join(_progress_line(a) for a in named[:3])
+        return Reply(lines, cards=[_application_card(a) for a in named[:5]])
+    applications = applications[:5]
     lines = "\n".join(_progress_line(a) for a in applications[:3])
     return Reply(f"您最近的办件：\n{lines}", cards=[_application_card(a) for a in applications])
+
+
+# Words every application or progress question has: sharing one of them names no application.
+_PROGRESS_WORDS = re.compile(r"办件进度|进度|办好没|办好了没|办好了|办到哪|到哪|审核|怎么样|申请|申领|办理|登记|我的|"
+                             r"我那个|那个|查一下|查询|结果|材料|证明")
+
+
+def _named_applications(text: str, applications: list) -> list:
+    """The resident's applications whose item the question names (公积金 → 住房公积金购房提取),
+    best first: the longest run of characters the question and the item's name share, two at least,
+    progress words aside."""
+    from difflib import SequenceMatcher
+
+    from portal.chat.catalogue import service_query
+
+    asked = _PROGRESS_WORDS.sub("\x00", service_query(text) or "")  # two marks that never match each other
+    scored = []
+    for application in applications:
+        name = _PROGRESS_WORDS.sub("\x01", application.item.name)
+        run = SequenceMatcher(None, asked, name, autojunk=False).find_longest_match(0, len(asked), 0, len(name))
+        if run.size >= 2:
+            scored.append((run.size, application))
+    if not scored:
+        return []
+    best = max(size for size, _ in scored)
+    return [application for size, application in scored if size == best]
 
 
 def _progress_line(application) -> str:

@@ -378,3 +378,20 @@ def test_a_new_matter_after_an_item_is_still_a_new_search(api, say, catalogue):
     _, first = say(api, "暂住证怎么办")
     _, body = say(api, "社保卡怎么挂失", first["session"])
     assert body["reply"]["cards"][0]["id"] != catalogue["permit"].id
+
+
+def test_progress_of_the_application_named_answers_for_that_one(api, say, catalogue):
+    """我那个社保卡的办好了没 listed every application instead of the one named."""
+    from services.actions import application_submit
+
+    resident = account_actions.resident_for_phone(phone="13800000079", display_name="周九")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 4), 79)
+    resident = account_actions.realname_bind(user=resident, name="周九", id_number=id_number)
+    permit = application_submit(user=resident, item_id=catalogue["permit"].id)
+    card = application_submit(user=resident, item_id=catalogue["card"].id)
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
+    _, body = say(api, "我那个社保卡的办好了没")
+    assert body["intent"]["name"] == "service.progress"
+    assert [c["id"] for c in body["reply"]["cards"]] == [card.receipt_number]
+    _, body = say(api, "我的申请办到哪了")  # names none: all of them
+    assert {c["id"] for c in body["reply"]["cards"]} == {permit.receipt_number, card.receipt_number}
