@@ -12,7 +12,7 @@ import re
 
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
 from portal.nlu.data import read_lines
-from portal.nlu.normalize import normalize
+from portal.nlu.normalize import normalize, without_emoji
 
 _SERVICE_WORDS = {
     "办理": 0.45,
@@ -211,7 +211,7 @@ def service_search(turn: Turn) -> Reply:
 
     item_id = turn.slots.pop("item", None)
     # A tap ("#intent:service.search?topic=…") names no matter: its words are code, not a question.
-    text = "" if turn.text.startswith("#") else turn.text
+    text = "" if turn.text.startswith("#") else without_emoji(turn.text).strip()
     topic = turn.slots.pop("topic", None) or _guide_topic(text)
     if topic not in _TOPIC_NAMES:
         topic = None

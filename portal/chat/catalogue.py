@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from portal.nlu.items import ItemMatcher, question_words
 from portal.nlu.lexicon import tokens
+from portal.nlu.normalize import without_emoji
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,6 @@ def service_query(text: str) -> str:
     from portal.chat.understanding import classifier
 
     lexicon = classifier().lexicon  # includes the synonyms editors added
-    canonical = lexicon.canonicalize(text).text
+    canonical = lexicon.canonicalize(without_emoji(text)).text
     stop = question_words()
     return "".join(t for t in tokens(canonical, lexicon) if t not in stop and t.strip())

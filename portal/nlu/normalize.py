@@ -101,6 +101,12 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def without_emoji(text: str) -> str:
+    """The text with the emoji ``normalize`` reads as words left out: what a resident asks about is
+    in their words (🙏 社保卡丢了 asks about 社保卡, not 谢谢)."""
+    return "".join(" " if char in _EMOJI else char for char in text or "")
+
+
 def compact(text: str) -> str:
     """Without spaces between Chinese characters (spaces still separate Latin words)."""
     return re.sub(r"(?<=[^\sa-z0-9]) | (?=[^\sa-z0-9])", "", text)

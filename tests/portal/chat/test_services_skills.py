@@ -395,3 +395,11 @@ def test_progress_of_the_application_named_answers_for_that_one(api, say, catalo
     assert [c["id"] for c in body["reply"]["cards"]] == [card.receipt_number]
     _, body = say(api, "我的申请办到哪了")  # names none: all of them
     assert {c["id"] for c in body["reply"]["cards"]} == {permit.receipt_number, card.receipt_number}
+
+
+def test_emoji_are_no_part_of_the_matter_asked_about(api, say, catalogue):
+    """🙏🙏 社保卡丢了 put 谢谢谢谢社会保障卡丢 in the query slot."""
+    _, body = say(api, "🙏🙏 社保卡怎么办")
+    assert body["intent"]["name"] == "service.search"
+    assert "谢谢" not in body["slots"]["query"] and "社会保障卡" in body["slots"]["query"]
+    assert body["reply"]["cards"][0]["id"] == catalogue["card"].id
