@@ -9,7 +9,7 @@ from pathlib import Path
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -93,6 +93,8 @@ class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
     list_select_related = ("department",)
     autocomplete_fields = ("department",)
     filter_horizontal = ("life_events", "locations")
+    # An online-service address typed without its scheme is an https one (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [MaterialInline]
     readonly_fields = ("created_at", "updated_at")
     actions = ["export_csv", "export_xlsx", "export_json", "deactivate", "activate"]

@@ -95,18 +95,52 @@ def _guide_topic(text: str) -> str | None:
     return None
 
 
-def _names_no_matter(text: str) -> bool:
-    """A guide question whose words, its topic words (and the ways of asking an FAQ: 外地人, 代办, 本人 …)
-    set aside, name no matter ("需要带什么", "外地人能办吗")."""
+def _matter_words(text: str) -> str:
+    """What a guide question says besides its topic words, the ways of asking an FAQ (外地人, 代办,
+    本人 …) and a pointer back (刚才那个): the words of a matter, or nothing."""
     from portal.chat.catalogue import service_query
     from services.queries import FAQ_CONCEPTS
 
-    rest = normalize(text)
+    rest = _BACK.sub(" ", normalize(text))
     for word in (*_TOPIC_WORDS_LONGEST_FIRST, *sorted((w for ways in FAQ_CONCEPTS.values() for w in ways),
                                                       key=len, reverse=True)):
         rest = rest.replace(word, " ")
     rest = _ENGLISH_FILLER.sub(" ", rest)
-    return not _NO_MATTER.sub("", service_query(rest)).strip()
+    return _NO_MATTER.sub("", service_query(rest)).strip()
+
+
+def _names_no_matter(text: str) -> bool:
+    """A guide question that names no matter ("需要带什么", "外地人能办吗")."""
+    return not _matter_words(text)
+
+
+def _names_the_item(text: str, name: str) -> bool:
+    """A guide question whose matter is the item's own (那个公积金在哪办 after 住房公积金租房提取):
+    two characters or more, each in the item's name."""
+    words = _matter_words(text)
+    return len(words) >= 2 and all(char in name for char in words)
+
+
+# Pointing back at an item shown before the last one (刚才那个, 上一个).
+_BACK = re.compile(r"刚才|刚刚|之前|前面|上一个|上1个|上个")  # normalize writes 上一个 as 上1个
+SEEN_ITEMS = "service_items_seen"  # the last items shown, oldest first (at most 3)
+
+
+def _shown(state: dict, item) -> None:
+    """Remember the item the answer was about (the follow-ups' context) and the few before it."""
+    state[CONTEXT_ITEM] = {"id": item.id, "name": item.name}
+    seen = [s for s in state.get(SEEN_ITEMS) or [] if s.get("id") != item.id]
+    state[SEEN_ITEMS] = [*seen, {"id": item.id, "name": item.name}][-3:]
+
+
+def _pointed_back(text: str, state: dict) -> dict | None:
+    """The item before the last one, when the question points back to it (刚才那个在哪办) and names
+    no other matter; else None."""
+    seen = state.get(SEEN_ITEMS) or []
+    if len(seen) < 2 or not _BACK.search(normalize(text)):
+        return None
+    earlier = seen[-2]
+    return earlier if _names_no_matter(text) or _names_the_item(text, earlier.get("name", "")) else None
 
 
 # A follow-up with none of the ways of asking an FAQ (外地人, 代办, 本人 …) is taken for one of the
@@ -118,11 +152,14 @@ def about_item_in_context(text: str, state: dict) -> bool:
     """Right after an item was shown, a question of what to bring, where, how long or how much
     that names no other matter is about that item ("需要带什么", "多久能办好"); so is one its FAQ
     answers (要先登报吗) or one of the questions FAQs answer (外地人能办吗, 可以代办吗, 要本人去吗)."""
-    item_id = (state.get(CONTEXT_ITEM) or {}).get("id")
+    context = state.get(CONTEXT_ITEM) or {}
+    item_id = context.get("id")
     if not item_id or text.startswith("#"):
         return False
+    if _pointed_back(text, state) is not None:
+        return True
     if _guide_topic(text) is not None:
-        return _names_no_matter(text)
+        return _names_no_matter(text) or _names_the_item(text, context.get("name", ""))
     from services.models import ServiceItem
     from services.queries import faq_concepts, faq_match
 
@@ -216,7 +253,10 @@ def service_search(turn: Turn) -> Reply:
     if topic not in _TOPIC_NAMES:
         topic = None
     if not item_id and about_item_in_context(text, turn.state):
-        item_id = str(turn.state[CONTEXT_ITEM]["id"])
+        earlier = _pointed_back(text, turn.state)
+        item_id = str((earlier or turn.state[CONTEXT_ITEM])["id"])
+        if earlier is not None and topic is None:  # 刚才那个呢: back to it
+            return _back_to(turn, int(item_id))
         if topic is None:  # 外地人能办吗, 要先登报吗: the item's FAQ, else what its guide can say
             return _faq_reply(turn, int(item_id))
     elif not item_id and topic and _names_no_matter(text):
@@ -245,7 +285,7 @@ def service_search(turn: Turn) -> Reply:
                   {"score": hit.score, "matched": hit.matched, "highlights": hit.highlights,
                    "department": hit.item.department.name}) for hit in hits]
     best = hits[0].item
-    turn.state[CONTEXT_ITEM] = {"id": best.id}
+    _shown(turn.state, best)
     if topic:
         reply = _guide_reply(turn, best.id, topic, guide_answer, item_guide)
         reply.cards = cards
@@ -281,9 +321,22 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
     except NotFound:
         return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
     text = guide_answer(item, topic if topic in _TOPIC_WORDS else "materials", on_file)
-    turn.state[CONTEXT_ITEM] = {"id": item.id}
+    _shown(turn.state, item)
     return Reply(text, cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
                  quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
+
+
+def _back_to(turn: Turn, item_id: int) -> Reply:
+    """刚才那个呢: the item shown before, again, with what can be asked about it."""
+    from services.models import ServiceItem
+
+    item = ServiceItem.objects.select_related("department").filter(pk=item_id, is_active=True).first()
+    if item is None:
+        return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
+    _shown(turn.state, item)
+    return Reply(f"好的，回到「{item.name}」（{item.department.name}），您想了解：",
+                 cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
+                 quick_replies=_topic_replies(item.id))
 
 
 def _faq_reply(turn: Turn, item_id: int) -> Reply:
@@ -296,7 +349,7 @@ def _faq_reply(turn: Turn, item_id: int) -> Reply:
         item, _ = item_guide(item_id=item_id, user=None)
     except NotFound:
         return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
-    turn.state[CONTEXT_ITEM] = {"id": item.id}
+    _shown(turn.state, item)
     card = Card("service_item", item.id, item.name, {"department": item.department.name})
     found = faq_match(item.faq or [], turn.text)
     if found is not None:

@@ -403,3 +403,34 @@ def test_emoji_are_no_part_of_the_matter_asked_about(api, say, catalogue):
     assert body["intent"]["name"] == "service.search"
     assert "谢谢" not in body["slots"]["query"] and "社会保障卡" in body["slots"]["query"]
     assert body["reply"]["cards"][0]["id"] == catalogue["card"].id
+
+
+def test_a_question_naming_the_item_shown_is_about_that_item(api, say, catalogue, django_capture_on_commit_callbacks):
+    """那个居住证要带什么 after 居住证签注 was shown searched anew and answered for 居住证申领."""
+    from services import actions
+    from services.models import ServiceItem
+
+    with django_capture_on_commit_callbacks(execute=True):
+        endorse = ServiceItem.objects.create(name="居住证签注", department=catalogue["permit"].department, code="T-9")
+        endorse.materials.create(position=1, name="居住证原件")
+        actions.catalogue_touch()
+    _, first = say(api, "居住证签注")
+    assert first["reply"]["cards"][0]["id"] == endorse.id
+    _, fresh = say(api, "居住证要带什么")
+    assert fresh["reply"]["cards"][0]["id"] == catalogue["permit"].id  # what a new search finds first
+    _, body = say(api, "那个居住证要带什么", first["session"])
+    assert body["reply"]["cards"][0]["id"] == endorse.id and "居住证原件" in body["reply"]["text"]
+
+
+def test_pointing_back_returns_to_the_item_shown_before(api, say, catalogue):
+    """刚才那个 / 上一个 were fallbacks: only the last item was kept."""
+    _, first = say(api, "暂住证怎么办")
+    session = first["session"]
+    _, body = say(api, "社保卡怎么办", session)
+    assert body["reply"]["cards"][0]["id"] == catalogue["card"].id
+    _, body = say(api, "刚才那个呢", session)
+    assert body["reply"]["cards"][0]["id"] == catalogue["permit"].id and "回到「居住证申领」" in body["reply"]["text"]
+    _, body = say(api, "上一个要带什么", session)  # now the one before is 社会保障卡申领
+    assert body["reply"]["cards"][0]["id"] == catalogue["card"].id
+    _, body = say(api, "需要带什么", session)  # the item on the screen
+    assert body["reply"]["cards"][0]["id"] == catalogue["card"].id
