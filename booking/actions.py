@@ -231,6 +231,9 @@ def venue_slots_follow(*, staff: User, venue_id: int, now: dt.datetime | None = 
             elif slot.opens_at > now and slot.opens_at != _opens_at(venue, date):
                 Slot.objects.filter(pk=slot.pk).update(opens_at=_opens_at(venue, date))
                 moved.append(slot.pk)
+        # Locked first (in id order): a booking in flight takes the same row lock, so it either
+        # committed already and is seen below, or waits and then finds its slot gone.
+        stale = list(Slot.objects.select_for_update().filter(pk__in=stale).order_by("pk").values_list("pk", flat=True))
         used = set(Booking.objects.filter(slot_id__in=stale).values_list("slot_id", flat=True))
         used |= set(WaitlistEntry.objects.filter(slot_id__in=stale).values_list("slot_id", flat=True))
         removed, _ = Slot.objects.filter(pk__in=[pk for pk in stale if pk not in used]).delete()
