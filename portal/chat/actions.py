@@ -118,10 +118,11 @@ def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: 
     """Answer one message: understand it, move the dialogue on, persist the turn. Returns the
     contract's reply object (DESIGN §5)."""
     if not _is_text(text):
-        raise MessageInvalid(fields={"text": [str(MessageInvalid.message)]})
+        # The lazy sentence, not str(): the WebSocket renders it in the handshake's language.
+        raise MessageInvalid(fields={"text": [MessageInvalid.message]})
     text = text.strip()
     if len(text) > settings.CHAT_MAX_TEXT:
-        raise MessageTooLong(fields={"text": [str(MessageTooLong.message)]})
+        raise MessageTooLong(fields={"text": [MessageTooLong.message]})
     if channel not in Channel.values:
         channel = Channel.WEB
     with transaction.atomic():
