@@ -203,6 +203,29 @@ def test_the_sport_date_and_time_are_asked_for_and_english_reaches_the_same_dial
     assert booking.status == "cancelled"
 
 
+def test_a_resident_whose_client_sends_accept_language_en_gets_a_reply_in_one_language(
+        api, chat, resident, realname_resident, zhangjiang):
+    """The chat answers in Chinese; under Accept-Language: en the action's refusal and the booking
+    card's status read "Real-name verification …" and "Booked" inside Chinese sentences."""
+    slot = zhangjiang.slots[("1号场", 1, 14)]
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident), HTTP_ACCEPT_LANGUAGE="en")
+    chat("明天下午两点约羽毛球1号场")
+    body = chat(f"#pick:{slot.pk}")
+    body = chat("确认")
+    assert body["reply"]["cards"][0]["type"] == "realname"
+    assert not re.search(r"[A-Za-z]{3,}", body["reply"]["text"]), body["reply"]["text"]
+
+    chat.session = None
+    api.credentials(HTTP_AUTHORIZATION=bearer(realname_resident), HTTP_ACCEPT_LANGUAGE="en")
+    chat("明天下午两点约羽毛球1号场")
+    chat(f"#pick:{slot.pk}")
+    body = chat("yes")
+    assert [(c["type"], c["subtitle"], c["status_display"]) for c in body["reply"]["cards"]] == [
+        ("booking", "已预约", "已预约")]
+    body = chat("my bookings")
+    assert [c["subtitle"] for c in body["reply"]["cards"]] == ["已预约"]
+
+
 # --- booking.list and booking.cancel --------------------------------------------------------------
 
 
