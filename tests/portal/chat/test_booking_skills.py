@@ -238,6 +238,29 @@ def test_my_bookings_are_listed_soonest_first(chat, realname_resident, zhangjian
     assert "2 个" in body["reply"]["text"]
 
 
+def test_my_bookings_tells_of_a_booking_the_venue_cancelled_and_of_my_waiting_list_places(
+        chat, realname_resident, zhangjiang):
+    """我的预约 said 您目前没有待使用的场地预约 to a resident whose court the venue had just closed
+    (地板维修) and who was second on a waiting list: both are what they came to see."""
+    from tests.booking.conftest import make_staff
+
+    other = make_resident(name="小张")
+    closed = zhangjiang.slots[("1号场", 1, 14)]
+    full = zhangjiang.slots[("2号场", 1, 15)]
+    actions.booking_create(resident=realname_resident, slot_id=closed.pk)
+    actions.booking_create(resident=other, slot_id=full.pk)
+    actions.waitlist_join(resident=make_resident(name="小赵"), slot_id=full.pk)
+    actions.waitlist_join(resident=realname_resident, slot_id=full.pk)
+    actions.slot_block(staff=make_staff(venues=(zhangjiang.venue,)), slot_id=closed.pk, reason="地板维修")
+
+    body = chat.as_(realname_resident)("我的预约")
+    text = body["reply"]["text"]
+    assert body["intent"]["name"] == "booking.list" and body["reply"]["cards"] == []
+    assert "没有待使用的场地预约" in text
+    assert "张江测试体育中心 1号场" in text and "场馆取消" in text and "地板维修" in text
+    assert "2号场" in text and "候补" in text and "第 2 位" in text
+
+
 def test_cancelling_asks_first_and_cancels_through_the_action(chat, api, realname_resident, zhangjiang):
     booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     chat.as_(realname_resident)
