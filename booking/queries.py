@@ -287,6 +287,15 @@ def bookings_of_resident(*, resident: User, scope: str = "all", now: dt.datetime
     return qs.order_by("-starts_at", "-id")
 
 
+def bookings_cancelled_by_venue(*, resident: User, now: dt.datetime | None = None) -> QuerySet[Booking]:
+    """A resident's bookings of slots still to come that the venue cancelled (a slot or a day
+    blocked), soonest first: 我的预约 says so rather than nothing."""
+    now = now or timezone.now()
+    return (Booking.objects.filter(resident=resident, status=BookingStatus.CANCELLED, cancelled_by_venue=True,
+                                   ends_at__gt=now)
+            .select_related("slot__court", "venue").order_by("starts_at"))
+
+
 def booking_of_resident(*, resident: User, booking_id: int) -> Booking:
     booking = bookings_of_resident(resident=resident).filter(pk=booking_id).first()
     if booking is None:
@@ -297,6 +306,14 @@ def booking_of_resident(*, resident: User, booking_id: int) -> Booking:
 def waitlist_of_resident(*, resident: User) -> QuerySet[WaitlistEntry]:
     return (WaitlistEntry.objects.filter(resident=resident)
             .select_related("slot__venue", "slot__court").order_by("-created_at"))
+
+
+def waitlist_open_of_resident(*, resident: User, now: dt.datetime | None = None) -> QuerySet[WaitlistEntry]:
+    """A resident's waiting-list places still open (waiting, or offered) for slots to come, soonest first."""
+    now = now or timezone.now()
+    return (WaitlistEntry.objects.filter(resident=resident, slot__start__gt=now,
+                                         status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED])
+            .select_related("slot__venue", "slot__court").order_by("slot__start"))
 
 
 def waitlist_position(entry: WaitlistEntry) -> int | None:

@@ -611,13 +611,37 @@ def booking_list(turn: Turn) -> Reply:
     from booking import queries
 
     upcoming = list(queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20])
+    notes = _booking_notes(turn.user)
     if not upcoming:
-        return Reply("您目前没有待使用的场地预约。", quick_replies=[QuickReply("预约场地", "约场")])
+        return Reply("您目前没有待使用的场地预约。" + notes, quick_replies=[QuickReply("预约场地", "约场")])
     shown = upcoming[:MAX_CARDS]
     more = f"，先列出最近的 {len(shown)} 个" if len(upcoming) > len(shown) else ""
-    return Reply(f"您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：",
+    return Reply(f"您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：{notes}",
                  cards=[_booking_card(b) for b in shown],
                  quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("再约一个", "约场")])
+
+
+def _booking_notes(user) -> str:
+    """What else 我的预约 should say: bookings of days to come that the venue cancelled (the
+    notification's news, with the reason) and the resident's waiting-list places; one line each."""
+    from django.utils import timezone
+
+    from booking import cards, queries
+    from booking.models import WaitlistEntry
+
+    lines = []
+    for booking in queries.bookings_cancelled_by_venue(resident=user)[:MAX_CARDS]:
+        reason = f"（{booking.slot.blocked_reason}）" if booking.slot.blocked_reason else ""
+        lines.append(f"{cards.booking_card(booking)['title']} 的预约已被场馆取消{reason}。")
+    for entry in queries.waitlist_open_of_resident(resident=user)[:MAX_CARDS]:
+        label = cards.slot_card(entry.slot)["title"]
+        if entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at:
+            expires = timezone.localtime(entry.offer_expires_at)
+            lines.append(f"{label} 的候补有空位了，请在 {expires:%H:%M} 前按通知确认预约。")
+        else:
+            position = queries.waitlist_position(entry)
+            lines.append(f"{label} 在候补中" + (f"，您排第 {position} 位。" if position else "。"))
+    return "".join(f"\n{line}" for line in lines)
 
 
 @skill(

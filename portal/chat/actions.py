@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.chat import understanding
@@ -118,13 +118,16 @@ def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: 
     """Answer one message: understand it, move the dialogue on, persist the turn. Returns the
     contract's reply object (DESIGN §5)."""
     if not _is_text(text):
-        raise MessageInvalid(fields={"text": [str(MessageInvalid.message)]})
+        # The lazy sentence, not str(): the WebSocket renders it in the handshake's language.
+        raise MessageInvalid(fields={"text": [MessageInvalid.message]})
     text = text.strip()
     if len(text) > settings.CHAT_MAX_TEXT:
-        raise MessageTooLong(fields={"text": [str(MessageTooLong.message)]})
+        raise MessageTooLong(fields={"text": [MessageTooLong.message]})
     if channel not in Channel.values:
         channel = Channel.WEB
-    with transaction.atomic():
+    # The skills speak Chinese: what they take from the domain (an action's refusal, a status name)
+    # is rendered in Chinese too, not in the client's Accept-Language in the middle of a sentence.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         session = _session_for(session_id=session_id, user=user, channel=channel)
         engine = Engine(understanding.classifier(), evidence=_catalogue_evidence)
         result = engine.handle(text, state=session.state, user=user, channel=channel, session_id=session.pk,

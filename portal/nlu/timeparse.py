@@ -34,12 +34,14 @@ _DAYWORD_RE = re.compile(r"(大后天|后天|明天|明日|明儿|今天|今日|
 _DAY_PERIOD_RE = re.compile(r"(今|明)(早|晚)")  # 明早, 明晚, 今晚上
 _WEEK_RE = re.compile(r"(下下|下|这|本|上)?(?:个)?(?:周|星期|礼拜)(?:的)?(?:周|星期|礼拜)?([一二三四五六日天末1-7])")
 _MONTH_DAY_RE = re.compile(r"(\d{1,2})月(\d{1,2})(?:日|号)?")
-_DAY_ONLY_RE = re.compile(r"(?:(下个月|下月|本月|这个月)|(?<![\d月]))(\d{1,2})(?:日|号)")
+# 2号场, 5号台, 3号馆 name a court, a table, a hall: not a day of the month (nor, after 19点, minutes).
+_NUMBERED_PLACE = "场台馆楼池道线口位门厅房窗桌"
+_DAY_ONLY_RE = re.compile(rf"(?:(下个月|下月|本月|这个月)|(?<![\d月]))(\d{{1,2}})(?:日|号(?![{_NUMBERED_PLACE}]))")
 _ISO_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _SLASH_RE = re.compile(r"(?<![\d:])(\d{1,2})/(\d{1,2})(?![\d/])")
 _IN_DAYS_RE = re.compile(r"(\d{1,2})天(?:后|以后|之后)")
 
-_CLOCK = r"(\d{1,2})(?:(?::|：)(\d{2})|点(?:钟)?(?:(半)|(\d{1,2})(?:分)?|(一刻)|(三刻))?|时)"
+_CLOCK = r"(\d{1,2})(?:(?::|：)(\d{2})|点(?:钟)?(?:(半)|(\d{1,2})(?![\d号])(?:分)?|(一刻)|(三刻))?|时)"
 _CLOCK_RE = re.compile(rf"(?:({_PERIOD_RE}|早|晚))?\s*{_CLOCK}")
 _RANGE_RE = re.compile(rf"(?:({_PERIOD_RE}|早|晚))?\s*(?:从)?{_CLOCK}\s*(?:到|至|-|~)\s*(?:({_PERIOD_RE}))?\s*{_CLOCK}")
 _BARE_RANGE_RE = re.compile(rf"(?:({_PERIOD_RE}))?\s*(\d{{1,2}})\s*(?:到|至|-|~)\s*(\d{{1,2}})\s*点")

@@ -203,6 +203,29 @@ def test_the_sport_date_and_time_are_asked_for_and_english_reaches_the_same_dial
     assert booking.status == "cancelled"
 
 
+def test_a_resident_whose_client_sends_accept_language_en_gets_a_reply_in_one_language(
+        api, chat, resident, realname_resident, zhangjiang):
+    """The chat answers in Chinese; under Accept-Language: en the action's refusal and the booking
+    card's status read "Real-name verification …" and "Booked" inside Chinese sentences."""
+    slot = zhangjiang.slots[("1号场", 1, 14)]
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident), HTTP_ACCEPT_LANGUAGE="en")
+    chat("明天下午两点约羽毛球1号场")
+    body = chat(f"#pick:{slot.pk}")
+    body = chat("确认")
+    assert body["reply"]["cards"][0]["type"] == "realname"
+    assert not re.search(r"[A-Za-z]{3,}", body["reply"]["text"]), body["reply"]["text"]
+
+    chat.session = None
+    api.credentials(HTTP_AUTHORIZATION=bearer(realname_resident), HTTP_ACCEPT_LANGUAGE="en")
+    chat("明天下午两点约羽毛球1号场")
+    chat(f"#pick:{slot.pk}")
+    body = chat("yes")
+    assert [(c["type"], c["subtitle"], c["status_display"]) for c in body["reply"]["cards"]] == [
+        ("booking", "已预约", "已预约")]
+    body = chat("my bookings")
+    assert [c["subtitle"] for c in body["reply"]["cards"]] == ["已预约"]
+
+
 # --- booking.list and booking.cancel --------------------------------------------------------------
 
 
@@ -213,6 +236,29 @@ def test_my_bookings_are_listed_soonest_first(chat, realname_resident, zhangjian
     assert body["intent"]["name"] == "booking.list"
     assert [(c["type"], c["id"]) for c in body["reply"]["cards"]] == [("booking", sooner.pk), ("booking", later.pk)]
     assert "2 个" in body["reply"]["text"]
+
+
+def test_my_bookings_tells_of_a_booking_the_venue_cancelled_and_of_my_waiting_list_places(
+        chat, realname_resident, zhangjiang):
+    """我的预约 said 您目前没有待使用的场地预约 to a resident whose court the venue had just closed
+    (地板维修) and who was second on a waiting list: both are what they came to see."""
+    from tests.booking.conftest import make_staff
+
+    other = make_resident(name="小张")
+    closed = zhangjiang.slots[("1号场", 1, 14)]
+    full = zhangjiang.slots[("2号场", 1, 15)]
+    actions.booking_create(resident=realname_resident, slot_id=closed.pk)
+    actions.booking_create(resident=other, slot_id=full.pk)
+    actions.waitlist_join(resident=make_resident(name="小赵"), slot_id=full.pk)
+    actions.waitlist_join(resident=realname_resident, slot_id=full.pk)
+    actions.slot_block(staff=make_staff(venues=(zhangjiang.venue,)), slot_id=closed.pk, reason="地板维修")
+
+    body = chat.as_(realname_resident)("我的预约")
+    text = body["reply"]["text"]
+    assert body["intent"]["name"] == "booking.list" and body["reply"]["cards"] == []
+    assert "没有待使用的场地预约" in text
+    assert "张江测试体育中心 1号场" in text and "场馆取消" in text and "地板维修" in text
+    assert "2号场" in text and "候补" in text and "第 2 位" in text
 
 
 def test_cancelling_asks_first_and_cancels_through_the_action(chat, api, realname_resident, zhangjiang):

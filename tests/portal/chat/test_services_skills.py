@@ -113,6 +113,20 @@ def test_service_progress_lists_the_residents_own_applications(api, say, catalog
     assert body["reply"]["cards"][0]["id"] == application.receipt_number
 
 
+def test_service_progress_reads_the_status_in_chinese_whatever_the_clients_accept_language(api, say, catalogue):
+    """The reply is Chinese: 「居住证申领」（PD…）：Submitted was English in the middle of it."""
+    from services.actions import application_submit
+
+    resident = account_actions.resident_for_phone(phone="13800000078", display_name="周八")
+    id_number = make_id_number("310115", datetime.date(1990, 1, 3), 78)
+    resident = account_actions.realname_bind(user=resident, name="周八", id_number=id_number)
+    application_submit(user=resident, item_id=catalogue["permit"].id)
+    api.credentials(HTTP_AUTHORIZATION=bearer(resident), HTTP_ACCEPT_LANGUAGE="en")
+    _, body = say(api, "我的申请办到哪了")
+    card = body["reply"]["cards"][0]
+    assert card["status_display"] == "已提交" and "：已提交" in body["reply"]["text"]
+
+
 @pytest.mark.parametrize("payload", ["#intent:service.search?item=abc&topic=x", "#intent:service.search?item=999999",
                                      "#intent:nope", "#intent:", "#intent:service.search?item=²",
                                      "#intent:service.search?item=99999999999999999999"])

@@ -204,6 +204,25 @@ async def test_error_frames_speak_the_language_of_the_handshake(db):
     await communicator.disconnect()
 
 
+async def test_an_empty_or_too_long_message_is_refused_in_the_language_of_the_handshake_fields_included(db):
+    communicator, connected, _ = await connect(headers=(WEB, (b"accept-language", b"en-US,en;q=0.9")))
+    assert connected
+    error = await ask(communicator, "   ")
+    assert error["error"] == {"code": "invalid", "message": "Please type your question.",
+                              "fields": {"text": ["Please type your question."]}}
+    error = await ask(communicator, "长" * 501)
+    assert error["error"]["code"] == "too_long"
+    assert error["error"]["fields"]["text"] == [error["error"]["message"]]
+    assert "500" in error["error"]["message"] and "长" not in str(error)
+    await communicator.disconnect()
+
+    communicator, connected, _ = await connect()  # no Accept-Language: Chinese, message and fields
+    error = await ask(communicator, "")
+    assert error["error"] == {"code": "invalid", "message": "请输入要问的内容。",
+                              "fields": {"text": ["请输入要问的内容。"]}}
+    await communicator.disconnect()
+
+
 @override_settings(CHAT_WS_MAX_BYTES=1024)
 async def test_an_oversized_frame_is_refused(db):
     communicator, connected, _ = await connect()

@@ -69,6 +69,19 @@ def test_text_without_dates_or_times_has_none():
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("19点2号场", {"time_from": "19:00"}), ("晚上7点3号场", {"time_from": "19:00"}),
+        ("2号场", {}), ("要乒乓球5号台", {}), ("明天12号场", {"date": "2026-11-25"}),
+        ("3号的2号场", {"date": "2026-12-03"}), ("7点10分", {"time_from": "07:10"}),
+    ],
+)
+def test_a_numbered_court_or_table_is_no_day_of_the_month_and_no_minutes(text, expected):
+    """19点2号场 was read as 12月2日 19:02: 2号场 names the court."""
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "window", "expected"),
     [
         ("7点", ("18:00", "22:00"), "19:00"),  # after 晚上: the evening's 7
