@@ -767,6 +767,9 @@ def booking_cancel(turn: Turn) -> Reply:
         "糖尿病+运动": 0.9,
         "孕妇+运动": 0.9,
         "老人+运动": 0.85,
+        # 啥 for 什么, and the conditions the guides cover said with 运动 (我70岁了能做点啥运动)
+        "啥运动": 0.8, "岁+运动": 0.8, "血压+运动": 0.9, "血脂+运动": 0.9, "血糖+运动": 0.9, "心脏+运动": 0.85,
+        "怀孕+运动": 0.9,
     },
     negative={"预约": 0.6, "场地": 0.6, **_NOT_A_VENUE},
 )

@@ -390,7 +390,8 @@ def test_fitness_guidance_suggests_venues_near_the_town_for_the_recommended_spor
 
 @pytest.mark.parametrize("question", ["高血压适合什么运动", "糖尿病怎么运动", "想减肥怎么锻炼", "老年人适合什么运动",
                                       "膝盖不好能做什么运动", "孩子适合什么运动", "孕妇适合什么运动",
-                                      "血脂高适合什么运动", "心脏不好能做什么运动", "我70岁了适合什么运动"])
+                                      "血脂高适合什么运动", "心脏不好能做什么运动", "我70岁了适合什么运动",
+                                      "我70岁了，能做点啥运动", "血压高做啥运动好"])
 def test_fitness_guidance_reads_as_sentences(chat, question):
     text = chat(question)["reply"]["text"]
     assert "运动建议" in text and "推荐：" in text
