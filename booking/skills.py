@@ -350,6 +350,12 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
         if found:
             note += f"{asked} 没有可约的了，当天其他时间还有："
     if not found:
+        why = _why_none(wanted["venue_id"], day, wanted["sport"])
+        if why:  # one venue asked for, closed or not released: say so rather than "booked up"
+            return Reply(note + why + "换一天或者换个场馆试试？",
+                         quick_replies=[QuickReply("换一天", "换一天"), QuickReply("附近的场馆", "附近的场馆"),
+                                        QuickReply("算了", "算了")],
+                         done=False, asks_confirmation=False)
         return Reply(note + f"{asked} 暂时没有可以预约的场地了。换个时间或者换一天试试？",
                      quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("附近的场馆", "附近的场馆"),
                                     QuickReply("算了", "算了")],
@@ -724,6 +730,30 @@ def booking_cancel(turn: Turn) -> Reply:
         return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
     return Reply(f"已取消 {_booking_card(booking).title} 的预约。",
                  quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("重新约一个", "约场")])
+
+
+def _why_none(venue_id: int | None, day, sport: str | None) -> str:
+    """Why the one venue asked for has nothing to book that day, when the reason is not that it is
+    booked up: closed by the venue (with the reason it gave), closed that day, not released yet."""
+    from django.utils import timezone
+
+    from booking import queries
+    from booking.models import Slot, Venue
+
+    venue = Venue.objects.filter(pk=venue_id).first() if venue_id else None
+    if venue is None:
+        return ""
+    start, end = queries._day_bounds(day)
+    slots = Slot.objects.filter(venue=venue, start__gte=max(start, timezone.now()), start__lt=end)
+    if sport:
+        slots = slots.filter(sport=queries.normalise_sport(sport))
+    states = set(slots.values_list("state", "blocked_reason"))
+    if not states:
+        return queries.no_slots_reason(venue, date=day, sport=sport, now=timezone.now())
+    if all(state == Slot.State.BLOCKED for state, _ in states):
+        reasons = "、".join(sorted({reason for _, reason in states if reason})) or "场地维护"
+        return f"{venue.name}{day.month}月{day.day}日因“{reasons}”暂停预约。"
+    return ""
 
 
 @skill(

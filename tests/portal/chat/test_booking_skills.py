@@ -484,3 +484,22 @@ def test_an_hour_for_another_matter_is_not_read_in_the_evening_of_the_court_on_o
     body = chat("明天9点想看牙")  # a clinic visit, not the court: 09:00 as said
     assert body["intent"]["name"] == "appointment.book"
     assert body["slots"].get("time_from") == "09:00"
+
+
+def test_a_venue_closed_for_the_day_says_why_not_that_it_is_booked_up(chat, zhangjiang, realname_resident):
+    """After the manager closed the venue for a day the chat said only 暂时没有可以预约的场地了."""
+    from django.utils import timezone
+
+    from booking import actions as booking_actions
+    from tests.booking.conftest import make_staff
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    booking_actions.slots_close(staff=make_staff(venues=(zhangjiang.venue,)), venue_id=zhangjiang.venue.pk,
+                                date_from=tomorrow, reason="羽毛球比赛")
+    chat.as_(realname_resident)
+    chat(f"#intent:venue.book?venue={zhangjiang.venue.pk}&sport=羽毛球")
+    body = chat("明天下午")
+    assert "羽毛球比赛" in body["reply"]["text"] and "暂停预约" in body["reply"]["text"], body["reply"]["text"]
+    assert not slot_ids(body)
+    body = chat("后天下午")  # the next day is open
+    assert slot_ids(body)
