@@ -743,10 +743,7 @@ def _why_none(venue_id: int | None, day, sport: str | None) -> str:
     venue = Venue.objects.filter(pk=venue_id).first() if venue_id else None
     if venue is None:
         return ""
-    start, end = queries._day_bounds(day)
-    slots = Slot.objects.filter(venue=venue, start__gte=max(start, timezone.now()), start__lt=end)
-    if sport:
-        slots = slots.filter(sport=queries.normalise_sport(sport))
+    slots = queries.slots_for_venue(venue_id=venue.pk, date=day, sport=sport).filter(start__gt=timezone.now())
     states = set(slots.values_list("state", "blocked_reason"))
     if not states:
         return queries.no_slots_reason(venue, date=day, sport=sport, now=timezone.now())
