@@ -242,7 +242,7 @@ def venue_slots_follow(*, staff: User, venue_id: int, now: dt.datetime | None = 
             reason = _g("开放时间调整")
         for slot_id in blocked:
             slot_block(staff=staff, slot_id=slot_id, reason=reason, now=now)
-        cancelled = Booking.objects.filter(slot_id__in=blocked, cancelled_by_venue=True, cancelled_at=now).count()
+        cancelled = _cancelled_by_venue(blocked, now)
         created = slots_generate(now=now, venue_ids=[venue_id]) if venue.bookable else 0
         if moved:
             availability_changed(venue_id=venue_id, slot_ids=moved)
@@ -899,13 +899,20 @@ def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | Non
     return slot
 
 
+def _cancelled_by_venue(slot_ids: list[int], now: dt.datetime) -> int:
+    """How many bookings of these slots the venue's blocking at ``now`` cancelled."""
+    return Booking.objects.filter(slot_id__in=slot_ids, cancelled_by_venue=True, cancelled_at=now).count()
+
+
 MAX_CLOSE_DAYS = 31
 
 
-def _slots_in(*, venue_id: int, date_from: dt.date, date_to: dt.date, court_id: int | None,
+def _slots_in(*, staff: User, venue_id: int, date_from: dt.date, date_to: dt.date | None, court_id: int | None,
               time_from: dt.time | None, time_to: dt.time | None, now: dt.datetime) -> list[Slot]:
-    """A venue's future slots starting on those local days (and within those hours of the day),
-    of one court or all, earliest first."""
+    """A managed venue's future slots starting on those local days (``date_to`` defaults to
+    ``date_from``) and within those hours of the day, of one court or all, earliest first."""
+    _check_manages(staff, venue_id)
+    date_to = date_to or date_from
     if court_id is not None and not Court.objects.filter(pk=court_id, venue_id=venue_id).exists():
         raise errors.InvalidInput(_g("这个场馆没有这片场地。"), fields={"court": [_g("不是本馆的场地。")]})
     start, _ = _day_bounds(date_from)
@@ -926,15 +933,13 @@ def slots_close(*, staff: User, venue_id: int, date_from: dt.date, date_to: dt.d
     by the venue and the residents told, the waiting list closed and told), all in one transaction:
     every slot or none. → {"blocked": [slot ids], "cancelled_bookings": n}."""
     now = now or timezone.now()
-    _check_manages(staff, venue_id)
-    date_to = date_to or date_from
-    slots = _slots_in(venue_id=venue_id, date_from=date_from, date_to=date_to, court_id=court_id,
+    slots = _slots_in(staff=staff, venue_id=venue_id, date_from=date_from, date_to=date_to, court_id=court_id,
                       time_from=time_from, time_to=time_to, now=now)
     blocked = [slot.pk for slot in slots if slot.state != Slot.State.BLOCKED]
     with transaction.atomic():
         for slot_id in blocked:
             slot_block(staff=staff, slot_id=slot_id, reason=reason, now=now)
-    cancelled = Booking.objects.filter(slot_id__in=blocked, cancelled_by_venue=True, cancelled_at=now).count()
+    cancelled = _cancelled_by_venue(blocked, now)
     return {"blocked": blocked, "cancelled_bookings": cancelled}
 
 
@@ -944,9 +949,7 @@ def slots_reopen(*, staff: User, venue_id: int, date_from: dt.date, date_to: dt.
     """Open again what ``slots_close`` closed there (bookings it cancelled stay cancelled: their
     residents were told). → {"reopened": [slot ids]}."""
     now = now or timezone.now()
-    _check_manages(staff, venue_id)
-    date_to = date_to or date_from
-    slots = _slots_in(venue_id=venue_id, date_from=date_from, date_to=date_to, court_id=court_id,
+    slots = _slots_in(staff=staff, venue_id=venue_id, date_from=date_from, date_to=date_to, court_id=court_id,
                       time_from=time_from, time_to=time_to, now=now)
     reopened = [slot.pk for slot in slots if slot.state == Slot.State.BLOCKED]
     with transaction.atomic():

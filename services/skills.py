@@ -8,6 +8,7 @@ Both call the services app's read side, the same functions as its REST API:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
@@ -95,15 +96,22 @@ def _guide_topic(text: str) -> str | None:
     return None
 
 
+@functools.cache
+def _words_set_aside() -> tuple[str, ...]:
+    """The topic words, then the ways of asking an FAQ, each list longest first (sorted once)."""
+    from services.queries import FAQ_CONCEPTS
+
+    ways = sorted((way for ways in FAQ_CONCEPTS.values() for way in ways), key=len, reverse=True)
+    return (*_TOPIC_WORDS_LONGEST_FIRST, *ways)
+
+
 def _matter_words(text: str) -> str:
     """What a guide question says besides its topic words, the ways of asking an FAQ (外地人, 代办,
     本人 …) and a pointer back (刚才那个): the words of a matter, or nothing."""
     from portal.chat.catalogue import service_query
-    from services.queries import FAQ_CONCEPTS
 
     rest = _BACK.sub(" ", normalize(text))
-    for word in (*_TOPIC_WORDS_LONGEST_FIRST, *sorted((w for ways in FAQ_CONCEPTS.values() for w in ways),
-                                                      key=len, reverse=True)):
+    for word in _words_set_aside():
         rest = rest.replace(word, " ")
     rest = _ENGLISH_FILLER.sub(" ", rest)
     return _NO_MATTER.sub("", service_query(rest)).strip()
@@ -312,6 +320,14 @@ def _topic_replies(item_id) -> list[QuickReply]:
             QuickReply("收费吗", f"#intent:service.search?item={item_id}&topic=fee")]
 
 
+_ITEM_GONE = "这个事项暂时不能办理了，换个说法再问问我吧。"
+
+
+def _item_card(item) -> Card:
+    """The card of the one item an answer is about."""
+    return Card("service_item", item.id, item.name, {"department": item.department.name})
+
+
 def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide) -> Reply:
     from portal.core.errors import NotFound
 
@@ -319,23 +335,25 @@ def _guide_reply(turn: Turn, item_id: int, topic: str, guide_answer, item_guide)
         item, on_file = item_guide(item_id=item_id, user=turn.user if getattr(turn.user, "is_authenticated", False)
                                    else None)
     except NotFound:
-        return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
+        return Reply(_ITEM_GONE)
     text = guide_answer(item, topic if topic in _TOPIC_WORDS else "materials", on_file)
     _shown(turn.state, item)
-    return Reply(text, cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
+    return Reply(text, cards=[_item_card(item)],
                  quick_replies=[q for q in _topic_replies(item.id) if f"topic={topic}" not in q.payload])
 
 
 def _back_to(turn: Turn, item_id: int) -> Reply:
     """刚才那个呢: the item shown before, again, with what can be asked about it."""
-    from services.models import ServiceItem
+    from portal.core.errors import NotFound
+    from services.queries import item_guide
 
-    item = ServiceItem.objects.select_related("department").filter(pk=item_id, is_active=True).first()
-    if item is None:
-        return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
+    try:
+        item, _ = item_guide(item_id=item_id, user=None)
+    except NotFound:
+        return Reply(_ITEM_GONE)
     _shown(turn.state, item)
     return Reply(f"好的，回到「{item.name}」（{item.department.name}），您想了解：",
-                 cards=[Card("service_item", item.id, item.name, {"department": item.department.name})],
+                 cards=[_item_card(item)],
                  quick_replies=_topic_replies(item.id))
 
 
@@ -348,9 +366,9 @@ def _faq_reply(turn: Turn, item_id: int) -> Reply:
     try:
         item, _ = item_guide(item_id=item_id, user=None)
     except NotFound:
-        return Reply("这个事项暂时不能办理了，换个说法再问问我吧。")
+        return Reply(_ITEM_GONE)
     _shown(turn.state, item)
-    card = Card("service_item", item.id, item.name, {"department": item.department.name})
+    card = _item_card(item)
     found = faq_match(item.faq or [], turn.text)
     if found is not None:
         entry = found[0]

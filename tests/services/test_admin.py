@@ -15,6 +15,11 @@ from services.models import Application, ServiceItem
 pytestmark = pytest.mark.django_db
 
 
+# The change form with its event timeline left as it is (an empty inline formset).
+NO_EVENTS = {"events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
+             "events-MAX_NUM_FORMS": 1000}
+
+
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
@@ -89,9 +94,7 @@ def test_an_editor_changes_an_application_status_in_the_admin(editor_client, mak
     assert application.status == "accepted" and application.expected_completion is not None
     assert Notification.objects.filter(user=resident, template="application.accepted").exists()
     # A change the timeline does not allow is refused by the form.
-    refused = editor_client.post(url, {"new_status": "submitted", "events-TOTAL_FORMS": 0,
-                                       "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
-                                       "events-MAX_NUM_FORMS": 1000})
+    refused = editor_client.post(url, {"new_status": "submitted", **NO_EVENTS})
     assert refused.status_code == 200 and "不能变更为" in refused.content.decode()
     assert Application.objects.get(pk=application.pk).status == "accepted"
 
@@ -101,9 +104,7 @@ def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(edit
     application = actions.application_submit(user=resident, item_id=item.id)
     actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同")
     url = f"/admin/services/application/{application.pk}/change/"
-    refused = editor_client.post(url, {"new_status": "reviewing", "events-TOTAL_FORMS": 0,
-                                       "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
-                                       "events-MAX_NUM_FORMS": 1000})
+    refused = editor_client.post(url, {"new_status": "reviewing", **NO_EVENTS})
     assert refused.status_code == 200 and "请先受理" in refused.content.decode()
     assert Application.objects.get(pk=application.pk).status == "needs_more"
 
@@ -112,9 +113,7 @@ def test_a_note_without_a_status_change_is_not_dropped_silently(editor_client, m
     item = make_item("居住证签注", promised_limit_days=5)
     application = actions.application_submit(user=resident, item_id=item.id)
     url = f"/admin/services/application/{application.pk}/change/"
-    response = editor_client.post(url, {"new_status": "", "status_note": "已电话联系申请人", "events-TOTAL_FORMS": 0,
-                                        "events-INITIAL_FORMS": 0, "events-MIN_NUM_FORMS": 0,
-                                        "events-MAX_NUM_FORMS": 1000})
+    response = editor_client.post(url, {"new_status": "", "status_note": "已电话联系申请人", **NO_EVENTS})
     assert response.status_code == 200 and "请同时选择要变更的状态" in response.content.decode()
     assert application.events.count() == 1
 
