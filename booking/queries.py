@@ -291,9 +291,8 @@ def bookings_cancelled_by_venue(*, resident: User, now: dt.datetime | None = Non
     """A resident's bookings of slots still to come that the venue cancelled (a slot or a day
     blocked), soonest first: 我的预约 says so rather than nothing."""
     now = now or timezone.now()
-    return (Booking.objects.filter(resident=resident, status=BookingStatus.CANCELLED, cancelled_by_venue=True,
-                                   ends_at__gt=now)
-            .select_related("slot__court", "venue").order_by("starts_at"))
+    return (bookings_of_resident(resident=resident)
+            .filter(status=BookingStatus.CANCELLED, cancelled_by_venue=True, ends_at__gt=now).order_by("starts_at"))
 
 
 def booking_of_resident(*, resident: User, booking_id: int) -> Booking:
@@ -311,9 +310,9 @@ def waitlist_of_resident(*, resident: User) -> QuerySet[WaitlistEntry]:
 def waitlist_open_of_resident(*, resident: User, now: dt.datetime | None = None) -> QuerySet[WaitlistEntry]:
     """A resident's waiting-list places still open (waiting, or offered) for slots to come, soonest first."""
     now = now or timezone.now()
-    return (WaitlistEntry.objects.filter(resident=resident, slot__start__gt=now,
-                                         status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED])
-            .select_related("slot__venue", "slot__court").order_by("slot__start"))
+    return (waitlist_of_resident(resident=resident)
+            .filter(slot__start__gt=now, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED])
+            .order_by("slot__start"))
 
 
 def waitlist_position(entry: WaitlistEntry) -> int | None:
