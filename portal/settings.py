@@ -349,8 +349,9 @@ SERVER_WARM_UP = env.list("SERVER_WARM_UP", default=[] if TESTING else ["service
 # one core at a deployment's first start, kept in the database; docs/benchmarks.md).
 ITEM_SEMANTIC = env.bool("ITEM_SEMANTIC", default=True)
 ITEM_SEMANTIC_THREADS = env.int("ITEM_SEMANTIC_THREADS", default=1)  # OpenMP threads per process
-# How a question meets the names: "words" adds up its words' vectors (each embedded once; no model
-# run for a question), "sentence" embeds the whole question (~10–20 ms each; kept for comparison).
+# How a question meets the names: "words" reads its words' and characters' vectors (each embedded
+# once) through a fitted map to where the model would put the sentence (no model run for a question),
+# "sentence" embeds the whole question (~10–20 ms each; kept for comparison).
 ITEM_SEMANTIC_QUESTION = env.str("ITEM_SEMANTIC_QUESTION", default="words")
 if ITEM_SEMANTIC_QUESTION not in ("words", "sentence"):
     raise ImproperlyConfigured("ITEM_SEMANTIC_QUESTION is 'words' or 'sentence'")

