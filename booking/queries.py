@@ -315,6 +315,18 @@ def waitlist_open_of_resident(*, resident: User, now: dt.datetime | None = None)
             .order_by("slot__start"))
 
 
+def waitlist_offers_of_resident(*, resident: User, lapsed_since: dt.datetime,
+                                now: dt.datetime | None = None) -> QuerySet[WaitlistEntry]:
+    """A resident's waiting-list offers for slots to come, the latest first: those still held, and
+    those whose time ran out after ``lapsed_since`` (expired, or not yet passed on by the task) — a
+    yes in the chat answers them, and one too late is told so."""
+    now = now or timezone.now()
+    return (waitlist_of_resident(resident=resident)
+            .filter(slot__start__gt=now, offered_at__isnull=False, offer_expires_at__gt=lapsed_since,
+                    status__in=[WaitlistEntry.Status.OFFERED, WaitlistEntry.Status.EXPIRED])
+            .order_by("-offered_at", "-id"))
+
+
 def waitlist_position(entry: WaitlistEntry) -> int | None:
     if entry.status != WaitlistEntry.Status.WAITING:
         return None

@@ -81,6 +81,8 @@ MAX_CARDS = 5
 FARTHER_RADIUS_M = 15_000  # where a town has none of a sport: the nearest venues up to this far
 CHOICE = "choice"  # the slot the engine fills when the resident picks one of the offered choices
 WAITLIST = "waitlist:"  # a choice that means "put me on the waiting list of this slot"
+OFFER = "offer:"  # a choice that means "book the place the waiting list holds for me" (entry id; * for several)
+OFFER_LAPSED_HOURS = 12  # a yes this long after an offer ran out is still told that it ran out
 TIME_QUICK_REPLIES = [QuickReply("上午", "上午"), QuickReply("下午", "下午"), QuickReply("晚上", "晚上"),
                       QuickReply("全天都行", "早上6点到晚上10点")]
 REALNAME_URL = "/api/v1/auth/realname/"
@@ -309,6 +311,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
     prompts={"sport": "想约什么项目？羽毛球、篮球还是别的？", "date": "想约哪天？比如 明天、周六。",
              "time_from": "想约几点？比如 下午、晚上7点。"},
     writes=True,
+    standing=lambda user, state: _offer_held(user, state),  # a place held on the waiting list (defined below)
 )
 def venue_book(turn: Turn) -> Reply:
     """Offer the bookable slots for sport, date and time (``queries.slots_available``) as cards; a
@@ -316,6 +319,8 @@ def venue_book(turn: Turn) -> Reply:
     ``actions.booking_create``, the action of ``POST /api/v1/bookings/``, whose refusals become the
     reply with a next step."""
     choice = str(turn.slots.get(CHOICE) or "")
+    if choice.startswith(OFFER):
+        return _offer_accept(turn, choice[len(OFFER):])
     if choice.startswith(WAITLIST):
         return _waitlist(turn, _int(choice[len(WAITLIST):]))
     if choice:
@@ -375,11 +380,9 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
 
 
 def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
-    from datetime import datetime
-
     from django.utils import timezone
 
-    from booking import actions, api, errors, queries
+    from booking import actions, errors, queries
     from portal.core.errors import PortalError
 
     if slot_id is None:
@@ -433,6 +436,15 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # suspended and whatever else the action refuses: its sentence
         return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+    return _booked(booking)
+
+
+def _booked(booking) -> Reply:
+    """The answer to a booking made: when to check in, until when it can be cancelled."""
+    from datetime import datetime
+
+    from booking import api
+
     out = api.booking_out(booking)
     deadline = datetime.fromisoformat(out["cancel_deadline"])
     opens = datetime.fromisoformat(out["checkin"]["window_opens_at"])
@@ -440,6 +452,91 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
     return Reply(f"预约成功：{card.title}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
                  f"如需取消，请在 {deadline:%m月%d日 %H:%M} 前说“取消预约”。",
                  cards=[card], quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("取消预约", "取消预约")])
+
+
+def _offers(user):
+    """The resident's waiting-list offers a yes may answer (``queries.waitlist_offers_of_resident``)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from booking import queries
+
+    now = timezone.now()
+    return queries.waitlist_offers_of_resident(
+        resident=user, lapsed_since=now - timedelta(hours=OFFER_LAPSED_HOURS), now=now)
+
+
+def _live(entry) -> bool:
+    from django.utils import timezone
+
+    from booking.models import WaitlistEntry
+
+    return entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at > timezone.now()
+
+
+def _offer_held(user, state: dict) -> dict | None:
+    """A bare yes (确认预约, 好的, 要) with nothing pending in the chat answers the notification of a
+    place held on the waiting list: the one held (several: which one?), else one whose time ran out
+    and that the chat has not yet said so of."""
+    told = set(state.get("offers_told") or ())
+    offers = [e for e in _offers(user)[:20] if e.pk not in told]
+    live = [e for e in offers if _live(e)]
+    if len(live) > 1:
+        return {CHOICE: OFFER + "*"}
+    entry = (live or offers or [None])[0]
+    return {CHOICE: f"{OFFER}{entry.pk}"} if entry else None
+
+
+def _offer_accept(turn: Turn, which: str) -> Reply:
+    """Book the place the waiting list holds through ``actions.waitlist_accept`` (the action of
+    ``POST /api/v1/bookings/waitlist/{id}/accept/``): on the yes that answers the notification, or
+    after a pick among several offers and its read-back."""
+    from booking import actions, errors
+    from portal.core.errors import PortalError
+
+    again = [QuickReply("约别的时段", "#intent:venue.book"), QuickReply("我的预约", "我的预约")]
+    if which == "*":
+        live = [e for e in _offers(turn.user)[:20] if _live(e)][:MAX_CARDS]
+        if not live:
+            return Reply("您的候补名额已经没有待确认的了。", quick_replies=again)
+        cards, choices = [], []
+        for entry in live:
+            card = _slot_card(entry.slot, None)
+            card.extra["payload"] = f"#pick:{OFFER}{entry.pk}"
+            cards.append(card)
+            choice = _slot_choice(entry.slot)
+            choices.append(Choice(f"{OFFER}{entry.pk}", choice.title, keys=choice.keys, time=choice.time))
+        return Reply(f"您有 {len(live)} 个候补名额在等您确认，要预约哪一个？", cards=cards, choices=choices,
+                     quick_replies=[QuickReply("算了", "算了")], done=False, asks_confirmation=False)
+    entry_id = _int(which)
+    entry = _offers(turn.user).filter(pk=entry_id).first() if entry_id is not None else None
+    if entry is None:
+        return Reply(str(errors.OfferNotFound.message), quick_replies=again)
+    if not turn.confirmed:
+        from django.utils import timezone
+
+        card = _slot_card(entry.slot, None)
+        until = timezone.localtime(entry.offer_expires_at)
+        return Reply(f"候补到位：{card.title}，名额为您保留到 {until:%H:%M}，确认预约吗？", cards=[card],
+                     quick_replies=[QuickReply("确认预约", "确认"), QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=True)
+    try:
+        booking = actions.waitlist_accept(resident=turn.user, entry_id=entry.pk)
+    except errors.OfferExpired as exc:
+        turn.state["offers_told"] = [*(turn.state.get("offers_told") or ())[-9:], entry.pk]
+        return Reply(f"{_slot_card(entry.slot, None).title}：{exc.message}可以看看别的时段。", quick_replies=again)
+    except errors.RealnameRequired as exc:
+        return Reply(f"{exc.message}完成实名认证后回复“确认预约”，名额保留期内仍可确认。",
+                     cards=[Card("realname", "realname", "去实名认证", {"action": "realname", "url": REALNAME_URL})],
+                     quick_replies=[QuickReply("确认预约", "确认")], done=False, asks_confirmation=True)
+    except errors.Busy as exc:
+        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
+                                                             QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=True)
+    except PortalError as exc:  # slot_unavailable, limit_reached, suspended, already_booked: the action's sentence
+        return Reply(str(exc.message), quick_replies=again)
+    return _booked(booking)
 
 
 def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
@@ -643,7 +740,7 @@ def _booking_notes(user) -> str:
         label = cards.slot_card(entry.slot)["title"]
         if entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at:
             expires = timezone.localtime(entry.offer_expires_at)
-            lines.append(f"{label} 的候补有空位了，请在 {expires:%H:%M} 前按通知确认预约。")
+            lines.append(f"{label} 的候补有空位了，请在 {expires:%H:%M} 前确认预约（回复“确认预约”即可）。")
         else:
             position = queries.waitlist_position(entry)
             lines.append(f"{label} 在候补中" + (f"，您排第 {position} 位。" if position else "。"))

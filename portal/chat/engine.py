@@ -224,6 +224,14 @@ class Engine:
                 return Result(pending["intent"], 1.0, pending["slots"],
                               Reply("好的，不办了。还有什么可以帮您？", quick_replies=_starters()),
                               "dialogue", normalized, state)
+        # A yes with nothing pending here may answer a question asked outside the chat: a place on
+        # the waiting list held for the resident ("请在 18:10 前确认预约", the notification said).
+        elif (bare in _YES or normalized in _YES) and getattr(user, "is_authenticated", False):
+            for candidate in _skills().values():
+                held = candidate.standing(user, state) if candidate.standing else None
+                if held:
+                    return self._run(candidate, held, text, state, user, channel, session_id, confirmed=True,
+                                     outcome="dialogue", normalized=normalized)
 
         # A pending write or a task in progress, and the resident wants another time: ask for the
         # date again.

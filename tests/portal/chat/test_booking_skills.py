@@ -503,3 +503,72 @@ def test_a_venue_closed_for_the_day_says_why_not_that_it_is_booked_up(chat, zhan
     assert not slot_ids(body)
     body = chat("后天下午")  # the next day is open
     assert slot_ids(body)
+
+
+# --- the waiting list's offer answered in the chat ----------------------------------------------------
+
+
+def _offered(resident, slot) -> WaitlistEntry:
+    """``resident`` queued for ``slot`` (full) and the place freed by a cancellation is held for them."""
+    holder = make_resident(name="小周")
+    booking = actions.booking_create(resident=holder, slot_id=slot.pk)
+    entry = actions.waitlist_join(resident=resident, slot_id=slot.pk)
+    actions.booking_cancel(resident=holder, booking_id=booking.pk)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+    return entry
+
+
+@pytest.mark.parametrize("yes", ["确认预约", "好的", "要", "确认"])
+def test_a_yes_in_the_chat_accepts_the_place_the_waiting_list_holds(chat, realname_resident, zhangjiang, yes):
+    """The notification says 请在 18:10 前确认预约; typing that in the chat fell back."""
+    entry = _offered(realname_resident, zhangjiang.slots[("1号场", 1, 14)])
+    body = chat.as_(realname_resident)(yes)
+    assert body["intent"]["name"] == "venue.book" and "预约成功" in body["reply"]["text"], body["reply"]["text"]
+    entry.refresh_from_db()
+    booking = Booking.objects.get(resident=realname_resident)
+    assert entry.status == WaitlistEntry.Status.ACCEPTED and entry.booking_id == booking.pk
+    assert [c["type"] for c in body["reply"]["cards"]] == ["booking"]
+    assert "pending" not in chat.state()
+
+
+def test_my_bookings_says_how_to_accept_an_offer_and_the_yes_then_books(chat, realname_resident, zhangjiang):
+    _offered(realname_resident, zhangjiang.slots[("2号场", 1, 15)])
+    chat.as_(realname_resident)
+    body = chat("我的预约")
+    assert "候补有空位了" in body["reply"]["text"] and "确认预约" in body["reply"]["text"]
+    body = chat("好的")
+    assert "预约成功" in body["reply"]["text"]
+    assert Booking.objects.get(resident=realname_resident).slot_id == zhangjiang.slots[("2号场", 1, 15)].pk
+
+
+def test_an_offer_whose_time_ran_out_is_said_to_have_run_out_once(chat, realname_resident, zhangjiang):
+    entry = _offered(realname_resident, zhangjiang.slots[("1号场", 1, 14)])
+    WaitlistEntry.objects.filter(pk=entry.pk).update(offer_expires_at=timezone.now() - timedelta(minutes=1))
+    chat.as_(realname_resident)
+    body = chat("确认预约")
+    assert "确认时间已过" in body["reply"]["text"] and "约别的时段" in payloads(body)
+    assert not Booking.objects.filter(resident=realname_resident).exists()
+    body = chat("好的")  # acknowledging the news: not told again
+    assert "确认时间已过" not in body["reply"]["text"]
+    assert not Booking.objects.filter(resident=realname_resident).exists()
+
+
+def test_with_two_places_held_the_yes_asks_which_then_reads_it_back(chat, realname_resident, zhangjiang):
+    _offered(realname_resident, zhangjiang.slots[("1号场", 1, 14)])
+    second = zhangjiang.slots[("2号场", 2, 14)]
+    _offered(realname_resident, second)
+    chat.as_(realname_resident)
+    body = chat("确认预约")
+    assert "哪一个" in body["reply"]["text"] and len(body["reply"]["cards"]) == 2
+    assert not Booking.objects.filter(resident=realname_resident).exists()
+    body = chat("2号场")
+    assert "确认预约吗" in body["reply"]["text"] and slot_ids(body) == [second.pk]
+    body = chat("确认")
+    assert "预约成功" in body["reply"]["text"]
+    assert list(Booking.objects.filter(resident=realname_resident).values_list("slot_id", flat=True)) == [second.pk]
+
+
+def test_a_yes_without_any_offer_is_not_a_booking(chat, realname_resident, zhangjiang):
+    body = chat.as_(realname_resident)("好的")
+    assert "预约成功" not in body["reply"]["text"] and not Booking.objects.exists()
