@@ -13,6 +13,7 @@ answer, and its refusal (``booking.errors``) is what the resident reads, with a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
@@ -158,8 +159,6 @@ def _distance(metres: float | None) -> str:
 
 
 def _slot_choice(slot) -> Choice:
-    import re
-
     from django.utils import timezone
 
     court = slot.court.name
@@ -329,6 +328,8 @@ def venue_book(turn: Turn) -> Reply:
 
 
 def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozenset()) -> Reply:
+    from django.utils import timezone
+
     from booking import queries
 
     slots = turn.slots
@@ -342,18 +343,37 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     wanted = {"sport": slots.get("sport"), "date": day, "near": place.near, "radius_m": place.radius_m,
               "town": place.town, "venue_id": _int(slots.get("venue"))}
     t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
+    court = _court_named(turn.text)
 
     def find(**times) -> list:
-        found = queries.slots_available(**wanted, **times)
+        # A court named (4号场) is looked for among all of the day's slots, not the first 20.
+        found = queries.slots_available(**wanted, **times, limit=200 if court else 20)
         return [(s, d) for s, d in found if s.pk not in exclude
                 and (not place.district or s.venue.district == place.district)]
 
     found = find(time_from=t_from, time_to=t_to)
     asked = _what(slots, place)
+    nearest = False
     if not found and (t_from or t_to):
         found = find()
         if found:
             note += f"{asked} 没有可约的了，当天其他时间还有："
+            if t_from and not t_to:  # 20:30 asked, none then: the slots nearest to it, not the morning's
+                nearest = True
+                found.sort(key=lambda sd: abs(_minutes(timezone.localtime(sd[0].start).time()) - _minutes(t_from)))
+    if court and found:
+        on_court = [(s, d) for s, d in found if _on_court(s, court)]
+        at_time = [s for s, _ in on_court if t_from and not t_to and timezone.localtime(s.start).time() == t_from]
+        if len(at_time) == 1 and not note:  # 20点4号场: that one slot, read back for a yes
+            turn.slots[CHOICE] = str(at_time[0].pk)
+            reply = _book_chosen(turn, at_time[0].pk, confirmed=False)
+            reply.choices = [_slot_choice(at_time[0])] if CHOICE in turn.slots else reply.choices
+            return reply
+        if on_court:
+            found = on_court
+        else:
+            note += f"{court}号场没有可约的时段了，其他场地还有："
+        found = found[:20]
     if not found:
         why = _why_none(wanted["venue_id"], day, wanted["sport"])
         if why:  # one venue asked for, closed or not released: say so rather than "booked up"
@@ -365,7 +385,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
                      quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("附近的场馆", "附近的场馆"),
                                     QuickReply("算了", "算了")],
                      done=False, asks_confirmation=False)
-    shown = found[:MAX_CARDS]
+    shown = sorted(found[:MAX_CARDS], key=lambda sd: sd[0].start) if nearest else found[:MAX_CARDS]
     venues = {s.venue.name for s, _ in found}
     capped = len(found) >= 20  # slots_available stops at 20
     where = next(iter(venues)) if len(venues) == 1 else "多个场馆" if capped else f"{len(venues)} 个场馆"
@@ -373,10 +393,29 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     text = note or f"{asked}，{where}还有{count}时段可约"
     text += "，选一个吧：" if not note else ""
     if len(found) > len(shown):
-        text += f"（先列出最早的 {len(shown)} 个，说“换个时间”可以改时段）"
+        text += f"（先列出{'时间最接近' if nearest else '最早'}的 {len(shown)} 个，说“换个时间”可以改时段）"
     return Reply(text, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
                  quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
                  done=False, asks_confirmation=False)
+
+
+_COURT_NAMED = re.compile(r"(?<!\d)(\d{1,2})号(?:球场|场地|场|台|桌)")
+
+
+def _court_named(text: str) -> str | None:
+    """The court number a message names (4号场, 四号场地, 3号台), as digits."""
+    from portal.nlu.normalize import normalize
+
+    match = _COURT_NAMED.search(normalize(text or ""))  # spaces kept: "20:00 4号场" is not 004号场
+    return str(int(match.group(1))) if match else None
+
+
+def _minutes(at) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _on_court(slot, number: str) -> bool:
+    return re.search(rf"(?<!\d){number}号[场台桌]", slot.court.name) is not None
 
 
 def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:

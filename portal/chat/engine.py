@@ -96,6 +96,10 @@ def _with_details(base: dict, new: dict) -> dict:
     (``choice``) no longer holds once any detail changes."""
     if new:
         base = {k: v for k, v in base.items() if k != CHOICE_SLOT}
+    if new.get("time_from") and not new.get("time_to"):
+        # A clock time said alone (下午3点 after 上午) is the time now: the old part of the day
+        # no longer bounds it (15:00–12:00 found nothing).
+        base = {k: v for k, v in base.items() if k != "time_to"}
     return {**base, **new}
 
 
@@ -153,6 +157,8 @@ def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | li
         return None  # another day (那后天14点呢, 后天的2号场): asked anew
     at = in_context(when.time_from, rest, _window(task_slots)).strftime("%H:%M") if when.time_from else None
     timed = [int(bool(at) and item.get("time") == at) for item in items]
+    if at and not when.time_to and not any(timed):
+        return None  # a clock time none of them has (20点4号场 with 18:00 on offer): a new time, asked anew
     scores = [n + t for n, t in zip(named, timed, strict=True)]
     best = max(scores)
     if best and scores.count(best) == 1:

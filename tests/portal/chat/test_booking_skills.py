@@ -572,3 +572,58 @@ def test_with_two_places_held_the_yes_asks_which_then_reads_it_back(chat, realna
 def test_a_yes_without_any_offer_is_not_a_booking(chat, realname_resident, zhangjiang):
     body = chat.as_(realname_resident)("好的")
     assert "预约成功" not in body["reply"]["text"] and not Booking.objects.exists()
+
+
+# --- a time and a court said together -----------------------------------------------------------------
+
+
+@pytest.fixture
+def four_courts(db):
+    """晚场四片测试中心: 1号场–4号场, each with slots tomorrow at 09:00, 15:00, 18:00, 19:00 and 20:00,
+    and 3号场 one at 20:30 too; ``slots[(court, hour, minute)]``."""
+    venue = make_venue(name="晚场四片测试中心")
+    slots = {}
+    for n in range(1, 5):
+        court = make_court(venue, name=f"{n}号场")
+        for hour in (9, 15, 18, 19, 20):
+            slots[(f"{n}号场", hour, 0)] = make_slot(court, start=at(1, hour))
+        if n == 3:
+            slots[("3号场", 20, 30)] = make_slot(court, start=at(1, 20, 30), minutes=30)
+    return slots
+
+
+@pytest.mark.parametrize("said", ["20点4号场", "晚上8点4号场", "20:00 4号场", "就20点的4号场吧"])
+def test_a_time_and_a_court_after_evening_slots_are_offered_pick_that_court_at_that_time(
+        chat, realname_resident, four_courts, said):
+    """20点4号场 with the 18:00 slots on offer picked 4号场 at 18:00."""
+    chat.as_(realname_resident)
+    body = chat("明天晚上 羽毛球 订场")
+    assert four_courts[("4号场", 18, 0)].pk in slot_ids(body)
+    body = chat(said)
+    assert slot_ids(body) == [four_courts[("4号场", 20, 0)].pk] and "确认" in body["reply"]["text"]
+    chat("确认")
+    assert Booking.objects.get(resident=realname_resident).slot_id == four_courts[("4号场", 20, 0)].pk
+
+
+def test_a_time_and_a_court_in_the_first_message_read_that_slot_back(chat, realname_resident, four_courts):
+    body = chat.as_(realname_resident)("明天20点4号场 羽毛球")
+    assert slot_ids(body) == [four_courts[("4号场", 20, 0)].pk] and "确认" in body["reply"]["text"]
+
+
+def test_half_past_and_an_afternoon_hour_with_a_court_pick_that_slot(chat, realname_resident, four_courts):
+    chat.as_(realname_resident)
+    chat("明天晚上 羽毛球 订场")
+    body = chat("8点半3号场")  # the evening being asked about: 20:30
+    assert slot_ids(body) == [four_courts[("3号场", 20, 30)].pk] and "确认" in body["reply"]["text"]
+    chat("算了")
+    chat("明天上午 羽毛球 订场")
+    body = chat("明天下午3点2号场")  # a new time: not bounded by the morning (15:00–12:00)
+    assert slot_ids(body) == [four_courts[("2号场", 15, 0)].pk] and "确认" in body["reply"]["text"]
+
+
+def test_an_hour_with_no_slot_offers_the_nearest_hours_not_the_mornings(chat, realname_resident, four_courts):
+    chat.as_(realname_resident)
+    body = chat("明天晚上9点 羽毛球 订场")
+    assert "没有可约的了" in body["reply"]["text"]
+    hours = {timezone.localtime(Slot.objects.get(pk=pk).start).hour for pk in slot_ids(body)}
+    assert hours <= {19, 20} and 9 not in hours
