@@ -627,3 +627,27 @@ def test_an_hour_with_no_slot_offers_the_nearest_hours_not_the_mornings(chat, re
     assert "没有可约的了" in body["reply"]["text"]
     hours = {timezone.localtime(Slot.objects.get(pk=pk).start).hour for pk in slot_ids(body)}
     assert hours <= {19, 20} and 9 not in hours
+
+
+# --- a card picked by its place in the list -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("said", "index"), [
+    ("第一个", 0), ("就第一个吧", 0), ("那就第一个吧", 0), ("第一个就行", 0), ("帮我订第一个", 0), ("嗯 第一个", 0),
+    ("第二个", 1), ("最后一个", -1), ("就最后那个吧", -1), ("倒数第二个", -2),
+    ("the first one", 0), ("The second one", 1), ("I'll take the last one", -1), ("option 2", 1),
+])
+def test_an_offered_card_is_picked_by_its_place_in_the_list(chat, realname_resident, zhangjiang, said, index):
+    """"the first one" and 最后一个 after the slot cards fell back."""
+    chat.as_(realname_resident)
+    offered = slot_ids(chat("明天下午 羽毛球 订场"))
+    assert len(offered) == 4
+    body = chat(said)
+    assert slot_ids(body) == [offered[index]] and "确认" in body["reply"]["text"], body["reply"]["text"]
+
+
+def test_a_place_beyond_the_list_picks_nothing(chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat("第六个")
+    assert "pending" not in chat.state() and "choice" not in body["slots"]
