@@ -705,6 +705,9 @@ def venue_search(turn: Turn) -> Reply:
     if not hits:
         return Reply(f"没有找到{place.label}{when}{what}公共场馆。换个地方或项目试试？",
                      quick_replies=[QuickReply("全部场馆", "#intent:venue.search"), QuickReply("预约场地", "约场")])
+    asks_day = day is not None and open_at is None  # 后天开门吗: that day's hours, not today's
+    if asks_day:
+        hits = _venues_named(turn.text, hits) or hits
     shown = hits[:MAX_CARDS]
     if place.near:  # order="availability" has already counted today's free places
         queries.annotate_free_places(shown, sport=sport)
@@ -713,14 +716,71 @@ def venue_search(turn: Turn) -> Reply:
         text = f"{place.label}附近没有{when}{what}公共场馆，离得最近的（{order}）："
     else:
         text = f"{place.label + '附近' if place.label else ''}{when}{what}场馆有 {len(hits)} 个（{order}）："
+    days = queries.venues_day_hours([h.venue for h in shown], date=day) if asks_day else {}
+    if asks_day and not farther:
+        text = _day_answer(shown, days, _when(slots), place, what, order, count=len(hits))
     cards = []
     for hit in shown:
         data = booking_cards.venue_card(hit)
+        if asks_day:  # the day asked about, not today (open_now, free_places_today stay today's)
+            hours = days[hit.venue.pk]
+            data.update({"subtitle": " · ".join(p for p in (hit.venue.town, _distance(hit.distance_m),
+                                                            _day_state(hours)) if p),
+                         "date": day.isoformat(), "open_on_date": hours.open, "hours_on_date": _hours(hours)})
         if hit.venue.bookable:
             data["payload"] = f"#intent:venue.book?venue={hit.venue.pk}" + (f"&sport={sport}" if sport else "")
         cards.append(Card(data.pop("type"), data.pop("id"), data.pop("title"), data))
     quick = [QuickReply("预约场地", "#intent:venue.book" + (f"?sport={sport}" if sport else ""))]
     return Reply(text, cards=cards, quick_replies=quick)
+
+
+def _venues_named(text: str, hits: list) -> list:
+    """The venues a message names, fully (花木市民体育中心) or by the end of the name with the town
+    (花木体育中心, 张江游泳馆): the longest ending said wins; none named → []."""
+    from portal.nlu.normalize import normalize
+
+    said = normalize(text).replace(" ", "")
+    best, named = 0, []
+    for hit in hits:
+        name = normalize(hit.venue.name).replace(" ", "")
+        core = name.removeprefix(normalize(hit.venue.town)).removeprefix(_short_town(hit.venue.town))
+        length = len(name) + 10 if name in said else max(
+            (n for n in range(3, len(core) + 1) if core[-n:] in said), default=0)
+        if length > best:
+            best, named = length, [hit]
+        elif length and length == best:
+            named.append(hit)
+    return named
+
+
+def _hours(day) -> str:
+    return "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in day.hours)
+
+
+def _day_state(day) -> str:
+    if day.closed_by_venue:
+        return "暂停开放"
+    return f"开放 {_hours(day)}" if day.hours else "不开放"
+
+
+def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, order: str, *, count: int) -> str:
+    """Whether the venue asked about opens on the day asked (its hours that day, a holiday's, a
+    closure its staff made), or each venue's hours that day."""
+    from booking.schedule import DayKind
+
+    first = days[shown[0].venue.pk]
+    kind = {DayKind.HOLIDAY: "（法定节假日，按节假日时间）", DayKind.ADJUSTED_WORKDAY: "（调休上班日，按工作日时间）"
+            }.get(first.kind, "")
+    if len(shown) > 1:
+        where = f"{place.label}附近" if place.label else ""
+        return f"{where}{what}场馆有 {count} 个，{when}{kind}的开放时间（{order}）："
+    name = shown[0].venue.name
+    if first.closed_by_venue:
+        reasons = "、".join(first.reasons) or "场馆安排"
+        return f"{name}{when}因“{reasons}”暂停开放。"
+    if not first.hours:
+        return f"{name}{when}{kind}不开放。"
+    return f"{name}{when}{kind}开放，时间 {_hours(first)}。"
 
 
 @skill(

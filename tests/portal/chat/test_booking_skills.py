@@ -651,3 +651,50 @@ def test_a_place_beyond_the_list_picks_nothing(chat, realname_resident, zhangjia
     chat("明天下午 羽毛球 订场")
     body = chat("第六个")
     assert "pending" not in chat.state() and "choice" not in body["slots"]
+
+
+# --- is a venue open on the day asked ----------------------------------------------------------------
+
+
+def _hours_venue(**hours):
+    from tests.booking.conftest import ALWAYS_OPEN
+
+    return make_venue(name="花木测试体育中心", town="花木街道", lat=31.2153, lng=121.5520,
+                      opening_hours={**ALWAYS_OPEN, **hours})
+
+
+def test_asking_whether_a_venue_opens_on_a_weekday_answers_with_that_weekdays_hours(chat):
+    """花木…后天开门吗 was answered with today's status (开放中)."""
+    _hours_venue(**{"1": []})  # closed on Mondays; 2026-11-30 is a Monday (no holiday)
+    body = chat("花木测试体育中心2026年11月30日开门吗")
+    assert body["intent"]["name"] == "venue.search"
+    assert "11月30日" in body["reply"]["text"] and "不开放" in body["reply"]["text"], body["reply"]["text"]
+    card = body["reply"]["cards"][0]
+    assert card["open_on_date"] is False and card["date"] == "2026-11-30" and "open_now" in card
+    body = chat("那12月1日呢")  # a Tuesday
+    assert "开放，时间 06:00-22:00" in body["reply"]["text"], body["reply"]["text"]
+
+
+def test_a_statutory_holiday_is_answered_with_the_holiday_hours(chat):
+    _hours_venue(holiday=[["09:00", "17:00"]])
+    body = chat("花木体育中心2026年10月1日开门吗")  # 国庆节; said without 测试 and 市民
+    assert "法定节假日" in body["reply"]["text"] and "09:00-17:00" in body["reply"]["text"], body["reply"]["text"]
+    assert [c["title"] for c in body["reply"]["cards"]] == ["花木测试体育中心"]
+
+
+def test_a_day_the_staff_closed_is_answered_as_closed_with_their_reason(chat):
+    from booking import schedule
+    from tests.booking.conftest import make_staff
+
+    venue = _hours_venue()
+    make_slot(make_court(venue, name="1号场"), start=at(2, 14))
+    make_slot(make_court(venue, name="2号场"), start=at(1, 14))
+    actions.slots_close(staff=make_staff(venues=(venue,)), venue_id=venue.pk,
+                        date_from=timezone.localdate() + timedelta(days=2), reason="羽毛球比赛")
+    body = chat("花木测试体育中心后天开门吗")
+    assert "暂停开放" in body["reply"]["text"] and "羽毛球比赛" in body["reply"]["text"], body["reply"]["text"]
+    assert body["reply"]["cards"][0]["open_on_date"] is False
+    body = chat("明天呢")  # the day before is open, with its own hours
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    hours = "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in schedule.hours_for(venue.opening_hours, tomorrow))
+    assert f"开放，时间 {hours}" in body["reply"]["text"], body["reply"]["text"]
