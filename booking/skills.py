@@ -345,17 +345,22 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
     court = _court_named(turn.text)
 
-    def find(**times) -> list:
+    def find(*, limit: int = 20, **times) -> list:
         # A court named (4号场) is looked for among all of the day's slots, not the first 20.
-        found = queries.slots_available(**wanted, **times, limit=200 if court else 20)
+        found = queries.slots_available(**wanted, **times, limit=200 if court else limit)
         return [(s, d) for s, d in found if s.pk not in exclude
                 and (not place.district or s.venue.district == place.district)]
+
+    def starts_at(slot, at) -> bool:
+        return timezone.localtime(slot.start).time() == at
 
     found = find(time_from=t_from, time_to=t_to)
     asked = _what(slots, place)
     nearest = False
-    if not found and (t_from or t_to):
-        found = find()
+    # A clock time said alone (明天7点) is that time: slots from 09:00 on are not what was asked.
+    at_clock = bool(t_from and not t_to)
+    if (not found and (t_from or t_to)) or (at_clock and not any(starts_at(s, t_from) for s, _ in found)):
+        found = find(limit=200 if at_clock else 20)
         if found:
             note += f"{asked} 没有可约的了，当天其他时间还有："
             if t_from and not t_to:  # 20:30 asked, none then: the slots nearest to it, not the morning's

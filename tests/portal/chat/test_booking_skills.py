@@ -698,3 +698,13 @@ def test_a_day_the_staff_closed_is_answered_as_closed_with_their_reason(chat):
     tomorrow = timezone.localdate() + timedelta(days=1)
     hours = "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in schedule.hours_for(venue.opening_hours, tomorrow))
     assert f"开放，时间 {hours}" in body["reply"]["text"], body["reply"]["text"]
+
+
+def test_a_clock_time_with_no_slot_then_says_so_before_offering_other_hours(chat, realname_resident):
+    """明天7点 was answered "07:00 …还有 2 个时段可约" with the 09:00 and 19:00 slots: not what was asked."""
+    court = make_court(make_venue(name="早场测试中心"), name="1号场")
+    nine, seven_pm = make_slot(court, start=at(1, 9)), make_slot(court, start=at(1, 19))
+    chat.as_(realname_resident)
+    body = chat("我要预定羽毛球场明天7点")
+    assert "07:00" in body["reply"]["text"] and "没有可约的了" in body["reply"]["text"], body["reply"]["text"]
+    assert slot_ids(body) == [nine.pk, seven_pm.pk]  # nearest first chosen, shown in time order
