@@ -864,6 +864,8 @@ def _booking_notes(user) -> str:
         "能退吗": 0.7,
         "退+场": 0.7,
         "{sport}+退": 0.6,
+        # 明天那个场不要了, 周六的预约不去了: said of a booking, not a reset (nor a new search)
+        "场+不要了": 0.85, "预约+不要了": 0.9, "场+不去了": 0.85, "预约+不去了": 0.9, "场+去不了": 0.85,
     },
     negative={
         "签约": 0.9,

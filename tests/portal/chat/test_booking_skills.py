@@ -708,3 +708,18 @@ def test_a_clock_time_with_no_slot_then_says_so_before_offering_other_hours(chat
     body = chat("我要预定羽毛球场明天7点")
     assert "07:00" in body["reply"]["text"] and "没有可约的了" in body["reply"]["text"], body["reply"]["text"]
     assert slot_ids(body) == [nine.pk, seven_pm.pk]  # nearest first chosen, shown in time order
+
+
+@pytest.mark.parametrize("said", ["明天那个场不要了", "明天的预约不去了", "明天的场去不了了"])
+def test_saying_a_booked_court_is_not_wanted_any_more_asks_to_cancel_it(chat, realname_resident, zhangjiang, said):
+    """明天那个场不要了, right after booking, offered new slots for tomorrow."""
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    chat("第一个")
+    chat("好的")
+    booking = Booking.objects.get(resident=realname_resident)
+    body = chat(said)
+    assert body["intent"]["name"] == "booking.cancel" and "确认取消" in body["reply"]["text"], body["reply"]["text"]
+    chat("确定")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
