@@ -168,6 +168,42 @@ def hours_week(venue: Venue, *, start: dt.date) -> list[dict]:
     return out
 
 
+@dataclass
+class DayHours:
+    """A venue's opening on one day: the hours its timetable gives (weekday, statutory holiday,
+    调休), and whether the venue's staff closed that whole day (every slot of it blocked)."""
+
+    date: dt.date
+    kind: str
+    hours: list[tuple[dt.time, dt.time]]
+    closed_by_venue: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return bool(self.hours) and not self.closed_by_venue
+
+
+def venues_day_hours(venues: Iterable[Venue], *, date: dt.date) -> dict[int, DayHours]:
+    """``DayHours`` of each venue on ``date`` ("花木体育中心后天开门吗"), the staff's closures read
+    from that day's slots in one query."""
+    venues = list(venues)
+    day_start, day_end = _day_bounds(date)
+    states: dict[int, set[tuple[str, str]]] = {}
+    for venue_id, state, reason in (Slot.objects.filter(venue_id__in=[v.pk for v in venues], start__gte=day_start,
+                                                         start__lt=day_end)
+                                    .values_list("venue_id", "state", "blocked_reason").distinct()):
+        states.setdefault(venue_id, set()).add((state, reason or ""))
+    out = {}
+    for venue in venues:
+        seen = states.get(venue.pk) or set()
+        closed = bool(seen) and all(state == Slot.State.BLOCKED for state, _ in seen)
+        out[venue.pk] = DayHours(date=date, kind=schedule.day_kind(date),
+                                 hours=schedule.hours_for(venue.opening_hours, date), closed_by_venue=closed,
+                                 reasons=sorted({reason for _, reason in seen if reason}) if closed else [])
+    return out
+
+
 # --- slots -----------------------------------------------------------------------------------------
 
 
@@ -313,6 +349,18 @@ def waitlist_open_of_resident(*, resident: User, now: dt.datetime | None = None)
     return (waitlist_of_resident(resident=resident)
             .filter(slot__start__gt=now, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED])
             .order_by("slot__start"))
+
+
+def waitlist_offers_of_resident(*, resident: User, lapsed_since: dt.datetime,
+                                now: dt.datetime | None = None) -> QuerySet[WaitlistEntry]:
+    """A resident's waiting-list offers for slots to come, the latest first: those still held, and
+    those whose time ran out after ``lapsed_since`` (expired, or not yet passed on by the task) — a
+    yes in the chat answers them, and one too late is told so."""
+    now = now or timezone.now()
+    return (waitlist_of_resident(resident=resident)
+            .filter(slot__start__gt=now, offered_at__isnull=False, offer_expires_at__gt=lapsed_since,
+                    status__in=[WaitlistEntry.Status.OFFERED, WaitlistEntry.Status.EXPIRED])
+            .order_by("-offered_at", "-id"))
 
 
 def waitlist_position(entry: WaitlistEntry) -> int | None:

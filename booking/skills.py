@@ -13,6 +13,7 @@ answer, and its refusal (``booking.errors``) is what the resident reads, with a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
@@ -81,6 +82,8 @@ MAX_CARDS = 5
 FARTHER_RADIUS_M = 15_000  # where a town has none of a sport: the nearest venues up to this far
 CHOICE = "choice"  # the slot the engine fills when the resident picks one of the offered choices
 WAITLIST = "waitlist:"  # a choice that means "put me on the waiting list of this slot"
+OFFER = "offer:"  # a choice that means "book the place the waiting list holds for me" (entry id; * for several)
+OFFER_LAPSED_HOURS = 12  # a yes this long after an offer ran out is still told that it ran out
 TIME_QUICK_REPLIES = [QuickReply("上午", "上午"), QuickReply("下午", "下午"), QuickReply("晚上", "晚上"),
                       QuickReply("全天都行", "早上6点到晚上10点")]
 REALNAME_URL = "/api/v1/auth/realname/"
@@ -156,8 +159,6 @@ def _distance(metres: float | None) -> str:
 
 
 def _slot_choice(slot) -> Choice:
-    import re
-
     from django.utils import timezone
 
     court = slot.court.name
@@ -309,6 +310,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
     prompts={"sport": "想约什么项目？羽毛球、篮球还是别的？", "date": "想约哪天？比如 明天、周六。",
              "time_from": "想约几点？比如 下午、晚上7点。"},
     writes=True,
+    standing=lambda user, state: _offer_held(user, state),  # a place held on the waiting list (defined below)
 )
 def venue_book(turn: Turn) -> Reply:
     """Offer the bookable slots for sport, date and time (``queries.slots_available``) as cards; a
@@ -316,6 +318,8 @@ def venue_book(turn: Turn) -> Reply:
     ``actions.booking_create``, the action of ``POST /api/v1/bookings/``, whose refusals become the
     reply with a next step."""
     choice = str(turn.slots.get(CHOICE) or "")
+    if choice.startswith(OFFER):
+        return _offer_accept(turn, choice[len(OFFER):])
     if choice.startswith(WAITLIST):
         return _waitlist(turn, _int(choice[len(WAITLIST):]))
     if choice:
@@ -324,6 +328,8 @@ def venue_book(turn: Turn) -> Reply:
 
 
 def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozenset()) -> Reply:
+    from django.utils import timezone
+
     from booking import queries
 
     slots = turn.slots
@@ -337,18 +343,42 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     wanted = {"sport": slots.get("sport"), "date": day, "near": place.near, "radius_m": place.radius_m,
               "town": place.town, "venue_id": _int(slots.get("venue"))}
     t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
+    court = _court_named(turn.text)
 
-    def find(**times) -> list:
-        found = queries.slots_available(**wanted, **times)
+    def find(*, limit: int = 20, **times) -> list:
+        # A court named (4号场) is looked for among all of the day's slots, not the first 20.
+        found = queries.slots_available(**wanted, **times, limit=200 if court else limit)
         return [(s, d) for s, d in found if s.pk not in exclude
                 and (not place.district or s.venue.district == place.district)]
 
+    def starts_at(slot, at) -> bool:
+        return timezone.localtime(slot.start).time() == at
+
     found = find(time_from=t_from, time_to=t_to)
     asked = _what(slots, place)
-    if not found and (t_from or t_to):
-        found = find()
+    nearest = False
+    # A clock time said alone (明天7点) is that time: slots from 09:00 on are not what was asked.
+    at_clock = bool(t_from and not t_to)
+    if (not found and (t_from or t_to)) or (at_clock and not any(starts_at(s, t_from) for s, _ in found)):
+        found = find(limit=200 if at_clock else 20)
         if found:
             note += f"{asked} 没有可约的了，当天其他时间还有："
+            if t_from and not t_to:  # 20:30 asked, none then: the slots nearest to it, not the morning's
+                nearest = True
+                found.sort(key=lambda sd: abs(_minutes(timezone.localtime(sd[0].start).time()) - _minutes(t_from)))
+    if court and found:
+        on_court = [(s, d) for s, d in found if _on_court(s, court)]
+        at_time = [s for s, _ in on_court if t_from and not t_to and timezone.localtime(s.start).time() == t_from]
+        if len(at_time) == 1 and not note:  # 20点4号场: that one slot, read back for a yes
+            turn.slots[CHOICE] = str(at_time[0].pk)
+            reply = _book_chosen(turn, at_time[0].pk, confirmed=False)
+            reply.choices = [_slot_choice(at_time[0])] if CHOICE in turn.slots else reply.choices
+            return reply
+        if on_court:
+            found = on_court
+        else:
+            note += f"{court}号场没有可约的时段了，其他场地还有："
+        found = found[:20]
     if not found:
         why = _why_none(wanted["venue_id"], day, wanted["sport"])
         if why:  # one venue asked for, closed or not released: say so rather than "booked up"
@@ -360,7 +390,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
                      quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("附近的场馆", "附近的场馆"),
                                     QuickReply("算了", "算了")],
                      done=False, asks_confirmation=False)
-    shown = found[:MAX_CARDS]
+    shown = sorted(found[:MAX_CARDS], key=lambda sd: sd[0].start) if nearest else found[:MAX_CARDS]
     venues = {s.venue.name for s, _ in found}
     capped = len(found) >= 20  # slots_available stops at 20
     where = next(iter(venues)) if len(venues) == 1 else "多个场馆" if capped else f"{len(venues)} 个场馆"
@@ -368,18 +398,35 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     text = note or f"{asked}，{where}还有{count}时段可约"
     text += "，选一个吧：" if not note else ""
     if len(found) > len(shown):
-        text += f"（先列出最早的 {len(shown)} 个，说“换个时间”可以改时段）"
+        text += f"（先列出{'时间最接近' if nearest else '最早'}的 {len(shown)} 个，说“换个时间”可以改时段）"
     return Reply(text, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
                  quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
                  done=False, asks_confirmation=False)
 
 
-def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
-    from datetime import datetime
+_COURT_NAMED = re.compile(r"(?<!\d)(\d{1,2})号(?:球场|场地|场|台|桌)")
 
+
+def _court_named(text: str) -> str | None:
+    """The court number a message names (4号场, 四号场地, 3号台), as digits."""
+    from portal.nlu.normalize import normalize
+
+    match = _COURT_NAMED.search(normalize(text or ""))  # spaces kept: "20:00 4号场" is not 004号场
+    return str(int(match.group(1))) if match else None
+
+
+def _minutes(at) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _on_court(slot, number: str) -> bool:
+    return re.search(rf"(?<!\d){number}号[场台桌]", slot.court.name) is not None
+
+
+def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
     from django.utils import timezone
 
-    from booking import actions, api, errors, queries
+    from booking import actions, errors, queries
     from portal.core.errors import PortalError
 
     if slot_id is None:
@@ -433,6 +480,15 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # suspended and whatever else the action refuses: its sentence
         return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+    return _booked(booking)
+
+
+def _booked(booking) -> Reply:
+    """The answer to a booking made: when to check in, until when it can be cancelled."""
+    from datetime import datetime
+
+    from booking import api
+
     out = api.booking_out(booking)
     deadline = datetime.fromisoformat(out["cancel_deadline"])
     opens = datetime.fromisoformat(out["checkin"]["window_opens_at"])
@@ -440,6 +496,91 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
     return Reply(f"预约成功：{card.title}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
                  f"如需取消，请在 {deadline:%m月%d日 %H:%M} 前说“取消预约”。",
                  cards=[card], quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("取消预约", "取消预约")])
+
+
+def _offers(user):
+    """The resident's waiting-list offers a yes may answer (``queries.waitlist_offers_of_resident``)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from booking import queries
+
+    now = timezone.now()
+    return queries.waitlist_offers_of_resident(
+        resident=user, lapsed_since=now - timedelta(hours=OFFER_LAPSED_HOURS), now=now)
+
+
+def _live(entry) -> bool:
+    from django.utils import timezone
+
+    from booking.models import WaitlistEntry
+
+    return entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at > timezone.now()
+
+
+def _offer_held(user, state: dict) -> dict | None:
+    """A bare yes (确认预约, 好的, 要) with nothing pending in the chat answers the notification of a
+    place held on the waiting list: the one held (several: which one?), else one whose time ran out
+    and that the chat has not yet said so of."""
+    told = set(state.get("offers_told") or ())
+    offers = [e for e in _offers(user)[:20] if e.pk not in told]
+    live = [e for e in offers if _live(e)]
+    if len(live) > 1:
+        return {CHOICE: OFFER + "*"}
+    entry = (live or offers or [None])[0]
+    return {CHOICE: f"{OFFER}{entry.pk}"} if entry else None
+
+
+def _offer_accept(turn: Turn, which: str) -> Reply:
+    """Book the place the waiting list holds through ``actions.waitlist_accept`` (the action of
+    ``POST /api/v1/bookings/waitlist/{id}/accept/``): on the yes that answers the notification, or
+    after a pick among several offers and its read-back."""
+    from booking import actions, errors
+    from portal.core.errors import PortalError
+
+    again = [QuickReply("约别的时段", "#intent:venue.book"), QuickReply("我的预约", "我的预约")]
+    if which == "*":
+        live = [e for e in _offers(turn.user)[:20] if _live(e)][:MAX_CARDS]
+        if not live:
+            return Reply("您的候补名额已经没有待确认的了。", quick_replies=again)
+        cards, choices = [], []
+        for entry in live:
+            card = _slot_card(entry.slot, None)
+            card.extra["payload"] = f"#pick:{OFFER}{entry.pk}"
+            cards.append(card)
+            choice = _slot_choice(entry.slot)
+            choices.append(Choice(f"{OFFER}{entry.pk}", choice.title, keys=choice.keys, time=choice.time))
+        return Reply(f"您有 {len(live)} 个候补名额在等您确认，要预约哪一个？", cards=cards, choices=choices,
+                     quick_replies=[QuickReply("算了", "算了")], done=False, asks_confirmation=False)
+    entry_id = _int(which)
+    entry = _offers(turn.user).filter(pk=entry_id).first() if entry_id is not None else None
+    if entry is None:
+        return Reply(str(errors.OfferNotFound.message), quick_replies=again)
+    if not turn.confirmed:
+        from django.utils import timezone
+
+        card = _slot_card(entry.slot, None)
+        until = timezone.localtime(entry.offer_expires_at)
+        return Reply(f"候补到位：{card.title}，名额为您保留到 {until:%H:%M}，确认预约吗？", cards=[card],
+                     quick_replies=[QuickReply("确认预约", "确认"), QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=True)
+    try:
+        booking = actions.waitlist_accept(resident=turn.user, entry_id=entry.pk)
+    except errors.OfferExpired as exc:
+        turn.state["offers_told"] = [*(turn.state.get("offers_told") or ())[-9:], entry.pk]
+        return Reply(f"{_slot_card(entry.slot, None).title}：{exc.message}可以看看别的时段。", quick_replies=again)
+    except errors.RealnameRequired as exc:
+        return Reply(f"{exc.message}完成实名认证后回复“确认预约”，名额保留期内仍可确认。",
+                     cards=[Card("realname", "realname", "去实名认证", {"action": "realname", "url": REALNAME_URL})],
+                     quick_replies=[QuickReply("确认预约", "确认")], done=False, asks_confirmation=True)
+    except errors.Busy as exc:
+        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
+                                                             QuickReply("算了", "算了")],
+                     done=False, asks_confirmation=True)
+    except PortalError as exc:  # slot_unavailable, limit_reached, suspended, already_booked: the action's sentence
+        return Reply(str(exc.message), quick_replies=again)
+    return _booked(booking)
 
 
 def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
@@ -569,6 +710,9 @@ def venue_search(turn: Turn) -> Reply:
     if not hits:
         return Reply(f"没有找到{place.label}{when}{what}公共场馆。换个地方或项目试试？",
                      quick_replies=[QuickReply("全部场馆", "#intent:venue.search"), QuickReply("预约场地", "约场")])
+    asks_day = day is not None and open_at is None  # 后天开门吗: that day's hours, not today's
+    if asks_day:
+        hits = _venues_named(turn.text, hits) or hits
     shown = hits[:MAX_CARDS]
     if place.near:  # order="availability" has already counted today's free places
         queries.annotate_free_places(shown, sport=sport)
@@ -577,14 +721,71 @@ def venue_search(turn: Turn) -> Reply:
         text = f"{place.label}附近没有{when}{what}公共场馆，离得最近的（{order}）："
     else:
         text = f"{place.label + '附近' if place.label else ''}{when}{what}场馆有 {len(hits)} 个（{order}）："
+    days = queries.venues_day_hours([h.venue for h in shown], date=day) if asks_day else {}
+    if asks_day and not farther:
+        text = _day_answer(shown, days, _when(slots), place, what, order, count=len(hits))
     cards = []
     for hit in shown:
         data = booking_cards.venue_card(hit)
+        if asks_day:  # the day asked about, not today (open_now, free_places_today stay today's)
+            hours = days[hit.venue.pk]
+            data.update({"subtitle": " · ".join(p for p in (hit.venue.town, _distance(hit.distance_m),
+                                                            _day_state(hours)) if p),
+                         "date": day.isoformat(), "open_on_date": hours.open, "hours_on_date": _hours(hours)})
         if hit.venue.bookable:
             data["payload"] = f"#intent:venue.book?venue={hit.venue.pk}" + (f"&sport={sport}" if sport else "")
         cards.append(Card(data.pop("type"), data.pop("id"), data.pop("title"), data))
     quick = [QuickReply("预约场地", "#intent:venue.book" + (f"?sport={sport}" if sport else ""))]
     return Reply(text, cards=cards, quick_replies=quick)
+
+
+def _venues_named(text: str, hits: list) -> list:
+    """The venues a message names, fully (花木市民体育中心) or by the end of the name with the town
+    (花木体育中心, 张江游泳馆): the longest ending said wins; none named → []."""
+    from portal.nlu.normalize import normalize
+
+    said = normalize(text).replace(" ", "")
+    best, named = 0, []
+    for hit in hits:
+        name = normalize(hit.venue.name).replace(" ", "")
+        core = name.removeprefix(normalize(hit.venue.town)).removeprefix(_short_town(hit.venue.town))
+        length = len(name) + 10 if name in said else max(
+            (n for n in range(3, len(core) + 1) if core[-n:] in said), default=0)
+        if length > best:
+            best, named = length, [hit]
+        elif length and length == best:
+            named.append(hit)
+    return named
+
+
+def _hours(day) -> str:
+    return "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in day.hours)
+
+
+def _day_state(day) -> str:
+    if day.closed_by_venue:
+        return "暂停开放"
+    return f"开放 {_hours(day)}" if day.hours else "不开放"
+
+
+def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, order: str, *, count: int) -> str:
+    """Whether the venue asked about opens on the day asked (its hours that day, a holiday's, a
+    closure its staff made), or each venue's hours that day."""
+    from booking.schedule import DayKind
+
+    first = days[shown[0].venue.pk]
+    kind = {DayKind.HOLIDAY: "（法定节假日，按节假日时间）", DayKind.ADJUSTED_WORKDAY: "（调休上班日，按工作日时间）"
+            }.get(first.kind, "")
+    if len(shown) > 1:
+        where = f"{place.label}附近" if place.label else ""
+        return f"{where}{what}场馆有 {count} 个，{when}{kind}的开放时间（{order}）："
+    name = shown[0].venue.name
+    if first.closed_by_venue:
+        reasons = "、".join(first.reasons) or "场馆安排"
+        return f"{name}{when}因“{reasons}”暂停开放。"
+    if not first.hours:
+        return f"{name}{when}{kind}不开放。"
+    return f"{name}{when}{kind}开放，时间 {_hours(first)}。"
 
 
 @skill(
@@ -643,7 +844,7 @@ def _booking_notes(user) -> str:
         label = cards.slot_card(entry.slot)["title"]
         if entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at:
             expires = timezone.localtime(entry.offer_expires_at)
-            lines.append(f"{label} 的候补有空位了，请在 {expires:%H:%M} 前按通知确认预约。")
+            lines.append(f"{label} 的候补有空位了，请在 {expires:%H:%M} 前确认预约（回复“确认预约”即可）。")
         else:
             position = queries.waitlist_position(entry)
             lines.append(f"{label} 在候补中" + (f"，您排第 {position} 位。" if position else "。"))
@@ -663,6 +864,8 @@ def _booking_notes(user) -> str:
         "能退吗": 0.7,
         "退+场": 0.7,
         "{sport}+退": 0.6,
+        # 明天那个场不要了, 周六的预约不去了: said of a booking, not a reset (nor a new search)
+        "场+不要了": 0.85, "预约+不要了": 0.9, "场+不去了": 0.85, "预约+不去了": 0.9, "场+去不了": 0.85,
     },
     negative={
         "签约": 0.9,

@@ -47,14 +47,42 @@ _YES = {"确认", "确定", "好的", "好", "好啊", "好吧", "是", "是的"
         "转人工", "需要", "要"}
 _NO = {"不", "不要", "不用", "否", "no", "n", "不是", "不对", "取消", "不取消了", "先不", "不了"}
 _PARTICLES = re.compile(r"[吧啊呀呢哦嘛啦了的]+$")
-_ORDINALS = {"1": 0, "一": 0, "第一个": 0, "第1个": 0, "2": 1, "二": 1, "第二个": 1, "第2个": 1, "3": 2, "第三个": 2,
-             "第3个": 2, "4": 3, "第四个": 3, "第4个": 3}
 INTENT_PAYLOAD = "#intent:"
 PICK_PAYLOAD = "#pick:"
 CHOICE_SLOT = "choice"
 # 第一个, 第2个, 选3, 要第二个, 就1 … (after normalisation Chinese numerals before 个 are digits)
 _POSITION = re.compile(r"^(?:选|要|就|订|约|取消|我要|我选)?第?([1-9一二三四五六七八九])(?:个|项|条)?(?:那个|这个)?$")
 _DIGITS = {c: i for i, c in enumerate("一二三四五六七八九")}
+# Said around a place with 第 (那就第一个吧, 帮我订第一个, 第一个就行), or from the end (最后一个,
+# 倒数第二个); English: the first one, I'll take the last one, option 2 (spaces removed).
+_LEAD = r"(?:那|就|嗯|好的|好|行|我|帮我|给我|要|选|订|约|来|取消|还是)*"
+_TAIL = r"(?:个|项|条|张)?(?:那个|这个|时段|场地|球场|场|的|就行|就好|就可以|可以|好了|吧|谢谢|了)*"
+_ORDINAL = rf"^{_LEAD}第([1-9一二三四五六七八九]){_TAIL}$"
+_FROM_END = re.compile(rf"^{_LEAD}(?:最后(?:面)?(?:1)?|倒数第?([1-9一二三四五六七八九])){_TAIL}$")
+_EN_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+                "fifth": 5, "5th": 5, "last": -1}
+_EN_POSITION = re.compile(r"^(?:i'?lltake|iwilltake|take|pick|choose|iwant|book|justthe|just)?(?:the)?("
+                          + "|".join(_EN_ORDINALS) + r")(?:one|option|slot|court)?(?:please|pls)?$")
+_EN_NUMBER = re.compile(r"^(?:number|no\.?|option|choice)([1-9])$")
+
+
+def _position(bare: str, count: int) -> int | None:
+    """Which of ``count`` things on offer a message picks by its place: 第一个, 就第2个吧 → 0, 1;
+    最后一个, 倒数第二个 → count-1, count-2; the first one, the last one. None when it names no place
+    or one beyond the list."""
+    bare = bare.lower()
+    index = None
+    match = _POSITION.match(bare) or re.match(_ORDINAL, bare) or _EN_NUMBER.match(bare)
+    if match:
+        digit = match.group(1)
+        index = int(digit) - 1 if digit.isdigit() else _DIGITS[digit]
+    elif match := _FROM_END.match(bare):
+        digit = match.group(1) or "1"
+        index = count - (int(digit) if digit.isdigit() else _DIGITS[digit] + 1)
+    elif match := _EN_POSITION.match(bare):
+        nth = _EN_ORDINALS[match.group(1)]
+        index = count - 1 if nth < 0 else nth - 1
+    return index if index is not None and 0 <= index < count else None
 _CHANGE_TIME = {"换个时间", "换时间", "改时间", "改个时间", "换一天", "换个日子", "换个时段"}
 _CONTINUE = {"继续", "好了", "登录了", "我登录了", "已登录", "登录好了", "continue", "#login"}
 
@@ -96,6 +124,10 @@ def _with_details(base: dict, new: dict) -> dict:
     (``choice``) no longer holds once any detail changes."""
     if new:
         base = {k: v for k, v in base.items() if k != CHOICE_SLOT}
+    if new.get("time_from") and not new.get("time_to"):
+        # A clock time said alone (下午3点 after 上午) is the time now: the old part of the day
+        # no longer bounds it (15:00–12:00 found nothing).
+        base = {k: v for k, v in base.items() if k != "time_to"}
     return {**base, **new}
 
 
@@ -135,11 +167,11 @@ def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | li
     if text.startswith(PICK_PAYLOAD):
         wanted = text[len(PICK_PAYLOAD):].strip()
         return wanted if any(item["id"] == wanted for item in items) else None
-    position = _POSITION.match(bare)
-    if position:
-        digit = position.group(1)
-        index = int(digit) - 1 if digit.isdigit() else _DIGITS[digit]
-        return items[index]["id"] if index < len(items) else None
+    index = _position(bare, len(items))
+    if index is not None:
+        return items[index]["id"]
+    if _position(bare, 99) is not None:
+        return None  # 第六个 of five: a place, not a time or a court
     # Only words that tell the choices apart count (张江 on every card picks nothing).
     common = set.intersection(*(set(item.get("keys") or ()) for item in items)) if len(items) > 1 else set()
     matched = {key for item in items for key in item.get("keys") or () if key not in common and _contains(bare, key)}
@@ -153,6 +185,8 @@ def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | li
         return None  # another day (那后天14点呢, 后天的2号场): asked anew
     at = in_context(when.time_from, rest, _window(task_slots)).strftime("%H:%M") if when.time_from else None
     timed = [int(bool(at) and item.get("time") == at) for item in items]
+    if at and not when.time_to and not any(timed):
+        return None  # a clock time none of them has (20点4号场 with 18:00 on offer): a new time, asked anew
     scores = [n + t for n, t in zip(named, timed, strict=True)]
     best = max(scores)
     if best and scores.count(best) == 1:
@@ -224,6 +258,14 @@ class Engine:
                 return Result(pending["intent"], 1.0, pending["slots"],
                               Reply("好的，不办了。还有什么可以帮您？", quick_replies=_starters()),
                               "dialogue", normalized, state)
+        # A yes with nothing pending here may answer a question asked outside the chat: a place on
+        # the waiting list held for the resident ("请在 18:10 前确认预约", the notification said).
+        elif (bare in _YES or normalized in _YES) and getattr(user, "is_authenticated", False):
+            for candidate in _skills().values():
+                held = candidate.standing(user, state) if candidate.standing else None
+                if held:
+                    return self._run(candidate, held, text, state, user, channel, session_id, confirmed=True,
+                                     outcome="dialogue", normalized=normalized)
 
         # A pending write or a task in progress, and the resident wants another time: ask for the
         # date again.
@@ -249,8 +291,8 @@ class Engine:
             # "#intent:service.search?item=12&topic=materials": an intent and slots from a quick reply
             forced, _, query = text[len(INTENT_PAYLOAD):].strip().partition("?")
             payload_slots = {k: v for k, v in parse_qsl(query) if k.isidentifier()}
-        elif state.get("offered") and bare in _ORDINALS and _ORDINALS[bare] < len(state["offered"]):
-            forced = state["offered"][_ORDINALS[bare]]
+        elif state.get("offered") and _position(bare, len(state["offered"])) is not None:
+            forced = state["offered"][_position(bare, len(state["offered"]))]
         if forced and forced in _skills():
             slots = {**(state.get("offered_slots") or {}), **payload_slots}
             # The choice answers the question that was asked: the skill reads that, not the tap

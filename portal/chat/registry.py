@@ -110,6 +110,11 @@ class Skill:
     # A message this skill knows by its shape, whatever its words (a receipt number pasted alone):
     # called with the text, before the classifier, which has no words to go on.
     recognises: Callable[[str], bool] | None = None
+    # A write the resident was asked to confirm outside the chat (a notification: "a place on the
+    # waiting list is held for you, confirm by 18:10"), which a bare yes with nothing pending in the
+    # chat answers: called with the resident and the session's state, it returns the slots to run
+    # the skill with, confirmed, or None.
+    standing: Callable[[Any, dict], dict | None] | None = None
     app: str = ""
     # Slots a new task of this skill takes from the conversation's memory besides its required
     # ones ("羽毛球" said earlier is still the sport). A skill that filters by them on its own
@@ -135,13 +140,15 @@ def skill(name: str, *, title: str, examples: Iterable[str] = (), keywords: Mapp
           prompts: Mapping[str, str] | None = None, writes: bool = False, preview: bool = False,
           smalltalk: bool = False, follow_up: Callable[[str, dict], bool] | None = None,
           recognises: Callable[[str], bool] | None = None,
+          standing: Callable[[Any, dict], dict | None] | None = None,
           remembers: Iterable[str] = ("sport", "district")) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
         spec = IntentSpec(name=name, title=title, examples=tuple(examples), keywords=dict(keywords or {}),
                           negative=dict(negative or {}), smalltalk=smalltalk)
         register(Skill(spec, handler, personal=personal, required=tuple(required), prompts=dict(prompts or {}),
                        writes=writes, preview=preview and not writes and not personal, follow_up=follow_up,
-                       recognises=recognises, app=handler.__module__.rsplit(".", 1)[0], remembers=tuple(remembers)))
+                       recognises=recognises, standing=standing, app=handler.__module__.rsplit(".", 1)[0],
+                       remembers=tuple(remembers)))
         return handler
 
     return decorator

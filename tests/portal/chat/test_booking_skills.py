@@ -503,3 +503,223 @@ def test_a_venue_closed_for_the_day_says_why_not_that_it_is_booked_up(chat, zhan
     assert not slot_ids(body)
     body = chat("后天下午")  # the next day is open
     assert slot_ids(body)
+
+
+# --- the waiting list's offer answered in the chat ----------------------------------------------------
+
+
+def _offered(resident, slot) -> WaitlistEntry:
+    """``resident`` queued for ``slot`` (full) and the place freed by a cancellation is held for them."""
+    holder = make_resident(name="小周")
+    booking = actions.booking_create(resident=holder, slot_id=slot.pk)
+    entry = actions.waitlist_join(resident=resident, slot_id=slot.pk)
+    actions.booking_cancel(resident=holder, booking_id=booking.pk)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+    return entry
+
+
+@pytest.mark.parametrize("yes", ["确认预约", "好的", "要", "确认"])
+def test_a_yes_in_the_chat_accepts_the_place_the_waiting_list_holds(chat, realname_resident, zhangjiang, yes):
+    """The notification says 请在 18:10 前确认预约; typing that in the chat fell back."""
+    entry = _offered(realname_resident, zhangjiang.slots[("1号场", 1, 14)])
+    body = chat.as_(realname_resident)(yes)
+    assert body["intent"]["name"] == "venue.book" and "预约成功" in body["reply"]["text"], body["reply"]["text"]
+    entry.refresh_from_db()
+    booking = Booking.objects.get(resident=realname_resident)
+    assert entry.status == WaitlistEntry.Status.ACCEPTED and entry.booking_id == booking.pk
+    assert [c["type"] for c in body["reply"]["cards"]] == ["booking"]
+    assert "pending" not in chat.state()
+
+
+def test_my_bookings_says_how_to_accept_an_offer_and_the_yes_then_books(chat, realname_resident, zhangjiang):
+    _offered(realname_resident, zhangjiang.slots[("2号场", 1, 15)])
+    chat.as_(realname_resident)
+    body = chat("我的预约")
+    assert "候补有空位了" in body["reply"]["text"] and "确认预约" in body["reply"]["text"]
+    body = chat("好的")
+    assert "预约成功" in body["reply"]["text"]
+    assert Booking.objects.get(resident=realname_resident).slot_id == zhangjiang.slots[("2号场", 1, 15)].pk
+
+
+def test_an_offer_whose_time_ran_out_is_said_to_have_run_out_once(chat, realname_resident, zhangjiang):
+    entry = _offered(realname_resident, zhangjiang.slots[("1号场", 1, 14)])
+    WaitlistEntry.objects.filter(pk=entry.pk).update(offer_expires_at=timezone.now() - timedelta(minutes=1))
+    chat.as_(realname_resident)
+    body = chat("确认预约")
+    assert "确认时间已过" in body["reply"]["text"] and "约别的时段" in payloads(body)
+    assert not Booking.objects.filter(resident=realname_resident).exists()
+    body = chat("好的")  # acknowledging the news: not told again
+    assert "确认时间已过" not in body["reply"]["text"]
+    assert not Booking.objects.filter(resident=realname_resident).exists()
+
+
+def test_with_two_places_held_the_yes_asks_which_then_reads_it_back(chat, realname_resident, zhangjiang):
+    _offered(realname_resident, zhangjiang.slots[("1号场", 1, 14)])
+    second = zhangjiang.slots[("2号场", 2, 14)]
+    _offered(realname_resident, second)
+    chat.as_(realname_resident)
+    body = chat("确认预约")
+    assert "哪一个" in body["reply"]["text"] and len(body["reply"]["cards"]) == 2
+    assert not Booking.objects.filter(resident=realname_resident).exists()
+    body = chat("2号场")
+    assert "确认预约吗" in body["reply"]["text"] and slot_ids(body) == [second.pk]
+    body = chat("确认")
+    assert "预约成功" in body["reply"]["text"]
+    assert list(Booking.objects.filter(resident=realname_resident).values_list("slot_id", flat=True)) == [second.pk]
+
+
+def test_a_yes_without_any_offer_is_not_a_booking(chat, realname_resident, zhangjiang):
+    body = chat.as_(realname_resident)("好的")
+    assert "预约成功" not in body["reply"]["text"] and not Booking.objects.exists()
+
+
+# --- a time and a court said together -----------------------------------------------------------------
+
+
+@pytest.fixture
+def four_courts(db):
+    """晚场四片测试中心: 1号场–4号场, each with slots tomorrow at 09:00, 15:00, 18:00, 19:00 and 20:00,
+    and 3号场 one at 20:30 too; ``slots[(court, hour, minute)]``."""
+    venue = make_venue(name="晚场四片测试中心")
+    slots = {}
+    for n in range(1, 5):
+        court = make_court(venue, name=f"{n}号场")
+        for hour in (9, 15, 18, 19, 20):
+            slots[(f"{n}号场", hour, 0)] = make_slot(court, start=at(1, hour))
+        if n == 3:
+            slots[("3号场", 20, 30)] = make_slot(court, start=at(1, 20, 30), minutes=30)
+    return slots
+
+
+@pytest.mark.parametrize("said", ["20点4号场", "晚上8点4号场", "20:00 4号场", "就20点的4号场吧"])
+def test_a_time_and_a_court_after_evening_slots_are_offered_pick_that_court_at_that_time(
+        chat, realname_resident, four_courts, said):
+    """20点4号场 with the 18:00 slots on offer picked 4号场 at 18:00."""
+    chat.as_(realname_resident)
+    body = chat("明天晚上 羽毛球 订场")
+    assert four_courts[("4号场", 18, 0)].pk in slot_ids(body)
+    body = chat(said)
+    assert slot_ids(body) == [four_courts[("4号场", 20, 0)].pk] and "确认" in body["reply"]["text"]
+    chat("确认")
+    assert Booking.objects.get(resident=realname_resident).slot_id == four_courts[("4号场", 20, 0)].pk
+
+
+def test_a_time_and_a_court_in_the_first_message_read_that_slot_back(chat, realname_resident, four_courts):
+    body = chat.as_(realname_resident)("明天20点4号场 羽毛球")
+    assert slot_ids(body) == [four_courts[("4号场", 20, 0)].pk] and "确认" in body["reply"]["text"]
+
+
+def test_half_past_and_an_afternoon_hour_with_a_court_pick_that_slot(chat, realname_resident, four_courts):
+    chat.as_(realname_resident)
+    chat("明天晚上 羽毛球 订场")
+    body = chat("8点半3号场")  # the evening being asked about: 20:30
+    assert slot_ids(body) == [four_courts[("3号场", 20, 30)].pk] and "确认" in body["reply"]["text"]
+    chat("算了")
+    chat("明天上午 羽毛球 订场")
+    body = chat("明天下午3点2号场")  # a new time: not bounded by the morning (15:00–12:00)
+    assert slot_ids(body) == [four_courts[("2号场", 15, 0)].pk] and "确认" in body["reply"]["text"]
+
+
+def test_an_hour_with_no_slot_offers_the_nearest_hours_not_the_mornings(chat, realname_resident, four_courts):
+    chat.as_(realname_resident)
+    body = chat("明天晚上9点 羽毛球 订场")
+    assert "没有可约的了" in body["reply"]["text"]
+    hours = {timezone.localtime(Slot.objects.get(pk=pk).start).hour for pk in slot_ids(body)}
+    assert hours <= {19, 20} and 9 not in hours
+
+
+# --- a card picked by its place in the list -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("said", "index"), [
+    ("第一个", 0), ("就第一个吧", 0), ("那就第一个吧", 0), ("第一个就行", 0), ("帮我订第一个", 0), ("嗯 第一个", 0),
+    ("第二个", 1), ("最后一个", -1), ("就最后那个吧", -1), ("倒数第二个", -2),
+    ("the first one", 0), ("The second one", 1), ("I'll take the last one", -1), ("option 2", 1),
+])
+def test_an_offered_card_is_picked_by_its_place_in_the_list(chat, realname_resident, zhangjiang, said, index):
+    """"the first one" and 最后一个 after the slot cards fell back."""
+    chat.as_(realname_resident)
+    offered = slot_ids(chat("明天下午 羽毛球 订场"))
+    assert len(offered) == 4
+    body = chat(said)
+    assert slot_ids(body) == [offered[index]] and "确认" in body["reply"]["text"], body["reply"]["text"]
+
+
+def test_a_place_beyond_the_list_picks_nothing(chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat("第六个")
+    assert "pending" not in chat.state() and "choice" not in body["slots"]
+
+
+# --- is a venue open on the day asked ----------------------------------------------------------------
+
+
+def _hours_venue(**hours):
+    from tests.booking.conftest import ALWAYS_OPEN
+
+    return make_venue(name="花木测试体育中心", town="花木街道", lat=31.2153, lng=121.5520,
+                      opening_hours={**ALWAYS_OPEN, **hours})
+
+
+def test_asking_whether_a_venue_opens_on_a_weekday_answers_with_that_weekdays_hours(chat):
+    """花木…后天开门吗 was answered with today's status (开放中)."""
+    _hours_venue(**{"1": []})  # closed on Mondays; 2026-11-30 is a Monday (no holiday)
+    body = chat("花木测试体育中心2026年11月30日开门吗")
+    assert body["intent"]["name"] == "venue.search"
+    assert "11月30日" in body["reply"]["text"] and "不开放" in body["reply"]["text"], body["reply"]["text"]
+    card = body["reply"]["cards"][0]
+    assert card["open_on_date"] is False and card["date"] == "2026-11-30" and "open_now" in card
+    body = chat("那12月1日呢")  # a Tuesday
+    assert "开放，时间 06:00-22:00" in body["reply"]["text"], body["reply"]["text"]
+
+
+def test_a_statutory_holiday_is_answered_with_the_holiday_hours(chat):
+    _hours_venue(holiday=[["09:00", "17:00"]])
+    body = chat("花木体育中心2026年10月1日开门吗")  # 国庆节; said without 测试 and 市民
+    assert "法定节假日" in body["reply"]["text"] and "09:00-17:00" in body["reply"]["text"], body["reply"]["text"]
+    assert [c["title"] for c in body["reply"]["cards"]] == ["花木测试体育中心"]
+
+
+def test_a_day_the_staff_closed_is_answered_as_closed_with_their_reason(chat):
+    from booking import schedule
+    from tests.booking.conftest import make_staff
+
+    venue = _hours_venue()
+    make_slot(make_court(venue, name="1号场"), start=at(2, 14))
+    make_slot(make_court(venue, name="2号场"), start=at(1, 14))
+    actions.slots_close(staff=make_staff(venues=(venue,)), venue_id=venue.pk,
+                        date_from=timezone.localdate() + timedelta(days=2), reason="羽毛球比赛")
+    body = chat("花木测试体育中心后天开门吗")
+    assert "暂停开放" in body["reply"]["text"] and "羽毛球比赛" in body["reply"]["text"], body["reply"]["text"]
+    assert body["reply"]["cards"][0]["open_on_date"] is False
+    body = chat("明天呢")  # the day before is open, with its own hours
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    hours = "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in schedule.hours_for(venue.opening_hours, tomorrow))
+    assert f"开放，时间 {hours}" in body["reply"]["text"], body["reply"]["text"]
+
+
+def test_a_clock_time_with_no_slot_then_says_so_before_offering_other_hours(chat, realname_resident):
+    """明天7点 was answered "07:00 …还有 2 个时段可约" with the 09:00 and 19:00 slots: not what was asked."""
+    court = make_court(make_venue(name="早场测试中心"), name="1号场")
+    nine, seven_pm = make_slot(court, start=at(1, 9)), make_slot(court, start=at(1, 19))
+    chat.as_(realname_resident)
+    body = chat("我要预定羽毛球场明天7点")
+    assert "07:00" in body["reply"]["text"] and "没有可约的了" in body["reply"]["text"], body["reply"]["text"]
+    assert slot_ids(body) == [nine.pk, seven_pm.pk]  # nearest first chosen, shown in time order
+
+
+@pytest.mark.parametrize("said", ["明天那个场不要了", "明天的预约不去了", "明天的场去不了了"])
+def test_saying_a_booked_court_is_not_wanted_any_more_asks_to_cancel_it(chat, realname_resident, zhangjiang, said):
+    """明天那个场不要了, right after booking, offered new slots for tomorrow."""
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    chat("第一个")
+    chat("好的")
+    booking = Booking.objects.get(resident=realname_resident)
+    body = chat(said)
+    assert body["intent"]["name"] == "booking.cancel" and "确认取消" in body["reply"]["text"], body["reply"]["text"]
+    chat("确定")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
