@@ -65,6 +65,13 @@ class NotYetAccepted(StatusChangeNotAllowed):
     message = _("这件办件还没有受理：补齐材料后请先受理，再审核或办结。")
 
 
+class CounterOnly(Conflict):
+    """The item is handled at a service hall only (not online): a resident cannot apply for it here."""
+
+    code = "counter_only"
+    message = _("这个事项暂不能网上申请，请带齐材料到办理窗口办理。")
+
+
 class StaffOnly(Forbidden):
     code = "staff_only"
     message = _("只有事项编辑或管理员可以更新办件状态。")
@@ -388,14 +395,49 @@ def expected_completion_for(item: ServiceItem, accepted_on: dt.date) -> tuple[dt
     return due, not (workdays.calendar_known(accepted_on) and workdays.calendar_known(due))
 
 
-def application_submit(*, user, item_id: int, channel: str = "web", submitted_at: dt.datetime | None = None
-                       ) -> Application:
-    """A real-name-bound resident applies for an active item: a receipt number and the first event."""
+COUNTER = "counter"  # the channel of an application a clerk registers at a service hall's window
+
+
+def _is_staff(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and (
+        user.is_superuser or user.has_role("catalogue_editor") or user.has_role("admin")))
+
+
+def counter_only_refusal(item: ServiceItem) -> CounterOnly:
+    """The refusal of an online application for an item handled at the counter only, saying where to
+    go: the item's service locations (else its department)."""
+    locations = list(item.locations.all())
+    if locations:
+        places = "；".join(f"{loc.name}（{loc.address}）" if loc.address else loc.name for loc in locations)
+        message = _("「{item}」暂不能网上申请，请带齐材料到以下地点办理：{places}。").format(
+            item=item.name, places=places)
+    else:
+        department = item.department
+        where = f"{department.name}（{department.phone}）" if department.phone else department.name
+        message = _("「{item}」暂不能网上申请，请带齐材料到办理窗口办理，详情请咨询{department}。").format(
+            item=item.name, department=where)
+    return CounterOnly(message, extra={"locations": [
+        {"id": loc.id, "name": loc.name, "address": loc.address, "hours": loc.hours, "phone": loc.phone}
+        for loc in locations]})
+
+
+def application_submit(*, user, item_id: int, channel: str = "web", submitted_at: dt.datetime | None = None,
+                       clerk=None) -> Application:
+    """A real-name-bound resident applies for an active item: a receipt number and the first event.
+
+    An item that is not handled online (``online`` off: the resident must go to a service hall) is
+    refused with :class:`CounterOnly` unless a clerk registers it at the counter (``channel="counter"``,
+    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one).
+    """
     if not user.is_authenticated or not user.is_realname_verified:
         raise RealnameRequired()
-    item = ServiceItem.objects.filter(pk=item_id, is_active=True).first()
+    if channel == COUNTER and clerk is not None and not _is_staff(clerk):
+        raise StaffOnly(_("只有工作人员可以登记窗口办件。"))
+    item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("department").first()
     if item is None:
         raise ItemUnavailable()
+    if not item.online and channel != COUNTER:
+        raise counter_only_refusal(item)
     now = submitted_at or timezone.now()
     for _attempt in range(5):
         try:
@@ -404,7 +446,7 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
                     receipt_number=_new_receipt_number(timezone.localdate(now)), user=user, item=item,
                     channel=channel, submitted_at=now,
                 )
-                _event_add(application, Status.SUBMITTED, note="", actor=user, at=now)
+                _event_add(application, Status.SUBMITTED, note="", actor=clerk or user, at=now)
                 return application
         except IntegrityError:  # receipt number collision: draw again
             continue
@@ -419,8 +461,7 @@ def application_status_change(*, application_id: int, status: str, note: str = "
     resumption moves the due date by the working days spent waiting; each change queues a
     notification to the applicant after commit.
     """
-    if actor is not None and not (actor.is_superuser or actor.has_role("catalogue_editor")
-                                  or actor.has_role("admin")):
+    if actor is not None and not _is_staff(actor):
         raise StaffOnly()
     if status not in Status.values:
         raise PortalError(_("没有这种办件状态。"), code="unknown_status", fields={"status": [str(status)]})

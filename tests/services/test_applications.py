@@ -151,8 +151,8 @@ def test_each_status_change_queues_a_notification_after_commit(item, resident, e
 
 
 def test_the_acceptance_notice_reads_well_with_or_without_a_time_limit(make_item, resident, editor):
-    timed = make_item("居住证签注", promised_limit_days=5)
-    untimed = make_item("档案查询")  # no promised or legal limit in the catalogue
+    timed = make_item("居住证签注", promised_limit_days=5, online=True)
+    untimed = make_item("档案查询", online=True)  # no promised or legal limit in the catalogue
     for item in (timed, untimed):
         application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
         actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
@@ -293,3 +293,55 @@ def test_statuses_read_in_english_and_the_residents_notice_stays_in_chinese(api,
     assert api.get("/api/v1/services/applications/").json()["results"][0]["status_label"] == "已受理"
     note = Notification.objects.filter(user=resident, template="application.accepted").get()
     assert note.title == "办件进度：已受理"
+
+
+# --- counter-only items (the item's online flag is off) -------------------------------------------
+@pytest.fixture
+def counter_item(make_item):
+    from services.models import ServiceLocation
+
+    item = make_item("居民身份证丢失补领", promised_limit_days=7, legal_limit_days=20, visits_required=1,
+                     online=False)
+    hall = ServiceLocation.objects.create(name="花木社区事务受理服务中心", address="梅花路 1100 号",
+                                          hours="周一至周五 8:30-17:00")
+    item.locations.add(hall)
+    return item
+
+
+def test_a_resident_cannot_apply_online_for_an_item_handled_only_at_the_counter(api, counter_item, resident,
+                                                                              django_capture_on_commit_callbacks):
+    """A counter-only item (not online, one visit required) was accepted online: a receipt number for
+    a matter the resident must in fact bring to a service hall."""
+    api.force_authenticate(resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(APPLICATIONS, {"item": counter_item.id}, format="json", HTTP_IDEMPOTENCY_KEY="k-c")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "counter_only"
+    assert "花木社区事务受理服务中心" in error["message"] and "梅花路 1100 号" in error["message"]
+    assert [place["name"] for place in error["locations"]] == ["花木社区事务受理服务中心"]
+    assert not Application.objects.exists() and not Notification.objects.exists()
+    english = api.post(APPLICATIONS, {"item": counter_item.id}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert "cannot be applied for online" in english.json()["error"]["message"]
+
+
+def test_a_counter_only_item_without_locations_points_to_its_department(api, make_item, resident):
+    item = make_item("档案查询", department="区档案馆", online=False)
+    item.department.phone = "021-50001234"
+    item.department.save()
+    api.force_authenticate(resident)
+    error = api.post(APPLICATIONS, {"item": item.id}, format="json").json()["error"]
+    assert error["code"] == "counter_only" and "区档案馆（021-50001234）" in error["message"]
+    assert error["locations"] == [] and not Application.objects.exists()
+
+
+def test_a_clerk_still_registers_a_counter_only_item_at_the_window(counter_item, resident, editor, venue_manager):
+    application = actions.application_submit(user=resident, item_id=counter_item.id, channel=actions.COUNTER,
+                                             clerk=editor)
+    assert application.channel == "counter"
+    assert application.events.get().actor == editor
+    with pytest.raises(actions.StaffOnly):
+        actions.application_submit(user=resident, item_id=counter_item.id, channel=actions.COUNTER,
+                                   clerk=venue_manager)
+    assert Application.objects.count() == 1
+
