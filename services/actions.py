@@ -481,10 +481,8 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         previous = application.status
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:
-                waited = workdays.workdays_between(application.paused_on, today)
-                application.expected_completion = workdays.add_workdays(application.expected_completion, waited)
-                application.expected_is_estimate = application.expected_is_estimate or not workdays.calendar_known(
-                    application.expected_completion)
+                application.expected_completion, application.expected_is_estimate = _due_after_pause(
+                    application.expected_completion, application.paused_on, today)
             application.paused_on = None
         if status == Status.ACCEPTED and application.accepted_at is None:
             # After the resumption above: a clock that only starts now has nothing to make up.
@@ -499,6 +497,18 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         application.save()
         _event_add(application, status, note=note, actor=actor, at=now)
     return application
+
+
+def _due_after_pause(due: dt.date, paused_on: dt.date, today: dt.date) -> tuple[dt.date, bool]:
+    """The due date when the clock starts again ``today``: the working days that were left when it
+    stopped, counted from today (so resuming on a Saturday the last day was due gives Monday, not a
+    date already past). One that was already late when paused stays late by the working days waited.
+    Returns (date, is_estimate)."""
+    if paused_on <= due:
+        new_due = workdays.add_workdays(today, workdays.workdays_between(paused_on, due))
+    else:
+        new_due = workdays.add_workdays(due, workdays.workdays_between(paused_on, today))
+    return new_due, not all(workdays.calendar_known(day) for day in (due, paused_on, today, new_due))
 
 
 def _event_add(application: Application, status: str, *, note: str, actor, at: dt.datetime) -> ApplicationEvent:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -151,15 +153,37 @@ class ApplicationSerializer(serializers.ModelSerializer):
     item = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
     events = EventSerializer(many=True)
+    expected_completion = serializers.SerializerMethodField()
+    expected_is_estimate = serializers.SerializerMethodField()
+    clock_paused = serializers.SerializerMethodField()
+    expected_completion_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
         fields = ["id", "receipt_number", "item", "status", "status_label", "channel", "submitted_at",
-                  "accepted_at", "expected_completion", "expected_is_estimate", "completed_at", "events"]
+                  "accepted_at", "expected_completion", "expected_is_estimate", "clock_paused",
+                  "expected_completion_note", "completed_at", "events"]
 
     def get_item(self, application: Application) -> dict:
         item = application.item
         return {"id": item.id, "name": item.name, "department": item.department.name}
+
+    @extend_schema_field(serializers.DateField(allow_null=True, help_text=(
+        "预计办结日期（工作日计算）；未受理、无办结时限或需补件（时限暂停，见 clock_paused）时为 null")))
+    def get_expected_completion(self, application: Application) -> dt.date | None:
+        return queries.expected_completion_of(application).date
+
+    @extend_schema_field(serializers.BooleanField(help_text="预计日期为估算（节假日安排尚未公布的年份按周一至周五计算）"))
+    def get_expected_is_estimate(self, application: Application) -> bool:
+        return queries.expected_completion_of(application).is_estimate
+
+    @extend_schema_field(serializers.BooleanField(help_text="需补件：办理时限暂停，补齐材料后重新计算预计办结日期"))
+    def get_clock_paused(self, application: Application) -> bool:
+        return queries.expected_completion_of(application).clock_paused
+
+    @extend_schema_field(serializers.CharField(help_text="预计办结日期的说明（时限暂停、日期为估算），没有时为空字符串"))
+    def get_expected_completion_note(self, application: Application) -> str:
+        return str(queries.expected_completion_of(application).note)
 
 
 class StaffApplicationSerializer(ApplicationSerializer):

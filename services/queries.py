@@ -201,6 +201,25 @@ def applications_of(*, user, status: str | None = None) -> QuerySet[Application]
     return applications.order_by("-submitted_at", "-id")
 
 
+@dataclass(frozen=True)
+class ExpectedCompletion:
+    """What residents and clerks are told about an application's due date."""
+
+    date: dt.date | None
+    is_estimate: bool
+    clock_paused: bool
+    note: str  # a sentence when the date needs one (the clock stopped), else ""
+
+
+def expected_completion_of(application: Application) -> ExpectedCompletion:
+    """需补件 stops the clock: while the resident gathers the documents the application has no due
+    date (the stored one is the date before the pause; ``application_status_change`` moves it by the
+    working days spent waiting when the application is accepted or reviewed again)."""
+    if application.status == Application.Status.NEEDS_MORE:
+        return ExpectedCompletion(None, False, True, _("补件期间办理时限暂停，补齐材料后重新计算预计办结日期。"))
+    return ExpectedCompletion(application.expected_completion, application.expected_is_estimate, False, "")
+
+
 def application_for_receipt(*, user, receipt_number: str) -> Application:
     """The owner's application with that receipt number. Someone else's is "not found", never
     "forbidden": a receipt number must not reveal that it exists. A number as people write it

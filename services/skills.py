@@ -523,7 +523,10 @@ def _progress_line(application) -> str:
 
 
 def _application_card(application) -> Card:
+    from services.queries import expected_completion_of
+
+    due = expected_completion_of(application)  # the REST API's rule: none while the clock is stopped
     return Card("application", application.receipt_number, application.item.name, {
         "status": application.status, "status_display": application.get_status_display(),
-        "expected_completion": application.expected_completion.isoformat() if application.expected_completion
-        else None})
+        "expected_completion": due.date.isoformat() if due.date else None,
+        "expected_is_estimate": due.is_estimate, "clock_paused": due.clock_paused})

@@ -345,3 +345,50 @@ def test_a_clerk_still_registers_a_counter_only_item_at_the_window(counter_item,
                                    clerk=venue_manager)
     assert Application.objects.count() == 1
 
+
+
+# --- 需补件 stops the clock: the API shows no due date while it is stopped --------------------------
+def test_while_documents_are_requested_the_api_shows_no_due_date_and_says_the_clock_is_paused(
+        api, item, resident, editor):
+    """The API kept showing the due date from before 需补件 (9 Nov) although the clock had stopped."""
+    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
+    api.force_authenticate(resident)
+    shown = api.get(f"{APPLICATIONS}{application.receipt_number}/").json()
+    assert shown["status"] == "needs_more"
+    assert shown["expected_completion"] is None and shown["clock_paused"] is True
+    assert "暂停" in shown["expected_completion_note"]
+    assert api.get(APPLICATIONS).json()["results"][0]["expected_completion"] is None
+    english = api.get(f"{APPLICATIONS}{application.receipt_number}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert "paused" in english["expected_completion_note"]
+    api.force_authenticate(editor)
+    listed = api.get(STAFF, {"receipt": application.receipt_number}).json()["results"][0]
+    assert listed["expected_completion"] is None and listed["clock_paused"] is True and listed["overdue"] is False
+
+
+def test_accepted_again_after_the_documents_the_due_date_is_recounted_in_working_days_from_then(
+        api, item, resident, editor):
+    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))  # 2 of 5 days used
+    resumed = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                                 at=at(dt.date(2026, 11, 13)))  # Friday
+    api.force_authenticate(resident)
+    shown = api.get(f"{APPLICATIONS}{resumed.receipt_number}/").json()
+    # 3 working days left from Friday 13 Nov: 16, 17, 18 Nov.
+    assert shown["expected_completion"] == "2026-11-18"
+    assert shown["clock_paused"] is False and shown["expected_completion_note"] == ""
+
+
+
+def test_resumed_on_a_saturday_when_the_last_day_was_used_the_due_date_is_the_next_working_day(item, resident,
+                                                                                           editor):
+    """Paused on its due day and accepted again at a Saturday counter, it was due the Friday before:
+    overdue the moment the resident brought the documents."""
+    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 9))  # the due day itself
+    resumed = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+                                                 at=at(dt.date(2026, 11, 14)))  # Saturday
+    assert resumed.expected_completion == dt.date(2026, 11, 16)
+    assert queries.application_is_overdue(resumed, dt.date(2026, 11, 14)) is False
+    late = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 10))  # already a day late
+    resumed_late = actions.application_status_change(application_id=late.id, status="reviewing", actor=editor,
+                                                      at=at(dt.date(2026, 11, 12)))
+    assert resumed_late.expected_completion == dt.date(2026, 11, 11)  # late it was, late it stays
+    assert queries.application_is_overdue(resumed_late, dt.date(2026, 11, 12)) is True

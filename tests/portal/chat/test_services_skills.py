@@ -294,6 +294,9 @@ def test_an_application_that_needs_more_says_what_to_bring(api, say, catalogue):
     assert "前办结" not in body["reply"]["text"]
     _, body = say(api, f"受理编号 {application.receipt_number} 查进度", body["session"])
     assert "请补充近 6 个月的租房合同" in body["reply"]["text"]
+    # The card had the due date from before the pause, as the REST API did.
+    card = body["reply"]["cards"][0]
+    assert card["expected_completion"] is None and card["clock_paused"] is True
 
 
 def test_an_expected_date_reads_without_a_leading_zero(api, say, catalogue):
