@@ -515,6 +515,8 @@ def _event_add(application: Application, status: str, *, note: str, actor, at: d
     event = ApplicationEvent.objects.create(application=application, status=status, note=note[:500],
                                             actor=actor if getattr(actor, "pk", None) else None, created_at=at)
     due = f"，预计 {application.expected_completion.isoformat()} 前办结" if application.expected_completion else ""
+    if due and application.expected_is_estimate:
+        due += f"（{application.expected_completion.year} 年节假日安排尚未公布，此为估算日期）"
     body = _NOTICE[status].format(item=application.item.name, receipt=application.receipt_number, due=due,
                                   note=note).strip()
     with translation.override(settings.LANGUAGE_CODE):  # the resident reads it, not the clerk who wrote it

@@ -217,7 +217,12 @@ def expected_completion_of(application: Application) -> ExpectedCompletion:
     working days spent waiting when the application is accepted or reviewed again)."""
     if application.status == Application.Status.NEEDS_MORE:
         return ExpectedCompletion(None, False, True, _("补件期间办理时限暂停，补齐材料后重新计算预计办结日期。"))
-    return ExpectedCompletion(application.expected_completion, application.expected_is_estimate, False, "")
+    due, estimate = application.expected_completion, application.expected_is_estimate
+    if due is not None and estimate and not application.is_final:
+        # chinesecalendar has no holidays for that year yet (services/workdays.py): say so, do not pretend.
+        return ExpectedCompletion(due, True, False, _(
+            "{year} 年的法定节假日安排尚未公布，预计办结日期按周一至周五估算，可能顺延。").format(year=due.year))
+    return ExpectedCompletion(due, estimate, False, "")
 
 
 def application_for_receipt(*, user, receipt_number: str) -> Application:

@@ -518,6 +518,8 @@ def _progress_line(application) -> str:
         return f"{head}，原因：{note}" if note else head
     due = application.expected_completion
     if due and not application.is_final:
+        if application.expected_is_estimate:  # that year's holidays are not published yet
+            return head + f"，预计{due.year}年{due.month}月{due.day}日前办结（估算：当年节假日安排尚未公布）"
         return head + f"，预计{due.month}月{due.day}日前办结"
     return head
 

@@ -392,3 +392,29 @@ def test_resumed_on_a_saturday_when_the_last_day_was_used_the_due_date_is_the_ne
                                                       at=at(dt.date(2026, 11, 12)))
     assert resumed_late.expected_completion == dt.date(2026, 11, 11)  # late it was, late it stays
     assert queries.application_is_overdue(resumed_late, dt.date(2026, 11, 12)) is True
+
+
+# --- 2027: chinesecalendar 1.11.0 has no holidays for it yet ---------------------------------------
+def test_a_due_date_running_into_2027_is_given_as_an_estimate_everywhere_a_resident_reads_it(
+        api, make_item, resident, editor, django_capture_on_commit_callbacks):
+    """The flag was there but nothing a resident reads said so: the API gave no sentence, the
+    notification and the chat said 预计 2027-01-… 前办结 as if the 2027 holidays were known."""
+    import time_machine
+
+    long = make_item("建设工程规划许可", promised_limit_days=20, legal_limit_days=20, online=True)
+    with time_machine.travel(at(dt.date(2026, 12, 14)), tick=True):
+        api.force_authenticate(resident)
+        application = Application.objects.get(
+            receipt_number=api.post(APPLICATIONS, {"item": long.id}, format="json").json()["receipt_number"])
+        api.force_authenticate(editor)
+        with django_capture_on_commit_callbacks(execute=True):
+            changed = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json")
+    assert changed.status_code == 200  # a limit running into 2027 does not crash
+    api.force_authenticate(resident)
+    shown = api.get(f"{APPLICATIONS}{application.receipt_number}/").json()
+    assert shown["expected_completion"].startswith("2027-") and shown["expected_is_estimate"] is True
+    assert "2027 年的法定节假日安排尚未公布" in shown["expected_completion_note"]
+    english = api.get(f"{APPLICATIONS}{application.receipt_number}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert "2027 are not published" in english["expected_completion_note"]
+    notice = Notification.objects.get(user=resident, template="application.accepted").body
+    assert "估算" in notice and shown["expected_completion"] in notice
