@@ -299,7 +299,12 @@ def test_an_application_that_needs_more_says_what_to_bring(api, say, catalogue):
     assert card["expected_completion"] is None and card["clock_paused"] is True
 
 
-def test_an_expected_date_reads_without_a_leading_zero(api, say, catalogue):
+@pytest.mark.parametrize(("due", "estimate", "said"), [
+    (datetime.date(2026, 12, 4), False, "预计12月4日前办结"),  # without a leading zero
+    # Counted Monday to Friday (chinesecalendar has no 2027 holidays yet): was 预计1月5日前办结, as if known.
+    (datetime.date(2027, 1, 5), True, "预计2027年1月5日前办结（估算"),
+])
+def test_an_expected_date_reads_well_and_says_when_it_is_an_estimate(api, say, catalogue, due, estimate, said):
     from services.actions import application_status_change, application_submit
     from services.models import Application
 
@@ -308,28 +313,11 @@ def test_an_expected_date_reads_without_a_leading_zero(api, say, catalogue):
     resident = account_actions.realname_bind(user=resident, name="周九", id_number=id_number)
     application = application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
     application_status_change(application_id=application.id, status="accepted")
-    Application.objects.filter(pk=application.pk).update(expected_completion=datetime.date(2026, 12, 4))
+    Application.objects.filter(pk=application.pk).update(expected_completion=due, expected_is_estimate=estimate)
     api.credentials(HTTP_AUTHORIZATION=bearer(resident))
     _, body = say(api, "我的申请办到哪了")
-    assert "预计12月4日前办结" in body["reply"]["text"]
-
-
-def test_an_expected_date_in_a_year_without_published_holidays_is_said_to_be_an_estimate(api, say, catalogue):
-    """预计1月5日前办结 for a date counted Monday to Friday (chinesecalendar has no 2027 holidays yet)."""
-    from services.actions import application_status_change, application_submit
-    from services.models import Application
-
-    resident = account_actions.resident_for_phone(phone="13800000077", display_name="周七")
-    id_number = make_id_number("310115", datetime.date(1990, 1, 2), 77)
-    resident = account_actions.realname_bind(user=resident, name="周七", id_number=id_number)
-    application = application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
-    application_status_change(application_id=application.id, status="accepted")
-    Application.objects.filter(pk=application.pk).update(expected_completion=datetime.date(2027, 1, 5),
-                                                         expected_is_estimate=True)
-    api.credentials(HTTP_AUTHORIZATION=bearer(resident))
-    _, body = say(api, "我的申请办到哪了")
-    assert "预计2027年1月5日前办结（估算" in body["reply"]["text"]
-    assert body["reply"]["cards"][0]["expected_is_estimate"] is True
+    assert said in body["reply"]["text"]
+    assert body["reply"]["cards"][0]["expected_is_estimate"] is estimate
 
 
 @pytest.mark.parametrize("typed", ["{n}", "{lower}到哪了", "查一下 {spaced}", "查进度 {hyphened}", "{wide}"])
