@@ -53,7 +53,14 @@ class StatusChangeSerializer(serializers.Serializer):
 class StaffApplicationQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Application.Status.choices, required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    receipt = serializers.CharField(required=False, max_length=40, min_length=4)
+    receipt = serializers.CharField(required=False, max_length=40, min_length=4, help_text=(
+        "受理编号（如 PD20261125012345）或它的开头至少 4 位；大小写、全角、空格、连字符不限"))
+
+    def validate_receipt(self, value: str) -> str:
+        # Spaces and hyphens are forgiven, so "- - -" is no number at all: as a start it matched every one.
+        if len(queries.receipt_typed(value)) < 4:
+            raise serializers.ValidationError(_("请输入受理编号或它的开头至少 4 位（如 PD2026）。"))
+        return value
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -229,6 +229,11 @@ def test_a_clerk_finds_an_application_by_its_receipt_number_as_typed_at_the_coun
     assert wanted.id in [a["id"] for a in api.get(STAFF, {"receipt": number[:-3]}).json()["results"]]  # its start
     assert api.get(STAFF, {"receipt": "PD99999999999999"}).json()["count"] == 0
     assert api.get(STAFF, {"receipt": "PD"}).status_code == 400
+    # Only spaces and hyphens, or too little left without them: was a start every number has (all listed).
+    for typed in ("-----", "－ － －", "P-D -", "pd 2"):
+        refused = api.get(STAFF, {"receipt": typed})
+        assert refused.status_code == 400, typed
+        assert refused.json()["error"]["fields"]["receipt"] == ["请输入受理编号或它的开头至少 4 位（如 PD2026）。"]
 
 
 def test_residents_and_other_staff_cannot_use_the_staff_endpoint(api, item, resident, venue_manager):
