@@ -208,7 +208,7 @@ class StaffApplicationSerializer(ApplicationSerializer):
         return {"id": user.id, "name": str(user), "id_number": user.id_number_masked}
 
 
-def _paginated(request, view, rows: list, serializer, extra: dict | None = None) -> Response:
+def _paginated(request, view, rows, serializer, extra: dict | None = None) -> Response:
     paginator = Pagination()
     page = paginator.paginate_queryset(rows, request, view=view)
     response = paginator.get_paginated_response(serializer(page, many=True).data)
@@ -301,7 +301,7 @@ class ApplicationListView(APIView):
         status = request.query_params.get("status") or None
         if status and status not in Application.Status.values:
             raise serializers.ValidationError({"status": [str(_("没有这种办件状态。"))]})
-        applications = list(queries.applications_of(user=request.user, status=status))
+        applications = queries.applications_of(user=request.user, status=status)  # one page is read
         return _paginated(request, self, applications, ApplicationSerializer)
 
     @extend_schema(
@@ -339,9 +339,10 @@ class StaffApplicationListView(APIView):
     def get(self, request):
         params = StaffApplicationQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        applications = list(queries.applications_for_staff(status=params.validated_data.get("status"),
-                                                           overdue=params.validated_data.get("overdue"),
-                                                           receipt=params.validated_data.get("receipt")))
+        # A queryset, not a list: the paginator counts and reads one page, not every application.
+        applications = queries.applications_for_staff(status=params.validated_data.get("status"),
+                                                      overdue=params.validated_data.get("overdue"),
+                                                      receipt=params.validated_data.get("receipt"))
         return _paginated(request, self, applications, StaffApplicationSerializer)
 
 

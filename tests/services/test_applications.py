@@ -423,3 +423,21 @@ def test_a_due_date_running_into_2027_is_given_as_an_estimate_everywhere_a_resid
     assert "2027 are not published" in english["expected_completion_note"]
     notice = Notification.objects.get(user=resident, template="application.accepted").body
     assert "估算" in notice and shown["expected_completion"] in notice
+
+
+def test_the_application_lists_read_one_page_not_every_application(api, item, resident, editor):
+    """Both lists turned the whole queryset into a list before paginating: every application in the
+    district (with its timeline) read for each page a clerk opened."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _n in range(3):
+        actions.application_submit(user=resident, item_id=item.id)
+    for user, url in ((editor, STAFF), (resident, APPLICATIONS)):
+        api.force_authenticate(user)
+        with CaptureQueriesContext(connection) as queries_run:
+            page = api.get(url, {"page_size": 2, "page": 2}).json()
+        assert page["count"] == 3 and len(page["results"]) == 1
+        reads = [q["sql"] for q in queries_run if 'FROM "services_application"' in q["sql"]
+                 and "COUNT(" not in q["sql"]]
+        assert reads and all("LIMIT" in sql for sql in reads), reads
