@@ -30,6 +30,7 @@ from services.models import (
 )
 
 SEARCH_CANDIDATES = 200
+_FULL_WIDTH_DIGITS = {0xFF10 + n: 0x30 + n for n in range(10)}  # ０–９ → 0–9
 
 
 @dataclass
@@ -48,10 +49,12 @@ class ItemFilters:
             items = items.filter(Q(life_events__code=self.life_event) | Q(life_events__name=self.life_event))
         if self.department:
             department = str(self.department)
-            if not (department.isascii() and department.isdigit()):  # "²".isdigit() too, but int() refuses it
+            # An id typed on a phone's full-width keyboard (１２) is the id (only those digits: ² is not 2).
+            digits = department.translate(_FULL_WIDTH_DIGITS)
+            if not (digits.isascii() and digits.isdigit()):  # "²".isdigit() too, but int() refuses it
                 items = items.filter(department__name=department)
-            elif int(department) <= MAX_ID:
-                items = items.filter(department_id=int(department))
+            elif int(digits) <= MAX_ID:
+                items = items.filter(department_id=int(digits))
             else:  # no row has that id, and the driver cannot send it
                 items = items.none()
         if self.audience:
