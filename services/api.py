@@ -306,7 +306,10 @@ class ApplicationListView(APIView):
 
     @extend_schema(
         operation_id="services_applications_create",
-        summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+        summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer},
+        description="需实名认证（403 realname_required）；事项不存在或已停用为 404 item_not_found；事项不能网上办理"
+                    "（online 为 false，须到窗口办理）为 409 counter_only，message 写明办理地点，locations 列出各地点"
+                    "（id、name、address、hours、phone），不创建办件。")
     @idempotent
     def post(self, request):
         body = ApplicationCreateSerializer(data=request.data)

@@ -441,3 +441,12 @@ def test_the_application_lists_read_one_page_not_every_application(api, item, re
         reads = [q["sql"] for q in queries_run if 'FROM "services_application"' in q["sql"]
                  and "COUNT(" not in q["sql"]]
         assert reads and all("LIMIT" in sql for sql in reads), reads
+
+
+def test_the_schema_documents_the_paused_clock_the_estimate_note_and_the_counter_only_refusal(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    fields = schema["components"]["schemas"]["Application"]["properties"]
+    assert fields["expected_completion"]["nullable"] is True and "clock_paused" in fields["expected_completion"][
+        "description"]
+    assert {"clock_paused", "expected_completion_note", "expected_is_estimate"} <= set(fields)
+    assert "counter_only" in schema["paths"][APPLICATIONS]["post"]["description"]
