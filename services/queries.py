@@ -250,7 +250,8 @@ def application_for_receipt(*, user, receipt_number: str) -> Application:
 
 def receipt_typed(receipt_number: str) -> str:
     """A receipt number as stored, from the way people type it (ｐｄ 2026-1125…)."""
-    return re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
+    # The separators the chat forgives too (services.skills._RECEIPT_GAPS): spaces, hyphens, dashes, dots.
+    return re.sub(r"[\s\-_－—–·.]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
 
 
 def applications_for_staff(*, status: str | None = None, overdue: bool | None = None, receipt: str | None = None,

@@ -82,6 +82,12 @@ def test_a_mistyped_receipt_number_gets_a_sentence_that_helps_without_revealing_
     full_width = number.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # ＰＤ２０…
     for typed in (full_width, f"{number[:2]} {number[2:10]} {number[10:]}"):
         assert api.get(f"{APPLICATIONS}{quote(typed)}/").json()["receipt_number"] == number
+    # Dashes from a phone's smart punctuation, dots, middle dots and underscores, which the chat forgave:
+    # the API answered the generic 没有找到您要的内容 (– —) or that the number had the wrong shape (_ · .).
+    for gap in ("–", "—", "·", ".", "_"):
+        typed = f"{number[:2]}{gap}{number[2:10]}{gap}{number[10:]}"
+        found = api.get(f"{APPLICATIONS}{quote(typed)}/")
+        assert found.status_code == 200 and found.json()["receipt_number"] == number, (gap, found.json())
     # The wrong shape: the sentence says what a receipt number looks like.
     short = api.get(f"{APPLICATIONS}{number[:-1]}/").json()["error"]
     assert short["code"] == "application_not_found" and "14 位数字" in short["message"]
@@ -224,7 +230,8 @@ def test_a_clerk_finds_an_application_by_its_receipt_number_as_typed_at_the_coun
     actions.application_submit(user=resident, item_id=item.id)
     api.force_authenticate(editor)
     number = wanted.receipt_number
-    for typed in (number, number.lower(), f"{number[:2]} {number[2:10]}-{number[10:]}"):
+    for typed in (number, number.lower(), f"{number[:2]} {number[2:10]}-{number[10:]}", f"{number[:2]}–{number[2:]}",
+                  f"{number[:2]}.{number[2:10]}_{number[10:]}"):
         assert [a["id"] for a in api.get(STAFF, {"receipt": typed}).json()["results"]] == [wanted.id], typed
     assert wanted.id in [a["id"] for a in api.get(STAFF, {"receipt": number[:-3]}).json()["results"]]  # its start
     assert api.get(STAFF, {"receipt": "PD99999999999999"}).json()["count"] == 0
