@@ -219,6 +219,8 @@ def expected_completion_of(application: Application) -> ExpectedCompletion:
     date (the stored one is the date before the pause; ``application_status_change`` moves it by the
     working days spent waiting when the application is accepted or reviewed again)."""
     if application.status == Application.Status.NEEDS_MORE:
+        if application.accepted_at is None:  # asked for more before acceptance: no clock has run yet
+            return ExpectedCompletion(None, False, True, _("补齐材料、受理后按工作日计算预计办结日期。"))
         return ExpectedCompletion(None, False, True, _("补件期间办理时限暂停，补齐材料后重新计算预计办结日期。"))
     due, estimate = application.expected_completion, application.expected_is_estimate
     if due is not None and estimate and not application.is_final:

@@ -268,6 +268,10 @@ def test_an_application_asked_for_more_before_acceptance_is_accepted_before_revi
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
     actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
                                       actor=editor, at=at(dt.date(2026, 11, 3)))
+    api.force_authenticate(resident)
+    shown = api.get(f"{APPLICATIONS}{application.receipt_number}/").json()
+    assert shown["expected_completion"] is None and shown["clock_paused"] is True
+    assert shown["expected_completion_note"] == "补齐材料、受理后按工作日计算预计办结日期。"  # no clock ran yet
     api.force_authenticate(editor)
     # Straight to 审核中 would leave it without an acceptance date, a due date and so an overdue flag.
     response = api.post(f"{STAFF}{application.id}/status/", {"status": "reviewing"}, format="json")
