@@ -19,6 +19,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts import actions as accounts
+from portal.accounts import idcard
 from portal.connectors.notify import notification_queue
 from portal.core.errors import Conflict, Forbidden, NotFound, PortalError
 from services import workdays
@@ -70,6 +72,11 @@ class CounterOnly(Conflict):
 
     code = "counter_only"
     message = _("这个事项暂不能网上申请，请带齐材料到办理窗口办理。")
+
+
+class ResidentNotFound(NotFound):
+    code = "resident_not_found"
+    message = _("没有找到这个身份证号对应的实名居民：请居民先在小程序或网页完成实名认证。")
 
 
 class StaffOnly(Forbidden):
@@ -451,6 +458,19 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
         except IntegrityError:  # receipt number collision: draw again
             continue
     raise Conflict(_("系统繁忙，请稍后再试。"), code="receipt_number_busy")
+
+
+def application_register_at_counter(*, clerk, id_number: str, item_id: int) -> Application:
+    """A clerk registers an application at a service hall's window for the real-name-bound resident
+    whose ID card they checked: the way in for items not handled online (``channel="counter"``)."""
+    if not _is_staff(clerk):
+        raise StaffOnly(_("只有工作人员可以登记窗口办件。"))
+    if not idcard.is_valid(id_number):
+        raise accounts.InvalidIdNumber(fields={"id_number": [str(accounts.InvalidIdNumber.message)]})
+    resident = accounts.resident_by_id_number(id_number=id_number)
+    if resident is None:
+        raise ResidentNotFound()
+    return application_submit(user=resident, item_id=item_id, channel=COUNTER, clerk=clerk)
 
 
 def application_status_change(*, application_id: int, status: str, note: str = "", actor=None,

@@ -45,6 +45,12 @@ class ApplicationCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=["web", "wechat_mini", "wechat_oa", "alipay", "chat"], default="web")
 
 
+class CounterApplicationSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1)
+    id_number = serializers.CharField(max_length=24, help_text=(
+        "申请人的身份证号（窗口核验身份证后填写；全角数字、小写 x 均可）"))
+
+
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Application.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
@@ -347,6 +353,21 @@ class StaffApplicationListView(APIView):
                                                       overdue=params.validated_data.get("overdue"),
                                                       receipt=params.validated_data.get("receipt"))
         return _paginated(request, self, applications, StaffApplicationSerializer)
+
+    @extend_schema(
+        operation_id="services_staff_applications_register",
+        summary="窗口登记办件（工作人员）", request=CounterApplicationSerializer,
+        responses={201: StaffApplicationSerializer},
+        description="为已实名认证的居民登记一件窗口办件（channel 为 counter），不能网上办理的事项也可登记；"
+                    "身份证号不正确为 400 invalid_id_number，没有对应的实名居民为 404 resident_not_found。")
+    @idempotent
+    def post(self, request):
+        body = CounterApplicationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = actions.application_register_at_counter(
+            clerk=request.user, id_number=body.validated_data["id_number"], item_id=body.validated_data["item"])
+        application = queries.applications_for_staff().get(pk=application.pk)
+        return Response(StaffApplicationSerializer(application).data, status=201)
 
 
 class StaffApplicationStatusView(APIView):

@@ -351,6 +351,40 @@ def test_a_counter_only_item_without_locations_points_to_its_department(api, mak
     assert error["locations"] == [] and not Application.objects.exists()
 
 
+def test_a_clerk_registers_a_counter_application_through_the_staff_api_by_the_residents_id_number(
+        api, counter_item, resident, editor, venue_manager, django_capture_on_commit_callbacks):
+    """There was no way for a clerk to register an application at the window but the Python shell."""
+    id_number = resident.id_number
+    wide = id_number.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})  # typed on a full-width keyboard
+    api.force_authenticate(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(STAFF, {"item": counter_item.id, "id_number": wide}, format="json",
+                            HTTP_IDEMPOTENCY_KEY="window-1")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["channel"] == "counter" and body["applicant"]["id"] == resident.id
+    assert body["events"][0]["status"] == "submitted"
+    assert Notification.objects.filter(user=resident, template="application.submitted").count() == 1
+    again = api.post(STAFF, {"item": counter_item.id, "id_number": wide}, format="json",
+                     HTTP_IDEMPOTENCY_KEY="window-1")
+    assert again.json()["receipt_number"] == body["receipt_number"] and Application.objects.count() == 1
+    # Refusals leave nothing behind.
+    wrong_check_digit = id_number[:17] + ("0" if id_number[17] != "0" else "1")
+    bad = api.post(STAFF, {"item": counter_item.id, "id_number": wrong_check_digit}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_id_number"
+    from portal.accounts.idcard import make as make_id_number
+
+    stranger = make_id_number("310115", dt.date(1970, 1, 1), 555)
+    unknown = api.post(STAFF, {"item": counter_item.id, "id_number": stranger}, format="json")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "resident_not_found"
+    missing = api.post(STAFF, {"item": 987654, "id_number": id_number}, format="json")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "item_not_found"
+    for user in (resident, venue_manager):
+        api.force_authenticate(user)
+        assert api.post(STAFF, {"item": counter_item.id, "id_number": id_number}, format="json").status_code == 403
+    assert Application.objects.count() == 1
+
+
 def test_a_clerk_still_registers_a_counter_only_item_at_the_window(counter_item, resident, editor, venue_manager):
     application = actions.application_submit(user=resident, item_id=counter_item.id, channel=actions.COUNTER,
                                              clerk=editor)
