@@ -19,6 +19,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts import actions as accounts
+from portal.accounts import idcard
 from portal.connectors.notify import notification_queue
 from portal.core.errors import Conflict, Forbidden, NotFound, PortalError
 from services import workdays
@@ -63,6 +65,18 @@ class StatusChangeNotAllowed(Conflict):
 
 class NotYetAccepted(StatusChangeNotAllowed):
     message = _("这件办件还没有受理：补齐材料后请先受理，再审核或办结。")
+
+
+class CounterOnly(Conflict):
+    """The item is handled at a service hall only (not online): a resident cannot apply for it here."""
+
+    code = "counter_only"
+    message = _("这个事项暂不能网上申请，请带齐材料到办理窗口办理。")
+
+
+class ResidentNotFound(NotFound):
+    code = "resident_not_found"
+    message = _("没有找到这个身份证号对应的实名居民：请居民先在小程序或网页完成实名认证。")
 
 
 class StaffOnly(Forbidden):
@@ -388,14 +402,49 @@ def expected_completion_for(item: ServiceItem, accepted_on: dt.date) -> tuple[dt
     return due, not (workdays.calendar_known(accepted_on) and workdays.calendar_known(due))
 
 
-def application_submit(*, user, item_id: int, channel: str = "web", submitted_at: dt.datetime | None = None
-                       ) -> Application:
-    """A real-name-bound resident applies for an active item: a receipt number and the first event."""
+COUNTER = "counter"  # the channel of an application a clerk registers at a service hall's window
+
+
+def _is_staff(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and (
+        user.is_superuser or user.has_role("catalogue_editor") or user.has_role("admin")))
+
+
+def counter_only_refusal(item: ServiceItem) -> CounterOnly:
+    """The refusal of an online application for an item handled at the counter only, saying where to
+    go: the item's service locations (else its department)."""
+    locations = list(item.locations.all())
+    if locations:
+        places = "；".join(f"{loc.name}（{loc.address}）" if loc.address else loc.name for loc in locations)
+        message = _("「{item}」暂不能网上申请，请带齐材料到以下地点办理：{places}。").format(
+            item=item.name, places=places)
+    else:
+        department = item.department
+        where = f"{department.name}（{department.phone}）" if department.phone else department.name
+        message = _("「{item}」暂不能网上申请，请带齐材料到办理窗口办理，详情请咨询{department}。").format(
+            item=item.name, department=where)
+    return CounterOnly(message, extra={"locations": [
+        {"id": loc.id, "name": loc.name, "address": loc.address, "hours": loc.hours, "phone": loc.phone}
+        for loc in locations]})
+
+
+def application_submit(*, user, item_id: int, channel: str = "web", submitted_at: dt.datetime | None = None,
+                       clerk=None) -> Application:
+    """A real-name-bound resident applies for an active item: a receipt number and the first event.
+
+    An item that is not handled online (``online`` off: the resident must go to a service hall) is
+    refused with :class:`CounterOnly` unless a clerk registers it at the counter (``channel="counter"``,
+    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one).
+    """
     if not user.is_authenticated or not user.is_realname_verified:
         raise RealnameRequired()
-    item = ServiceItem.objects.filter(pk=item_id, is_active=True).first()
+    if channel == COUNTER and clerk is not None and not _is_staff(clerk):
+        raise StaffOnly(_("只有工作人员可以登记窗口办件。"))
+    item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("department").first()
     if item is None:
         raise ItemUnavailable()
+    if not item.online and channel != COUNTER:
+        raise counter_only_refusal(item)
     now = submitted_at or timezone.now()
     for _attempt in range(5):
         try:
@@ -404,11 +453,24 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
                     receipt_number=_new_receipt_number(timezone.localdate(now)), user=user, item=item,
                     channel=channel, submitted_at=now,
                 )
-                _event_add(application, Status.SUBMITTED, note="", actor=user, at=now)
+                _event_add(application, Status.SUBMITTED, note="", actor=clerk or user, at=now)
                 return application
         except IntegrityError:  # receipt number collision: draw again
             continue
     raise Conflict(_("系统繁忙，请稍后再试。"), code="receipt_number_busy")
+
+
+def application_register_at_counter(*, clerk, id_number: str, item_id: int) -> Application:
+    """A clerk registers an application at a service hall's window for the real-name-bound resident
+    whose ID card they checked: the way in for items not handled online (``channel="counter"``)."""
+    if not _is_staff(clerk):
+        raise StaffOnly(_("只有工作人员可以登记窗口办件。"))
+    if not idcard.is_valid(id_number):
+        raise accounts.InvalidIdNumber(fields={"id_number": [str(accounts.InvalidIdNumber.message)]})
+    resident = accounts.resident_by_id_number(id_number=id_number)
+    if resident is None:
+        raise ResidentNotFound()
+    return application_submit(user=resident, item_id=item_id, channel=COUNTER, clerk=clerk)
 
 
 def application_status_change(*, application_id: int, status: str, note: str = "", actor=None,
@@ -419,8 +481,7 @@ def application_status_change(*, application_id: int, status: str, note: str = "
     resumption moves the due date by the working days spent waiting; each change queues a
     notification to the applicant after commit.
     """
-    if actor is not None and not (actor.is_superuser or actor.has_role("catalogue_editor")
-                                  or actor.has_role("admin")):
+    if actor is not None and not _is_staff(actor):
         raise StaffOnly()
     if status not in Status.values:
         raise PortalError(_("没有这种办件状态。"), code="unknown_status", fields={"status": [str(status)]})
@@ -440,10 +501,8 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         previous = application.status
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:
-                waited = workdays.workdays_between(application.paused_on, today)
-                application.expected_completion = workdays.add_workdays(application.expected_completion, waited)
-                application.expected_is_estimate = application.expected_is_estimate or not workdays.calendar_known(
-                    application.expected_completion)
+                application.expected_completion, application.expected_is_estimate = _due_after_pause(
+                    application.expected_completion, application.paused_on, today)
             application.paused_on = None
         if status == Status.ACCEPTED and application.accepted_at is None:
             # After the resumption above: a clock that only starts now has nothing to make up.
@@ -460,10 +519,24 @@ def application_status_change(*, application_id: int, status: str, note: str = "
     return application
 
 
+def _due_after_pause(due: dt.date, paused_on: dt.date, today: dt.date) -> tuple[dt.date, bool]:
+    """The due date when the clock starts again ``today``: the working days that were left when it
+    stopped, counted from today (so resuming on a Saturday the last day was due gives Monday, not a
+    date already past). One that was already late when paused stays late by the working days waited.
+    Returns (date, is_estimate)."""
+    if paused_on <= due:
+        new_due = workdays.add_workdays(today, workdays.workdays_between(paused_on, due))
+    else:
+        new_due = workdays.add_workdays(due, workdays.workdays_between(paused_on, today))
+    return new_due, not all(workdays.calendar_known(day) for day in (due, paused_on, today, new_due))
+
+
 def _event_add(application: Application, status: str, *, note: str, actor, at: dt.datetime) -> ApplicationEvent:
     event = ApplicationEvent.objects.create(application=application, status=status, note=note[:500],
                                             actor=actor if getattr(actor, "pk", None) else None, created_at=at)
     due = f"，预计 {application.expected_completion.isoformat()} 前办结" if application.expected_completion else ""
+    if due and application.expected_is_estimate:
+        due += f"（{application.expected_completion.year} 年节假日安排尚未公布，此为估算日期）"
     body = _NOTICE[status].format(item=application.item.name, receipt=application.receipt_number, due=due,
                                   note=note).strip()
     with translation.override(settings.LANGUAGE_CODE):  # the resident reads it, not the clerk who wrote it

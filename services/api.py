@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -43,6 +45,12 @@ class ApplicationCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=["web", "wechat_mini", "wechat_oa", "alipay", "chat"], default="web")
 
 
+class CounterApplicationSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1)
+    id_number = serializers.CharField(max_length=24, help_text=(
+        "申请人的身份证号（窗口核验身份证后填写；全角数字、小写 x 均可）"))
+
+
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Application.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
@@ -51,7 +59,14 @@ class StatusChangeSerializer(serializers.Serializer):
 class StaffApplicationQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Application.Status.choices, required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    receipt = serializers.CharField(required=False, max_length=40, min_length=4)
+    receipt = serializers.CharField(required=False, max_length=40, min_length=4, help_text=(
+        "受理编号（如 PD20261125012345）或它的开头至少 4 位；大小写、全角、空格、连字符不限"))
+
+    def validate_receipt(self, value: str) -> str:
+        # Spaces and hyphens are forgiven, so "- - -" is no number at all: as a start it matched every one.
+        if len(queries.receipt_typed(value)) < 4:
+            raise serializers.ValidationError(_("请输入受理编号或它的开头至少 4 位（如 PD2026）。"))
+        return value
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -151,15 +166,37 @@ class ApplicationSerializer(serializers.ModelSerializer):
     item = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
     events = EventSerializer(many=True)
+    expected_completion = serializers.SerializerMethodField()
+    expected_is_estimate = serializers.SerializerMethodField()
+    clock_paused = serializers.SerializerMethodField()
+    expected_completion_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
         fields = ["id", "receipt_number", "item", "status", "status_label", "channel", "submitted_at",
-                  "accepted_at", "expected_completion", "expected_is_estimate", "completed_at", "events"]
+                  "accepted_at", "expected_completion", "expected_is_estimate", "clock_paused",
+                  "expected_completion_note", "completed_at", "events"]
 
     def get_item(self, application: Application) -> dict:
         item = application.item
         return {"id": item.id, "name": item.name, "department": item.department.name}
+
+    @extend_schema_field(serializers.DateField(allow_null=True, help_text=(
+        "预计办结日期（工作日计算）；未受理、无办结时限或需补件（时限暂停，见 clock_paused）时为 null")))
+    def get_expected_completion(self, application: Application) -> dt.date | None:
+        return queries.expected_completion_of(application).date
+
+    @extend_schema_field(serializers.BooleanField(help_text="预计日期为估算（节假日安排尚未公布的年份按周一至周五计算）"))
+    def get_expected_is_estimate(self, application: Application) -> bool:
+        return queries.expected_completion_of(application).is_estimate
+
+    @extend_schema_field(serializers.BooleanField(help_text="需补件：办理时限暂停，补齐材料后重新计算预计办结日期"))
+    def get_clock_paused(self, application: Application) -> bool:
+        return queries.expected_completion_of(application).clock_paused
+
+    @extend_schema_field(serializers.CharField(help_text="预计办结日期的说明（时限暂停、日期为估算），没有时为空字符串"))
+    def get_expected_completion_note(self, application: Application) -> str:
+        return str(queries.expected_completion_of(application).note)
 
 
 class StaffApplicationSerializer(ApplicationSerializer):
@@ -177,7 +214,7 @@ class StaffApplicationSerializer(ApplicationSerializer):
         return {"id": user.id, "name": str(user), "id_number": user.id_number_masked}
 
 
-def _paginated(request, view, rows: list, serializer, extra: dict | None = None) -> Response:
+def _paginated(request, view, rows, serializer, extra: dict | None = None) -> Response:
     paginator = Pagination()
     page = paginator.paginate_queryset(rows, request, view=view)
     response = paginator.get_paginated_response(serializer(page, many=True).data)
@@ -270,12 +307,15 @@ class ApplicationListView(APIView):
         status = request.query_params.get("status") or None
         if status and status not in Application.Status.values:
             raise serializers.ValidationError({"status": [str(_("没有这种办件状态。"))]})
-        applications = list(queries.applications_of(user=request.user, status=status))
+        applications = queries.applications_of(user=request.user, status=status)  # one page is read
         return _paginated(request, self, applications, ApplicationSerializer)
 
     @extend_schema(
         operation_id="services_applications_create",
-        summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+        summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer},
+        description="需实名认证（403 realname_required）；事项不存在或已停用为 404 item_not_found；事项不能网上办理"
+                    "（online 为 false，须到窗口办理）为 409 counter_only，message 写明办理地点，locations 列出各地点"
+                    "（id、name、address、hours、phone），不创建办件。")
     @idempotent
     def post(self, request):
         body = ApplicationCreateSerializer(data=request.data)
@@ -308,10 +348,26 @@ class StaffApplicationListView(APIView):
     def get(self, request):
         params = StaffApplicationQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        applications = list(queries.applications_for_staff(status=params.validated_data.get("status"),
-                                                           overdue=params.validated_data.get("overdue"),
-                                                           receipt=params.validated_data.get("receipt")))
+        # A queryset, not a list: the paginator counts and reads one page, not every application.
+        applications = queries.applications_for_staff(status=params.validated_data.get("status"),
+                                                      overdue=params.validated_data.get("overdue"),
+                                                      receipt=params.validated_data.get("receipt"))
         return _paginated(request, self, applications, StaffApplicationSerializer)
+
+    @extend_schema(
+        operation_id="services_staff_applications_register",
+        summary="窗口登记办件（工作人员）", request=CounterApplicationSerializer,
+        responses={201: StaffApplicationSerializer},
+        description="为已实名认证的居民登记一件窗口办件（channel 为 counter），不能网上办理的事项也可登记；"
+                    "身份证号不正确为 400 invalid_id_number，没有对应的实名居民为 404 resident_not_found。")
+    @idempotent
+    def post(self, request):
+        body = CounterApplicationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = actions.application_register_at_counter(
+            clerk=request.user, id_number=body.validated_data["id_number"], item_id=body.validated_data["item"])
+        application = queries.applications_for_staff().get(pk=application.pk)
+        return Response(StaffApplicationSerializer(application).data, status=201)
 
 
 class StaffApplicationStatusView(APIView):

@@ -160,7 +160,9 @@ def load_demo() -> None:
         if Application.objects.filter(user=user, item=item).exists():
             continue
         submitted = timezone.now() - dt.timedelta(days=days_ago)
-        application = actions.application_submit(user=user, item_id=item.id, channel="web", submitted_at=submitted)
+        # An item not handled online was registered at a service hall's window.
+        channel = "web" if item.online else actions.COUNTER
+        application = actions.application_submit(user=user, item_id=item.id, channel=channel, submitted_at=submitted)
         at = submitted
         for index, (status, note) in enumerate(steps, start=1):
             at = min(submitted + dt.timedelta(days=index), timezone.now())

@@ -30,6 +30,7 @@ from services.models import (
 )
 
 SEARCH_CANDIDATES = 200
+_FULL_WIDTH_DIGITS = {0xFF10 + n: 0x30 + n for n in range(10)}  # ０–９ → 0–9
 
 
 @dataclass
@@ -48,10 +49,12 @@ class ItemFilters:
             items = items.filter(Q(life_events__code=self.life_event) | Q(life_events__name=self.life_event))
         if self.department:
             department = str(self.department)
-            if not (department.isascii() and department.isdigit()):  # "²".isdigit() too, but int() refuses it
+            # An id typed on a phone's full-width keyboard (１２) is the id (only those digits: ² is not 2).
+            digits = department.translate(_FULL_WIDTH_DIGITS)
+            if not (digits.isascii() and digits.isdigit()):  # "²".isdigit() too, but int() refuses it
                 items = items.filter(department__name=department)
-            elif int(department) <= MAX_ID:
-                items = items.filter(department_id=int(department))
+            elif int(digits) <= MAX_ID:
+                items = items.filter(department_id=int(digits))
             else:  # no row has that id, and the driver cannot send it
                 items = items.none()
         if self.audience:
@@ -201,6 +204,32 @@ def applications_of(*, user, status: str | None = None) -> QuerySet[Application]
     return applications.order_by("-submitted_at", "-id")
 
 
+@dataclass(frozen=True)
+class ExpectedCompletion:
+    """What residents and clerks are told about an application's due date."""
+
+    date: dt.date | None
+    is_estimate: bool
+    clock_paused: bool
+    note: str  # a sentence when the date needs one (the clock stopped), else ""
+
+
+def expected_completion_of(application: Application) -> ExpectedCompletion:
+    """需补件 stops the clock: while the resident gathers the documents the application has no due
+    date (the stored one is the date before the pause; ``application_status_change`` moves it by the
+    working days spent waiting when the application is accepted or reviewed again)."""
+    if application.status == Application.Status.NEEDS_MORE:
+        if application.accepted_at is None:  # asked for more before acceptance: no clock has run yet
+            return ExpectedCompletion(None, False, True, _("补齐材料、受理后按工作日计算预计办结日期。"))
+        return ExpectedCompletion(None, False, True, _("补件期间办理时限暂停，补齐材料后重新计算预计办结日期。"))
+    due, estimate = application.expected_completion, application.expected_is_estimate
+    if due is not None and estimate and not application.is_final:
+        # chinesecalendar has no holidays for that year yet (services/workdays.py): say so, do not pretend.
+        return ExpectedCompletion(due, True, False, _(
+            "{year} 年的法定节假日安排尚未公布，预计办结日期按周一至周五估算，可能顺延。").format(year=due.year))
+    return ExpectedCompletion(due, estimate, False, "")
+
+
 def application_for_receipt(*, user, receipt_number: str) -> Application:
     """The owner's application with that receipt number. Someone else's is "not found", never
     "forbidden": a receipt number must not reveal that it exists. A number as people write it
@@ -223,7 +252,8 @@ def application_for_receipt(*, user, receipt_number: str) -> Application:
 
 def receipt_typed(receipt_number: str) -> str:
     """A receipt number as stored, from the way people type it (ｐｄ 2026-1125…)."""
-    return re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
+    # The separators the chat forgives too (services.skills._RECEIPT_GAPS): spaces, hyphens, dashes, dots.
+    return re.sub(r"[\s\-_－—–·.]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
 
 
 def applications_for_staff(*, status: str | None = None, overdue: bool | None = None, receipt: str | None = None,

@@ -518,12 +518,17 @@ def _progress_line(application) -> str:
         return f"{head}，原因：{note}" if note else head
     due = application.expected_completion
     if due and not application.is_final:
+        if application.expected_is_estimate:  # that year's holidays are not published yet
+            return head + f"，预计{due.year}年{due.month}月{due.day}日前办结（估算：当年节假日安排尚未公布）"
         return head + f"，预计{due.month}月{due.day}日前办结"
     return head
 
 
 def _application_card(application) -> Card:
+    from services.queries import expected_completion_of
+
+    due = expected_completion_of(application)  # the REST API's rule: none while the clock is stopped
     return Card("application", application.receipt_number, application.item.name, {
         "status": application.status, "status_display": application.get_status_display(),
-        "expected_completion": application.expected_completion.isoformat() if application.expected_completion
-        else None})
+        "expected_completion": due.date.isoformat() if due.date else None,
+        "expected_is_estimate": due.is_estimate, "clock_paused": due.clock_paused})

@@ -39,7 +39,8 @@ class KeyConverter:
 
 class ReceiptConverter(KeyConverter):
     """``<receipt:...>``: a receipt number as a resident types it — also in full-width letters and
-    digits (a phone's Chinese keyboard) and with spaces; the lookup normalises it. Still nothing a
-    database refuses to compare."""
+    digits (a phone's Chinese keyboard) and with spaces, hyphens, dashes (– —, a phone's smart
+    punctuation), dots or middle dots between groups, the separators the chat forgives too; the
+    lookup normalises it. Still nothing a database refuses to compare."""
 
-    regex = "[A-Za-z0-9_\\- \u3000\uFF0D\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]{1,64}"
+    regex = "[A-Za-z0-9_.\\- \u00B7\u2013\u2014\u3000\uFF0D\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]{1,64}"

@@ -80,7 +80,7 @@ def test_export_as_xlsx_and_json(editor_client, make_item):
 
 
 def test_an_editor_changes_an_application_status_in_the_admin(editor_client, make_item, resident):
-    item = make_item("居住证签注", promised_limit_days=5)
+    item = make_item("居住证签注", promised_limit_days=5, online=True)
     application = actions.application_submit(user=resident, item_id=item.id)
     url = f"/admin/services/application/{application.pk}/change/"
     assert editor_client.get(url).status_code == 200
@@ -100,7 +100,7 @@ def test_an_editor_changes_an_application_status_in_the_admin(editor_client, mak
 
 
 def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(editor_client, make_item, resident):
-    item = make_item("居住证签注", promised_limit_days=5)
+    item = make_item("居住证签注", promised_limit_days=5, online=True)
     application = actions.application_submit(user=resident, item_id=item.id)
     actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同")
     url = f"/admin/services/application/{application.pk}/change/"
@@ -110,7 +110,7 @@ def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(edit
 
 
 def test_a_note_without_a_status_change_is_not_dropped_silently(editor_client, make_item, resident):
-    item = make_item("居住证签注", promised_limit_days=5)
+    item = make_item("居住证签注", promised_limit_days=5, online=True)
     application = actions.application_submit(user=resident, item_id=item.id)
     url = f"/admin/services/application/{application.pk}/change/"
     response = editor_client.post(url, {"new_status": "", "status_note": "已电话联系申请人", **NO_EVENTS})

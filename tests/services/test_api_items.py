@@ -120,7 +120,16 @@ def test_browsing_shows_frequent_items_first_and_filters_by_them(api, catalogue,
     assert bad.status_code == 400 and bad.json()["error"]["code"]
 
 
-@pytest.mark.parametrize("department", ["9223372036854775808", "99999999999999999999", "²", "١٢"])
+def test_a_department_id_in_full_width_digits_is_that_department(api, catalogue):
+    """１２ from a phone's full-width keyboard was taken for a department's name: nothing found."""
+    department_id = catalogue["licence"].department_id
+    wide = str(department_id).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
+    found = api.get(ITEMS, {"department": wide}).json()["results"]
+    assert [r["id"] for r in found] == [catalogue["licence"].id]
+
+
+@pytest.mark.parametrize("department", ["9223372036854775808", "99999999999999999999", "²", "١٢",
+                                        "９２２３３７２０３６８５４７７５８０８"])
 def test_a_department_no_item_can_have_finds_nothing_rather_than_failing(api, catalogue, department):
     response = api.get(ITEMS, {"department": department})
     assert response.status_code == 200

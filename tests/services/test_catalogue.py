@@ -85,6 +85,9 @@ def test_demo_loading_is_idempotent_and_gives_applications_in_every_state():
             ResidentLicence.objects.count()) == counts
     assert set(Application.objects.values_list("status", flat=True)) == set(Application.Status.values)
     assert Application.objects.filter(user__phone="13900000001").count() >= 2
+    # An item not handled online (身份证补领, 居住证办理) was registered at a service hall's window.
+    counter = Application.objects.filter(item__online=False)
+    assert counter.exists() and set(counter.values_list("channel", flat=True)) == {"counter"}
 
 
 

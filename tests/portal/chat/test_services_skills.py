@@ -94,7 +94,7 @@ def test_service_progress_lists_the_residents_own_applications(api, say, catalog
     resident = account_actions.resident_for_phone(phone="13800000077", display_name="周七")
     id_number = make_id_number("310115", datetime.date(1990, 1, 2), 77)
     resident = account_actions.realname_bind(user=resident, name="周七", id_number=id_number)
-    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
     api.credentials(HTTP_AUTHORIZATION=bearer(resident))
     _, body = say(api, "我的申请办到哪了")
     assert body["intent"]["name"] == "service.progress"
@@ -120,7 +120,7 @@ def test_service_progress_reads_the_status_in_chinese_whatever_the_clients_accep
     resident = account_actions.resident_for_phone(phone="13800000078", display_name="周八")
     id_number = make_id_number("310115", datetime.date(1990, 1, 3), 78)
     resident = account_actions.realname_bind(user=resident, name="周八", id_number=id_number)
-    application_submit(user=resident, item_id=catalogue["permit"].id)
+    application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
     api.credentials(HTTP_AUTHORIZATION=bearer(resident), HTTP_ACCEPT_LANGUAGE="en")
     _, body = say(api, "我的申请办到哪了")
     card = body["reply"]["cards"][0]
@@ -285,7 +285,7 @@ def test_an_application_that_needs_more_says_what_to_bring(api, say, catalogue):
     resident = account_actions.resident_for_phone(phone="13800000078", display_name="周八")
     id_number = make_id_number("310115", datetime.date(1990, 1, 3), 78)
     resident = account_actions.realname_bind(user=resident, name="周八", id_number=id_number)
-    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
     application_status_change(application_id=application.id, status="accepted")
     application_status_change(application_id=application.id, status="needs_more", note="请补充近 6 个月的租房合同。")
     api.credentials(HTTP_AUTHORIZATION=bearer(resident))
@@ -294,21 +294,30 @@ def test_an_application_that_needs_more_says_what_to_bring(api, say, catalogue):
     assert "前办结" not in body["reply"]["text"]
     _, body = say(api, f"受理编号 {application.receipt_number} 查进度", body["session"])
     assert "请补充近 6 个月的租房合同" in body["reply"]["text"]
+    # The card had the due date from before the pause, as the REST API did.
+    card = body["reply"]["cards"][0]
+    assert card["expected_completion"] is None and card["clock_paused"] is True
 
 
-def test_an_expected_date_reads_without_a_leading_zero(api, say, catalogue):
+@pytest.mark.parametrize(("due", "estimate", "said"), [
+    (datetime.date(2026, 12, 4), False, "预计12月4日前办结"),  # without a leading zero
+    # Counted Monday to Friday (chinesecalendar has no 2027 holidays yet): was 预计1月5日前办结, as if known.
+    (datetime.date(2027, 1, 5), True, "预计2027年1月5日前办结（估算"),
+])
+def test_an_expected_date_reads_well_and_says_when_it_is_an_estimate(api, say, catalogue, due, estimate, said):
     from services.actions import application_status_change, application_submit
     from services.models import Application
 
     resident = account_actions.resident_for_phone(phone="13800000079", display_name="周九")
     id_number = make_id_number("310115", datetime.date(1990, 1, 4), 79)
     resident = account_actions.realname_bind(user=resident, name="周九", id_number=id_number)
-    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application = application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
     application_status_change(application_id=application.id, status="accepted")
-    Application.objects.filter(pk=application.pk).update(expected_completion=datetime.date(2026, 12, 4))
+    Application.objects.filter(pk=application.pk).update(expected_completion=due, expected_is_estimate=estimate)
     api.credentials(HTTP_AUTHORIZATION=bearer(resident))
     _, body = say(api, "我的申请办到哪了")
-    assert "预计12月4日前办结" in body["reply"]["text"]
+    assert said in body["reply"]["text"]
+    assert body["reply"]["cards"][0]["expected_is_estimate"] is estimate
 
 
 @pytest.mark.parametrize("typed", ["{n}", "{lower}到哪了", "查一下 {spaced}", "查进度 {hyphened}", "{wide}"])
@@ -320,8 +329,8 @@ def test_a_receipt_number_typed_as_residents_type_it_finds_the_application(api, 
     resident = account_actions.resident_for_phone(phone="13800000080", display_name="周十")
     id_number = make_id_number("310115", datetime.date(1990, 1, 5), 80)
     resident = account_actions.realname_bind(user=resident, name="周十", id_number=id_number)
-    application_submit(user=resident, item_id=catalogue["card"].id)
-    application = application_submit(user=resident, item_id=catalogue["permit"].id)
+    application_submit(user=resident, item_id=catalogue["card"].id, channel="counter")
+    application = application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
     n = application.receipt_number
     text = typed.format(n=n, lower=n.lower(), spaced=f"{n[:2]} {n[2:6]} {n[6:10]} {n[10:]}",
                         hyphened=f"{n[:2]}-{n[2:10]}-{n[10:]}",
@@ -401,8 +410,8 @@ def test_progress_of_the_application_named_answers_for_that_one(api, say, catalo
     resident = account_actions.resident_for_phone(phone="13800000079", display_name="周九")
     id_number = make_id_number("310115", datetime.date(1990, 1, 4), 79)
     resident = account_actions.realname_bind(user=resident, name="周九", id_number=id_number)
-    permit = application_submit(user=resident, item_id=catalogue["permit"].id)
-    card = application_submit(user=resident, item_id=catalogue["card"].id)
+    permit = application_submit(user=resident, item_id=catalogue["permit"].id, channel="counter")
+    card = application_submit(user=resident, item_id=catalogue["card"].id, channel="counter")
     api.credentials(HTTP_AUTHORIZATION=bearer(resident))
     _, body = say(api, "我那个社保卡的办好了没")
     assert body["intent"]["name"] == "service.progress"

@@ -61,7 +61,8 @@ def world(db):
         make_slot(court, start=start + dt.timedelta(hours=hour))
     resident = make_resident()
     department = service_actions.department_upsert(name="区公安分局")
-    item = ServiceItem.objects.create(name="居住证申领", department=department, code="FUZZ-1", promised_limit_days=7)
+    item = ServiceItem.objects.create(name="居住证申领", department=department, code="FUZZ-1", promised_limit_days=7,
+                                      online=True)
     service_actions.application_submit(user=resident, item_id=item.pk)
     admin = make_staff(role=roles.ADMIN, venues=(venue,))
     admin.is_superuser = True
