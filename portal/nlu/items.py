@@ -113,6 +113,11 @@ SEMANTIC_SURE = 10.0
 # 给狗上户口 for 犬只登记 — does not make 户口 its matter). A question saying more (a step, who, which
 # office, a second word of the matter) is ranked by what it says.
 FREQUENT_BAND = 15.0
+# A question asking which procedures a life event takes (宝宝刚出生要办哪些手续, 老人去世了要办哪些事) is
+# answered by the catalogue's “一件事” bundle (出生一件事, 身后事一件事) when one is among the near-best
+# (FREQUENT_BAND) matches, ahead of its single steps: the bundle is the list asked for.
+ALL_STEPS_ASKED = re.compile(r"哪些(?:手续|事|证)|什么手续都|都(?:要|得|需要)办(?:哪些|什么|啥)|全部手续")
+BUNDLE_MARK = "一件事"
 NEW_ONLY = frozenset({"new"})  # the step class of 办个, 新办, 第一次 (item_actions.tsv)
 READING_INFORMATION_POWER = 0.5  # a reading less telling than the word's best counts (its share) ** this
 STEP_TERM_WEIGHT = 1.6  # a step word searched as a word (停业登记 is named by its step); a matter word ~4–8
@@ -909,10 +914,12 @@ class ItemMatcher:
         score kept. With a semantic encoder the lexical matches of a wider pool are put in the order
         of their score plus the question's likeness to each name; ``score`` stays the lexical one.
         A question naming one matter only puts the frequent items among the near-best first."""
+        bundle = bool(ALL_STEPS_ASKED.search(query))
         if self.semantic is None:
-            if not self._frequent_ids or not query.strip() or self.one_matter(query) is None:
+            if not bundle and (not self._frequent_ids or not query.strip() or self.one_matter(query) is None):
                 return self._lexical(query, limit, min_score)  # no frequent item can move: no wider pool
-            return self._frequent_first(query, self._lexical(query, max(limit, SEMANTIC_POOL), min_score))[:limit]
+            matches = self._frequent_first(query, self._lexical(query, max(limit, SEMANTIC_POOL), min_score))
+            return (self._bundle_first(matches) if bundle else matches)[:limit]
         matches = self._lexical(query, max(limit, SEMANTIC_POOL), min_score)
         # One match, or a lead the reading is sure of: the model is not asked.
         if len(matches) > 1 and matches[0].score - matches[1].score < SEMANTIC_SURE:
@@ -925,7 +932,17 @@ class ItemMatcher:
                 weight = 100.0 * self._semantic_weight
                 order = sorted(range(len(matches)), key=lambda i: -(matches[i].score + weight * float(likeness[i])))
                 matches = [matches[i] for i in order]
-        return self._frequent_first(query, matches)[:limit]
+        matches = self._frequent_first(query, matches)
+        return (self._bundle_first(matches) if bundle else matches)[:limit]
+
+    @staticmethod
+    def _bundle_first(matches: list[ItemMatch]) -> list[ItemMatch]:
+        """``matches`` with the first “一件事” bundle among the near-best first (``ALL_STEPS_ASKED``)."""
+        if len(matches) < 2:
+            return matches
+        floor = max(m.score for m in matches) - FREQUENT_BAND
+        bundle = next((m for m in matches if m.score >= floor and BUNDLE_MARK in m.name), None)
+        return matches if bundle is None else [bundle, *(m for m in matches if m is not bundle)]
 
     def frequent_answer(self, query: str, item_id, name: str) -> str | None:
         """The question's one matter (``one_matter``) when this item is a frequent one (高频事项)

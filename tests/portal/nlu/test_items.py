@@ -253,3 +253,18 @@ def test_a_frequent_item_further_below_the_best_match_than_the_band_stays_where_
 ])
 def test_one_matter_is_a_question_that_names_one_matter_and_nothing_else(matcher, question, matter):
     assert matcher.one_matter(question) == matter
+
+
+# --- “一件事” bundles ---------------------------------------------------------------------------------
+
+
+def _birth() -> ItemMatcher:
+    return ItemMatcher([ItemDoc(i, name, department=department) for i, name, department in [
+        (1, "新生儿出生户口登记", "区公安分局"), (2, "新生儿“出生一件事”联办", "区卫生健康委"),
+        (3, "出生医学证明补发或换发", "区卫生健康委"), (4, "生育医疗费用报销", "区医保局")]])
+
+
+def test_a_question_about_one_step_of_the_event_is_not_answered_with_the_bundle():
+    matcher = _birth()
+    for question in ("宝宝刚出生上户口要带什么", "出生证明名字写错了怎么换"):
+        assert matcher.search(question, limit=1)[0].id != 2, question

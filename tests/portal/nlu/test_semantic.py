@@ -183,3 +183,13 @@ def test_a_projection_fitted_for_another_model_or_missing_is_not_used(tmp_path, 
     units = [("补领",), ("身", "份", "证")]
     # Without a projection the question is the plain sum of its words, characters or not.
     assert np.allclose(plain.question(units, ["补", "领", "身", "份", "证"]), plain.question(units))
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("宝宝刚出生要办哪些手续", "PD-HY-007"),  # 新生儿“出生一件事”联办, not 新生儿出生户口登记 alone
+    ("家里老人去世了要办哪些事", "PD-MZ-013"),  # 身后事“一件事”联办, not 丧葬补助金和抚恤金申领
+])
+def test_asking_which_procedures_a_life_event_takes_is_answered_with_its_bundle(encoder, question, code):
+    # The words' reading puts one step of the event first; the bundle is the list asked for.
+    matcher = ItemMatcher(bundled_docs(), semantic=encoder)
+    assert matcher.search(question, limit=1)[0].id == code
