@@ -36,7 +36,9 @@ def test_without_warm_up_work_nothing_is_started(settings):
     assert search._state.matcher is None
 
 
-def test_a_failing_warm_up_is_logged_and_does_not_stop_the_process(settings, caplog):
+def test_a_failing_warm_up_is_logged_and_does_not_stop_the_process(settings, caplog, db):
+    # db: run() closes old connections after each step, which touches a connection an earlier test
+    # of this worker left open (pytest-django refuses that without database access: flaky under -n 2).
     settings.SERVER_WARM_UP = ["services.search.no_such_function"]
     warmup.run()
     assert "warm-up services.search.no_such_function failed" in caplog.text
