@@ -363,12 +363,12 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
         found = find(limit=200 if at_clock else 20)
         if found:
             note += f"{asked} 没有可约的了，当天其他时间还有："
-            if t_from and not t_to:  # 20:30 asked, none then: the slots nearest to it, not the morning's
+            if at_clock:  # 20:30 asked, none then: the slots nearest to it, not the morning's
                 nearest = True
                 found.sort(key=lambda sd: abs(_minutes(timezone.localtime(sd[0].start).time()) - _minutes(t_from)))
     if court and found:
         on_court = [(s, d) for s, d in found if _on_court(s, court)]
-        at_time = [s for s, _ in on_court if t_from and not t_to and timezone.localtime(s.start).time() == t_from]
+        at_time = [s for s, _ in on_court if at_clock and starts_at(s, t_from)]
         if len(at_time) == 1 and not note:  # 20点4号场: that one slot, read back for a yes
             turn.slots[CHOICE] = str(at_time[0].pk)
             reply = _book_chosen(turn, at_time[0].pk, confirmed=False)

@@ -31,7 +31,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from portal.nlu.items import ItemMatcher  # noqa: E402
-from portal.nlu.normalize import normalize  # noqa: E402
 from portal.nlu.semantic import DIMENSIONS, PROJECTION, Encoder  # noqa: E402
 from tests.eval.external import bundled_docs, catalogue_docs, labelled  # noqa: E402
 
@@ -49,10 +48,7 @@ def texts(without: set[str]) -> tuple[list[str], list[str]]:
             if path.name in without or not path.name.startswith(("items_questions", "chat_messages", "relevance_")):
                 continue
             used.append(path.name)
-            rows = labelled(path.name) if folder.name == "eval" else [
-                line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith("#")]
-            out += [row[0] for row in rows]
+            out += [row[0] for row in labelled(str(path))]  # an absolute path reads that file
     for doc in bundled_docs():
         out += [doc.name, *doc.aliases, *doc.keywords]
     return list(dict.fromkeys(t.strip() for t in out if t.strip())), used
@@ -72,7 +68,7 @@ def main() -> None:
     features, targets = [], []
     for text in questions:
         units = matcher.question_units(text)
-        found = encoder.features(units, [c for c in normalize(text) if c in matcher._characters])
+        found = encoder.features(units, matcher.question_characters(text))
         if found is None or found.shape[0] != 2 * DIMENSIONS:
             continue
         features.append(found)

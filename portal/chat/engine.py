@@ -291,8 +291,8 @@ class Engine:
             # "#intent:service.search?item=12&topic=materials": an intent and slots from a quick reply
             forced, _, query = text[len(INTENT_PAYLOAD):].strip().partition("?")
             payload_slots = {k: v for k, v in parse_qsl(query) if k.isidentifier()}
-        elif state.get("offered") and _position(bare, len(state["offered"])) is not None:
-            forced = state["offered"][_position(bare, len(state["offered"]))]
+        elif state.get("offered") and (place := _position(bare, len(state["offered"]))) is not None:
+            forced = state["offered"][place]
         if forced and forced in _skills():
             slots = {**(state.get("offered_slots") or {}), **payload_slots}
             # The choice answers the question that was asked: the skill reads that, not the tap

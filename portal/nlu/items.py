@@ -1010,16 +1010,23 @@ class ItemMatcher:
         model run), or None without an encoder or when no word of it is read."""
         if self.semantic is None:
             return None
-        units = self.question_units(query)  # knows the characters read
-        return self.semantic.question(units, [c for c in normalize(query) if c in self._characters])
+        return self.semantic.question(self.question_units(query), self.question_characters(query))
+
+    def question_characters(self, query: str) -> list[str]:
+        """The question's characters the semantic reading knows (``semantic_characters``), each as said."""
+        characters = self._semantic_characters()
+        return [c for c in normalize(query) if c in characters]
+
+    def _semantic_characters(self) -> frozenset[str]:
+        if self._characters is None:
+            self._characters = semantic_characters(self.vocabulary)
+        return self._characters
 
     def question_units(self, query: str) -> list[tuple[str, ...]]:
         """The question's words for the semantic reading: a catalogue word whole, another word by
         its characters (老外 → 老, 外 unless the catalogue says 老外), rare characters left out."""
         vocabulary = self.vocabulary
-        if self._characters is None:
-            self._characters = semantic_characters(vocabulary)
-        characters = self._characters
+        characters = self._semantic_characters()
         units = [(word,) if word in vocabulary else tuple(c for c in word if c in characters)
                  for word in _meaningful(tokens(normalize(query), self.lexicon))]
         return [unit for unit in units if unit]

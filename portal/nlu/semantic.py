@@ -131,8 +131,8 @@ class Encoder:
 
     def features(self, units: Sequence[Sequence[str]], characters: Sequence[str] = ()):
         """What the projection reads: the unit-length sum of the units' vectors (a unit's texts
-        averaged), then the unit-length sum of the characters' vectors (zeros when none); None when
-        the question has no unit."""
+        averaged), then, with ``characters``, the unit-length sum of theirs; None when the question
+        has no unit."""
         import numpy as np
 
         texts = [text for unit in units for text in unit]
@@ -144,14 +144,9 @@ class Encoder:
             if unit:
                 vectors.append(rows[at:at + len(unit)].mean(axis=0))
                 at += len(unit)
-        parts = [np.sum(vectors, axis=0)]
-        if characters:
-            parts.append(rows[at:].sum(axis=0))
-        out = []
-        for part in parts:
-            norm = float(np.linalg.norm(part))
-            out.append(part / norm if norm else part)
-        return np.concatenate(out).astype(np.float32) if len(out) > 1 else out[0].astype(np.float32)
+        parts = [np.sum(vectors, axis=0), *([rows[at:].sum(axis=0)] if characters else [])]
+        return np.concatenate([part / norm if (norm := float(np.linalg.norm(part))) else part
+                               for part in parts]).astype(np.float32)
 
     def _embedded(self, texts: Sequence[str], *, words: bool):
         import numpy as np

@@ -53,7 +53,8 @@ def catalogue_docs(path: Path = CATALOGUE_CSV):
 
 
 def labelled(name: str) -> list[list[str]]:
-    """Rows of a TAB-separated labelled file in tests/eval/ (``#`` lines are comments)."""
+    """Rows of a TAB-separated labelled file in tests/eval/, or at an absolute path (``#`` lines are
+    comments)."""
     rows = []
     for line in (EVAL_DIR / name).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
