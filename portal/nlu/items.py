@@ -367,6 +367,12 @@ def semantic_texts(vocabulary: Iterable[str], *, common: bool = True) -> list[st
     return words + sorted(semantic_characters(words, common=common) - set(words))
 
 
+def _near_best_floor(matches: Sequence[ItemMatch]) -> float:
+    """The least lexical score among the near-best matches (``FREQUENT_BAND`` under the best): where a
+    frequent item or a “一件事” bundle may be put first."""
+    return max(m.score for m in matches) - FREQUENT_BAND
+
+
 class ItemMatcher:
     def __init__(self, docs: Iterable[ItemDoc] = (), *, lexicon: Lexicon | None = None, candidates: int = 40,
                  thesaurus: Mapping[str, Sequence[str]] | None = None, thesaurus_weight: float = THESAURUS_WEIGHT,
@@ -940,7 +946,7 @@ class ItemMatcher:
         """``matches`` with the first “一件事” bundle among the near-best first (``ALL_STEPS_ASKED``)."""
         if len(matches) < 2:
             return matches
-        floor = max(m.score for m in matches) - FREQUENT_BAND
+        floor = _near_best_floor(matches)
         bundle = next((m for m in matches if m.score >= floor and BUNDLE_MARK in m.name), None)
         return matches if bundle is None else [bundle, *(m for m in matches if m is not bundle)]
 
@@ -987,7 +993,7 @@ class ItemMatcher:
         found = self._one_matter(query)
         if found is None:
             return matches
-        floor = max(m.score for m in matches) - FREQUENT_BAND
+        floor = _near_best_floor(matches)
         first = [m for m in matches if m.score >= floor and self._frequent_for(*found, m.id, m.name)]
         if not first:
             return matches
