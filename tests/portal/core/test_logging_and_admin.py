@@ -79,3 +79,26 @@ def test_no_server_or_framework_log_line_carries_an_id_or_phone_number(settings,
     text = out.out + out.err
     assert "1101**********002X" in text and "139****0001" in text
     assert VALID_ID not in text and "13900000001" not in text
+
+
+def test_a_celery_worker_keeps_the_masking_log_handlers(settings, capfd):
+    """``celery worker`` sets up logging at start: by default it throws the root logger's handlers
+    away and puts its own, unfiltered, in their place (on ``sys.__stderr__``: hence ``capfd``)."""
+    from django.utils.log import configure_logging
+
+    from portal.celery import app
+
+    root = logging.getLogger()
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)  # bound to this test's streams
+    app.log.already_setup = False
+    try:
+        app.log.setup_logging_subsystem(loglevel="INFO")
+        logging.getLogger("booking.tasks").warning("reminder for %s, %s", VALID_ID, "13900000001")
+        out = capfd.readouterr()
+    finally:
+        app.log.already_setup = False
+        root.handlers.clear()
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    text = out.out + out.err
+    assert "1101**********002X" in text and "139****0001" in text
+    assert VALID_ID not in text and "13900000001" not in text
