@@ -319,14 +319,26 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_pii": {"()": "portal.core.logging.MaskPersonalDataFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "access": {"format": "%(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"], "formatter": "plain"},
+        "access": {"class": "logging.StreamHandler", "filters": ["mask_pii"], "formatter": "access",
+                   "stream": "ext://sys.stdout"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
+        # Django (its unfiltered console and mail handlers), runserver, granian and uvicorn configure
+        # handlers of their own before this runs; a request line they print carries the path and
+        # query string a resident typed. Naming the loggers here replaces those handlers with ours.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "_granian": {"handlers": [], "propagate": True},
+        "granian.access": {"handlers": ["access"], "propagate": False},
+        "uvicorn": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": ["access"], "propagate": False},
     },
 }
 

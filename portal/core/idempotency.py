@@ -14,7 +14,6 @@ booking costs one round trip for the key plus the booking itself.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
 
+from portal.core.crypto import blind_index
 from portal.core.errors import PortalError
 from portal.core.models import IdempotencyKey
 
@@ -51,11 +51,13 @@ class IdempotencyKeyInvalid(PortalError):
 
 
 def _fingerprint(data: Any) -> str:
+    """Keyed (HMAC, ``crypto.blind_index``): a body may carry an ID number (a counter registration),
+    and a plain SHA-256 of it in the table could be reversed by trying one district's candidates."""
     try:
         body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     except Exception:  # unparseable bodies are refused by the view itself
         body = ""
-    return hashlib.sha256(body.encode()).hexdigest()
+    return blind_index(body, purpose="idempotency")
 
 
 class Receipt:

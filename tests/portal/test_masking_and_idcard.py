@@ -57,3 +57,26 @@ def test_mask_text_hides_id_and_phone_numbers_inside_a_log_line():
     assert "3101**********1230" in masked
     assert "139****0001" in masked
     assert "20261124000001234" in masked  # a 17-digit order number is not an ID number
+
+
+@pytest.mark.parametrize("typed", [
+    "110105 19491231 002X", "110105-19491231-002X", "1101 0519 4912 3100 2x", "１１０１０５ １９４９１２３１ ００２Ｘ",
+])
+def test_mask_text_hides_an_id_number_typed_in_groups(typed):
+    masked = mask_text(f"我的身份证 {typed} 查办件")
+    assert "**********" in masked, masked
+    assert "19491231" not in idcard.normalize("".join(c for c in masked if c.isalnum())), masked  # the birth date
+
+
+@pytest.mark.parametrize("typed", ["139 0000 0001", "139-0000-0001", "+86 13900000001", "+8613900000001",
+                                   "8613900000001"])
+def test_mask_text_hides_a_mobile_number_typed_in_groups_or_with_the_country_code(typed):
+    masked = mask_text(f"电话 {typed} 联系我")
+    assert "139****0001" in masked, masked
+    assert "0000" not in masked.replace("139****0001", "")
+
+
+@pytest.mark.parametrize("text", ["PD 2026 1123 649860", "PD-20261123-649860", "2026-11-25 14:47:46,147",
+                                  "时段 12:00-13:00 还有 3 片", "slot 1234 5678", "order 20261124000001234"])
+def test_mask_text_leaves_receipt_numbers_dates_and_times_alone(text):
+    assert mask_text(text) == text

@@ -137,3 +137,23 @@ def test_an_expired_key_the_purge_has_not_reached_yet_is_fresh_again():
     record = IdempotencyKey.objects.get(key="k-7")
     assert record.response_status == 201 and record.response_body["name"] == "b"
     assert len(idempotency_urls.calls) == 2
+
+
+@pytest.mark.django_db
+def test_the_stored_fingerprint_of_a_body_with_an_id_number_cannot_be_recomputed_without_the_key(settings):
+    """A clerk's counter registration sends {"item", "id_number"}: an unkeyed SHA-256 of that body in
+    core_idempotencykey would give the ID number back to anyone trying the few billion candidates of
+    one district (crypto.py's reason for a keyed blind index). The fingerprint is keyed, like it."""
+    import hashlib
+    import json
+
+    body = {"name": "窗口登记", "id_number": "11010519491231002X"}
+    client = client_for("13900000039")
+    assert client.post("/api/v1/things/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-id").status_code == 201
+    stored = IdempotencyKey.objects.get(key="k-id").fingerprint
+    unkeyed = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    assert stored != hashlib.sha256(unkeyed.encode()).hexdigest()
+    assert "11010519491231002X" not in stored
+    # The same body under the same key is still recognised as a replay.
+    replay = client.post("/api/v1/things/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-id")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
