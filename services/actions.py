@@ -67,6 +67,14 @@ class NotYetAccepted(StatusChangeNotAllowed):
     message = _("这件办件还没有受理：补齐材料后请先受理，再审核或办结。")
 
 
+class StatusTimeBeforeSubmission(Conflict):
+    """A status change dated before the application was submitted (a wrong ``at``, or the clock of
+    the server that records the change behind the one that took the submission)."""
+
+    code = "status_time_before_submission"
+    message = _("办件进度的时间不能早于办件的提交时间，请核对时间后再试。")
+
+
 class CounterOnly(Conflict):
     """The item is handled at a service hall only (not online): a resident cannot apply for it here."""
 
@@ -479,7 +487,9 @@ def application_status_change(*, application_id: int, status: str, note: str = "
 
     Acceptance sets the expected completion date (working days); 需补件 stops the clock and the
     resumption moves the due date by the working days spent waiting; each change queues a
-    notification to the applicant after commit.
+    notification to the applicant after commit. A change dated before the submission (a wrong
+    ``at``, or this server's clock behind the one that took the submission) is refused with
+    :class:`StatusTimeBeforeSubmission` and nothing is written.
     """
     if actor is not None and not _is_staff(actor):
         raise StaffOnly()
@@ -498,6 +508,13 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         if status in (Status.NEEDS_MORE, Status.REJECTED) and not note.strip():
             raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required",
                               fields={"note": [str(_("请写明原因。"))]})
+        if now < application.submitted_at:
+            # The database refuses an acceptance before the submission (a 500); a completion or an
+            # event before it would be stored as nonsense. Either way nothing is written.
+            raise StatusTimeBeforeSubmission(_(
+                "变更时间（{at}）早于办件的提交时间（{submitted}），办件进度不能早于提交：请核对时间后再试。").format(
+                at=_local_time(now), submitted=_local_time(application.submitted_at)),
+                extra={"submitted_at": timezone.localtime(application.submitted_at).isoformat()})
         previous = application.status
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:
@@ -517,6 +534,10 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         application.save()
         _event_add(application, status, note=note, actor=actor, at=now)
     return application
+
+
+def _local_time(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
 
 
 def _due_after_pause(due: dt.date, paused_on: dt.date, today: dt.date) -> tuple[dt.date, bool]:

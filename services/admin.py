@@ -267,6 +267,10 @@ class ApplicationStatusForm(forms.ModelForm):
             if status in (Application.Status.NEEDS_MORE, Application.Status.REJECTED) and not data.get(
                     "status_note", "").strip():
                 self.add_error("status_note", "需补件或不予受理时请写明原因。")
+            if timezone.now() < self.instance.submitted_at:
+                # This server's clock is behind the one that took the submission: said here, in the
+                # form, rather than after it was accepted (the action refuses it too).
+                raise forms.ValidationError(str(actions.StatusTimeBeforeSubmission.message))
         return data
 
 

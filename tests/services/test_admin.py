@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from portal.connectors.models import Notification
 from services import actions, search
@@ -107,6 +109,20 @@ def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(edit
     refused = editor_client.post(url, {"new_status": "reviewing", **NO_EVENTS})
     assert refused.status_code == 200 and "请先受理" in refused.content.decode()
     assert Application.objects.get(pk=application.pk).status == "needs_more"
+
+
+def test_a_status_change_in_the_admin_before_the_submission_time_is_refused_by_the_form(editor_client, make_item,
+                                                                                       resident):
+    item = make_item("居住证签注", promised_limit_days=5, online=True)
+    # Submitted through a server whose clock runs ahead of this one.
+    application = actions.application_submit(user=resident, item_id=item.id,
+                                             submitted_at=timezone.now() + dt.timedelta(minutes=2))
+    url = f"/admin/services/application/{application.pk}/change/"
+    refused = editor_client.post(url, {"new_status": "accepted", **NO_EVENTS})
+    assert refused.status_code == 200 and "早于办件的提交时间" in refused.content.decode()  # was a 500
+    application.refresh_from_db()
+    assert (application.status, application.accepted_at) == ("submitted", None)
+    assert application.events.count() == 1
 
 
 def test_a_note_without_a_status_change_is_not_dropped_silently(editor_client, make_item, resident):

@@ -8,8 +8,10 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from portal.connectors.models import Notification
+from portal.core.errors import PortalError
 from services import actions, queries
 from services.models import Application
 
@@ -192,6 +194,46 @@ def test_a_missing_reason_is_explained_in_english_when_asked(api, item, resident
     error = response.json()["error"]
     assert error["message"].startswith("Please give a reason")
     assert error["fields"] == {"note": ["Please give a reason."]}  # was 必填 in every language
+
+
+def test_a_status_change_dated_before_the_submission_is_a_409_in_words_and_writes_nothing(
+        api, item, resident, editor, django_capture_on_commit_callbacks):
+    # The server that took the submission ran two minutes ahead of the one the clerk's change reaches.
+    ahead = timezone.now() + dt.timedelta(minutes=2)
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=ahead)
+    api.force_authenticate(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json")
+    assert response.status_code == 409, response.content  # was a 500 (application_accepted_after_submitted)
+    error = response.json()["error"]
+    assert error["code"] == "status_time_before_submission"
+    assert "早于办件的提交时间" in error["message"] and "请核对时间" in error["message"]
+    assert error["submitted_at"] == timezone.localtime(ahead).isoformat()
+    application.refresh_from_db()
+    assert (application.status, application.accepted_at, application.expected_completion) == ("submitted", None, None)
+    assert application.events.count() == 1
+    assert not Notification.objects.filter(template="application.accepted").exists()
+    english = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json",
+                       HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "earlier than the application's submission" in english["message"]
+
+
+@pytest.mark.parametrize("status", ["accepted", "rejected", "needs_more"])
+def test_a_status_change_given_a_time_before_the_submission_is_refused_for_every_status(item, resident, editor,
+                                                                                        status):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    with pytest.raises(PortalError) as refused:
+        # 不予受理 and 需补件 have no database check at all: they were stored dated before the submission.
+        actions.application_status_change(application_id=application.id, status=status, note="材料不全",
+                                          actor=editor, at=at(dt.date(2026, 11, 2), hour=9))
+    assert refused.value.code == "status_time_before_submission" and refused.value.status_code == 409
+    application.refresh_from_db()
+    assert (application.status, application.completed_at, application.paused_on) == ("submitted", None, None)
+    assert application.events.count() == 1
+    # The same moment as the submission is not before it.
+    same = actions.application_status_change(application_id=application.id, status=status, note="材料不全",
+                                             actor=editor, at=application.submitted_at)
+    assert same.status == status
 
 
 def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, resident, editor):
