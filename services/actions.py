@@ -265,6 +265,9 @@ def _integrity_reason(exc: IntegrityError) -> str:
     text = str(exc)
     if "promised_within_legal" in text:
         return "承诺时限超过了法定时限"
+    if "item_fully_online_is_online" in text:
+        # The row left one of the two alone: 是否网办 = 否 for an item stored as 全程网办.
+        return "“是否网办”为否，但事项的到现场次数为 0（全程网办）：请在同一行填写实际到现场次数"
     if "unique" in text.lower():
         return "与已有事项冲突（编码或部门加名称重复）"
     return text.splitlines()[0][:120]

@@ -120,6 +120,9 @@ class ServiceLocation(models.Model):
         return self.name
 
 
+FULLY_ONLINE_NOT_ONLINE = "到现场次数为 0（全程网办）的事项须可网上办理：请勾选“可网上办理”，或填写实际要到现场的次数。"
+
+
 class ServiceItem(models.Model):
     """政务服务事项 with its 办事指南."""
 
@@ -193,6 +196,10 @@ class ServiceItem(models.Model):
                                    violation_error_message="填写网办地址时请勾选“可网上办理”。"),
             models.CheckConstraint(condition=Q(visits_required__isnull=True) | Q(visits_required__lte=10),
                                    name="item_visits_plausible", violation_error_message="到现场次数应在 0–10 之间。"),
+            # 0 visits is 全程网办: an item nobody has to go anywhere for is handled online.
+            models.CheckConstraint(condition=Q(visits_required__isnull=True) | ~Q(visits_required=0) | Q(online=True),
+                                   name="item_fully_online_is_online",
+                                   violation_error_message=FULLY_ONLINE_NOT_ONLINE),
         ]
         indexes = [models.Index(fields=["is_active", "department"])]
 
