@@ -75,6 +75,13 @@ class StatusTimeBeforeSubmission(Conflict):
     message = _("办件进度的时间不能早于办件的提交时间，请核对时间后再试。")
 
 
+class AlreadyApplied(Conflict):
+    """An open (not finished, not refused) application of the same item by the same resident exists."""
+
+    code = "already_applied"
+    message = _("这个事项已有一件正在办理的申请，不用重复申请。")
+
+
 class CounterOnly(Conflict):
     """The item is handled at a service hall only (not online): a resident cannot apply for it here."""
 
@@ -445,7 +452,10 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
 
     An item that is not handled online (``online`` off: the resident must go to a service hall) is
     refused with :class:`CounterOnly` unless a clerk registers it at the counter (``channel="counter"``,
-    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one).
+    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one). While the
+    resident has an open application of the item (not 已办结 nor 不予受理), another one, online or at
+    the counter, is refused with :class:`AlreadyApplied` naming its receipt number — a repeat with
+    the same ``Idempotency-Key`` is answered before this, with the first response.
     """
     if not user.is_authenticated or not user.is_realname_verified:
         raise RealnameRequired()
@@ -466,9 +476,27 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
                 )
                 _event_add(application, Status.SUBMITTED, note="", actor=clerk or user, at=now)
                 return application
-        except IntegrityError:  # receipt number collision: draw again
-            continue
+        except IntegrityError:
+            # The one open application per resident and item (application_one_open_per_item) is
+            # the database's to keep: no check before the insert that a twin request could pass too.
+            existing = _open_application(user=user, item=item)
+            if existing is not None:
+                raise already_applied_refusal(existing)
+            continue  # receipt number collision: draw again
     raise Conflict(_("系统繁忙，请稍后再试。"), code="receipt_number_busy")
+
+
+def _open_application(*, user, item: ServiceItem) -> Application | None:
+    return (Application.objects.filter(user=user, item=item).exclude(status__in=Application.FINAL)
+            .select_related("item").order_by("-submitted_at").first())
+
+
+def already_applied_refusal(existing: Application) -> AlreadyApplied:
+    """The refusal of a second open application of one item, naming the first one's receipt number."""
+    message = _("「{item}」已有一件正在办理的申请（受理编号 {receipt}，{status}），不用重复申请。")
+    return AlreadyApplied(
+        message.format(item=existing.item.name, receipt=existing.receipt_number, status=existing.get_status_display()),
+        extra={"receipt_number": existing.receipt_number, "status": existing.status})
 
 
 def application_register_at_counter(*, clerk, id_number: str, item_id: int) -> Application:

@@ -315,7 +315,9 @@ class ApplicationListView(APIView):
         summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer},
         description="需实名认证（403 realname_required）；事项不存在或已停用为 404 item_not_found；事项不能网上办理"
                     "（online 为 false，须到窗口办理）为 409 counter_only，message 写明办理地点，locations 列出各地点"
-                    "（id、name、address、hours、phone），不创建办件。")
+                    "（id、name、address、hours、phone），不创建办件。同一事项已有正在办理（未办结、未不予受理）的办件时"
+                    "为 409 already_applied，message 写明其受理编号，receipt_number、status 为该办件的受理编号和状态，"
+                    "不创建新办件（带同一 Idempotency-Key 的重复请求仍返回第一次的 201）。")
     @idempotent
     def post(self, request):
         body = ApplicationCreateSerializer(data=request.data)
@@ -359,7 +361,8 @@ class StaffApplicationListView(APIView):
         summary="窗口登记办件（工作人员）", request=CounterApplicationSerializer,
         responses={201: StaffApplicationSerializer},
         description="为已实名认证的居民登记一件窗口办件（channel 为 counter），不能网上办理的事项也可登记；"
-                    "身份证号不正确为 400 invalid_id_number，没有对应的实名居民为 404 resident_not_found。")
+                    "身份证号不正确为 400 invalid_id_number，没有对应的实名居民为 404 resident_not_found，"
+                    "居民已有同一事项正在办理的办件为 409 already_applied（receipt_number 为该办件的受理编号）。")
     @idempotent
     def post(self, request):
         body = CounterApplicationSerializer(data=request.data)

@@ -337,6 +337,11 @@ class Application(models.Model):
             ),
             models.CheckConstraint(condition=Q(paused_on__isnull=True) | Q(status="needs_more"),
                                    name="application_paused_only_when_needs_more"),
+            # A resident's application of an item is not duplicated while one is open (the second
+            # attempt, however it races the first, is refused here: actions.AlreadyApplied).
+            models.UniqueConstraint(fields=["user", "item"], condition=~Q(status__in=["completed", "rejected"]),
+                                    name="application_one_open_per_item",
+                                    violation_error_message="这位申请人已有一件正在办理的同一事项办件。"),
         ]
         indexes = [models.Index(fields=["user", "-submitted_at"]),
                    models.Index(fields=["status", "expected_completion"])]
