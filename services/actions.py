@@ -82,6 +82,14 @@ class AlreadyApplied(Conflict):
     message = _("这个事项已有一件正在办理的申请，不用重复申请。")
 
 
+class BusinessOnly(Forbidden):
+    """The item serves businesses and other organisations (法人) only. Accounts here are residents'
+    (``User.Kind``: 居民 or staff, no business account), so a resident cannot apply for it online."""
+
+    code = "business_only"
+    message = _("这个事项面向企业和其他组织（法人），个人账号不能在这里申请，请由单位经办人以法人身份办理。")
+
+
 class CounterOnly(Conflict):
     """The item is handled at a service hall only (not online): a resident cannot apply for it here."""
 
@@ -446,13 +454,41 @@ def counter_only_refusal(item: ServiceItem) -> CounterOnly:
         for loc in locations]})
 
 
+def business_only_refusal(item: ServiceItem) -> BusinessOnly:
+    """The refusal of a resident's online application for an item that serves 法人 only, saying
+    where the business applies instead: the item's online address (as a business, 法人登录), else
+    or also its service locations, else its department."""
+    locations = list(item.locations.all())
+    places = "；".join(f"{loc.name}（{loc.address}）" if loc.address else loc.name for loc in locations)
+    department = item.department
+    where = f"{department.name}（{department.phone}）" if department.phone else department.name
+    if item.online_url and places:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人以法人身份在 {url} "
+                    "网上办理，或带齐材料到以下地点办理：{places}。").format(item=item.name, url=item.online_url,
+                                                                 places=places)
+    elif item.online_url:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人以法人身份在 {url} "
+                    "网上办理，详情请咨询{department}。").format(item=item.name, url=item.online_url, department=where)
+    elif places:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人带齐材料到以下地点办理："
+                    "{places}。").format(item=item.name, places=places)
+    else:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人带齐材料到办理窗口办理，"
+                    "详情请咨询{department}。").format(item=item.name, department=where)
+    return BusinessOnly(message, extra={"online_url": item.online_url, "locations": [
+        {"id": loc.id, "name": loc.name, "address": loc.address, "hours": loc.hours, "phone": loc.phone}
+        for loc in locations]})
+
+
 def application_submit(*, user, item_id: int, channel: str = "web", submitted_at: dt.datetime | None = None,
                        clerk=None) -> Application:
     """A real-name-bound resident applies for an active item: a receipt number and the first event.
 
     An item that is not handled online (``online`` off: the resident must go to a service hall) is
     refused with :class:`CounterOnly` unless a clerk registers it at the counter (``channel="counter"``,
-    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one). While the
+    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one). An item that
+    serves businesses only (``audience`` 法人; 个人和法人 items stay open) is refused online with
+    :class:`BusinessOnly`: there is no business account here. While the
     resident has an open application of the item (not 已办结 nor 不予受理), another one, online or at
     the counter, is refused with :class:`AlreadyApplied` naming its receipt number — a repeat with
     the same ``Idempotency-Key`` is answered before this, with the first response.
@@ -464,6 +500,10 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
     item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("department").first()
     if item is None:
         raise ItemUnavailable()
+    if item.audience == ServiceItem.Audience.BUSINESS and channel != COUNTER:
+        # At the window a clerk checks the business's papers and its agent's ID card; online, a
+        # resident's account is no business's.
+        raise business_only_refusal(item)
     if not item.online and channel != COUNTER:
         raise counter_only_refusal(item)
     now = submitted_at or timezone.now()

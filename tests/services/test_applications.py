@@ -441,6 +441,54 @@ def test_a_resident_cannot_apply_online_for_an_item_handled_only_at_the_counter(
     assert "cannot be applied for online" in english.json()["error"]["message"]
 
 
+@pytest.fixture
+def business_item(make_item):
+    from services.models import ServiceLocation
+
+    item = make_item("单位社会保险登记", department="区人社局", audience="法人", visits_required=0, online=True,
+                     online_url="https://zwdt.example.gov.cn/insurance/employer-register", promised_limit_days=5)
+    item.locations.add(ServiceLocation.objects.create(name="区行政服务中心", address="合欢路 201 号"))
+    return item
+
+
+def test_a_resident_cannot_apply_online_for_an_item_only_for_businesses_and_is_told_where_it_is_done(
+        api, business_item, resident):
+    api.force_authenticate(resident)
+    response = api.post(APPLICATIONS, {"item": business_item.id}, format="json")
+    assert response.status_code == 403, response.content  # was 201: a resident's account applied as a business
+    error = response.json()["error"]
+    assert error["code"] == "business_only"
+    assert "面向企业和其他组织（法人）" in error["message"] and "个人账号不能在这里申请" in error["message"]
+    assert business_item.online_url in error["message"] and "区行政服务中心（合欢路 201 号）" in error["message"]
+    assert error["online_url"] == business_item.online_url and error["locations"][0]["name"] == "区行政服务中心"
+    english = api.post(APPLICATIONS, {"item": business_item.id}, format="json",
+                       HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "personal account cannot apply" in english["message"]
+    assert not Application.objects.exists()
+    guide = api.get(f"/api/v1/services/items/{business_item.id}/").json()
+    assert guide["resident_can_apply_online"] is False and guide["online"] is True
+
+
+def test_items_for_both_residents_and_businesses_stay_open_and_a_clerk_registers_a_business_item(
+        api, make_item, business_item, resident, editor):
+    both = make_item("营业执照遗失补领", audience="个人和法人", online=True)
+    api.force_authenticate(resident)
+    assert api.post(APPLICATIONS, {"item": both.id}, format="json").status_code == 201
+    assert api.get(f"/api/v1/services/items/{both.id}/").json()["resident_can_apply_online"] is True
+    # At the window the clerk checks the business's papers and its agent's ID card.
+    api.force_authenticate(editor)
+    response = api.post(STAFF, {"item": business_item.id, "id_number": resident.id_number}, format="json")
+    assert response.status_code == 201 and response.json()["channel"] == "counter"
+
+
+def test_the_guide_says_an_item_for_businesses_is_not_applied_for_with_a_personal_account(business_item):
+    item, on_file = queries.item_guide(item_id=business_item.id)
+    text = queries.guide_answer(item, "locations", on_file)
+    assert text.startswith("「单位社会保险登记」面向企业和其他组织（法人），个人账号不能在这里申请："
+                           f"请单位经办人以法人身份在 {business_item.online_url} 网上办理。")
+    assert "合欢路 201 号" in text
+
+
 def test_a_counter_only_item_without_locations_points_to_its_department(api, make_item, resident):
     item = make_item("档案查询", department="区档案馆", online=False)
     item.department.phone = "021-50001234"
