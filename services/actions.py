@@ -67,6 +67,29 @@ class NotYetAccepted(StatusChangeNotAllowed):
     message = _("这件办件还没有受理：补齐材料后请先受理，再审核或办结。")
 
 
+class StatusTimeBeforeSubmission(Conflict):
+    """A status change dated before the application was submitted (a wrong ``at``, or the clock of
+    the server that records the change behind the one that took the submission)."""
+
+    code = "status_time_before_submission"
+    message = _("办件进度的时间不能早于办件的提交时间，请核对时间后再试。")
+
+
+class AlreadyApplied(Conflict):
+    """An open (not finished, not refused) application of the same item by the same resident exists."""
+
+    code = "already_applied"
+    message = _("这个事项已有一件正在办理的申请，不用重复申请。")
+
+
+class BusinessOnly(Forbidden):
+    """The item serves businesses and other organisations (法人) only. Accounts here are residents'
+    (``User.Kind``: 居民 or staff, no business account), so a resident cannot apply for it online."""
+
+    code = "business_only"
+    message = _("这个事项面向企业和其他组织（法人），个人账号不能在这里申请，请由单位经办人以法人身份办理。")
+
+
 class CounterOnly(Conflict):
     """The item is handled at a service hall only (not online): a resident cannot apply for it here."""
 
@@ -257,6 +280,9 @@ def _integrity_reason(exc: IntegrityError) -> str:
     text = str(exc)
     if "promised_within_legal" in text:
         return "承诺时限超过了法定时限"
+    if "item_fully_online_is_online" in text:
+        # The row left one of the two alone: 是否网办 = 否 for an item stored as 全程网办.
+        return "“是否网办”为否，但事项的到现场次数为 0（全程网办）：请在同一行填写实际到现场次数"
     if "unique" in text.lower():
         return "与已有事项冲突（编码或部门加名称重复）"
     return text.splitlines()[0][:120]
@@ -428,13 +454,44 @@ def counter_only_refusal(item: ServiceItem) -> CounterOnly:
         for loc in locations]})
 
 
+def business_only_refusal(item: ServiceItem) -> BusinessOnly:
+    """The refusal of a resident's online application for an item that serves 法人 only, saying
+    where the business applies instead: the item's online address (as a business, 法人登录), else
+    or also its service locations, else its department."""
+    locations = list(item.locations.all())
+    places = "；".join(f"{loc.name}（{loc.address}）" if loc.address else loc.name for loc in locations)
+    department = item.department
+    where = f"{department.name}（{department.phone}）" if department.phone else department.name
+    if item.online_url and places:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人以法人身份在 {url} "
+                    "网上办理，或带齐材料到以下地点办理：{places}。").format(item=item.name, url=item.online_url,
+                                                                 places=places)
+    elif item.online_url:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人以法人身份在 {url} "
+                    "网上办理，详情请咨询{department}。").format(item=item.name, url=item.online_url, department=where)
+    elif places:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人带齐材料到以下地点办理："
+                    "{places}。").format(item=item.name, places=places)
+    else:
+        message = _("「{item}」面向企业和其他组织（法人），个人账号不能在这里申请：请单位经办人带齐材料到办理窗口办理，"
+                    "详情请咨询{department}。").format(item=item.name, department=where)
+    return BusinessOnly(message, extra={"online_url": item.online_url, "locations": [
+        {"id": loc.id, "name": loc.name, "address": loc.address, "hours": loc.hours, "phone": loc.phone}
+        for loc in locations]})
+
+
 def application_submit(*, user, item_id: int, channel: str = "web", submitted_at: dt.datetime | None = None,
                        clerk=None) -> Application:
     """A real-name-bound resident applies for an active item: a receipt number and the first event.
 
     An item that is not handled online (``online`` off: the resident must go to a service hall) is
     refused with :class:`CounterOnly` unless a clerk registers it at the counter (``channel="counter"``,
-    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one).
+    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one). An item that
+    serves businesses only (``audience`` 法人; 个人和法人 items stay open) is refused online with
+    :class:`BusinessOnly`: there is no business account here. While the
+    resident has an open application of the item (not 已办结 nor 不予受理), another one, online or at
+    the counter, is refused with :class:`AlreadyApplied` naming its receipt number — a repeat with
+    the same ``Idempotency-Key`` is answered before this, with the first response.
     """
     if not user.is_authenticated or not user.is_realname_verified:
         raise RealnameRequired()
@@ -443,6 +500,10 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
     item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("department").first()
     if item is None:
         raise ItemUnavailable()
+    if item.audience == ServiceItem.Audience.BUSINESS and channel != COUNTER:
+        # At the window a clerk checks the business's papers and its agent's ID card; online, a
+        # resident's account is no business's.
+        raise business_only_refusal(item)
     if not item.online and channel != COUNTER:
         raise counter_only_refusal(item)
     now = submitted_at or timezone.now()
@@ -455,9 +516,27 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
                 )
                 _event_add(application, Status.SUBMITTED, note="", actor=clerk or user, at=now)
                 return application
-        except IntegrityError:  # receipt number collision: draw again
-            continue
+        except IntegrityError:
+            # The one open application per resident and item (application_one_open_per_item) is
+            # the database's to keep: no check before the insert that a twin request could pass too.
+            existing = _open_application(user=user, item=item)
+            if existing is not None:
+                raise already_applied_refusal(existing)
+            continue  # receipt number collision: draw again
     raise Conflict(_("系统繁忙，请稍后再试。"), code="receipt_number_busy")
+
+
+def _open_application(*, user, item: ServiceItem) -> Application | None:
+    return (Application.objects.filter(user=user, item=item).exclude(status__in=Application.FINAL)
+            .select_related("item").order_by("-submitted_at").first())
+
+
+def already_applied_refusal(existing: Application) -> AlreadyApplied:
+    """The refusal of a second open application of one item, naming the first one's receipt number."""
+    message = _("「{item}」已有一件正在办理的申请（受理编号 {receipt}，{status}），不用重复申请。")
+    return AlreadyApplied(
+        message.format(item=existing.item.name, receipt=existing.receipt_number, status=existing.get_status_display()),
+        extra={"receipt_number": existing.receipt_number, "status": existing.status})
 
 
 def application_register_at_counter(*, clerk, id_number: str, item_id: int) -> Application:
@@ -479,7 +558,9 @@ def application_status_change(*, application_id: int, status: str, note: str = "
 
     Acceptance sets the expected completion date (working days); 需补件 stops the clock and the
     resumption moves the due date by the working days spent waiting; each change queues a
-    notification to the applicant after commit.
+    notification to the applicant after commit. A change dated before the submission (a wrong
+    ``at``, or this server's clock behind the one that took the submission) is refused with
+    :class:`StatusTimeBeforeSubmission` and nothing is written.
     """
     if actor is not None and not _is_staff(actor):
         raise StaffOnly()
@@ -498,6 +579,13 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         if status in (Status.NEEDS_MORE, Status.REJECTED) and not note.strip():
             raise PortalError(_("需补件或不予受理时请写明原因。"), code="note_required",
                               fields={"note": [str(_("请写明原因。"))]})
+        if now < application.submitted_at:
+            # The database refuses an acceptance before the submission (a 500); a completion or an
+            # event before it would be stored as nonsense. Either way nothing is written.
+            raise StatusTimeBeforeSubmission(_(
+                "变更时间（{at}）早于办件的提交时间（{submitted}），办件进度不能早于提交：请核对时间后再试。").format(
+                at=_local_time(now), submitted=_local_time(application.submitted_at)),
+                extra={"submitted_at": timezone.localtime(application.submitted_at).isoformat()})
         previous = application.status
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:
@@ -517,6 +605,10 @@ def application_status_change(*, application_id: int, status: str, note: str = "
         application.save()
         _event_add(application, status, note=note, actor=actor, at=now)
     return application
+
+
+def _local_time(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
 
 
 def _due_after_pause(due: dt.date, paused_on: dt.date, today: dt.date) -> tuple[dt.date, bool]:

@@ -20,6 +20,7 @@ from portal.core.errors import PortalError
 from services import actions, queries
 from services.catalogue_rows import FileError, read_file, write_csv, write_json, write_xlsx
 from services.models import (
+    FULLY_ONLINE_NOT_ONLINE,
     Application,
     ApplicationEvent,
     Department,
@@ -83,8 +84,22 @@ def _records(items) -> list[dict]:
     return records
 
 
+class ServiceItemForm(forms.ModelForm):
+    class Meta:
+        model = ServiceItem
+        fields: list[str] = []  # the admin's fieldsets say which
+
+    def clean(self):
+        data = super().clean()
+        if data.get("visits_required") == 0 and not data.get("online"):
+            # Beside the box to tick, rather than only as the constraint's message above the form.
+            self.add_error("online", FULLY_ONLINE_NOT_ONLINE)
+        return data
+
+
 @admin.register(ServiceItem)
 class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
+    form = ServiceItemForm
     list_display = ("name", "code", "department", "category", "visits_required", "online", "promised_limit_days",
                     "frequent", "is_active", "updated_at")
     list_filter = ("is_active", "frequent", "online", "category", "audience", "visits_required", "life_events",
@@ -267,6 +282,10 @@ class ApplicationStatusForm(forms.ModelForm):
             if status in (Application.Status.NEEDS_MORE, Application.Status.REJECTED) and not data.get(
                     "status_note", "").strip():
                 self.add_error("status_note", "需补件或不予受理时请写明原因。")
+            if timezone.now() < self.instance.submitted_at:
+                # This server's clock is behind the one that took the submission: said here, in the
+                # form, rather than after it was accepted (the action refuses it too).
+                raise forms.ValidationError(str(actions.StatusTimeBeforeSubmission.message))
         return data
 
 

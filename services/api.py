@@ -124,13 +124,21 @@ class ItemDetailSerializer(serializers.ModelSerializer):
     locations = LocationSerializer(many=True)
     visits_label = serializers.SerializerMethodField()
     materials_on_file = serializers.SerializerMethodField()
+    resident_can_apply_online = serializers.SerializerMethodField()
 
     class Meta:
         model = ServiceItem
         fields = ["id", "code", "name", "aliases", "department", "category", "category_label", "group", "audience",
                   "life_events", "summary", "conditions", "legal_limit_days", "promised_limit_days",
                   "visits_required", "visits_label", "online", "online_url", "fee", "materials",
-                  "materials_on_file", "steps", "locations", "legal_basis", "faq", "source", "frequent", "updated_at"]
+                  "materials_on_file", "steps", "locations", "legal_basis", "faq", "source", "frequent", "updated_at",
+                  "resident_can_apply_online"]
+
+    @extend_schema_field(serializers.BooleanField(help_text=(
+        "居民能否在这里网上申请（POST applications/）：可网上办理，且不是只面向法人（只面向法人的事项为 false，"
+        "申请为 403 business_only，由单位经办人以法人身份办理）")))
+    def get_resident_can_apply_online(self, item: ServiceItem) -> bool:
+        return queries.item_open_to_residents_online(item)
 
     def get_department(self, item: ServiceItem) -> dict:
         d = item.department
@@ -315,7 +323,12 @@ class ApplicationListView(APIView):
         summary="提交办件申请", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer},
         description="需实名认证（403 realname_required）；事项不存在或已停用为 404 item_not_found；事项不能网上办理"
                     "（online 为 false，须到窗口办理）为 409 counter_only，message 写明办理地点，locations 列出各地点"
-                    "（id、name、address、hours、phone），不创建办件。")
+                    "（id、name、address、hours、phone），不创建办件。只面向法人（audience 为 法人）的事项"
+                    "为 403 business_only：这里没有法人账号，message 写明单位经办人去哪里办（事项的网办地址、"
+                    "办理地点或部门），online_url、locations 同上，不创建办件；个人和法人 的事项照常可申请。"
+                    "同一事项已有正在办理（未办结、未不予受理）的办件时为 409 already_applied，message 写明其"
+                    "受理编号，receipt_number、status 为该办件的受理编号和状态，不创建新办件"
+                    "（带同一 Idempotency-Key 的重复请求仍返回第一次的 201）。")
     @idempotent
     def post(self, request):
         body = ApplicationCreateSerializer(data=request.data)
@@ -359,7 +372,8 @@ class StaffApplicationListView(APIView):
         summary="窗口登记办件（工作人员）", request=CounterApplicationSerializer,
         responses={201: StaffApplicationSerializer},
         description="为已实名认证的居民登记一件窗口办件（channel 为 counter），不能网上办理的事项也可登记；"
-                    "身份证号不正确为 400 invalid_id_number，没有对应的实名居民为 404 resident_not_found。")
+                    "身份证号不正确为 400 invalid_id_number，没有对应的实名居民为 404 resident_not_found，"
+                    "居民已有同一事项正在办理的办件为 409 already_applied（receipt_number 为该办件的受理编号）。")
     @idempotent
     def post(self, request):
         body = CounterApplicationSerializer(data=request.data)

@@ -369,6 +369,12 @@ def _row(number: int, record: dict, source: str | None) -> ItemRow:
         row.online_url, row.online = url, True
     elif row.online is False:
         row.online_url = ""  # not online any more: a stored address no longer applies
+    if row.visits_required == 0:
+        # 0 visits is 全程网办, handled online by its very name: said so with 是否网办 = 否, the row
+        # contradicts itself; said without it, the item is online (as an online address makes it).
+        if row.online is False:
+            raise _Bad("到现场次数为 0（全程网办），但“是否网办”为否：两者矛盾，请核对后填写实际到现场次数或改为可网办")
+        row.online = True
     row.fee = _short(record, "fee", 200)
     row.steps = _steps(record.get("steps"))
     row.faq = _faq(record.get("faq"))

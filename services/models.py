@@ -120,6 +120,9 @@ class ServiceLocation(models.Model):
         return self.name
 
 
+FULLY_ONLINE_NOT_ONLINE = "到现场次数为 0（全程网办）的事项须可网上办理：请勾选“可网上办理”，或填写实际要到现场的次数。"
+
+
 class ServiceItem(models.Model):
     """政务服务事项 with its 办事指南."""
 
@@ -193,6 +196,10 @@ class ServiceItem(models.Model):
                                    violation_error_message="填写网办地址时请勾选“可网上办理”。"),
             models.CheckConstraint(condition=Q(visits_required__isnull=True) | Q(visits_required__lte=10),
                                    name="item_visits_plausible", violation_error_message="到现场次数应在 0–10 之间。"),
+            # 0 visits is 全程网办: an item nobody has to go anywhere for is handled online.
+            models.CheckConstraint(condition=Q(visits_required__isnull=True) | ~Q(visits_required=0) | Q(online=True),
+                                   name="item_fully_online_is_online",
+                                   violation_error_message=FULLY_ONLINE_NOT_ONLINE),
         ]
         indexes = [models.Index(fields=["is_active", "department"])]
 
@@ -330,6 +337,11 @@ class Application(models.Model):
             ),
             models.CheckConstraint(condition=Q(paused_on__isnull=True) | Q(status="needs_more"),
                                    name="application_paused_only_when_needs_more"),
+            # A resident's application of an item is not duplicated while one is open (the second
+            # attempt, however it races the first, is refused here: actions.AlreadyApplied).
+            models.UniqueConstraint(fields=["user", "item"], condition=~Q(status__in=["completed", "rejected"]),
+                                    name="application_one_open_per_item",
+                                    violation_error_message="这位申请人已有一件正在办理的同一事项办件。"),
         ]
         indexes = [models.Index(fields=["user", "-submitted_at"]),
                    models.Index(fields=["status", "expected_completion"])]

@@ -286,6 +286,12 @@ def applications_overdue(today: dt.date | None = None) -> QuerySet[Application]:
     return Application.objects.filter(overdue_q(today))
 
 
+def item_open_to_residents_online(item: ServiceItem) -> bool:
+    """A resident can apply for it here (``application_submit`` online): handled online, and not for
+    businesses only (there is no business account)."""
+    return item.online and item.audience != ServiceItem.Audience.BUSINESS
+
+
 def application_is_overdue(application: Application, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
     if application.status == Application.Status.NEEDS_MORE and application.paused_on is not None:
@@ -320,6 +326,15 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
         # Whether it can be done online is said either way (能网上办吗 is the question half the time).
         online = f"可以网上办理：{item.online_url}。" if item.online and item.online_url else (
             "可以网上办理。" if item.online else f"「{item.name}」暂不能网上办理，请到窗口办理。")
+        if item.audience == ServiceItem.Audience.BUSINESS:
+            # Only businesses apply for it, and a resident's account here is no business's
+            # (services.actions.BusinessOnly): the same words as the refusal.
+            online = f"「{item.name}」面向企业和其他组织（法人），个人账号不能在这里申请：" + (
+                f"请单位经办人以法人身份在 {item.online_url} 网上办理。" if item.online and item.online_url else
+                "请单位经办人以法人身份网上办理。" if item.online else "请单位经办人到窗口办理。")
+            if not places:
+                phone = f"（{item.department.phone}）" if item.department.phone else ""
+                return online + f"详情请咨询{item.department.name}{phone}。"
         if not places:
             phone = f"（{item.department.phone}）" if item.department.phone else ""
             return online if item.online else f"「{item.name}」暂不能网上办理，请咨询{item.department.name}{phone}。"

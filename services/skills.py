@@ -310,6 +310,9 @@ def _lead_in(text: str, best, count: int) -> str:
     if matter:
         return (f"“{matter}”相关的事项有好几项，常办的是「{best.name}」（{best.department.name}），"
                 f"其他的在下面的卡片里。关于「{best.name}」，您想了解：")
+    if best.audience == "法人":  # ServiceItem.Audience.BUSINESS: no business account here
+        return (f"最相关的是「{best.name}」（{best.department.name}），它面向企业和其他组织（法人），"
+                f"个人账号不能在这里申请。您想了解：")
     return f"最相关的是「{best.name}」（{best.department.name}），您想了解："
 
 

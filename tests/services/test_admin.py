@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from portal.connectors.models import Notification
 from services import actions, search
@@ -109,6 +112,20 @@ def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(edit
     assert Application.objects.get(pk=application.pk).status == "needs_more"
 
 
+def test_a_status_change_in_the_admin_before_the_submission_time_is_refused_by_the_form(editor_client, make_item,
+                                                                                       resident):
+    item = make_item("居住证签注", promised_limit_days=5, online=True)
+    # Submitted through a server whose clock runs ahead of this one.
+    application = actions.application_submit(user=resident, item_id=item.id,
+                                             submitted_at=timezone.now() + dt.timedelta(minutes=2))
+    url = f"/admin/services/application/{application.pk}/change/"
+    refused = editor_client.post(url, {"new_status": "accepted", **NO_EVENTS})
+    assert refused.status_code == 200 and "早于办件的提交时间" in refused.content.decode()  # was a 500
+    application.refresh_from_db()
+    assert (application.status, application.accepted_at) == ("submitted", None)
+    assert application.events.count() == 1
+
+
 def test_a_note_without_a_status_change_is_not_dropped_silently(editor_client, make_item, resident):
     item = make_item("居住证签注", promised_limit_days=5, online=True)
     application = actions.application_submit(user=resident, item_id=item.id)
@@ -127,9 +144,11 @@ ITEM_FORM = {"category": "公共服务", "audience": "个人", "aliases": "[]", 
     ({"legal_limit_days": "10", "promised_limit_days": "30"}, "承诺办结时限不能超过法定办结时限"),
     ({"online_url": "https://zwdt.example.gov.cn/x"}, "填写网办地址时请勾选“可网上办理”"),
     ({"visits_required": "20"}, "到现场次数应在 0–10 之间"),
+    ({"visits_required": "0"}, "到现场次数为 0（全程网办）的事项须可网上办理"),
     ({"materials-TOTAL_FORMS": "1", "materials-0-name": "户口簿", "materials-0-requirement": "conditional",
       "materials-0-form": "original", "materials-0-copies": "1", "materials-0-position": "1"}, "请写明提供情形"),
-], ids=["promised-over-legal", "url-but-not-online", "visits", "conditional-material-without-when"])
+], ids=["promised-over-legal", "url-but-not-online", "visits", "fully-online-but-not-online",
+        "conditional-material-without-when"])
 def test_an_item_the_database_would_refuse_is_explained_to_the_editor_in_words(editor_client, department, fields,
                                                                               sentence):
     response = editor_client.post("/admin/services/serviceitem/add/",
@@ -138,6 +157,27 @@ def test_an_item_the_database_would_refuse_is_explained_to_the_editor_in_words(e
     assert response.status_code == 200 and sentence in text
     assert "约束" not in text  # was 约束 “item_promised_within_legal_limit” 是无效的
     assert not ServiceItem.objects.exists()
+
+
+def test_a_fully_online_item_not_marked_online_is_refused_beside_the_online_box_once(editor_client, department):
+    response = editor_client.post("/admin/services/serviceitem/add/", {**ITEM_FORM, "name": "犬只登记",
+                                                                       "department": department.pk,
+                                                                       "visits_required": "0"})
+    text = response.content.decode()
+    assert response.status_code == 200 and text.count("到现场次数为 0（全程网办）的事项须可网上办理") == 1
+    assert response.context["adminform"].form.errors["online"]
+    assert not ServiceItem.objects.exists()
+    ticked = editor_client.post("/admin/services/serviceitem/add/", {**ITEM_FORM, "name": "犬只登记",
+                                                                     "department": department.pk,
+                                                                     "visits_required": "0", "online": "on"})
+    assert ticked.status_code == 302
+    assert ServiceItem.objects.values_list("visits_required", "online").get() == (0, True)
+
+
+def test_the_database_refuses_a_fully_online_item_that_is_not_online(department):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceItem.objects.create(name="犬只登记", department=department, visits_required=0, online=False)
+    ServiceItem.objects.create(name="犬只登记", department=department, visits_required=1, online=False)
 
 
 def test_the_overdue_filter_and_changelists_render(editor_client, make_item, resident):

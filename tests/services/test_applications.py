@@ -8,8 +8,10 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from portal.connectors.models import Notification
+from portal.core.errors import PortalError
 from services import actions, queries
 from services.models import Application
 
@@ -22,6 +24,17 @@ STAFF = "/api/v1/services/staff/applications/"
 @pytest.fixture
 def item(make_item):
     return make_item("居住证签注", promised_limit_days=5, legal_limit_days=15, visits_required=0, online=True)
+
+
+@pytest.fixture
+def items_like(make_item):
+    """Items like ``item``: one resident has one open application per item (several in one test
+    need several items)."""
+    def make(count: int) -> list:
+        return [make_item(f"居住证签注（{n}）", promised_limit_days=5, legal_limit_days=15, visits_required=0,
+                          online=True) for n in range(1, count + 1)]
+
+    return make
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -42,6 +55,47 @@ def test_a_realname_resident_submits_and_gets_a_receipt_number_and_a_first_event
     again = api.post(APPLICATIONS, {"item": item.id}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert again.json()["receipt_number"] == body["receipt_number"]
     assert Application.objects.count() == 1
+
+
+def test_submitting_the_same_item_again_while_it_is_open_is_a_409_naming_the_first_receipt_number(
+        api, item, resident, editor):
+    api.force_authenticate(resident)
+    first = api.post(APPLICATIONS, {"item": item.id}, format="json")  # no Idempotency-Key: a second tap
+    assert first.status_code == 201
+    number = first.json()["receipt_number"]
+    again = api.post(APPLICATIONS, {"item": item.id, "channel": "wechat_mini"}, format="json")
+    assert again.status_code == 409, again.content  # was a second application, 201
+    error = again.json()["error"]
+    assert (error["code"], error["receipt_number"], error["status"]) == ("already_applied", number, "submitted")
+    assert number in error["message"] and "不用重复申请" in error["message"]
+    english = api.post(APPLICATIONS, {"item": item.id}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert number in english["message"] and "already" in english["message"]
+    assert Application.objects.filter(user=resident, item=item).count() == 1
+    # Refused (or finished), it may be applied for again.
+    actions.application_status_change(application_id=first.json()["id"], status="rejected", note="材料不全",
+                                      actor=editor)
+    assert api.post(APPLICATIONS, {"item": item.id}, format="json").status_code == 201
+
+
+def test_a_clerk_cannot_register_at_the_counter_what_the_resident_has_open_online(api, item, resident, editor):
+    online = actions.application_submit(user=resident, item_id=item.id)
+    api.force_authenticate(editor)
+    response = api.post(STAFF, {"item": item.id, "id_number": resident.id_number}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["receipt_number"] == online.receipt_number
+    assert Application.objects.count() == 1
+
+
+def test_the_database_keeps_one_open_application_per_resident_and_item_whatever_the_code_checks(item, resident):
+    """The action checks nothing before its insert: two taps racing each other meet here."""
+    from django.db import IntegrityError, transaction
+
+    first = actions.application_submit(user=resident, item_id=item.id)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.create(receipt_number="PD20261125000001", user=resident, item=item,
+                                   submitted_at=first.submitted_at, status="accepted")
+    Application.objects.create(receipt_number="PD20261125000002", user=resident, item=item,
+                               submitted_at=first.submitted_at, status="completed", completed_at=first.submitted_at)
 
 
 def test_submitting_needs_realname_binding_and_an_existing_item(api, item, unverified_resident, resident):
@@ -194,11 +248,52 @@ def test_a_missing_reason_is_explained_in_english_when_asked(api, item, resident
     assert error["fields"] == {"note": ["Please give a reason."]}  # was 必填 in every language
 
 
-def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, resident, editor):
+def test_a_status_change_dated_before_the_submission_is_a_409_in_words_and_writes_nothing(
+        api, item, resident, editor, django_capture_on_commit_callbacks):
+    # The server that took the submission ran two minutes ahead of the one the clerk's change reaches.
+    ahead = timezone.now() + dt.timedelta(minutes=2)
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=ahead)
+    api.force_authenticate(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json")
+    assert response.status_code == 409, response.content  # was a 500 (application_accepted_after_submitted)
+    error = response.json()["error"]
+    assert error["code"] == "status_time_before_submission"
+    assert "早于办件的提交时间" in error["message"] and "请核对时间" in error["message"]
+    assert error["submitted_at"] == timezone.localtime(ahead).isoformat()
+    application.refresh_from_db()
+    assert (application.status, application.accepted_at, application.expected_completion) == ("submitted", None, None)
+    assert application.events.count() == 1
+    assert not Notification.objects.filter(template="application.accepted").exists()
+    english = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json",
+                       HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "earlier than the application's submission" in english["message"]
+
+
+@pytest.mark.parametrize("status", ["accepted", "rejected", "needs_more"])
+def test_a_status_change_given_a_time_before_the_submission_is_refused_for_every_status(item, resident, editor,
+                                                                                        status):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    with pytest.raises(PortalError) as refused:
+        # 不予受理 and 需补件 have no database check at all: they were stored dated before the submission.
+        actions.application_status_change(application_id=application.id, status=status, note="材料不全",
+                                          actor=editor, at=at(dt.date(2026, 11, 2), hour=9))
+    assert refused.value.code == "status_time_before_submission" and refused.value.status_code == 409
+    application.refresh_from_db()
+    assert (application.status, application.completed_at, application.paused_on) == ("submitted", None, None)
+    assert application.events.count() == 1
+    # The same moment as the submission is not before it.
+    same = actions.application_status_change(application_id=application.id, status=status, note="材料不全",
+                                             actor=editor, at=application.submitted_at)
+    assert same.status == status
+
+
+def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, items_like, resident, editor):
     late = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 1, 5)))
     actions.application_status_change(application_id=late.id, status="accepted", actor=editor,
                                       at=at(dt.date(2026, 1, 5)))
-    fresh = actions.application_submit(user=resident, item_id=item.id)
+    [other] = items_like(1)
+    fresh = actions.application_submit(user=resident, item_id=other.id)
     api.force_authenticate(editor)
     response = api.post(f"{STAFF}{fresh.id}/status/", {"status": "accepted", "note": "材料齐全"}, format="json")
     assert response.status_code == 200
@@ -211,12 +306,14 @@ def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item,
     assert queries.applications_overdue().count() == 0  # a finished application is never overdue
 
 
-def test_the_staff_list_puts_the_nearest_due_date_first_and_not_yet_accepted_ones_last(api, item, resident, editor):
-    waiting = actions.application_submit(user=resident, item_id=item.id)  # no due date until accepted
-    later = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+def test_the_staff_list_puts_the_nearest_due_date_first_and_not_yet_accepted_ones_last(api, items_like, resident,
+                                                                                         editor):
+    first, second, third = items_like(3)
+    waiting = actions.application_submit(user=resident, item_id=first.id)  # no due date until accepted
+    later = actions.application_submit(user=resident, item_id=second.id, submitted_at=at(dt.date(2026, 11, 2)))
     actions.application_status_change(application_id=later.id, status="accepted", actor=editor,
                                       at=at(dt.date(2026, 11, 20)))
-    sooner = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    sooner = actions.application_submit(user=resident, item_id=third.id, submitted_at=at(dt.date(2026, 11, 2)))
     actions.application_status_change(application_id=sooner.id, status="accepted", actor=editor,
                                       at=at(dt.date(2026, 11, 10)))
     api.force_authenticate(editor)
@@ -224,10 +321,11 @@ def test_the_staff_list_puts_the_nearest_due_date_first_and_not_yet_accepted_one
     assert listed == [sooner.id, later.id, waiting.id]  # the same on SQLite and PostgreSQL
 
 
-def test_a_clerk_finds_an_application_by_its_receipt_number_as_typed_at_the_counter(api, item, resident, editor):
+def test_a_clerk_finds_an_application_by_its_receipt_number_as_typed_at_the_counter(api, item, resident,
+                                                                                    other_resident, editor):
     """The staff list had no lookup by receipt number: a clerk paged through every application."""
     wanted = actions.application_submit(user=resident, item_id=item.id)
-    actions.application_submit(user=resident, item_id=item.id)
+    actions.application_submit(user=other_resident, item_id=item.id)
     api.force_authenticate(editor)
     number = wanted.receipt_number
     for typed in (number, number.lower(), f"{number[:2]} {number[2:10]}-{number[10:]}", f"{number[:2]}–{number[2:]}",
@@ -283,9 +381,11 @@ def test_an_application_asked_for_more_before_acceptance_is_accepted_before_revi
     actions.application_status_change(application_id=application.id, status="reviewing", actor=editor)
 
 
-def test_an_application_waiting_for_more_documents_is_not_overdue_while_its_clock_is_stopped(item, resident, editor):
+def test_an_application_waiting_for_more_documents_is_not_overdue_while_its_clock_is_stopped(item, items_like,
+                                                                                             resident, editor):
     waiting = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
-    late = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 10))  # already late when paused
+    [other] = items_like(1)
+    late = _accepted_2_nov_paused(other, resident, editor, dt.date(2026, 11, 10))  # already late when paused
     later = dt.date(2026, 11, 30)
     assert queries.application_is_overdue(Application.objects.get(pk=waiting.pk), later) is False
     assert queries.application_is_overdue(Application.objects.get(pk=late.pk), later) is True
@@ -339,6 +439,54 @@ def test_a_resident_cannot_apply_online_for_an_item_handled_only_at_the_counter(
     assert not Application.objects.exists() and not Notification.objects.exists()
     english = api.post(APPLICATIONS, {"item": counter_item.id}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert "cannot be applied for online" in english.json()["error"]["message"]
+
+
+@pytest.fixture
+def business_item(make_item):
+    from services.models import ServiceLocation
+
+    item = make_item("单位社会保险登记", department="区人社局", audience="法人", visits_required=0, online=True,
+                     online_url="https://zwdt.example.gov.cn/insurance/employer-register", promised_limit_days=5)
+    item.locations.add(ServiceLocation.objects.create(name="区行政服务中心", address="合欢路 201 号"))
+    return item
+
+
+def test_a_resident_cannot_apply_online_for_an_item_only_for_businesses_and_is_told_where_it_is_done(
+        api, business_item, resident):
+    api.force_authenticate(resident)
+    response = api.post(APPLICATIONS, {"item": business_item.id}, format="json")
+    assert response.status_code == 403, response.content  # was 201: a resident's account applied as a business
+    error = response.json()["error"]
+    assert error["code"] == "business_only"
+    assert "面向企业和其他组织（法人）" in error["message"] and "个人账号不能在这里申请" in error["message"]
+    assert business_item.online_url in error["message"] and "区行政服务中心（合欢路 201 号）" in error["message"]
+    assert error["online_url"] == business_item.online_url and error["locations"][0]["name"] == "区行政服务中心"
+    english = api.post(APPLICATIONS, {"item": business_item.id}, format="json",
+                       HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "personal account cannot apply" in english["message"]
+    assert not Application.objects.exists()
+    guide = api.get(f"/api/v1/services/items/{business_item.id}/").json()
+    assert guide["resident_can_apply_online"] is False and guide["online"] is True
+
+
+def test_items_for_both_residents_and_businesses_stay_open_and_a_clerk_registers_a_business_item(
+        api, make_item, business_item, resident, editor):
+    both = make_item("营业执照遗失补领", audience="个人和法人", online=True)
+    api.force_authenticate(resident)
+    assert api.post(APPLICATIONS, {"item": both.id}, format="json").status_code == 201
+    assert api.get(f"/api/v1/services/items/{both.id}/").json()["resident_can_apply_online"] is True
+    # At the window the clerk checks the business's papers and its agent's ID card.
+    api.force_authenticate(editor)
+    response = api.post(STAFF, {"item": business_item.id, "id_number": resident.id_number}, format="json")
+    assert response.status_code == 201 and response.json()["channel"] == "counter"
+
+
+def test_the_guide_says_an_item_for_businesses_is_not_applied_for_with_a_personal_account(business_item):
+    item, on_file = queries.item_guide(item_id=business_item.id)
+    text = queries.guide_answer(item, "locations", on_file)
+    assert text.startswith("「单位社会保险登记」面向企业和其他组织（法人），个人账号不能在这里申请："
+                           f"请单位经办人以法人身份在 {business_item.online_url} 网上办理。")
+    assert "合欢路 201 号" in text
 
 
 def test_a_counter_only_item_without_locations_points_to_its_department(api, make_item, resident):
@@ -428,8 +576,8 @@ def test_accepted_again_after_the_documents_the_due_date_is_recounted_in_working
 
 
 
-def test_resumed_on_a_saturday_when_the_last_day_was_used_the_due_date_is_the_next_working_day(item, resident,
-                                                                                           editor):
+def test_resumed_on_a_saturday_when_the_last_day_was_used_the_due_date_is_the_next_working_day(item, items_like,
+                                                                                           resident, editor):
     """Paused on its due day and accepted again at a Saturday counter, it was due the Friday before:
     overdue the moment the resident brought the documents."""
     application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 9))  # the due day itself
@@ -437,7 +585,8 @@ def test_resumed_on_a_saturday_when_the_last_day_was_used_the_due_date_is_the_ne
                                                  at=at(dt.date(2026, 11, 14)))  # Saturday
     assert resumed.expected_completion == dt.date(2026, 11, 16)
     assert queries.application_is_overdue(resumed, dt.date(2026, 11, 14)) is False
-    late = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 10))  # already a day late
+    [other] = items_like(1)
+    late = _accepted_2_nov_paused(other, resident, editor, dt.date(2026, 11, 10))  # already a day late
     resumed_late = actions.application_status_change(application_id=late.id, status="reviewing", actor=editor,
                                                       at=at(dt.date(2026, 11, 12)))
     assert resumed_late.expected_completion == dt.date(2026, 11, 11)  # late it was, late it stays
@@ -470,13 +619,13 @@ def test_a_due_date_running_into_2027_is_given_as_an_estimate_everywhere_a_resid
     assert "估算" in notice and shown["expected_completion"] in notice
 
 
-def test_the_application_lists_read_one_page_not_every_application(api, item, resident, editor):
+def test_the_application_lists_read_one_page_not_every_application(api, items_like, resident, editor):
     """Both lists turned the whole queryset into a list before paginating: every application in the
     district (with its timeline) read for each page a clerk opened."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _n in range(3):
+    for item in items_like(3):
         actions.application_submit(user=resident, item_id=item.id)
     for user, url in ((editor, STAFF), (resident, APPLICATIONS)):
         api.force_authenticate(user)

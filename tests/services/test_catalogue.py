@@ -70,6 +70,7 @@ def test_every_area_the_issue_lists_is_covered_and_materials_say_what_to_bring(l
     assert set(Material.objects.values_list("form", flat=True)) >= {"original", "copy", "electronic", "form"}
     assert ServiceItem.objects.filter(online=True).exclude(online_url="").count() > 100
     assert ServiceItem.objects.filter(visits_required=0).count() > 50
+    assert not ServiceItem.objects.filter(visits_required=0, online=False).exists()  # 全程网办 is online
     assert LifeEvent.objects.filter(items__isnull=False).distinct().count() >= 20
 
 

@@ -109,6 +109,31 @@ def test_a_row_saying_an_online_item_is_no_longer_online_takes_it_offline_and_dr
     assert ServiceItem.objects.filter(code="O-1").values_list("online", "online_url").get() == (False, "")
 
 
+def test_a_row_saying_fully_online_but_not_online_is_skipped_and_fully_online_alone_makes_it_online(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    report = run_text(path, "事项名称,办理部门,事项编码,到现场次数,是否网办\n"
+                            "犬只登记,区农业农村委,V-1,全程网办,否\n"
+                            "犬只年检,区农业农村委,V-2,0,\n"
+                            "犬只注销,区农业农村委,V-3,1,否\n")
+    assert (report["created"], report["skipped"]) == (2, 1), report["skips"]
+    assert report["skips"][0]["row"] == 2 and "全程网办" in report["skips"][0]["reason"]
+    assert "两者矛盾" in report["skips"][0]["reason"]
+    # 全程网办 said alone is handled online by its name, as an online address alone makes an item online.
+    assert dict(ServiceItem.objects.values_list("code", "online")) == {"V-2": True, "V-3": False}
+
+
+def test_a_row_taking_a_fully_online_item_offline_without_its_visits_is_skipped_with_a_reason(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    assert run_text(path, "事项名称,办理部门,事项编码,到现场次数\n犬只年检,区农业农村委,V-2,全程网办\n")["created"] == 1
+    report = run_text(path, "事项名称,办理部门,事项编码,是否网办\n犬只年检,区农业农村委,V-2,否\n")
+    assert (report["updated"], report["skipped"]) == (0, 1)
+    assert "请在同一行填写实际到现场次数" in report["skips"][0]["reason"]  # not the database's own words
+    assert ServiceItem.objects.values_list("visits_required", "online").get() == (0, True)
+    fixed = run_text(path, "事项名称,办理部门,事项编码,是否网办,到现场次数\n犬只年检,区农业农村委,V-2,否,1\n")
+    assert (fixed["updated"], fixed["skipped"]) == (1, 0)
+    assert ServiceItem.objects.values_list("visits_required", "online").get() == (1, False)
+
+
 def test_bad_rows_are_skipped_with_a_reason_and_the_rest_are_imported(tmp_path: Path):
     path = tmp_path / "items.csv"
     path.write_text(

@@ -366,6 +366,23 @@ def test_asking_whether_it_can_be_done_online_says_no_when_it_cannot(api, say, c
     assert "合欢路 201 号" in body["reply"]["text"]
 
 
+def test_an_item_for_businesses_only_is_said_to_be_no_personal_accounts_to_apply_for(
+        api, say, catalogue, django_capture_on_commit_callbacks):
+    from services import actions
+    from services.models import ServiceItem
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceItem.objects.filter(pk=catalogue["card"].pk).update(
+            name="单位社会保险登记", audience="法人", online=True, online_url="https://zwdt.example.gov.cn/employer")
+        actions.catalogue_touch()
+    _, first = say(api, "单位社会保险登记怎么办")
+    assert first["reply"]["cards"][0]["id"] == catalogue["card"].id
+    assert "面向企业和其他组织（法人），个人账号不能在这里申请" in first["reply"]["text"]
+    _, body = say(api, "能网上办吗", first["session"])
+    assert body["reply"]["text"].startswith("「单位社会保险登记」面向企业和其他组织（法人），个人账号不能在这里申请：")
+    assert "https://zwdt.example.gov.cn/employer" in body["reply"]["text"]
+
+
 @pytest.mark.parametrize(("question", "answer"), [
     ("外地人能办吗", "持外省市户口的，在本区连续居住满半年即可申请。"),
     ("我不是本地户口可以办吗", "持外省市户口的，在本区连续居住满半年即可申请。"),
