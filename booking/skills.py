@@ -116,6 +116,17 @@ def _int(value) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None  # "²".isdigit() too
 
 
+def _party(slots: dict) -> int:
+    """How many people the booking is for (``party_size``, said as 两个人, 我们仨 …); 1 when unsaid."""
+    return max(1, _int(slots.get("party_size")) or 1)
+
+
+def _people(slots: dict) -> str:
+    """"3 人" for a party the resident said, "" for one person (nothing to read back)."""
+    party = _party(slots)
+    return f"{party} 人" if party > 1 else ""
+
+
 def _short_town(town: str) -> str:
     for suffix in ("新镇", "街道", "镇"):
         if town.endswith(suffix) and len(town) > len(suffix) + 1:
@@ -235,6 +246,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
         parts.append(place.label)
     if slots.get("sport"):
         parts.append(slots["sport"])
+    parts.append(_people(slots))
     return " ".join(p for p in parts if p)
 
 
@@ -341,7 +353,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
                      quick_replies=[QuickReply(d, d) for d in ("今天", "明天", "后天", "这周六", "这周日")])
     place = _place(slots)
     wanted = {"sport": slots.get("sport"), "date": day, "near": place.near, "radius_m": place.radius_m,
-              "town": place.town, "venue_id": _int(slots.get("venue"))}
+              "town": place.town, "venue_id": _int(slots.get("venue")), "party_size": _party(slots)}
     t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
     court = _court_named(turn.text)
 
@@ -379,6 +391,10 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
         else:
             note += f"{court}号场没有可约的时段了，其他场地还有："
         found = found[:20]
+    if found and _party(slots) > 1:
+        found, refusal = _fitting(found, _party(slots))
+        if not found:  # no court here takes a party that size: the action's own sentence
+            return refusal
     if not found:
         why = _why_none(wanted["venue_id"], day, wanted["sport"])
         if why:  # one venue asked for, closed or not released: say so rather than "booked up"
@@ -401,6 +417,30 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
         text += f"（先列出{'时间最接近' if nearest else '最早'}的 {len(shown)} 个，说“换个时间”可以改时段）"
     return Reply(text, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
                  quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
+                 done=False, asks_confirmation=False)
+
+
+def _fitting(found: list, party: int) -> tuple[list, Reply | None]:
+    """The offered slots whose court takes a party of ``party`` (``actions.party_check``, the rule of
+    ``booking_create``), and, when none does, the reply saying the action's refusal."""
+    from booking import actions, errors
+
+    fitting, refusal = [], None
+    for slot, distance in found:
+        try:
+            actions.party_check(slot=slot, party_size=party)
+        except errors.PartyTooLarge as exc:
+            refusal = refusal or _party_refused(exc, slot)
+            continue
+        fitting.append((slot, distance))
+    return fitting, refusal
+
+
+def _party_refused(exc, slot) -> Reply:
+    """每单最多 4 人，请调整人数。 — with the sizes the court takes as quick replies."""
+    most = slot.court.max_party_size
+    return Reply(f"{exc.message}人多的话，可以分开约两片场地。",
+                 quick_replies=[QuickReply(f"{most} 人", f"{most}个人"), QuickReply("算了", "算了")],
                  done=False, asks_confirmation=False)
 
 
@@ -439,14 +479,19 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
         if not queries.slot_bookable(slot, timezone.now()):
             return _offer_slots(turn, note="这个时段刚刚被约走或暂停预约了。", exclude=frozenset({slot_id}))
         turn.slots[CHOICE] = str(slot_id)
+        try:
+            actions.party_check(slot=slot, party_size=_party(turn.slots))
+        except errors.PartyTooLarge as exc:  # the pick is kept: "4个人" reads it back again
+            return _party_refused(exc, slot)
         card = _slot_card(slot, None)
         price = f"费用 {_price(slot)}，" if slot.price else ""
-        return Reply(f"为您预约：{card.title}，{price}确认吗？", cards=[card],
+        people = f"{_people(turn.slots)}，" if _people(turn.slots) else ""
+        return Reply(f"为您预约：{card.title}，{people}{price}确认吗？", cards=[card],
                      quick_replies=[QuickReply("确认预约", "确认"), QuickReply("换个时间", "换个时间"),
                                     QuickReply("算了", "算了")],
                      done=False, asks_confirmation=True)
     try:
-        booking = actions.booking_create(resident=turn.user, slot_id=slot_id)
+        booking = actions.booking_create(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.RealnameRequired as exc:
         return Reply(f"{exc.message}完成实名认证后说“继续”，我接着为您预约这个时段。",
                      cards=[Card("realname", "realname", "去实名认证",
@@ -493,7 +538,8 @@ def _booked(booking) -> Reply:
     deadline = datetime.fromisoformat(out["cancel_deadline"])
     opens = datetime.fromisoformat(out["checkin"]["window_opens_at"])
     card = _booking_card(booking)
-    return Reply(f"预约成功：{card.title}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
+    people = f"，{booking.party_size} 人" if booking.party_size > 1 else ""
+    return Reply(f"预约成功：{card.title}{people}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
                  f"如需取消，请在 {deadline:%m月%d日 %H:%M} 前说“取消预约”。",
                  cards=[card], quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("取消预约", "取消预约")])
 
@@ -599,7 +645,7 @@ def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
                      quick_replies=[QuickReply("确认加入", "确认"), QuickReply("算了", "算了")],
                      done=False, asks_confirmation=True)
     try:
-        entry = actions.waitlist_join(resident=turn.user, slot_id=slot_id)
+        entry = actions.waitlist_join(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.WaitlistNotNeeded:
         turn.slots[CHOICE] = str(slot_id)
         reply = _book_chosen(turn, slot_id, confirmed=False)

@@ -723,3 +723,44 @@ def test_saying_a_booked_court_is_not_wanted_any_more_asks_to_cancel_it(chat, re
     chat("确定")
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+
+
+# --- how many people ----------------------------------------------------------------------------------
+
+
+def test_the_party_size_said_with_the_request_is_read_back_and_booked(chat, realname_resident, zhangjiang):
+    """明天下午两个人打羽毛球 booked for one person: the number was not read."""
+    chat.as_(realname_resident)
+    body = chat("明天下午两个人打羽毛球")
+    assert body["slots"]["party_size"] == "2" and slot_ids(body)
+    body = chat("第一个")
+    assert "2 人" in body["reply"]["text"] and "确认" in body["reply"]["text"], body["reply"]["text"]
+    body = chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert booking.party_size == 2 and "2 人" in body["reply"]["text"], body["reply"]["text"]
+    assert body["reply"]["cards"][0]["party_size"] == 2
+
+
+def test_the_party_size_said_at_the_read_back_keeps_the_slot_picked(chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat("第二个")
+    picked = slot_ids(body)
+    body = chat("我们三个人")
+    assert slot_ids(body) == picked and "3 人" in body["reply"]["text"], body["reply"]["text"]
+    chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert (booking.slot_id, booking.party_size) == (picked[0], 3)
+
+
+def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(chat, realname_resident, zhangjiang):
+    """A badminton court is booked by one party of up to max_party_size (4) people."""
+    chat.as_(realname_resident)
+    body = chat("明天下午我们六个人打羽毛球")
+    assert "每单最多 4 人，请调整人数。" in body["reply"]["text"], body["reply"]["text"]
+    assert not slot_ids(body) and payloads(body)["4 人"] == "4个人"
+    body = chat("4个人")
+    assert slot_ids(body)
+    chat("第一个")
+    chat("确认")
+    assert Booking.objects.get(resident=realname_resident).party_size == 4
