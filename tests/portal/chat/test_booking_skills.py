@@ -764,3 +764,16 @@ def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(cha
     chat("第一个")
     chat("确认")
     assert Booking.objects.get(resident=realname_resident).party_size == 4
+
+
+# --- did I book? ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗"])
+def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_resident, zhangjiang, asked):
+    """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了)."""
+    booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    body = chat.as_(realname_resident)(asked)
+    assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"]
+    assert "pending" not in chat.state()
