@@ -6,9 +6,12 @@ import re
 from datetime import datetime
 from functools import cache
 
+from pypinyin import Style, lazy_pinyin
+
 from portal.nlu.data import read_tsv
 from portal.nlu.lexicon import Canonical
 from portal.nlu.normalize import normalize
+from portal.nlu.pinyin import split_syllables
 from portal.nlu.timeparse import parse_when
 
 
@@ -20,13 +23,20 @@ def sports() -> tuple[str, ...]:
 
 @cache
 def districts() -> tuple[tuple[str, str], ...]:
+    """(surface, canonical) of every district and town, longest surface first: the names of
+    ``districts.tsv`` and, for each, how it is written in Latin letters — its toneless pinyin
+    (zhangjiang, lujiazui, pudong), unless the line gives a Latin name of its own (高行 is gaohang,
+    闵行 minhang, 长宁 changning: a reading out of context would say xing, zhang)."""
     pairs = []
     for row in read_tsv("districts.tsv"):
         canonical = row[0]
-        pairs.append((normalize(canonical), canonical))
-        if len(row) > 1:
-            pairs.extend((normalize(v), canonical) for v in row[1].split("|") if v.strip())
-    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+        names = [canonical, *(v.strip() for v in (row[1].split("|") if len(row) > 1 else ()) if v.strip())]
+        latin = [n for n in names if n.isascii()]
+        for name in names:
+            pairs.append((normalize(name), canonical))
+            if not latin and not name.isascii():
+                pairs.append(("".join(lazy_pinyin(normalize(name), style=Style.NORMAL)), canonical))
+    return tuple(sorted(set(pairs), key=lambda p: (-len(p[0]), p)))
 
 
 def find_sport(text: str) -> str | None:
@@ -38,9 +48,21 @@ def find_sport(text: str) -> str | None:
     return best[1] if best else None
 
 
+@cache
+def _latin(surface: str) -> re.Pattern:
+    """A Latin name as a whole word, its syllables written together or apart (zhangjiang, Zhang Jiang)."""
+    syllables = split_syllables(surface) or (surface,)
+    return re.compile(r"(?<![a-z])" + r"[\s']?".join(map(re.escape, syllables)) + r"(?![a-z])")
+
+
 def find_district(text: str) -> str | None:
     for surface, canonical in districts():
-        if surface and surface in text:
+        if not surface:
+            continue
+        if surface.isascii() and surface.isalpha():
+            if _latin(surface).search(text):
+                return canonical
+        elif surface in text:
             return canonical
     return None
 

@@ -777,3 +777,34 @@ def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_reside
     assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
     assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"]
     assert "pending" not in chat.state()
+
+
+# --- a town said in English or pinyin ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def huamu_court(db):
+    """A badminton court in 花木街道 with a slot tomorrow at 14:00, beside the 张江 one."""
+    venue = make_venue(name="花木测试羽毛球馆", town="花木街道", lat=31.2153, lng=121.5520)
+    return make_slot(make_court(venue, name="1号场"), start=at(1, 14))
+
+
+def test_a_town_said_in_english_is_the_town(chat, realname_resident, zhangjiang, huamu_court):
+    """"badminton in zhangjiang tomorrow": "in zhangjiang" was not read, and 花木's courts were offered too."""
+    chat.as_(realname_resident)
+    body = chat("badminton in zhangjiang tomorrow")
+    assert body["slots"]["district"] == "张江镇"
+    body = chat(payloads(body)["预约场地"])  # search or book? as for 明天在张江打羽毛球
+    assert body["intent"]["name"] == "venue.book" and body["slots"]["district"] == "张江镇"
+    body = chat("afternoon")
+    offered = slot_ids(body)
+    assert offered and huamu_court.pk not in offered
+    assert {Slot.objects.get(pk=pk).venue_id for pk in offered} == {zhangjiang.venue.pk}
+
+
+@pytest.mark.parametrize("said", ["book a badminton court in Zhang Jiang tomorrow afternoon",
+                                  "yue ge yumaoqiu zhangjiang mingtian xiawu"])
+def test_a_town_said_in_pinyin_is_the_town(chat, realname_resident, zhangjiang, huamu_court, said):
+    body = chat.as_(realname_resident)(said)
+    assert body["intent"]["name"] == "venue.book" and body["slots"]["district"] == "张江镇", body
+    assert slot_ids(body) and huamu_court.pk not in slot_ids(body)

@@ -80,3 +80,17 @@ def test_the_party_size_is_read_as_people_say_it(text, party):
 @pytest.mark.parametrize("text", ["五人制足球场", "个人所得税怎么交", "明天2号场", "3人间", "排第一位"])
 def test_numbers_that_are_no_party_size_are_not_read_as_one(text):
     assert "party_size" not in extract_slots(default_lexicon().canonicalize(text), NOW)
+
+
+@pytest.mark.parametrize(("text", "town"), [
+    ("badminton in zhangjiang tomorrow", "张江镇"), ("tennis at Lujiazui", "陆家嘴街道"),
+    ("pool in Hua Mu", "花木街道"),
+    ("swimming in gaohang", "高行镇"), ("courts in pudong", "浦东新区"), ("minhang", "闵行区"),
+])
+def test_a_town_written_in_latin_letters_is_the_town(text, town):
+    assert extract_slots(default_lexicon().canonicalize(text), NOW).get("district") == town
+
+
+@pytest.mark.parametrize("text", ["gao xing", "zhangjiangxyz", "shebaoka buban"])
+def test_latin_words_that_only_look_like_a_town_are_none(text):
+    assert "district" not in extract_slots(default_lexicon().canonicalize(text), NOW)
