@@ -354,6 +354,9 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     place = _place(slots)
     wanted = {"sport": slots.get("sport"), "date": day, "near": place.near, "radius_m": place.radius_m,
               "town": place.town, "venue_id": _int(slots.get("venue")), "party_size": _party(slots)}
+    which = _morning_or_evening(turn, day, wanted, place)
+    if which is not None:
+        return which
     t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
     court = _court_named(turn.text)
 
@@ -418,6 +421,73 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     return Reply(text, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
                  quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
                  done=False, asks_confirmation=False)
+
+
+BARE_HOUR = "bare_hour"  # session state: the clock hour asked about (早上还是晚上?), for an answer of 晚上 alone
+
+
+def _morning_or_evening(turn: Turn, day, wanted: dict, place: _Place) -> Reply | None:
+    """A clock hour said without the part of the day (明天7点, 9点半, at 8) is read as a booking clerk
+    reads it: the one of the two hours (07:00, 19:00) that is still ahead and when the venues asked
+    about are open; when both are, the resident is asked which (None: the hour stands, or was changed
+    in ``turn.slots``). Hours 1–6 are afternoon already (``timeparse``); a part of the day said in
+    the message (早上7点, 7pm) or in the answer just before (上午 … 9点) is what was meant."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from portal.nlu.timeparse import names_period, parse_times
+
+    slots = turn.slots
+    asked = turn.state.pop(BARE_HOUR, None)
+    at = _clock(slots.get("time_from"))
+    if at is None:
+        return None
+    if asked and names_period(turn.text) and _clock(asked):  # "晚上" after 早上7点还是晚上7点？
+        hour = _clock(asked)
+        reading = time(hour.hour + 12, hour.minute) if at.hour >= 12 else hour
+        slots.update(time_from=reading.strftime("%H:%M"))
+        slots.pop("time_to", None)
+        return None
+    said_bare = not names_period(turn.text) and parse_times(turn.text) == (at, None)  # this message's hour
+    if slots.get("time_to") or not 1 <= at.hour <= 11 or not said_bare:
+        return None
+    last = turn.state.get("last_slots") if turn.state.get("last") == "venue.book" else None
+    start, end = (_clock((last or {}).get(k)) for k in ("time_from", "time_to"))
+    if start and end and start <= at < end:  # 明天上午 … 9点: the morning said before
+        return None
+    tz = timezone.get_current_timezone()
+    morning = datetime.combine(day, at, tzinfo=tz)
+    evening = datetime.combine(day, time(at.hour + 12, at.minute), tzinfo=tz)
+    now = timezone.now()
+    possible = [moment for moment in (morning, evening) if moment > now and _open_at(wanted, place, moment)]
+    if possible == [evening]:
+        slots["time_from"] = f"{evening:%H:%M}"
+    if len(possible) < 2:
+        return None
+    turn.state[BARE_HOUR] = at.strftime("%H:%M")
+    slots.pop("time_from", None)
+    early, late = f"{morning:%H:%M}", f"{evening:%H:%M}"
+    return Reply(f"{_when({**slots, 'time_from': None})} {early} 和 {late} 都开放，您说的是早上还是晚上？",
+                 quick_replies=[QuickReply(f"早上 {early}", f"早上{early}"), QuickReply(f"晚上 {late}", f"晚上{late}"),
+                                QuickReply("算了", "算了")],
+                 done=False, asks_confirmation=False, awaits="time_from")
+
+
+def _open_at(wanted: dict, place: _Place, moment) -> bool:
+    """Whether a venue the resident asked about (the one named, or those of the sport near the
+    town) is open at ``moment`` by its timetable (``schedule.is_open_at``, holidays included)."""
+    from django.utils import timezone
+
+    from booking import queries, schedule
+    from booking.models import Venue
+
+    if wanted["venue_id"] is not None:
+        venue = Venue.objects.filter(pk=wanted["venue_id"]).first()
+        return venue is not None and schedule.is_open_at(venue.opening_hours, timezone.localtime(moment))
+    hits = queries.venues_search(near=place.near, radius_m=place.radius_m, sport=wanted["sport"], town=place.town,
+                                 open_at=moment)
+    return any(h.venue.bookable and (not place.district or h.venue.district == place.district) for h in hits)
 
 
 def _fitting(found: list, party: int) -> tuple[list, Reply | None]:

@@ -474,6 +474,8 @@ class Engine:
             state.pop("task", None)
         elif state.get("task"):
             state["task"]["slots"] = slots  # what the skill settled (a pick, a booking to cancel)
+            if reply.awaits:
+                state["task"]["awaiting"] = reply.awaits
         state["last"] = skill.name
         state["last_slots"] = slots
         return Result(skill.name, confidence, slots, reply, outcome, normalized, state)

@@ -705,7 +705,7 @@ def test_a_clock_time_with_no_slot_then_says_so_before_offering_other_hours(chat
     court = make_court(make_venue(name="早场测试中心"), name="1号场")
     nine, seven_pm = make_slot(court, start=at(1, 9)), make_slot(court, start=at(1, 19))
     chat.as_(realname_resident)
-    body = chat("我要预定羽毛球场明天7点")
+    body = chat("我要预定羽毛球场明天早上7点")  # a bare 7点 at a venue open at 07:00 and 19:00 is asked about
     assert "07:00" in body["reply"]["text"] and "没有可约的了" in body["reply"]["text"], body["reply"]["text"]
     assert slot_ids(body) == [nine.pk, seven_pm.pk]  # nearest first chosen, shown in time order
 
@@ -808,3 +808,62 @@ def test_a_town_said_in_pinyin_is_the_town(chat, realname_resident, zhangjiang, 
     body = chat.as_(realname_resident)(said)
     assert body["intent"]["name"] == "venue.book" and body["slots"]["district"] == "张江镇", body
     assert slot_ids(body) and huamu_court.pk not in slot_ids(body)
+
+
+# --- a clock hour said without the part of the day ---------------------------------------------------
+
+
+def _hours(opening: str, closing: str) -> dict:
+    return {**{str(d): [[opening, closing]] for d in range(1, 8)}, "holiday": [[opening, closing]]}
+
+
+def test_a_bare_hour_the_venue_is_closed_at_in_the_morning_is_the_evening(chat, realname_resident):
+    """明天7点打羽毛球 was read as 07:00 at a venue that opens at 09:00."""
+    court = make_court(make_venue(name="九点开门测试中心", opening_hours=_hours("09:00", "21:00")), name="1号场")
+    nine, seven_pm = make_slot(court, start=at(1, 9)), make_slot(court, start=at(1, 19))
+    body = chat.as_(realname_resident)("明天7点打羽毛球")
+    assert body["slots"]["time_from"] == "19:00" and slot_ids(body) == [seven_pm.pk], body["reply"]["text"]
+    assert nine.pk not in slot_ids(body)
+
+
+def test_a_bare_hour_gone_by_today_is_the_evening(chat, realname_resident, monkeypatch):
+    from django.utils import timezone as django_timezone
+
+    one_pm = at(0, 13)
+    monkeypatch.setattr(django_timezone, "now", lambda: one_pm)  # today 13:00: 09:00 is gone, 21:00 ahead
+    court = make_court(make_venue(name="今晚测试中心"), name="1号场")
+    nine_pm = make_slot(court, start=at(0, 21))
+    body = chat.as_(realname_resident)("今天9点 羽毛球 订场")
+    assert body["slots"]["time_from"] == "21:00" and slot_ids(body) == [nine_pm.pk], body["reply"]["text"]
+
+
+def test_a_bare_hour_the_venue_only_has_in_the_morning_stays_the_morning(chat, realname_resident):
+    court = make_court(make_venue(name="早场测试中心二", opening_hours=_hours("06:00", "18:00")), name="1号场")
+    seven = make_slot(court, start=at(1, 7))
+    body = chat.as_(realname_resident)("明天7点打羽毛球")
+    assert body["slots"]["time_from"] == "07:00" and slot_ids(body) == [seven.pk], body["reply"]["text"]
+
+
+@pytest.mark.parametrize(("answer", "hour"), [("晚上", 19), ("晚上7点", 19), ("早上", 7), ("早上07:00", 7)])
+def test_a_bare_hour_open_both_in_the_morning_and_the_evening_is_asked_about(
+        chat, realname_resident, answer, hour):
+    court = make_court(make_venue(name="全天测试中心"), name="1号场")  # open 06:00–22:00
+    slots = {7: make_slot(court, start=at(1, 7)), 19: make_slot(court, start=at(1, 19))}
+    chat.as_(realname_resident)
+    body = chat("明天7点打羽毛球")
+    assert "早上还是晚上" in body["reply"]["text"] and not slot_ids(body), body["reply"]["text"]
+    assert payloads(body)["早上 07:00"] == "早上07:00" and payloads(body)["晚上 19:00"] == "晚上19:00"
+    body = chat(answer)
+    assert body["intent"]["name"] == "venue.book" and slot_ids(body)[0] == slots[hour].pk, body["reply"]["text"]
+    assert f"{hour:02d}:00" in body["reply"]["text"]  # 07:00 and the slots after it, as for 明天早上7点
+
+
+def test_a_bare_hour_after_asking_for_the_morning_is_the_morning_hour(chat, realname_resident):
+    court = make_court(make_venue(name="上午测试中心"), name="1号场")
+    nine = make_slot(court, start=at(1, 9))
+    make_slot(court, start=at(1, 21))
+    make_slot(court, start=at(1, 10))
+    chat.as_(realname_resident)
+    chat("明天上午 羽毛球 订场")
+    body = chat("9点")
+    assert slot_ids(body) == [nine.pk] and "确认" in body["reply"]["text"], body["reply"]["text"]
