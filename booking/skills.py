@@ -358,7 +358,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     if which is not None:
         return which
     t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
-    court = _court_named(turn.text)
+    court = str(slots.pop("court", "") or "") or _court_named(turn.text)  # said in this message only
 
     def find(*, limit: int = 20, **times) -> list:
         # A court named (4号场) is looked for among all of the day's slots, not the first 20.
@@ -371,6 +371,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
 
     found = find(time_from=t_from, time_to=t_to)
     asked = _what(slots, place)
+    lead = note
     nearest = False
     # A clock time said alone (明天7点) is that time: slots from 09:00 on are not what was asked.
     at_clock = bool(t_from and not t_to)
@@ -391,8 +392,15 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
             return reply
         if on_court:
             found = on_court
-        else:
-            note += f"{court}号场没有可约的时段了，其他场地还有："
+        else:  # 5号场 and only 1–4号场 free then: that court's nearest free times, else the other courts
+            own = [(s, d) for s, d in find(limit=200) if _on_court(s, court)]
+            busy = f"{court}号场{_when(slots)}没有空"
+            if own:
+                nearest = True
+                note = lead + f"{busy}，{court}号场当天离这个时间最近的空闲时段："
+                found = sorted(own, key=lambda sd: _gap(timezone.localtime(sd[0].start).time(), t_from, t_to))
+            else:
+                note = lead + f"{busy}，当天也没有它的空闲时段了。其他场地{'这个时间' if t_from else ''}还有："
         found = found[:20]
     if found and _party(slots) > 1:
         found, refusal = _fitting(found, _party(slots))
@@ -514,19 +522,25 @@ def _party_refused(exc, slot) -> Reply:
                  done=False, asks_confirmation=False)
 
 
-_COURT_NAMED = re.compile(r"(?<!\d)(\d{1,2})号(?:球场|场地|场|台|桌)")
-
-
 def _court_named(text: str) -> str | None:
     """The court number a message names (4号场, 四号场地, 3号台), as digits."""
     from portal.nlu.normalize import normalize
+    from portal.nlu.slots import find_court
 
-    match = _COURT_NAMED.search(normalize(text or ""))  # spaces kept: "20:00 4号场" is not 004号场
-    return str(int(match.group(1))) if match else None
+    return find_court(normalize(text or ""))  # spaces kept: "20:00 4号场" is not 004号场
 
 
 def _minutes(at) -> int:
     return at.hour * 60 + at.minute
+
+
+def _gap(start, t_from, t_to) -> int:
+    """Minutes from a slot's start to the time asked (a clock time, or the part of the day)."""
+    if t_from is None:
+        return 0
+    if t_to is None or start < t_from:
+        return abs(_minutes(start) - _minutes(t_from))
+    return max(0, _minutes(start) - _minutes(t_to))
 
 
 def _on_court(slot, number: str) -> bool:

@@ -110,9 +110,19 @@ def find_party_size(text: str) -> int | None:
     return sizes[0] if sizes else None
 
 
+# 4号场, 五号场地, 3号台: a court (or table) by its number — not the 4th of the month (timeparse).
+_COURT_RE = re.compile(r"(?<!\d)(\d{1,2})号(?:球场|场地|场|台|桌)")
+
+
+def find_court(text: str) -> str | None:
+    """The number of the court a message names, as digits without leading zeros."""
+    match = _COURT_RE.search(text)
+    return str(int(match.group(1))) if match else None
+
+
 def extract_slots(message: Canonical, now: datetime | None = None) -> dict[str, str]:
-    """Slots the message states: sport, date, time_from, time_to, district, party_size (absent when
-    unsaid)."""
+    """Slots the message states: sport, date, time_from, time_to, district, party_size, court (absent
+    when unsaid)."""
     slots: dict[str, str] = {}
     sport = find_sport(message.text)
     if sport:
@@ -124,4 +134,7 @@ def extract_slots(message: Canonical, now: datetime | None = None) -> dict[str, 
     party = find_party_size(message.original)
     if party:
         slots["party_size"] = str(party)
+    court = find_court(message.original)
+    if court:
+        slots["court"] = court
     return slots

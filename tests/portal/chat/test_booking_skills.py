@@ -867,3 +867,32 @@ def test_a_bare_hour_after_asking_for_the_morning_is_the_morning_hour(chat, real
     chat("明天上午 羽毛球 订场")
     body = chat("9点")
     assert slot_ids(body) == [nine.pk] and "确认" in body["reply"]["text"], body["reply"]["text"]
+
+
+# --- a court named that is not among the cards ----------------------------------------------------------
+
+
+def test_a_court_taken_at_that_time_is_said_so_with_its_nearest_free_times(chat, realname_resident, four_courts):
+    """5号场 with 1–4号场 on offer fell back to 抱歉，我没太明白."""
+    venue = Slot.objects.get(pk=four_courts[("1号场", 15, 0)].pk).venue
+    fifth = make_court(venue, name="5号场")
+    make_slot(fifth, start=at(1, 15), remaining=0)  # someone has it
+    evening = make_slot(fifth, start=at(1, 19))
+    chat.as_(realname_resident)
+    body = chat("明天下午 羽毛球 订场")
+    assert len(slot_ids(body)) == 4  # 1–4号场 at 15:00
+    body = chat("5号场")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert "5号场" in body["reply"]["text"] and "没有空" in body["reply"]["text"], body["reply"]["text"]
+    assert slot_ids(body) == [evening.pk]
+    body = chat("第一个")
+    assert slot_ids(body) == [evening.pk] and "确认" in body["reply"]["text"]
+
+
+def test_a_court_the_venue_has_no_free_time_on_offers_the_other_courts(chat, realname_resident, four_courts):
+    chat.as_(realname_resident)
+    offered = slot_ids(chat("明天下午 羽毛球 订场"))
+    body = chat("5号场")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert "5号场" in body["reply"]["text"] and "其他场地" in body["reply"]["text"], body["reply"]["text"]
+    assert slot_ids(body) == offered  # 1–4号场 at the time asked

@@ -94,3 +94,10 @@ def test_a_town_written_in_latin_letters_is_the_town(text, town):
 @pytest.mark.parametrize("text", ["gao xing", "zhangjiangxyz", "shebaoka buban"])
 def test_latin_words_that_only_look_like_a_town_are_none(text):
     assert "district" not in extract_slots(default_lexicon().canonicalize(text), NOW)
+
+
+@pytest.mark.parametrize(("text", "court"), [
+    ("5号场", "5"), ("我要五号场地", "5"), ("20:00 4号场", "4"), ("3号台", "3"),
+])
+def test_a_court_named_by_its_number_is_the_court(text, court):
+    assert extract_slots(default_lexicon().canonicalize(text), NOW).get("court") == court
