@@ -267,7 +267,10 @@ def _check_slot_open_for_booking(slot: Slot, now: dt.datetime) -> None:
         )
 
 
-def _check_party(slot: Slot, party_size: int, companions: Sequence[str]) -> int:
+def party_check(*, slot: Slot, party_size: int, companions: Sequence[str] = ()) -> int:
+    """The places a party of ``party_size`` takes in ``slot``, or ``party_too_large`` (the court's
+    ``max_party_size``) / ``invalid_input`` (too many companions). ``booking_create`` and
+    ``waitlist_join`` apply it; the chat asks it before reading a slot back for a yes."""
     if party_size < 1 or party_size > slot.court.max_party_size:
         raise errors.PartyTooLarge(
             _g("每单最多 {n} 人，请调整人数。").format(n=slot.court.max_party_size),
@@ -495,7 +498,7 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
         raise errors.RealnameRequired()
     slot = queries.slot_get(slot_id=slot_id)
     _check_slot_open_for_booking(slot, now)
-    units = _check_party(slot, party_size, companions)
+    units = party_check(slot=slot, party_size=party_size, companions=companions)
     if slot.remaining < units:  # cheap early refusal; the UPDATE below is what decides
         if slot.remaining <= 0:  # a party too big for the places left does not make the slot full
             _mark_sold_out(slot.pk)
@@ -620,7 +623,7 @@ def waitlist_join(*, resident: User, slot_id: int, party_size: int = 1,
     if slot is None:
         raise errors.SlotNotFound()
     _check_slot_open_for_booking(slot, now)
-    units = _check_party(slot, party_size, ())
+    units = party_check(slot=slot, party_size=party_size)
     _check_not_suspended(resident, now)
     if slot.remaining >= units:
         raise errors.WaitlistNotNeeded()

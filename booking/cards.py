@@ -50,5 +50,6 @@ def booking_card(booking: Booking) -> dict:
     when = f"{start:%m月%d日} {_hhmm(booking.starts_at)}-{_hhmm(booking.ends_at)}"
     title = f"{booking.venue.name} {slot.court.name} {when}"
     return {"type": "booking", "id": booking.pk, "title": title, "status": booking.status,
-            "status_display": booking.get_status_display(), "slot": slot.pk, "venue_id": booking.venue_id,
+            "status_display": booking.get_status_display(), "party_size": booking.party_size,
+            "slot": slot.pk, "venue_id": booking.venue_id,
             "start": start.isoformat(), "checkin_token_url": f"/api/v1/bookings/{booking.pk}/checkin-token/"}

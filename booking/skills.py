@@ -116,6 +116,17 @@ def _int(value) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None  # "²".isdigit() too
 
 
+def _party(slots: dict) -> int:
+    """How many people the booking is for (``party_size``, said as 两个人, 我们仨 …); 1 when unsaid."""
+    return max(1, _int(slots.get("party_size")) or 1)
+
+
+def _people(slots: dict) -> str:
+    """"3 人" for a party the resident said, "" for one person (nothing to read back)."""
+    party = _party(slots)
+    return f"{party} 人" if party > 1 else ""
+
+
 def _short_town(town: str) -> str:
     for suffix in ("新镇", "街道", "镇"):
         if town.endswith(suffix) and len(town) > len(suffix) + 1:
@@ -235,6 +246,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
         parts.append(place.label)
     if slots.get("sport"):
         parts.append(slots["sport"])
+    parts.append(_people(slots))
     return " ".join(p for p in parts if p)
 
 
@@ -341,9 +353,12 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
                      quick_replies=[QuickReply(d, d) for d in ("今天", "明天", "后天", "这周六", "这周日")])
     place = _place(slots)
     wanted = {"sport": slots.get("sport"), "date": day, "near": place.near, "radius_m": place.radius_m,
-              "town": place.town, "venue_id": _int(slots.get("venue"))}
+              "town": place.town, "venue_id": _int(slots.get("venue")), "party_size": _party(slots)}
+    which = _morning_or_evening(turn, day, wanted, place)
+    if which is not None:
+        return which
     t_from, t_to = _clock(slots.get("time_from")), _clock(slots.get("time_to"))
-    court = _court_named(turn.text)
+    court = str(slots.pop("court", "") or "") or _court_named(turn.text)  # said in this message only
 
     def find(*, limit: int = 20, **times) -> list:
         # A court named (4号场) is looked for among all of the day's slots, not the first 20.
@@ -356,6 +371,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
 
     found = find(time_from=t_from, time_to=t_to)
     asked = _what(slots, place)
+    lead = note
     nearest = False
     # A clock time said alone (明天7点) is that time: slots from 09:00 on are not what was asked.
     at_clock = bool(t_from and not t_to)
@@ -376,9 +392,20 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
             return reply
         if on_court:
             found = on_court
-        else:
-            note += f"{court}号场没有可约的时段了，其他场地还有："
+        else:  # 5号场 and only 1–4号场 free then: that court's nearest free times, else the other courts
+            own = [(s, d) for s, d in find(limit=200) if _on_court(s, court)]
+            busy = f"{court}号场{_when(slots)}没有空"
+            if own:
+                nearest = True
+                note = lead + f"{busy}，{court}号场当天离这个时间最近的空闲时段："
+                found = sorted(own, key=lambda sd: _gap(timezone.localtime(sd[0].start).time(), t_from, t_to))
+            else:
+                note = lead + f"{busy}，当天也没有它的空闲时段了。其他场地{'这个时间' if t_from else ''}还有："
         found = found[:20]
+    if found and _party(slots) > 1:
+        found, refusal = _fitting(found, _party(slots))
+        if not found:  # no court here takes a party that size: the action's own sentence
+            return refusal
     if not found:
         why = _why_none(wanted["venue_id"], day, wanted["sport"])
         if why:  # one venue asked for, closed or not released: say so rather than "booked up"
@@ -404,19 +431,116 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
                  done=False, asks_confirmation=False)
 
 
-_COURT_NAMED = re.compile(r"(?<!\d)(\d{1,2})号(?:球场|场地|场|台|桌)")
+BARE_HOUR = "bare_hour"  # session state: the clock hour asked about (早上还是晚上?), for an answer of 晚上 alone
+
+
+def _morning_or_evening(turn: Turn, day, wanted: dict, place: _Place) -> Reply | None:
+    """A clock hour said without the part of the day (明天7点, 9点半, at 8) is read as a booking clerk
+    reads it: the one of the two hours (07:00, 19:00) that is still ahead and when the venues asked
+    about are open; when both are, the resident is asked which (None: the hour stands, or was changed
+    in ``turn.slots``). Hours 1–6 are afternoon already (``timeparse``); a part of the day said in
+    the message (早上7点, 7pm) or in the answer just before (上午 … 9点) is what was meant."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from portal.nlu.timeparse import names_period, parse_times
+
+    slots = turn.slots
+    asked = turn.state.pop(BARE_HOUR, None)
+    at = _clock(slots.get("time_from"))
+    if at is None:
+        return None
+    if asked and names_period(turn.text) and _clock(asked):  # "晚上" after 早上7点还是晚上7点？
+        hour = _clock(asked)
+        reading = time(hour.hour + 12, hour.minute) if at.hour >= 12 else hour
+        slots.update(time_from=reading.strftime("%H:%M"))
+        slots.pop("time_to", None)
+        return None
+    said_bare = not names_period(turn.text) and parse_times(turn.text) == (at, None)  # this message's hour
+    if slots.get("time_to") or not 1 <= at.hour <= 11 or not said_bare:
+        return None
+    last = turn.state.get("last_slots") if turn.state.get("last") == "venue.book" else None
+    start, end = (_clock((last or {}).get(k)) for k in ("time_from", "time_to"))
+    if start and end and start <= at < end:  # 明天上午 … 9点: the morning said before
+        return None
+    tz = timezone.get_current_timezone()
+    morning = datetime.combine(day, at, tzinfo=tz)
+    evening = datetime.combine(day, time(at.hour + 12, at.minute), tzinfo=tz)
+    now = timezone.now()
+    possible = [moment for moment in (morning, evening) if moment > now and _open_at(wanted, place, moment)]
+    if possible == [evening]:
+        slots["time_from"] = f"{evening:%H:%M}"
+    if len(possible) < 2:
+        return None
+    turn.state[BARE_HOUR] = at.strftime("%H:%M")
+    slots.pop("time_from", None)
+    early, late = f"{morning:%H:%M}", f"{evening:%H:%M}"
+    return Reply(f"{_when({**slots, 'time_from': None})} {early} 和 {late} 都开放，您说的是早上还是晚上？",
+                 quick_replies=[QuickReply(f"早上 {early}", f"早上{early}"), QuickReply(f"晚上 {late}", f"晚上{late}"),
+                                QuickReply("算了", "算了")],
+                 done=False, asks_confirmation=False, awaits="time_from")
+
+
+def _open_at(wanted: dict, place: _Place, moment) -> bool:
+    """Whether a venue the resident asked about (the one named, or those of the sport near the
+    town) is open at ``moment`` by its timetable (``schedule.is_open_at``, holidays included)."""
+    from django.utils import timezone
+
+    from booking import queries, schedule
+    from booking.models import Venue
+
+    if wanted["venue_id"] is not None:
+        venue = Venue.objects.filter(pk=wanted["venue_id"]).first()
+        return venue is not None and schedule.is_open_at(venue.opening_hours, timezone.localtime(moment))
+    hits = queries.venues_search(near=place.near, radius_m=place.radius_m, sport=wanted["sport"], town=place.town,
+                                 open_at=moment)
+    return any(h.venue.bookable and (not place.district or h.venue.district == place.district) for h in hits)
+
+
+def _fitting(found: list, party: int) -> tuple[list, Reply | None]:
+    """The offered slots whose court takes a party of ``party`` (``actions.party_check``, the rule of
+    ``booking_create``), and, when none does, the reply saying the action's refusal."""
+    from booking import actions, errors
+
+    fitting, refusal = [], None
+    for slot, distance in found:
+        try:
+            actions.party_check(slot=slot, party_size=party)
+        except errors.PartyTooLarge as exc:
+            refusal = refusal or _party_refused(exc, slot)
+            continue
+        fitting.append((slot, distance))
+    return fitting, refusal
+
+
+def _party_refused(exc, slot) -> Reply:
+    """每单最多 4 人，请调整人数。 — with the sizes the court takes as quick replies."""
+    most = slot.court.max_party_size
+    return Reply(f"{exc.message}人多的话，可以分开约两片场地。",
+                 quick_replies=[QuickReply(f"{most} 人", f"{most}个人"), QuickReply("算了", "算了")],
+                 done=False, asks_confirmation=False)
 
 
 def _court_named(text: str) -> str | None:
     """The court number a message names (4号场, 四号场地, 3号台), as digits."""
     from portal.nlu.normalize import normalize
+    from portal.nlu.slots import find_court
 
-    match = _COURT_NAMED.search(normalize(text or ""))  # spaces kept: "20:00 4号场" is not 004号场
-    return str(int(match.group(1))) if match else None
+    return find_court(normalize(text or ""))  # spaces kept: "20:00 4号场" is not 004号场
 
 
 def _minutes(at) -> int:
     return at.hour * 60 + at.minute
+
+
+def _gap(start, t_from, t_to) -> int:
+    """Minutes from a slot's start to the time asked (a clock time, or the part of the day)."""
+    if t_from is None:
+        return 0
+    if t_to is None or start < t_from:
+        return abs(_minutes(start) - _minutes(t_from))
+    return max(0, _minutes(start) - _minutes(t_to))
 
 
 def _on_court(slot, number: str) -> bool:
@@ -439,14 +563,19 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
         if not queries.slot_bookable(slot, timezone.now()):
             return _offer_slots(turn, note="这个时段刚刚被约走或暂停预约了。", exclude=frozenset({slot_id}))
         turn.slots[CHOICE] = str(slot_id)
+        try:
+            actions.party_check(slot=slot, party_size=_party(turn.slots))
+        except errors.PartyTooLarge as exc:  # the pick is kept: "4个人" reads it back again
+            return _party_refused(exc, slot)
         card = _slot_card(slot, None)
         price = f"费用 {_price(slot)}，" if slot.price else ""
-        return Reply(f"为您预约：{card.title}，{price}确认吗？", cards=[card],
+        people = f"{_people(turn.slots)}，" if _people(turn.slots) else ""
+        return Reply(f"为您预约：{card.title}，{people}{price}确认吗？", cards=[card],
                      quick_replies=[QuickReply("确认预约", "确认"), QuickReply("换个时间", "换个时间"),
                                     QuickReply("算了", "算了")],
                      done=False, asks_confirmation=True)
     try:
-        booking = actions.booking_create(resident=turn.user, slot_id=slot_id)
+        booking = actions.booking_create(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.RealnameRequired as exc:
         return Reply(f"{exc.message}完成实名认证后说“继续”，我接着为您预约这个时段。",
                      cards=[Card("realname", "realname", "去实名认证",
@@ -493,7 +622,8 @@ def _booked(booking) -> Reply:
     deadline = datetime.fromisoformat(out["cancel_deadline"])
     opens = datetime.fromisoformat(out["checkin"]["window_opens_at"])
     card = _booking_card(booking)
-    return Reply(f"预约成功：{card.title}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
+    people = f"，{booking.party_size} 人" if booking.party_size > 1 else ""
+    return Reply(f"预约成功：{card.title}{people}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
                  f"如需取消，请在 {deadline:%m月%d日 %H:%M} 前说“取消预约”。",
                  cards=[card], quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("取消预约", "取消预约")])
 
@@ -599,7 +729,7 @@ def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
                      quick_replies=[QuickReply("确认加入", "确认"), QuickReply("算了", "算了")],
                      done=False, asks_confirmation=True)
     try:
-        entry = actions.waitlist_join(resident=turn.user, slot_id=slot_id)
+        entry = actions.waitlist_join(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.WaitlistNotNeeded:
         turn.slots[CHOICE] = str(slot_id)
         reply = _book_chosen(turn, slot_id, confirmed=False)
@@ -804,12 +934,16 @@ def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, or
         "我约了": 0.85, "我订了": 0.85, "约了+几点": 0.85, "订了+哪些": 0.85, "约了+哪些": 0.85,
         "预约信息": 0.85, "查询+预约": 0.7, "我的+场地预约": 0.9,
         "约的+记录": 0.85, "订的+记录": 0.85, "上周+约": 0.7, "场地+记录": 0.8,
+        # Asking whether one has a booking at all (我预约了吗, 我有没有预约, 约了没): the list answers it.
+        "预约了吗": 0.85, "预约了没": 0.85, "约了没": 0.85, "订了没": 0.85,
+        "有没有预约": 0.85, "有预约吗": 0.85, "预约成功+吗": 0.8, "预约成功+没": 0.8,
         "订的+场": 0.7,
         "约的+场": 0.7,
         "上次+订": 0.6,
         "我订": 0.5,
     },
-    negative={"取消": 0.9, "就诊": 0.8, "医生": 0.8, "挂号": 0.8, **_NOT_A_VENUE},
+    negative={"取消": 0.9, "就诊": 0.8, "医生": 0.8, "挂号": 0.8, "体检": 0.8, "疫苗": 0.8, "门诊": 0.8,
+              **_NOT_A_VENUE},
     personal=True,
 )
 def booking_list(turn: Turn) -> Reply:

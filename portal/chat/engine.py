@@ -121,8 +121,9 @@ def _skills() -> dict[str, Skill]:
 
 def _with_details(base: dict, new: dict) -> dict:
     """A task's slots updated with what the message brings; a pick made for the old details
-    (``choice``) no longer holds once any detail changes."""
-    if new:
+    (``choice``) no longer holds once any detail changes — except the party size alone (我们三个人
+    after the read-back): the slot picked is still the one, read back again with the new size."""
+    if set(new) - {"party_size"}:
         base = {k: v for k, v in base.items() if k != CHOICE_SLOT}
     if new.get("time_from") and not new.get("time_to"):
         # A clock time said alone (下午3点 after 上午) is the time now: the old part of the day
@@ -473,6 +474,8 @@ class Engine:
             state.pop("task", None)
         elif state.get("task"):
             state["task"]["slots"] = slots  # what the skill settled (a pick, a booking to cancel)
+            if reply.awaits:
+                state["task"]["awaiting"] = reply.awaits
         state["last"] = skill.name
         state["last_slots"] = slots
         return Result(skill.name, confidence, slots, reply, outcome, normalized, state)

@@ -69,6 +69,10 @@ class Reply:
     # after a confirmed run (a retry after "busy").
     asks_confirmation: bool | None = None
     choices: list[Choice] = field(default_factory=list)  # what the resident can pick next (engine)
+    # The slot this reply asks for (a question of the skill's own: "早上7点还是晚上7点？" → time_from):
+    # the answer (晚上7点, 下午) continues the task as the answer to the engine's own prompt does, and
+    # is not read as small talk (晚上好).
+    awaits: str | None = None
 
     def as_dict(self) -> dict:
         return {

@@ -1,13 +1,17 @@
-"""Slot extraction: sport, date, time range, district — from a canonicalised message."""
+"""Slot extraction: sport, date, time range, district, party size — from a canonicalised message."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cache
+
+from pypinyin import Style, lazy_pinyin
 
 from portal.nlu.data import read_tsv
 from portal.nlu.lexicon import Canonical
 from portal.nlu.normalize import normalize
+from portal.nlu.pinyin import split_syllables
 from portal.nlu.timeparse import parse_when
 
 
@@ -19,13 +23,20 @@ def sports() -> tuple[str, ...]:
 
 @cache
 def districts() -> tuple[tuple[str, str], ...]:
+    """(surface, canonical) of every district and town, longest surface first: the names of
+    ``districts.tsv`` and, for each, how it is written in Latin letters — its toneless pinyin
+    (zhangjiang, lujiazui, pudong), unless the line gives a Latin name of its own (高行 is gaohang,
+    闵行 minhang, 长宁 changning: a reading out of context would say xing, zhang)."""
     pairs = []
     for row in read_tsv("districts.tsv"):
         canonical = row[0]
-        pairs.append((normalize(canonical), canonical))
-        if len(row) > 1:
-            pairs.extend((normalize(v), canonical) for v in row[1].split("|") if v.strip())
-    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+        names = [canonical, *(v.strip() for v in (row[1].split("|") if len(row) > 1 else ()) if v.strip())]
+        latin = [n for n in names if n.isascii()]
+        for name in names:
+            pairs.append((normalize(name), canonical))
+            if not latin and not name.isascii():
+                pairs.append(("".join(lazy_pinyin(normalize(name), style=Style.NORMAL)), canonical))
+    return tuple(sorted(set(pairs), key=lambda p: (-len(p[0]), p)))
 
 
 def find_sport(text: str) -> str | None:
@@ -37,15 +48,81 @@ def find_sport(text: str) -> str | None:
     return best[1] if best else None
 
 
+@cache
+def _latin(surface: str) -> re.Pattern:
+    """A Latin name as a whole word, its syllables written together or apart (zhangjiang, Zhang Jiang)."""
+    syllables = split_syllables(surface) or (surface,)
+    return re.compile(r"(?<![a-z])" + r"[\s']?".join(map(re.escape, syllables)) + r"(?![a-z])")
+
+
 def find_district(text: str) -> str | None:
     for surface, canonical in districts():
-        if surface and surface in text:
+        if not surface:
+            continue
+        if surface.isascii() and surface.isalpha():
+            if _latin(surface).search(text):
+                return canonical
+        elif surface in text:
             return canonical
     return None
 
 
+# How many people a booking is for, as residents say it (normalise has turned 两个人, 十个人 into
+# 2个人, 10个人): 2个人, 3人, 两位, 一家三口, 我们俩, 咱仨, 我和老婆 (me and one other), "for 2 people".
+MAX_PARTY = 50  # what POST /api/v1/bookings/ accepts; each court's own limit is the action's
+_NUMERALS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+               "ten": 10}
+_NUMBER = r"\d{1,2}|[一两二三四五六七八九十]"
+# 5人制 (a five-a-side pitch), 3人间, 2位数 are no party; 号/点/月 before a digit make it something else.
+_PARTY_RE = re.compile(rf"(?<![\d号点:：月.第])({_NUMBER})\s*(?:个人|个大人|人|位|口人)(?![制间份次数])"
+                       rf"|一家({_NUMBER})口")
+_PAIR_RE = re.compile(r"(?:我们|咱们|咱|我|他们|她们|你们)(俩|仨)|(俩|仨)(?:个)?人")
+_COMPANIONS = ("老婆", "老公", "爱人", "媳妇", "对象", "男朋友", "女朋友", "男友", "女友", "老伴", "朋友", "同事",
+               "同学", "室友", "孩子", "儿子", "女儿", "爸爸", "妈妈", "爸", "妈", "父亲", "母亲", "哥哥", "姐姐",
+               "弟弟", "妹妹", "闺蜜", "兄弟")
+_COMPANION = "|".join(sorted(_COMPANIONS, key=len, reverse=True))
+_COMPANION_RE = re.compile(_COMPANION)
+_WITH_RE = re.compile(rf"我(?:和|跟|带着?|同|与|陪)((?:(?:我)?(?:{_COMPANION})(?:和|跟|还有|、|,)?)+)")
+_EN_NUMBER = "|".join(_EN_NUMBERS)
+_EN_PARTY_RE = re.compile(rf"(?<![a-z0-9])(\d{{1,2}}|{_EN_NUMBER})\s*(?:people|persons|players|adults|of us)(?![a-z])"
+                          rf"|party of\s*(\d{{1,2}}|{_EN_NUMBER})(?![a-z0-9])")
+
+
+def _number(word: str) -> int:
+    if word.isdigit():
+        return int(word)
+    return _EN_NUMBERS.get(word) or _NUMERALS[word]
+
+
+def find_party_size(text: str) -> int | None:
+    """How many people the message says a booking is for (the resident included), or None."""
+    found = []
+    for match in _PARTY_RE.finditer(text):
+        found.append((match.start(), _number(match.group(1) or match.group(2))))
+    for match in _PAIR_RE.finditer(text):
+        found.append((match.start(), 2 if (match.group(1) or match.group(2)) == "俩" else 3))
+    for match in _WITH_RE.finditer(text):
+        found.append((match.start(), 1 + len(_COMPANION_RE.findall(match.group(1)))))
+    for match in _EN_PARTY_RE.finditer(text):
+        found.append((match.start(), _number(match.group(1) or match.group(2))))
+    sizes = [n for _, n in sorted(found) if 1 <= n <= MAX_PARTY]
+    return sizes[0] if sizes else None
+
+
+# 4号场, 五号场地, 3号台: a court (or table) by its number — not the 4th of the month (timeparse).
+_COURT_RE = re.compile(r"(?<!\d)(\d{1,2})号(?:球场|场地|场|台|桌)")
+
+
+def find_court(text: str) -> str | None:
+    """The number of the court a message names, as digits without leading zeros."""
+    match = _COURT_RE.search(text)
+    return str(int(match.group(1))) if match else None
+
+
 def extract_slots(message: Canonical, now: datetime | None = None) -> dict[str, str]:
-    """Slots the message states: sport, date, time_from, time_to, district (absent when unsaid)."""
+    """Slots the message states: sport, date, time_from, time_to, district, party_size, court (absent
+    when unsaid)."""
     slots: dict[str, str] = {}
     sport = find_sport(message.text)
     if sport:
@@ -54,4 +131,10 @@ def extract_slots(message: Canonical, now: datetime | None = None) -> dict[str, 
     district = find_district(message.original) or find_district(message.text)
     if district:
         slots["district"] = district
+    party = find_party_size(message.original)
+    if party:
+        slots["party_size"] = str(party)
+    court = find_court(message.original)
+    if court:
+        slots["court"] = court
     return slots

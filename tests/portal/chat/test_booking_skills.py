@@ -705,7 +705,7 @@ def test_a_clock_time_with_no_slot_then_says_so_before_offering_other_hours(chat
     court = make_court(make_venue(name="早场测试中心"), name="1号场")
     nine, seven_pm = make_slot(court, start=at(1, 9)), make_slot(court, start=at(1, 19))
     chat.as_(realname_resident)
-    body = chat("我要预定羽毛球场明天7点")
+    body = chat("我要预定羽毛球场明天早上7点")  # a bare 7点 at a venue open at 07:00 and 19:00 is asked about
     assert "07:00" in body["reply"]["text"] and "没有可约的了" in body["reply"]["text"], body["reply"]["text"]
     assert slot_ids(body) == [nine.pk, seven_pm.pk]  # nearest first chosen, shown in time order
 
@@ -723,3 +723,176 @@ def test_saying_a_booked_court_is_not_wanted_any_more_asks_to_cancel_it(chat, re
     chat("确定")
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+
+
+# --- how many people ----------------------------------------------------------------------------------
+
+
+def test_the_party_size_said_with_the_request_is_read_back_and_booked(chat, realname_resident, zhangjiang):
+    """明天下午两个人打羽毛球 booked for one person: the number was not read."""
+    chat.as_(realname_resident)
+    body = chat("明天下午两个人打羽毛球")
+    assert body["slots"]["party_size"] == "2" and slot_ids(body)
+    body = chat("第一个")
+    assert "2 人" in body["reply"]["text"] and "确认" in body["reply"]["text"], body["reply"]["text"]
+    body = chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert booking.party_size == 2 and "2 人" in body["reply"]["text"], body["reply"]["text"]
+    assert body["reply"]["cards"][0]["party_size"] == 2
+
+
+def test_the_party_size_said_at_the_read_back_keeps_the_slot_picked(chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat("第二个")
+    picked = slot_ids(body)
+    body = chat("我们三个人")
+    assert slot_ids(body) == picked and "3 人" in body["reply"]["text"], body["reply"]["text"]
+    chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert (booking.slot_id, booking.party_size) == (picked[0], 3)
+
+
+def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(chat, realname_resident, zhangjiang):
+    """A badminton court is booked by one party of up to max_party_size (4) people."""
+    chat.as_(realname_resident)
+    body = chat("明天下午我们六个人打羽毛球")
+    assert "每单最多 4 人，请调整人数。" in body["reply"]["text"], body["reply"]["text"]
+    assert not slot_ids(body) and payloads(body)["4 人"] == "4个人"
+    body = chat("4个人")
+    assert slot_ids(body)
+    chat("第一个")
+    chat("确认")
+    assert Booking.objects.get(resident=realname_resident).party_size == 4
+
+
+# --- did I book? ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗"])
+def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_resident, zhangjiang, asked):
+    """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了)."""
+    booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    body = chat.as_(realname_resident)(asked)
+    assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"]
+    assert "pending" not in chat.state()
+
+
+# --- a town said in English or pinyin ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def huamu_court(db):
+    """A badminton court in 花木街道 with a slot tomorrow at 14:00, beside the 张江 one."""
+    venue = make_venue(name="花木测试羽毛球馆", town="花木街道", lat=31.2153, lng=121.5520)
+    return make_slot(make_court(venue, name="1号场"), start=at(1, 14))
+
+
+def test_a_town_said_in_english_is_the_town(chat, realname_resident, zhangjiang, huamu_court):
+    """"badminton in zhangjiang tomorrow": "in zhangjiang" was not read, and 花木's courts were offered too."""
+    chat.as_(realname_resident)
+    body = chat("badminton in zhangjiang tomorrow")
+    assert body["slots"]["district"] == "张江镇"
+    body = chat(payloads(body)["预约场地"])  # search or book? as for 明天在张江打羽毛球
+    assert body["intent"]["name"] == "venue.book" and body["slots"]["district"] == "张江镇"
+    body = chat("afternoon")
+    offered = slot_ids(body)
+    assert offered and huamu_court.pk not in offered
+    assert {Slot.objects.get(pk=pk).venue_id for pk in offered} == {zhangjiang.venue.pk}
+
+
+@pytest.mark.parametrize("said", ["book a badminton court in Zhang Jiang tomorrow afternoon",
+                                  "yue ge yumaoqiu zhangjiang mingtian xiawu"])
+def test_a_town_said_in_pinyin_is_the_town(chat, realname_resident, zhangjiang, huamu_court, said):
+    body = chat.as_(realname_resident)(said)
+    assert body["intent"]["name"] == "venue.book" and body["slots"]["district"] == "张江镇", body
+    assert slot_ids(body) and huamu_court.pk not in slot_ids(body)
+
+
+# --- a clock hour said without the part of the day ---------------------------------------------------
+
+
+def _hours(opening: str, closing: str) -> dict:
+    return {**{str(d): [[opening, closing]] for d in range(1, 8)}, "holiday": [[opening, closing]]}
+
+
+def test_a_bare_hour_the_venue_is_closed_at_in_the_morning_is_the_evening(chat, realname_resident):
+    """明天7点打羽毛球 was read as 07:00 at a venue that opens at 09:00."""
+    court = make_court(make_venue(name="九点开门测试中心", opening_hours=_hours("09:00", "21:00")), name="1号场")
+    nine, seven_pm = make_slot(court, start=at(1, 9)), make_slot(court, start=at(1, 19))
+    body = chat.as_(realname_resident)("明天7点打羽毛球")
+    assert body["slots"]["time_from"] == "19:00" and slot_ids(body) == [seven_pm.pk], body["reply"]["text"]
+    assert nine.pk not in slot_ids(body)
+
+
+def test_a_bare_hour_gone_by_today_is_the_evening(chat, realname_resident, monkeypatch):
+    from django.utils import timezone as django_timezone
+
+    one_pm = at(0, 13)
+    monkeypatch.setattr(django_timezone, "now", lambda: one_pm)  # today 13:00: 09:00 is gone, 21:00 ahead
+    court = make_court(make_venue(name="今晚测试中心"), name="1号场")
+    nine_pm = make_slot(court, start=at(0, 21))
+    body = chat.as_(realname_resident)("今天9点 羽毛球 订场")
+    assert body["slots"]["time_from"] == "21:00" and slot_ids(body) == [nine_pm.pk], body["reply"]["text"]
+
+
+def test_a_bare_hour_the_venue_only_has_in_the_morning_stays_the_morning(chat, realname_resident):
+    court = make_court(make_venue(name="早场测试中心二", opening_hours=_hours("06:00", "18:00")), name="1号场")
+    seven = make_slot(court, start=at(1, 7))
+    body = chat.as_(realname_resident)("明天7点打羽毛球")
+    assert body["slots"]["time_from"] == "07:00" and slot_ids(body) == [seven.pk], body["reply"]["text"]
+
+
+@pytest.mark.parametrize(("answer", "hour"), [("晚上", 19), ("晚上7点", 19), ("早上", 7), ("早上07:00", 7)])
+def test_a_bare_hour_open_both_in_the_morning_and_the_evening_is_asked_about(
+        chat, realname_resident, answer, hour):
+    court = make_court(make_venue(name="全天测试中心"), name="1号场")  # open 06:00–22:00
+    slots = {7: make_slot(court, start=at(1, 7)), 19: make_slot(court, start=at(1, 19))}
+    chat.as_(realname_resident)
+    body = chat("明天7点打羽毛球")
+    assert "早上还是晚上" in body["reply"]["text"] and not slot_ids(body), body["reply"]["text"]
+    assert payloads(body)["早上 07:00"] == "早上07:00" and payloads(body)["晚上 19:00"] == "晚上19:00"
+    body = chat(answer)
+    assert body["intent"]["name"] == "venue.book" and slot_ids(body)[0] == slots[hour].pk, body["reply"]["text"]
+    assert f"{hour:02d}:00" in body["reply"]["text"]  # 07:00 and the slots after it, as for 明天早上7点
+
+
+def test_a_bare_hour_after_asking_for_the_morning_is_the_morning_hour(chat, realname_resident):
+    court = make_court(make_venue(name="上午测试中心"), name="1号场")
+    nine = make_slot(court, start=at(1, 9))
+    make_slot(court, start=at(1, 21))
+    make_slot(court, start=at(1, 10))
+    chat.as_(realname_resident)
+    chat("明天上午 羽毛球 订场")
+    body = chat("9点")
+    assert slot_ids(body) == [nine.pk] and "确认" in body["reply"]["text"], body["reply"]["text"]
+
+
+# --- a court named that is not among the cards ----------------------------------------------------------
+
+
+def test_a_court_taken_at_that_time_is_said_so_with_its_nearest_free_times(chat, realname_resident, four_courts):
+    """5号场 with 1–4号场 on offer fell back to 抱歉，我没太明白."""
+    venue = Slot.objects.get(pk=four_courts[("1号场", 15, 0)].pk).venue
+    fifth = make_court(venue, name="5号场")
+    make_slot(fifth, start=at(1, 15), remaining=0)  # someone has it
+    evening = make_slot(fifth, start=at(1, 19))
+    chat.as_(realname_resident)
+    body = chat("明天下午 羽毛球 订场")
+    assert len(slot_ids(body)) == 4  # 1–4号场 at 15:00
+    body = chat("5号场")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert "5号场" in body["reply"]["text"] and "没有空" in body["reply"]["text"], body["reply"]["text"]
+    assert slot_ids(body) == [evening.pk]
+    body = chat("第一个")
+    assert slot_ids(body) == [evening.pk] and "确认" in body["reply"]["text"]
+
+
+def test_a_court_the_venue_has_no_free_time_on_offers_the_other_courts(chat, realname_resident, four_courts):
+    chat.as_(realname_resident)
+    offered = slot_ids(chat("明天下午 羽毛球 订场"))
+    body = chat("5号场")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert "5号场" in body["reply"]["text"] and "其他场地" in body["reply"]["text"], body["reply"]["text"]
+    assert slot_ids(body) == offered  # 1–4号场 at the time asked

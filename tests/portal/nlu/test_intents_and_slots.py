@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+import pytest
+
 from portal.nlu.intents import ACCEPT, IntentClassifier, IntentSpec
 from portal.nlu.lexicon import default_lexicon
 from portal.nlu.slots import extract_slots
@@ -64,3 +66,38 @@ def test_slots_find_sport_district_and_time():
     message = default_lexicon().canonicalize("周六下午浦东打乒乓")
     assert extract_slots(message, NOW) == {"sport": "乒乓球", "date": "2026-11-28", "time_from": "12:00",
                                            "time_to": "18:00", "district": "浦东新区"}
+
+
+@pytest.mark.parametrize(("text", "party"), [
+    ("明天下午两个人打羽毛球", "2"), ("我们三个人", "3"), ("我们俩去打球", "2"), ("咱仨约个场", "3"),
+    ("10个人打篮球", "10"), ("一家三口去游泳", "3"), ("我和老婆明天打羽毛球", "2"), ("两位", "2"),
+    ("book a court for 2 people", "2"), ("badminton for three people tomorrow", "3"),
+])
+def test_the_party_size_is_read_as_people_say_it(text, party):
+    assert extract_slots(default_lexicon().canonicalize(text), NOW).get("party_size") == party
+
+
+@pytest.mark.parametrize("text", ["五人制足球场", "个人所得税怎么交", "明天2号场", "3人间", "排第一位"])
+def test_numbers_that_are_no_party_size_are_not_read_as_one(text):
+    assert "party_size" not in extract_slots(default_lexicon().canonicalize(text), NOW)
+
+
+@pytest.mark.parametrize(("text", "town"), [
+    ("badminton in zhangjiang tomorrow", "张江镇"), ("tennis at Lujiazui", "陆家嘴街道"),
+    ("pool in Hua Mu", "花木街道"),
+    ("swimming in gaohang", "高行镇"), ("courts in pudong", "浦东新区"), ("minhang", "闵行区"),
+])
+def test_a_town_written_in_latin_letters_is_the_town(text, town):
+    assert extract_slots(default_lexicon().canonicalize(text), NOW).get("district") == town
+
+
+@pytest.mark.parametrize("text", ["gao xing", "zhangjiangxyz", "shebaoka buban"])
+def test_latin_words_that_only_look_like_a_town_are_none(text):
+    assert "district" not in extract_slots(default_lexicon().canonicalize(text), NOW)
+
+
+@pytest.mark.parametrize(("text", "court"), [
+    ("5号场", "5"), ("我要五号场地", "5"), ("20:00 4号场", "4"), ("3号台", "3"),
+])
+def test_a_court_named_by_its_number_is_the_court(text, court):
+    assert extract_slots(default_lexicon().canonicalize(text), NOW).get("court") == court
