@@ -128,8 +128,11 @@ if DB_VENDOR == "sqlite":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue instead of failing half-way with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+        # How long a writer waits for the write lock (sqlite3's busy timeout; a PRAGMA busy_timeout
+        # in init_command would silently shorten it): a second process loading the demo data waits
+        # for the first's transaction, several seconds on a busy machine.
         "timeout": 20,
     }
     # Tests use a file too: in-memory shared-cache SQLite takes table locks that ignore

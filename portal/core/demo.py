@@ -34,15 +34,29 @@ def demo_modules() -> list[ModuleType]:
     return sorted(found, key=lambda m: getattr(m, "ORDER", 100))
 
 
+SQLITE_SETUP_WAIT_MS = 600_000  # a second server waits for the first's set-up, however slow the machine
+
+
 @contextlib.contextmanager
 def setup_lock() -> Iterator[None]:
-    """One transaction holding a cross-process lock: a PostgreSQL advisory lock, or SQLite's
-    write lock (the connection begins transactions IMMEDIATE)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        yield
+    """One transaction holding a cross-process lock: a PostgreSQL advisory lock (waited for without
+    limit), or SQLite's write lock (the connection begins transactions IMMEDIATE; its usual busy
+    timeout, seconds, is lengthened while it waits: loading the demo data takes longer on a busy
+    machine, and the second server must wait for it, not fail)."""
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        connection.ensure_connection()
+        usual = connection.connection.execute("PRAGMA busy_timeout").fetchone()[0]
+        connection.connection.execute(f"PRAGMA busy_timeout = {SQLITE_SETUP_WAIT_MS}")
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            yield
+    finally:
+        if sqlite and connection.connection is not None:
+            connection.connection.execute(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 def load_all() -> list[str]:

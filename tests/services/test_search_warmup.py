@@ -16,6 +16,10 @@ from services import search
 def test_a_server_process_builds_the_index_as_it_starts_and_freezes_it(settings, make_item):
     make_item("犬只登记")
     settings.SERVER_WARM_UP = ["services.search.warm_up"]
+    # The thread, the build and the freeze are what this test is about: without the model's warm-up
+    # (~4,000 words and characters embedded: about a minute of one core, more than the join allowed
+    # when a second test worker shared the two cores). tests/services/test_api_items.py warms it.
+    settings.ITEM_SEMANTIC = False
     frozen_before = gc.get_freeze_count()
     try:
         thread = warmup.start()

@@ -55,3 +55,29 @@ def test_demo_accounts_json_lists_residents_with_valid_fictitious_id_numbers():
         assert {"name", "id_number", "phone", "doctor"} <= set(resident)
         assert idcard.is_valid(resident["id_number"])
     assert any(s["username"] == "admin" for s in data["staff"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_set_up_waits_for_another_servers_set_up_longer_than_the_usual_busy_timeout():
+    import sqlite3
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write lock; PostgreSQL's advisory lock waits without a limit")
+    connection.ensure_connection()
+    connection.connection.execute("PRAGMA busy_timeout = 200")  # the usual wait, shortened for the test
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another server's set-up holds the write lock …
+    released = threading.Timer(1.0, other.execute, ["COMMIT"])  # … for five times the usual wait
+    released.start()
+    began = time.monotonic()
+    try:
+        with demo.setup_lock():
+            waited = time.monotonic() - began
+    finally:
+        released.join()
+        other.close()
+    assert waited >= 0.9
+    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 200  # and back to usual
