@@ -23,7 +23,7 @@ from portal.accounts import actions as accounts
 from portal.accounts import idcard
 from portal.connectors.notify import notification_queue
 from portal.core.errors import Conflict, Forbidden, NotFound, PortalError
-from services import workdays
+from services import access, workdays
 from services.catalogue_rows import ItemRow, RowError
 from services.models import (
     Application,
@@ -104,7 +104,8 @@ class ResidentNotFound(NotFound):
 
 class StaffOnly(Forbidden):
     code = "staff_only"
-    message = _("只有事项编辑或管理员可以更新办件状态。")
+    message = _("只有受理人员或平台管理员可以办理办件。")
+
 
 
 # --- catalogue version (search index freshness) ---------------------------------------------------
@@ -432,8 +433,7 @@ COUNTER = "counter"  # the channel of an application a clerk registers at a serv
 
 
 def _is_staff(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and (
-        user.is_superuser or user.has_role("catalogue_editor") or user.has_role("admin")))
+    return access.may_process_applications(user)
 
 
 def counter_only_refusal(item: ServiceItem) -> CounterOnly:
@@ -486,7 +486,8 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
 
     An item that is not handled online (``online`` off: the resident must go to a service hall) is
     refused with :class:`CounterOnly` unless a clerk registers it at the counter (``channel="counter"``,
-    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one). An item that
+    ``clerk`` a service clerk or an admin, else :class:`StaffOnly`; the bundled demo data registers
+    without one). An item that
     serves businesses only (``audience`` 法人; 个人和法人 items stay open) is refused online with
     :class:`BusinessOnly`: there is no business account here. While the
     resident has an open application of the item (not 已办结 nor 不予受理), another one, online or at

@@ -13,18 +13,21 @@ from rest_framework.views import APIView
 
 from portal.core.idempotency import idempotent
 from portal.core.pagination import Pagination
-from services import actions, queries
+from services import access, actions, queries
 from services.models import Application, ApplicationEvent, Material, ServiceItem, ServiceLocation
 
 
 # --- permissions ----------------------------------------------------------------------------------
-class IsCatalogueStaff(BasePermission):
-    message = _("只有事项编辑或管理员可以进行这个操作。")
+class IsApplicationStaff(BasePermission):
+    """Service clerks and admins. Anyone else signed in is refused with the action's own refusal
+    (``staff_only``, saying who may), not DRF's generic one."""
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_superuser or user.has_role("catalogue_editor")
-                                                        or user.has_role("admin")))
+        if not (request.user and request.user.is_authenticated):
+            return False  # 401 not_authenticated
+        if not access.may_process_applications(request.user):
+            raise actions.StaffOnly()
+        return True
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -352,7 +355,7 @@ class ApplicationDetailView(APIView):
 
 
 class StaffApplicationListView(APIView):
-    permission_classes = [IsCatalogueStaff]
+    permission_classes = [IsApplicationStaff]
 
     @extend_schema(
         operation_id="services_staff_applications_list",
@@ -385,12 +388,12 @@ class StaffApplicationListView(APIView):
 
 
 class StaffApplicationStatusView(APIView):
-    permission_classes = [IsCatalogueStaff]
+    permission_classes = [IsApplicationStaff]
 
     @extend_schema(
         operation_id="services_staff_application_status",
         summary="更新办件状态（工作人员）", request=StatusChangeSerializer,
-                   responses=StaffApplicationSerializer)
+        responses=StaffApplicationSerializer)
     def post(self, request, application_id: int):
         body = StatusChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -82,6 +82,20 @@ def editor(db):
 
 
 @pytest.fixture
+def clerk(db):
+    roles.ensure_roles()
+    return account_actions.staff_ensure(username="clerk-t", password="clerk-pass-2026", display_name="受理",
+                                        role=roles.SERVICE_CLERK)
+
+
+@pytest.fixture
+def platform_admin(db):
+    roles.ensure_roles()
+    return account_actions.staff_ensure(username="admin-t", password="admin-pass-2026", display_name="平台管理员",
+                                        role=roles.ADMIN)
+
+
+@pytest.fixture
 def venue_manager(db):
     roles.ensure_roles()
     return account_actions.staff_ensure(username="venue-t", password="venue-pass-2026", display_name="场馆",
