@@ -49,7 +49,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "chat.add_lexiconentry",
         "chat.change_lexiconentry",
     ],
-    # Clerks (窗口/受理人员) process residents' applications (services.access).
+    # Clerks (窗口/受理人员) see and process only the applications of items of the departments assigned
+    # to them (services.access filters every queryset and action by Department.clerks).
     SERVICE_CLERK: [
         "services.view_application",
         "services.change_application",

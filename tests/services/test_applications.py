@@ -390,7 +390,7 @@ def test_an_application_waiting_for_more_documents_is_not_overdue_while_its_cloc
     assert queries.application_is_overdue(Application.objects.get(pk=waiting.pk), later) is False
     assert queries.application_is_overdue(Application.objects.get(pk=late.pk), later) is True
     assert list(queries.applications_overdue(later)) == [Application.objects.get(pk=late.pk)]
-    assert [a.pk for a in queries.applications_for_staff(overdue=False, today=later)] == [waiting.pk]
+    assert [a.pk for a in queries.applications_for_staff(staff=clerk, overdue=False, today=later)] == [waiting.pk]
 
 
 def test_statuses_read_in_english_and_the_residents_notice_stays_in_chinese(api, item, resident, clerk):
@@ -470,13 +470,13 @@ def test_a_resident_cannot_apply_online_for_an_item_only_for_businesses_and_is_t
 
 
 def test_items_for_both_residents_and_businesses_stay_open_and_a_clerk_registers_a_business_item(
-        api, make_item, business_item, resident, clerk):
+        api, make_item, business_item, resident, make_clerk):
     both = make_item("营业执照遗失补领", audience="个人和法人", online=True)
     api.force_authenticate(resident)
     assert api.post(APPLICATIONS, {"item": both.id}, format="json").status_code == 201
     assert api.get(f"/api/v1/services/items/{both.id}/").json()["resident_can_apply_online"] is True
-    # At the window the clerk checks the business's papers and its agent's ID card.
-    api.force_authenticate(clerk)
+    # At the window the clerk (of the item's department) checks the business's papers and its agent's ID card.
+    api.force_authenticate(make_clerk("clerk-rs", "区人社局"))
     response = api.post(STAFF, {"item": business_item.id, "id_number": resident.id_number}, format="json")
     assert response.status_code == 201 and response.json()["channel"] == "counter"
 
