@@ -23,7 +23,7 @@ from portal.accounts import actions as accounts
 from portal.accounts import idcard
 from portal.connectors.notify import notification_queue
 from portal.core.errors import Conflict, Forbidden, NotFound, PortalError
-from services import workdays
+from services import access, workdays
 from services.catalogue_rows import ItemRow, RowError
 from services.models import (
     Application,
@@ -104,7 +104,14 @@ class ResidentNotFound(NotFound):
 
 class StaffOnly(Forbidden):
     code = "staff_only"
-    message = _("只有事项编辑或管理员可以更新办件状态。")
+    message = _("只有受理人员或平台管理员可以办理办件。")
+
+
+class NotDepartmentClerk(Forbidden):
+    """A clerk registering at the counter an item of a department not assigned to them."""
+
+    code = "not_department_clerk"
+    message = _("您不是这个事项办理部门的受理人员，不能登记它的窗口办件。")
 
 
 # --- catalogue version (search index freshness) ---------------------------------------------------
@@ -432,8 +439,23 @@ COUNTER = "counter"  # the channel of an application a clerk registers at a serv
 
 
 def _is_staff(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and (
-        user.is_superuser or user.has_role("catalogue_editor") or user.has_role("admin")))
+    return access.may_process_applications(user)
+
+
+def _check_clerk_of(clerk, item: ServiceItem) -> None:
+    """A clerk registers at the counter only items of their own departments (an admin any item)."""
+    ids = access.clerk_department_ids(clerk)
+    if ids is None or item.department_id in ids:
+        return
+    department = item.department.name
+    if not ids:
+        message = _("您还没有分配办理部门，不能登记「{item}」（{department}）的窗口办件，请联系平台管理员。").format(
+            item=item.name, department=department)
+    else:
+        yours = "、".join(Department.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True))
+        message = _("「{item}」由{department}办理，您只能登记本部门（{yours}）事项的窗口办件。").format(
+            item=item.name, department=department, yours=yours)
+    raise NotDepartmentClerk(message, extra={"department": department})
 
 
 def counter_only_refusal(item: ServiceItem) -> CounterOnly:
@@ -486,7 +508,8 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
 
     An item that is not handled online (``online`` off: the resident must go to a service hall) is
     refused with :class:`CounterOnly` unless a clerk registers it at the counter (``channel="counter"``,
-    ``clerk`` a catalogue editor or admin; the bundled demo data registers without one). An item that
+    ``clerk`` a service clerk of the item's department or an admin, else :class:`StaffOnly` or
+    :class:`NotDepartmentClerk`; the bundled demo data registers without one). An item that
     serves businesses only (``audience`` 法人; 个人和法人 items stay open) is refused online with
     :class:`BusinessOnly`: there is no business account here. While the
     resident has an open application of the item (not 已办结 nor 不予受理), another one, online or at
@@ -500,6 +523,8 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
     item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("department").first()
     if item is None:
         raise ItemUnavailable()
+    if channel == COUNTER and clerk is not None:
+        _check_clerk_of(clerk, item)
     if item.audience == ServiceItem.Audience.BUSINESS and channel != COUNTER:
         # At the window a clerk checks the business's papers and its agent's ID card; online, a
         # resident's account is no business's.
@@ -541,11 +566,16 @@ def already_applied_refusal(existing: Application) -> AlreadyApplied:
 
 def application_register_at_counter(*, clerk, id_number: str, item_id: int) -> Application:
     """A clerk registers an application at a service hall's window for the real-name-bound resident
-    whose ID card they checked: the way in for items not handled online (``channel="counter"``)."""
+    whose ID card they checked: the way in for items not handled online (``channel="counter"``).
+    A clerk registers only items of their own departments (:class:`NotDepartmentClerk`, said before
+    the ID number is looked up)."""
     if not _is_staff(clerk):
         raise StaffOnly(_("只有工作人员可以登记窗口办件。"))
     if not idcard.is_valid(id_number):
         raise accounts.InvalidIdNumber(fields={"id_number": [str(accounts.InvalidIdNumber.message)]})
+    item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("department").first()
+    if item is not None:  # an unknown item is application_submit's to refuse
+        _check_clerk_of(clerk, item)
     resident = accounts.resident_by_id_number(id_number=id_number)
     if resident is None:
         raise ResidentNotFound()
@@ -561,6 +591,10 @@ def application_status_change(*, application_id: int, status: str, note: str = "
     notification to the applicant after commit. A change dated before the submission (a wrong
     ``at``, or this server's clock behind the one that took the submission) is refused with
     :class:`StatusTimeBeforeSubmission` and nothing is written.
+
+    A clerk (``actor``) changes only applications of their departments' items: another department's
+    application is "not found", like one that does not exist (an id must not reveal that it exists).
+    Without an ``actor`` (the bundled demo data) nothing is checked.
     """
     if actor is not None and not _is_staff(actor):
         raise StaffOnly()
@@ -569,8 +603,10 @@ def application_status_change(*, application_id: int, status: str, note: str = "
     now = at or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        application = (Application.objects.select_for_update().select_related("item", "user")
-                       .filter(pk=application_id).first())
+        applications = Application.objects.filter(pk=application_id)
+        if actor is not None:
+            applications = access.scope_applications(applications, actor)
+        application = applications.select_for_update().select_related("item", "user").first()
         if application is None:
             raise ApplicationNotFound(_("没有找到这个办件。"))
         if status not in application_next_statuses(application):

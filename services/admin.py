@@ -1,5 +1,7 @@
-"""Admin for catalogue editors: items with materials, import and export; applications with status
-changes that go through the same action as the staff API (timeline event + notification)."""
+"""Admin for catalogue editors: items with materials, import and export. Admin for service clerks:
+applications of their departments' items (services.access), with status changes that go through the
+same action as the staff API (timeline event + notification). Which clerks serve a department is the
+platform admin's decision (Department → 受理人员)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from portal.accounts import roles
+from portal.accounts.models import User
 from portal.core.errors import PortalError
-from services import actions, queries
+from services import access, actions, queries
 from services.catalogue_rows import FileError, read_file, write_csv, write_json, write_xlsx
 from services.models import (
     FULLY_ONLINE_NOT_ONLINE,
@@ -204,6 +208,20 @@ class ServiceItemAdmin(CatalogueTouchMixin, admin.ModelAdmin):
 class DepartmentAdmin(CatalogueTouchMixin, admin.ModelAdmin):
     list_display = ("name", "short_name", "phone", "address")
     search_fields = ("name", "short_name")
+    fields = ("name", "short_name", "phone", "address", "clerks")
+    filter_horizontal = ("clerks",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who processes a department's applications is the platform admin's decision, not the editor's.
+        if access.clerk_department_ids(request.user) is None:
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), "clerks"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "clerks":
+            kwargs["queryset"] = User.objects.filter(groups__name=roles.SERVICE_CLERK, is_active=True).order_by(
+                "username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(LifeEvent)
@@ -293,7 +311,8 @@ class ApplicationStatusForm(forms.ModelForm):
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationStatusForm
     list_display = ("receipt_number", "item", "user", "status", "submitted_at", "expected_completion", "is_overdue")
-    list_filter = ("status", OverdueFilter, "item__department")
+    # The departments in the filter are those of the applications this clerk sees, not every one.
+    list_filter = ("status", OverdueFilter, ("item__department", admin.RelatedOnlyFieldListFilter))
     search_fields = ("receipt_number", "item__name")
     list_select_related = ("item", "user")
     readonly_fields = ("receipt_number", "user", "item", "status", "channel", "submitted_at", "accepted_at",
@@ -304,6 +323,11 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="超期")
     def is_overdue(self, obj: Application) -> bool:
         return queries.application_is_overdue(obj)
+
+    def get_queryset(self, request):
+        # A clerk's list and change views hold only their departments' applications: another
+        # department's is "not found" there, as in the staff API.
+        return access.scope_applications(super().get_queryset(request), request.user)
 
     def has_add_permission(self, request) -> bool:
         return False  # applications come from residents

@@ -13,18 +13,22 @@ from rest_framework.views import APIView
 
 from portal.core.idempotency import idempotent
 from portal.core.pagination import Pagination
-from services import actions, queries
+from services import access, actions, queries
 from services.models import Application, ApplicationEvent, Material, ServiceItem, ServiceLocation
 
 
 # --- permissions ----------------------------------------------------------------------------------
-class IsCatalogueStaff(BasePermission):
-    message = _("只有事项编辑或管理员可以进行这个操作。")
+class IsApplicationStaff(BasePermission):
+    """Service clerks and admins; which applications a clerk sees and acts on is the action's and the
+    query's to decide (their departments'). Anyone else signed in is refused with the action's own
+    refusal (``staff_only``, saying who may), not DRF's generic one."""
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_superuser or user.has_role("catalogue_editor")
-                                                        or user.has_role("admin")))
+        if not (request.user and request.user.is_authenticated):
+            return False  # 401 not_authenticated
+        if not access.may_process_applications(request.user):
+            raise actions.StaffOnly()
+        return True
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -352,17 +356,18 @@ class ApplicationDetailView(APIView):
 
 
 class StaffApplicationListView(APIView):
-    permission_classes = [IsCatalogueStaff]
+    permission_classes = [IsApplicationStaff]
 
     @extend_schema(
         operation_id="services_staff_applications_list",
-        summary="办件列表（工作人员，含超期标记）", parameters=[StaffApplicationQuerySerializer],
+        summary="办件列表（受理人员：本部门事项的办件；平台管理员：全部；含超期标记）",
+        parameters=[StaffApplicationQuerySerializer],
                    responses=_page_schema("StaffApplicationPage", StaffApplicationSerializer(many=True)))
     def get(self, request):
         params = StaffApplicationQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         # A queryset, not a list: the paginator counts and reads one page, not every application.
-        applications = queries.applications_for_staff(status=params.validated_data.get("status"),
+        applications = queries.applications_for_staff(staff=request.user, status=params.validated_data.get("status"),
                                                       overdue=params.validated_data.get("overdue"),
                                                       receipt=params.validated_data.get("receipt"))
         return _paginated(request, self, applications, StaffApplicationSerializer)
@@ -373,6 +378,7 @@ class StaffApplicationListView(APIView):
         responses={201: StaffApplicationSerializer},
         description="为已实名认证的居民登记一件窗口办件（channel 为 counter），不能网上办理的事项也可登记；"
                     "身份证号不正确为 400 invalid_id_number，没有对应的实名居民为 404 resident_not_found，"
+                    "事项不属于受理人员所在部门为 403 not_department_clerk（department 为事项的办理部门），"
                     "居民已有同一事项正在办理的办件为 409 already_applied（receipt_number 为该办件的受理编号）。")
     @idempotent
     def post(self, request):
@@ -380,17 +386,18 @@ class StaffApplicationListView(APIView):
         body.is_valid(raise_exception=True)
         application = actions.application_register_at_counter(
             clerk=request.user, id_number=body.validated_data["id_number"], item_id=body.validated_data["item"])
-        application = queries.applications_for_staff().get(pk=application.pk)
+        application = queries.applications_for_staff(staff=request.user).get(pk=application.pk)
         return Response(StaffApplicationSerializer(application).data, status=201)
 
 
 class StaffApplicationStatusView(APIView):
-    permission_classes = [IsCatalogueStaff]
+    permission_classes = [IsApplicationStaff]
 
     @extend_schema(
         operation_id="services_staff_application_status",
         summary="更新办件状态（工作人员）", request=StatusChangeSerializer,
-                   responses=StaffApplicationSerializer)
+        responses=StaffApplicationSerializer,
+        description="受理人员只能办理本部门事项的办件：其他部门的办件和不存在的办件一样为 404 application_not_found。")
     def post(self, request, application_id: int):
         body = StatusChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -398,5 +405,5 @@ class StaffApplicationStatusView(APIView):
             application_id=application_id, status=body.validated_data["status"],
             note=body.validated_data["note"], actor=request.user,
         )
-        application = queries.applications_for_staff().get(pk=application.pk)
+        application = queries.applications_for_staff(staff=request.user).get(pk=application.pk)
         return Response(StaffApplicationSerializer(application).data)

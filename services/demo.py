@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from services import actions
 from services.catalogue_rows import FileError, rows_from_records
-from services.models import Application, CatalogueVersion, ServiceItem
+from services.models import Application, CatalogueVersion, Department, ServiceItem
 
 ORDER = 20  # after accounts (10)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -142,8 +142,19 @@ DEMO_APPLICATIONS = [
 ]
 
 
+# The demo clerk ("clerk", see portal/accounts/demo.py) processes these departments' applications:
+# 区公安分局 has demo applications at the counter, one of them overdue.
+DEMO_CLERK_DEPARTMENTS = {"clerk": ["区公安分局"]}
+
+
 def load_demo() -> None:
     from portal.accounts.models import User
+
+    for username, departments in DEMO_CLERK_DEPARTMENTS.items():
+        clerk = User.objects.filter(username=username).first()
+        if clerk is not None:
+            for department in Department.objects.filter(name__in=departments):
+                department.clerks.add(clerk)
 
     for phone, codes in DEMO_LICENCES.items():
         user = User.objects.filter(phone=phone).first()
@@ -175,6 +186,9 @@ def load() -> None:
 
 
 def annotate(data: dict) -> None:
+    for staff in data.get("staff", []):
+        if staff.get("username") in DEMO_CLERK_DEPARTMENTS:
+            staff["departments"] = DEMO_CLERK_DEPARTMENTS[staff["username"]]
     for resident in data.get("residents", []):
         count = Application.objects.filter(user__phone=resident.get("phone")).count()
         if count:

@@ -19,6 +19,9 @@ class Department(models.Model):
     short_name = models.CharField("简称", max_length=50, blank=True, default="")
     phone = models.CharField("咨询电话", max_length=50, blank=True, default="")
     address = models.CharField("地址", max_length=200, blank=True, default="")
+    # 受理人员 who process this department's applications (services.access); assigned by a platform admin.
+    clerks = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="clerk_departments",
+                                    verbose_name="受理人员")
 
     class Meta:
         verbose_name = "部门"

@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 
 from portal.core.converters import MAX_ID
 from portal.nlu.normalize import normalize as normalize_text
+from services import access
 from services import search as search_index
 from services.actions import RECEIPT_NUMBER, ApplicationNotFound, ItemUnavailable
 from services.models import (
@@ -256,11 +257,12 @@ def receipt_typed(receipt_number: str) -> str:
     return re.sub(r"[\s\-_－—–·.]", "", unicodedata.normalize("NFKC", receipt_number)).upper()
 
 
-def applications_for_staff(*, status: str | None = None, overdue: bool | None = None, receipt: str | None = None,
-                           today: dt.date | None = None) -> QuerySet[Application]:
-    """Applications for the clerks, the nearest due date first; ``receipt``: the one with that
-    receipt number (as typed at the counter, or the start of it)."""
-    applications = _applications().select_related("user")
+def applications_for_staff(*, staff, status: str | None = None, overdue: bool | None = None,
+                           receipt: str | None = None, today: dt.date | None = None) -> QuerySet[Application]:
+    """Applications ``staff`` may see (a clerk: of their departments' items; an admin: all; anyone
+    else: none), the nearest due date first; ``receipt``: the one with that receipt number (as typed
+    at the counter, or the start of it)."""
+    applications = access.scope_applications(_applications().select_related("user"), staff)
     if receipt:
         applications = applications.filter(receipt_number__startswith=receipt_typed(receipt))
     if status:

@@ -23,6 +23,8 @@ STAFF = [
     ("admin", "demo-admin-2026", "平台管理员", roles.ADMIN),
     ("editor", "demo-editor-2026", "事项编辑 周敏", roles.CATALOGUE_EDITOR),
     ("venue", "demo-venue-2026", "场馆管理员 孙强", roles.VENUE_MANAGER),
+    # Processes the applications of 区公安分局's items only (services/demo.py assigns the department).
+    ("clerk", "demo-clerk-2026", "受理人员 吴磊", roles.SERVICE_CLERK),
 ]
 
 

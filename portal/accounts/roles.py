@@ -1,7 +1,8 @@
 """Staff roles as Django groups, and the permissions each role holds (least privilege).
 
 Each domain app lists its permissions here as it arrives; ``ensure_roles`` (run by
-``manage.py setup_portal``) creates the groups and grants exactly these permissions.
+``manage.py setup_portal``) creates the groups and grants exactly these permissions: a permission
+taken off a role here is taken from its existing group too.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import logging
 DOCTOR = "doctor"
 VENUE_MANAGER = "venue_manager"
 CATALOGUE_EDITOR = "catalogue_editor"
+SERVICE_CLERK = "service_clerk"
 ADMIN = "admin"
 
 ROLES: dict[str, str] = {
     DOCTOR: "家庭医生",
     VENUE_MANAGER: "场馆管理员",
     CATALOGUE_EDITOR: "事项编辑",
+    SERVICE_CLERK: "受理人员",
     ADMIN: "平台管理员",
 }
 
@@ -34,19 +37,24 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "booking.view_waitlistentry",
         "booking.view_utilisation",
     ],
+    # Editors write the catalogue; they do not see or process residents' applications (the clerks do).
     CATALOGUE_EDITOR: [
         *(f"services.{verb}_{model}" for model in ("serviceitem", "material", "department", "lifeevent",
                                                    "servicelocation") for verb in ("view", "add", "change", "delete")),
         "services.view_licencetype",
-        "services.view_application",
-        "services.change_application",
-        "services.view_applicationevent",
         # Learning from misses: map unmatched questions to an intent or item, extend the lexicon.
         "chat.view_unmatchedquestion",
         "chat.change_unmatchedquestion",
         "chat.view_lexiconentry",
         "chat.add_lexiconentry",
         "chat.change_lexiconentry",
+    ],
+    # Clerks (窗口/受理人员) see and process only the applications of items of the departments assigned
+    # to them (services.access filters every queryset and action by Department.clerks).
+    SERVICE_CLERK: [
+        "services.view_application",
+        "services.change_application",
+        "services.view_applicationevent",
     ],
     ADMIN: [
         "accounts.view_user",

@@ -82,6 +82,36 @@ def editor(db):
 
 
 @pytest.fixture
+def make_clerk(db):
+    """A service clerk (受理人员) of the named departments (created if need be), as a platform admin
+    assigns them in the admin."""
+    from services import actions
+
+    def make(username: str, *departments: str):
+        roles.ensure_roles()
+        clerk = account_actions.staff_ensure(username=username, password="clerk-pass-2026", display_name="受理",
+                                             role=roles.SERVICE_CLERK)
+        for name in departments:
+            actions.department_upsert(name=name).clerks.add(clerk)
+        return clerk
+
+    return make
+
+
+@pytest.fixture
+def clerk(make_clerk):
+    """A clerk of 区公安分局, the department of ``make_item``'s items unless told otherwise."""
+    return make_clerk("clerk-t", "区公安分局")
+
+
+@pytest.fixture
+def platform_admin(db):
+    roles.ensure_roles()
+    return account_actions.staff_ensure(username="admin-t", password="admin-pass-2026", display_name="平台管理员",
+                                        role=roles.ADMIN)
+
+
+@pytest.fixture
 def venue_manager(db):
     roles.ensure_roles()
     return account_actions.staff_ensure(username="venue-t", password="venue-pass-2026", display_name="场馆",

@@ -1,4 +1,5 @@
-"""Editors manage the catalogue in the admin: import, export that re-imports, status changes."""
+"""Editors manage the catalogue in the admin: import, export that re-imports; clerks change the status
+of their departments' applications there."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ NO_EVENTS = {"events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0, "events-MIN_NUM
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
     return client
 
 
@@ -82,12 +89,12 @@ def test_export_as_xlsx_and_json(editor_client, make_item):
     assert as_json.json()["items"][0]["name"] == "公章刻制备案"
 
 
-def test_an_editor_changes_an_application_status_in_the_admin(editor_client, make_item, resident):
+def test_a_clerk_changes_an_application_status_in_the_admin(clerk_client, make_item, resident):
     item = make_item("居住证签注", promised_limit_days=5, online=True)
     application = actions.application_submit(user=resident, item_id=item.id)
     url = f"/admin/services/application/{application.pk}/change/"
-    assert editor_client.get(url).status_code == 200
-    response = editor_client.post(url, {"new_status": "accepted", "status_note": "材料齐全",
+    assert clerk_client.get(url).status_code == 200
+    response = clerk_client.post(url, {"new_status": "accepted", "status_note": "材料齐全",
                                         "events-TOTAL_FORMS": 1, "events-INITIAL_FORMS": 1,
                                         "events-MIN_NUM_FORMS": 0, "events-MAX_NUM_FORMS": 1000,
                                         "events-0-id": application.events.get().pk,
@@ -97,40 +104,40 @@ def test_an_editor_changes_an_application_status_in_the_admin(editor_client, mak
     assert application.status == "accepted" and application.expected_completion is not None
     assert Notification.objects.filter(user=resident, template="application.accepted").exists()
     # A change the timeline does not allow is refused by the form.
-    refused = editor_client.post(url, {"new_status": "submitted", **NO_EVENTS})
+    refused = clerk_client.post(url, {"new_status": "submitted", **NO_EVENTS})
     assert refused.status_code == 200 and "不能变更为" in refused.content.decode()
     assert Application.objects.get(pk=application.pk).status == "accepted"
 
 
-def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(editor_client, make_item, resident):
+def test_the_admin_form_asks_to_accept_before_review_after_early_needs_more(clerk_client, make_item, resident):
     item = make_item("居住证签注", promised_limit_days=5, online=True)
     application = actions.application_submit(user=resident, item_id=item.id)
     actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同")
     url = f"/admin/services/application/{application.pk}/change/"
-    refused = editor_client.post(url, {"new_status": "reviewing", **NO_EVENTS})
+    refused = clerk_client.post(url, {"new_status": "reviewing", **NO_EVENTS})
     assert refused.status_code == 200 and "请先受理" in refused.content.decode()
     assert Application.objects.get(pk=application.pk).status == "needs_more"
 
 
-def test_a_status_change_in_the_admin_before_the_submission_time_is_refused_by_the_form(editor_client, make_item,
+def test_a_status_change_in_the_admin_before_the_submission_time_is_refused_by_the_form(clerk_client, make_item,
                                                                                        resident):
     item = make_item("居住证签注", promised_limit_days=5, online=True)
     # Submitted through a server whose clock runs ahead of this one.
     application = actions.application_submit(user=resident, item_id=item.id,
                                              submitted_at=timezone.now() + dt.timedelta(minutes=2))
     url = f"/admin/services/application/{application.pk}/change/"
-    refused = editor_client.post(url, {"new_status": "accepted", **NO_EVENTS})
+    refused = clerk_client.post(url, {"new_status": "accepted", **NO_EVENTS})
     assert refused.status_code == 200 and "早于办件的提交时间" in refused.content.decode()  # was a 500
     application.refresh_from_db()
     assert (application.status, application.accepted_at) == ("submitted", None)
     assert application.events.count() == 1
 
 
-def test_a_note_without_a_status_change_is_not_dropped_silently(editor_client, make_item, resident):
+def test_a_note_without_a_status_change_is_not_dropped_silently(clerk_client, make_item, resident):
     item = make_item("居住证签注", promised_limit_days=5, online=True)
     application = actions.application_submit(user=resident, item_id=item.id)
     url = f"/admin/services/application/{application.pk}/change/"
-    response = editor_client.post(url, {"new_status": "", "status_note": "已电话联系申请人", **NO_EVENTS})
+    response = clerk_client.post(url, {"new_status": "", "status_note": "已电话联系申请人", **NO_EVENTS})
     assert response.status_code == 200 and "请同时选择要变更的状态" in response.content.decode()
     assert application.events.count() == 1
 
@@ -180,9 +187,13 @@ def test_the_database_refuses_a_fully_online_item_that_is_not_online(department)
     ServiceItem.objects.create(name="犬只登记", department=department, visits_required=1, online=False)
 
 
-def test_the_overdue_filter_and_changelists_render(editor_client, make_item, resident):
-    make_item("居住证签注")
-    for url in ("/admin/services/serviceitem/", "/admin/services/application/?overdue=yes",
-                "/admin/services/serviceitem/import/"):
-        assert editor_client.get(url).status_code == 200, url
+def test_the_overdue_filter_and_changelists_render(client, editor, clerk, make_item, resident):
+    item = make_item("居住证签注", online=True)
+    actions.application_submit(user=resident, item_id=item.id)
+    client.force_login(editor)
+    for url in ("/admin/services/serviceitem/", "/admin/services/serviceitem/import/"):
+        assert client.get(url).status_code == 200, url
+    client.force_login(clerk)
+    for url in ("/admin/services/application/", "/admin/services/application/?overdue=yes"):
+        assert client.get(url).status_code == 200, url
 

@@ -58,7 +58,7 @@ def test_a_realname_resident_submits_and_gets_a_receipt_number_and_a_first_event
 
 
 def test_submitting_the_same_item_again_while_it_is_open_is_a_409_naming_the_first_receipt_number(
-        api, item, resident, editor):
+        api, item, resident, clerk):
     api.force_authenticate(resident)
     first = api.post(APPLICATIONS, {"item": item.id}, format="json")  # no Idempotency-Key: a second tap
     assert first.status_code == 201
@@ -73,13 +73,13 @@ def test_submitting_the_same_item_again_while_it_is_open_is_a_409_naming_the_fir
     assert Application.objects.filter(user=resident, item=item).count() == 1
     # Refused (or finished), it may be applied for again.
     actions.application_status_change(application_id=first.json()["id"], status="rejected", note="材料不全",
-                                      actor=editor)
+                                      actor=clerk)
     assert api.post(APPLICATIONS, {"item": item.id}, format="json").status_code == 201
 
 
-def test_a_clerk_cannot_register_at_the_counter_what_the_resident_has_open_online(api, item, resident, editor):
+def test_a_clerk_cannot_register_at_the_counter_what_the_resident_has_open_online(api, item, resident, clerk):
     online = actions.application_submit(user=resident, item_id=item.id)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     response = api.post(STAFF, {"item": item.id, "id_number": resident.id_number}, format="json")
     assert response.status_code == 409
     assert response.json()["error"]["receipt_number"] == online.receipt_number
@@ -162,45 +162,45 @@ def test_applications_need_a_login(api):
     assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_acceptance_sets_the_due_date_in_working_days_across_the_national_day(item, resident, editor):
+def test_acceptance_sets_the_due_date_in_working_days_across_the_national_day(item, resident, clerk):
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 9, 28)))
-    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
                                                  at=at(dt.date(2026, 9, 29)))
     # 5 working days after Tue 29 Sep: 30 Sep, 8, 9, 10 (make-up Saturday), 12 Oct.
     assert accepted.expected_completion == dt.date(2026, 10, 12)
     assert accepted.expected_is_estimate is False
 
 
-def test_a_due_date_in_a_year_without_a_published_calendar_is_marked_as_an_estimate(item, resident, editor):
+def test_a_due_date_in_a_year_without_a_published_calendar_is_marked_as_an_estimate(item, resident, clerk):
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 12, 28)))
-    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
                                                  at=at(dt.date(2026, 12, 29)))
     assert accepted.expected_completion == dt.date(2027, 1, 5)  # Mon–Fri fallback for 2027
     assert accepted.expected_is_estimate is True
 
 
-def _accepted_2_nov_paused(item, resident, editor, paused: dt.date) -> Application:
+def _accepted_2_nov_paused(item, resident, clerk, paused: dt.date) -> Application:
     """Accepted Mon 2 Nov 2026 (5 working days: due Mon 9 Nov), asked for more documents on ``paused``."""
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
-    actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+    actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
                                       at=at(dt.date(2026, 11, 2)))
     return actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
-                                             actor=editor, at=at(paused))
+                                             actor=clerk, at=at(paused))
 
 
-def test_needs_more_stops_the_clock_and_resuming_moves_the_due_date(item, resident, editor):
-    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
-    resumed = actions.application_status_change(application_id=application.id, status="reviewing", actor=editor,
+def test_needs_more_stops_the_clock_and_resuming_moves_the_due_date(item, resident, clerk):
+    application = _accepted_2_nov_paused(item, resident, clerk, dt.date(2026, 11, 4))
+    resumed = actions.application_status_change(application_id=application.id, status="reviewing", actor=clerk,
                                                  at=at(dt.date(2026, 11, 6)))
     assert resumed.expected_completion == dt.date(2026, 11, 11)  # two working days waited (5, 6 Nov)
     assert resumed.paused_on is None
 
 
-def test_each_status_change_queues_a_notification_after_commit(item, resident, editor,
+def test_each_status_change_queues_a_notification_after_commit(item, resident, clerk,
                                                                django_capture_on_commit_callbacks):
     application = actions.application_submit(user=resident, item_id=item.id)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        actions.application_status_change(application_id=application.id, status="accepted", actor=editor)
+        actions.application_status_change(application_id=application.id, status="accepted", actor=clerk)
     note = Notification.objects.get(user=resident, template="application.accepted")
     assert note.status == Notification.Status.PENDING and len(callbacks) >= 1  # delivery waits for the commit
     for callback in callbacks:
@@ -210,37 +210,37 @@ def test_each_status_change_queues_a_notification_after_commit(item, resident, e
     assert application.receipt_number in note.body
 
 
-def test_the_acceptance_notice_reads_well_with_or_without_a_time_limit(make_item, resident, editor):
+def test_the_acceptance_notice_reads_well_with_or_without_a_time_limit(make_item, resident, clerk):
     timed = make_item("居住证签注", promised_limit_days=5, online=True)
     untimed = make_item("档案查询", online=True)  # no promised or legal limit in the catalogue
     for item in (timed, untimed):
         application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
-        actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+        actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
                                           at=at(dt.date(2026, 11, 2)))
     bodies = list(Notification.objects.filter(template="application.accepted").values_list("body", flat=True))
     assert any(body.endswith("已受理，预计 2026-11-09 前办结。") for body in bodies), bodies
     assert any(body.endswith("已受理。") for body in bodies), bodies  # was 预计 承诺时限内 前办结
 
 
-def test_a_transition_the_timeline_does_not_allow_is_a_409(api, item, resident, editor):
+def test_a_transition_the_timeline_does_not_allow_is_a_409(api, item, resident, clerk):
     application = actions.application_submit(user=resident, item_id=item.id)
-    actions.application_status_change(application_id=application.id, status="rejected", note="材料不全", actor=editor)
-    api.force_authenticate(editor)
+    actions.application_status_change(application_id=application.id, status="rejected", note="材料不全", actor=clerk)
+    api.force_authenticate(clerk)
     response = api.post(f"{STAFF}{application.id}/status/", {"status": "completed"}, format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "status_change_not_allowed"
 
 
-def test_needs_more_without_a_reason_is_refused(api, item, resident, editor):
+def test_needs_more_without_a_reason_is_refused(api, item, resident, clerk):
     application = actions.application_submit(user=resident, item_id=item.id)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     response = api.post(f"{STAFF}{application.id}/status/", {"status": "needs_more"}, format="json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "note_required"
 
 
-def test_a_missing_reason_is_explained_in_english_when_asked(api, item, resident, editor):
+def test_a_missing_reason_is_explained_in_english_when_asked(api, item, resident, clerk):
     application = actions.application_submit(user=resident, item_id=item.id)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     response = api.post(f"{STAFF}{application.id}/status/", {"status": "rejected"}, format="json",
                         HTTP_ACCEPT_LANGUAGE="en")
     error = response.json()["error"]
@@ -249,11 +249,11 @@ def test_a_missing_reason_is_explained_in_english_when_asked(api, item, resident
 
 
 def test_a_status_change_dated_before_the_submission_is_a_409_in_words_and_writes_nothing(
-        api, item, resident, editor, django_capture_on_commit_callbacks):
+        api, item, resident, clerk, django_capture_on_commit_callbacks):
     # The server that took the submission ran two minutes ahead of the one the clerk's change reaches.
     ahead = timezone.now() + dt.timedelta(minutes=2)
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=ahead)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json")
     assert response.status_code == 409, response.content  # was a 500 (application_accepted_after_submitted)
@@ -271,30 +271,30 @@ def test_a_status_change_dated_before_the_submission_is_a_409_in_words_and_write
 
 
 @pytest.mark.parametrize("status", ["accepted", "rejected", "needs_more"])
-def test_a_status_change_given_a_time_before_the_submission_is_refused_for_every_status(item, resident, editor,
+def test_a_status_change_given_a_time_before_the_submission_is_refused_for_every_status(item, resident, clerk,
                                                                                         status):
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
     with pytest.raises(PortalError) as refused:
         # 不予受理 and 需补件 have no database check at all: they were stored dated before the submission.
         actions.application_status_change(application_id=application.id, status=status, note="材料不全",
-                                          actor=editor, at=at(dt.date(2026, 11, 2), hour=9))
+                                          actor=clerk, at=at(dt.date(2026, 11, 2), hour=9))
     assert refused.value.code == "status_time_before_submission" and refused.value.status_code == 409
     application.refresh_from_db()
     assert (application.status, application.completed_at, application.paused_on) == ("submitted", None, None)
     assert application.events.count() == 1
     # The same moment as the submission is not before it.
     same = actions.application_status_change(application_id=application.id, status=status, note="材料不全",
-                                             actor=editor, at=application.submitted_at)
+                                             actor=clerk, at=application.submitted_at)
     assert same.status == status
 
 
-def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, items_like, resident, editor):
+def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, items_like, resident, clerk):
     late = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 1, 5)))
-    actions.application_status_change(application_id=late.id, status="accepted", actor=editor,
+    actions.application_status_change(application_id=late.id, status="accepted", actor=clerk,
                                       at=at(dt.date(2026, 1, 5)))
     [other] = items_like(1)
     fresh = actions.application_submit(user=resident, item_id=other.id)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     response = api.post(f"{STAFF}{fresh.id}/status/", {"status": "accepted", "note": "材料齐全"}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "accepted" and response.json()["overdue"] is False
@@ -302,31 +302,31 @@ def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item,
     assert [a["receipt_number"] for a in overdue] == [late.receipt_number]
     assert overdue[0]["overdue"] is True and overdue[0]["applicant"]["id_number"].startswith("3101")
     assert queries.applications_overdue().count() == 1
-    actions.application_status_change(application_id=late.id, status="completed", actor=editor)
+    actions.application_status_change(application_id=late.id, status="completed", actor=clerk)
     assert queries.applications_overdue().count() == 0  # a finished application is never overdue
 
 
 def test_the_staff_list_puts_the_nearest_due_date_first_and_not_yet_accepted_ones_last(api, items_like, resident,
-                                                                                         editor):
+                                                                                         clerk):
     first, second, third = items_like(3)
     waiting = actions.application_submit(user=resident, item_id=first.id)  # no due date until accepted
     later = actions.application_submit(user=resident, item_id=second.id, submitted_at=at(dt.date(2026, 11, 2)))
-    actions.application_status_change(application_id=later.id, status="accepted", actor=editor,
+    actions.application_status_change(application_id=later.id, status="accepted", actor=clerk,
                                       at=at(dt.date(2026, 11, 20)))
     sooner = actions.application_submit(user=resident, item_id=third.id, submitted_at=at(dt.date(2026, 11, 2)))
-    actions.application_status_change(application_id=sooner.id, status="accepted", actor=editor,
+    actions.application_status_change(application_id=sooner.id, status="accepted", actor=clerk,
                                       at=at(dt.date(2026, 11, 10)))
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     listed = [a["id"] for a in api.get(STAFF).json()["results"]]
     assert listed == [sooner.id, later.id, waiting.id]  # the same on SQLite and PostgreSQL
 
 
 def test_a_clerk_finds_an_application_by_its_receipt_number_as_typed_at_the_counter(api, item, resident,
-                                                                                    other_resident, editor):
+                                                                                    other_resident, clerk):
     """The staff list had no lookup by receipt number: a clerk paged through every application."""
     wanted = actions.application_submit(user=resident, item_id=item.id)
     actions.application_submit(user=other_resident, item_id=item.id)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     number = wanted.receipt_number
     for typed in (number, number.lower(), f"{number[:2]} {number[2:10]}-{number[10:]}", f"{number[:2]}–{number[2:]}",
                   f"{number[:2]}.{number[2:10]}_{number[10:]}"):
@@ -352,9 +352,9 @@ def test_residents_and_other_staff_cannot_use_the_staff_endpoint(api, item, resi
         actions.application_status_change(application_id=application.id, status="accepted", actor=venue_manager)
 
 
-def test_unknown_status_or_application_is_a_4xx(api, item, resident, editor):
+def test_unknown_status_or_application_is_a_4xx(api, item, resident, clerk):
     application = actions.application_submit(user=resident, item_id=item.id)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     assert api.post(f"{STAFF}{application.id}/status/", {"status": "done"}, format="json").status_code == 400
     missing = api.post(f"{STAFF}999999/status/", {"status": "accepted"}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "application_not_found"
@@ -362,44 +362,44 @@ def test_unknown_status_or_application_is_a_4xx(api, item, resident, editor):
     assert api.get(STAFF, {"status": "nope"}).status_code == 400
 
 
-def test_an_application_asked_for_more_before_acceptance_is_accepted_before_review(api, item, resident, editor):
+def test_an_application_asked_for_more_before_acceptance_is_accepted_before_review(api, item, resident, clerk):
     application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
     actions.application_status_change(application_id=application.id, status="needs_more", note="缺租赁合同",
-                                      actor=editor, at=at(dt.date(2026, 11, 3)))
+                                      actor=clerk, at=at(dt.date(2026, 11, 3)))
     api.force_authenticate(resident)
     shown = api.get(f"{APPLICATIONS}{application.receipt_number}/").json()
     assert shown["expected_completion"] is None and shown["clock_paused"] is True
     assert shown["expected_completion_note"] == "补齐材料、受理后按工作日计算预计办结日期。"  # no clock ran yet
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     # Straight to 审核中 would leave it without an acceptance date, a due date and so an overdue flag.
     response = api.post(f"{STAFF}{application.id}/status/", {"status": "reviewing"}, format="json")
     assert response.status_code == 409 and response.json()["error"]["code"] == "status_change_not_allowed"
     assert "受理" in response.json()["error"]["message"]
-    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+    accepted = actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
                                                  at=at(dt.date(2026, 11, 5)))
     assert accepted.accepted_at is not None and accepted.expected_completion == dt.date(2026, 11, 12)
-    actions.application_status_change(application_id=application.id, status="reviewing", actor=editor)
+    actions.application_status_change(application_id=application.id, status="reviewing", actor=clerk)
 
 
 def test_an_application_waiting_for_more_documents_is_not_overdue_while_its_clock_is_stopped(item, items_like,
-                                                                                             resident, editor):
-    waiting = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
+                                                                                             resident, clerk):
+    waiting = _accepted_2_nov_paused(item, resident, clerk, dt.date(2026, 11, 4))
     [other] = items_like(1)
-    late = _accepted_2_nov_paused(other, resident, editor, dt.date(2026, 11, 10))  # already late when paused
+    late = _accepted_2_nov_paused(other, resident, clerk, dt.date(2026, 11, 10))  # already late when paused
     later = dt.date(2026, 11, 30)
     assert queries.application_is_overdue(Application.objects.get(pk=waiting.pk), later) is False
     assert queries.application_is_overdue(Application.objects.get(pk=late.pk), later) is True
     assert list(queries.applications_overdue(later)) == [Application.objects.get(pk=late.pk)]
-    assert [a.pk for a in queries.applications_for_staff(overdue=False, today=later)] == [waiting.pk]
+    assert [a.pk for a in queries.applications_for_staff(staff=clerk, overdue=False, today=later)] == [waiting.pk]
 
 
-def test_statuses_read_in_english_and_the_residents_notice_stays_in_chinese(api, item, resident, editor):
+def test_statuses_read_in_english_and_the_residents_notice_stays_in_chinese(api, item, resident, clerk):
     """status_label was 已受理 under Accept-Language: en; a clerk working in English must not turn the
     resident's notification English."""
     from portal.connectors.models import Notification
 
     application = actions.application_submit(user=resident, item_id=item.id)
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     changed = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json",
                        HTTP_ACCEPT_LANGUAGE="en").json()
     assert changed["status_label"] == "Accepted"
@@ -470,13 +470,13 @@ def test_a_resident_cannot_apply_online_for_an_item_only_for_businesses_and_is_t
 
 
 def test_items_for_both_residents_and_businesses_stay_open_and_a_clerk_registers_a_business_item(
-        api, make_item, business_item, resident, editor):
+        api, make_item, business_item, resident, make_clerk):
     both = make_item("营业执照遗失补领", audience="个人和法人", online=True)
     api.force_authenticate(resident)
     assert api.post(APPLICATIONS, {"item": both.id}, format="json").status_code == 201
     assert api.get(f"/api/v1/services/items/{both.id}/").json()["resident_can_apply_online"] is True
-    # At the window the clerk checks the business's papers and its agent's ID card.
-    api.force_authenticate(editor)
+    # At the window the clerk (of the item's department) checks the business's papers and its agent's ID card.
+    api.force_authenticate(make_clerk("clerk-rs", "区人社局"))
     response = api.post(STAFF, {"item": business_item.id, "id_number": resident.id_number}, format="json")
     assert response.status_code == 201 and response.json()["channel"] == "counter"
 
@@ -500,11 +500,11 @@ def test_a_counter_only_item_without_locations_points_to_its_department(api, mak
 
 
 def test_a_clerk_registers_a_counter_application_through_the_staff_api_by_the_residents_id_number(
-        api, counter_item, resident, editor, venue_manager, django_capture_on_commit_callbacks):
+        api, counter_item, resident, clerk, venue_manager, django_capture_on_commit_callbacks):
     """There was no way for a clerk to register an application at the window but the Python shell."""
     id_number = resident.id_number
     wide = id_number.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})  # typed on a full-width keyboard
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(STAFF, {"item": counter_item.id, "id_number": wide}, format="json",
                             HTTP_IDEMPOTENCY_KEY="window-1")
@@ -533,11 +533,11 @@ def test_a_clerk_registers_a_counter_application_through_the_staff_api_by_the_re
     assert Application.objects.count() == 1
 
 
-def test_a_clerk_still_registers_a_counter_only_item_at_the_window(counter_item, resident, editor, venue_manager):
+def test_a_clerk_still_registers_a_counter_only_item_at_the_window(counter_item, resident, clerk, venue_manager):
     application = actions.application_submit(user=resident, item_id=counter_item.id, channel=actions.COUNTER,
-                                             clerk=editor)
+                                             clerk=clerk)
     assert application.channel == "counter"
-    assert application.events.get().actor == editor
+    assert application.events.get().actor == clerk
     with pytest.raises(actions.StaffOnly):
         actions.application_submit(user=resident, item_id=counter_item.id, channel=actions.COUNTER,
                                    clerk=venue_manager)
@@ -547,9 +547,9 @@ def test_a_clerk_still_registers_a_counter_only_item_at_the_window(counter_item,
 
 # --- 需补件 stops the clock: the API shows no due date while it is stopped --------------------------
 def test_while_documents_are_requested_the_api_shows_no_due_date_and_says_the_clock_is_paused(
-        api, item, resident, editor):
+        api, item, resident, clerk):
     """The API kept showing the due date from before 需补件 (9 Nov) although the clock had stopped."""
-    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))
+    application = _accepted_2_nov_paused(item, resident, clerk, dt.date(2026, 11, 4))
     api.force_authenticate(resident)
     shown = api.get(f"{APPLICATIONS}{application.receipt_number}/").json()
     assert shown["status"] == "needs_more"
@@ -558,15 +558,15 @@ def test_while_documents_are_requested_the_api_shows_no_due_date_and_says_the_cl
     assert api.get(APPLICATIONS).json()["results"][0]["expected_completion"] is None
     english = api.get(f"{APPLICATIONS}{application.receipt_number}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert "paused" in english["expected_completion_note"]
-    api.force_authenticate(editor)
+    api.force_authenticate(clerk)
     listed = api.get(STAFF, {"receipt": application.receipt_number}).json()["results"][0]
     assert listed["expected_completion"] is None and listed["clock_paused"] is True and listed["overdue"] is False
 
 
 def test_accepted_again_after_the_documents_the_due_date_is_recounted_in_working_days_from_then(
-        api, item, resident, editor):
-    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 4))  # 2 of 5 days used
-    resumed = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+        api, item, resident, clerk):
+    application = _accepted_2_nov_paused(item, resident, clerk, dt.date(2026, 11, 4))  # 2 of 5 days used
+    resumed = actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
                                                  at=at(dt.date(2026, 11, 13)))  # Friday
     api.force_authenticate(resident)
     shown = api.get(f"{APPLICATIONS}{resumed.receipt_number}/").json()
@@ -577,17 +577,17 @@ def test_accepted_again_after_the_documents_the_due_date_is_recounted_in_working
 
 
 def test_resumed_on_a_saturday_when_the_last_day_was_used_the_due_date_is_the_next_working_day(item, items_like,
-                                                                                           resident, editor):
+                                                                                           resident, clerk):
     """Paused on its due day and accepted again at a Saturday counter, it was due the Friday before:
     overdue the moment the resident brought the documents."""
-    application = _accepted_2_nov_paused(item, resident, editor, dt.date(2026, 11, 9))  # the due day itself
-    resumed = actions.application_status_change(application_id=application.id, status="accepted", actor=editor,
+    application = _accepted_2_nov_paused(item, resident, clerk, dt.date(2026, 11, 9))  # the due day itself
+    resumed = actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
                                                  at=at(dt.date(2026, 11, 14)))  # Saturday
     assert resumed.expected_completion == dt.date(2026, 11, 16)
     assert queries.application_is_overdue(resumed, dt.date(2026, 11, 14)) is False
     [other] = items_like(1)
-    late = _accepted_2_nov_paused(other, resident, editor, dt.date(2026, 11, 10))  # already a day late
-    resumed_late = actions.application_status_change(application_id=late.id, status="reviewing", actor=editor,
+    late = _accepted_2_nov_paused(other, resident, clerk, dt.date(2026, 11, 10))  # already a day late
+    resumed_late = actions.application_status_change(application_id=late.id, status="reviewing", actor=clerk,
                                                       at=at(dt.date(2026, 11, 12)))
     assert resumed_late.expected_completion == dt.date(2026, 11, 11)  # late it was, late it stays
     assert queries.application_is_overdue(resumed_late, dt.date(2026, 11, 12)) is True
@@ -595,7 +595,7 @@ def test_resumed_on_a_saturday_when_the_last_day_was_used_the_due_date_is_the_ne
 
 # --- 2027: chinesecalendar 1.11.0 has no holidays for it yet ---------------------------------------
 def test_a_due_date_running_into_2027_is_given_as_an_estimate_everywhere_a_resident_reads_it(
-        api, make_item, resident, editor, django_capture_on_commit_callbacks):
+        api, make_item, resident, clerk, django_capture_on_commit_callbacks):
     """The flag was there but nothing a resident reads said so: the API gave no sentence, the
     notification and the chat said 预计 2027-01-… 前办结 as if the 2027 holidays were known."""
     import time_machine
@@ -605,7 +605,7 @@ def test_a_due_date_running_into_2027_is_given_as_an_estimate_everywhere_a_resid
         api.force_authenticate(resident)
         application = Application.objects.get(
             receipt_number=api.post(APPLICATIONS, {"item": long.id}, format="json").json()["receipt_number"])
-        api.force_authenticate(editor)
+        api.force_authenticate(clerk)
         with django_capture_on_commit_callbacks(execute=True):
             changed = api.post(f"{STAFF}{application.id}/status/", {"status": "accepted"}, format="json")
     assert changed.status_code == 200  # a limit running into 2027 does not crash
@@ -619,7 +619,7 @@ def test_a_due_date_running_into_2027_is_given_as_an_estimate_everywhere_a_resid
     assert "估算" in notice and shown["expected_completion"] in notice
 
 
-def test_the_application_lists_read_one_page_not_every_application(api, items_like, resident, editor):
+def test_the_application_lists_read_one_page_not_every_application(api, items_like, resident, clerk):
     """Both lists turned the whole queryset into a list before paginating: every application in the
     district (with its timeline) read for each page a clerk opened."""
     from django.db import connection
@@ -627,7 +627,7 @@ def test_the_application_lists_read_one_page_not_every_application(api, items_li
 
     for item in items_like(3):
         actions.application_submit(user=resident, item_id=item.id)
-    for user, url in ((editor, STAFF), (resident, APPLICATIONS)):
+    for user, url in ((clerk, STAFF), (resident, APPLICATIONS)):
         api.force_authenticate(user)
         with CaptureQueriesContext(connection) as queries_run:
             page = api.get(url, {"page_size": 2, "page": 2}).json()

@@ -91,6 +91,26 @@ def test_demo_loading_is_idempotent_and_gives_applications_in_every_state():
     assert counter.exists() and set(counter.values_list("channel", flat=True)) == {"counter"}
 
 
+def test_the_demo_clerk_processes_only_the_applications_of_their_department():
+    from portal.accounts import demo as accounts_demo
+    from portal.accounts import roles
+    from portal.accounts.models import User
+    from portal.core import demo as all_demos
+    from services import queries
+
+    accounts_demo.load()
+    demo.load()
+    clerk = User.objects.get(username="clerk")
+    assert clerk.has_role(roles.SERVICE_CLERK) and not clerk.is_superuser
+    assert list(clerk.clerk_departments.values_list("name", flat=True)) == ["区公安分局"]
+    seen = queries.applications_for_staff(staff=clerk)
+    assert seen.exists() and set(seen.values_list("item__department__name", flat=True)) == {"区公安分局"}
+    assert seen.count() < Application.objects.count()
+    assert not queries.applications_for_staff(staff=User.objects.get(username="editor")).exists()
+    listed = next(s for s in all_demos.accounts()["staff"] if s["username"] == "clerk")
+    assert listed["departments"] == ["区公安分局"] and listed["password"] == "demo-clerk-2026"
+
+
 
 # What a file's defaults say about where and how to apply belongs to one department.
 _DEPARTMENT_BOUND = ("steps", "faq", "locations", "online_url")
