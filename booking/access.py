@@ -30,3 +30,20 @@ def managed_venue_ids(staff: User) -> list[int] | None:
 def check_manages(staff: User, venue_id: int) -> None:
     if not staff_can_manage(staff=staff, venue_id=venue_id):
         raise errors.NotVenueStaff()
+
+
+def check_is_venue_staff(staff: User) -> None:
+    """Refuse anyone who manages no venue (a resident, an editor) before any object is looked up, so
+    the refusal is the same whether the id exists or not."""
+    if managed_venue_ids(staff) == []:
+        raise errors.NotVenueStaff()
+
+
+def check_manages_object(staff: User, venue_id: int | None, not_found: type[errors.NotFound]) -> None:
+    """A booking or slot staff act on by id: not there, or of a venue this staff member does not manage,
+    is the same ``not_found`` (404, same code and body), so a manager cannot probe which ids exist at other
+    venues; anyone who is no venue staff at all is 403 ``not_venue_staff`` either way. Venues themselves
+    are public, so a venue one does not manage stays 403 (``check_manages``)."""
+    check_is_venue_staff(staff)
+    if venue_id is None or not staff_can_manage(staff=staff, venue_id=venue_id):
+        raise not_found()

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _g
 
 from booking import checkin, errors, queries, schedule, soldout
 from booking.access import check_manages as _check_manages
-from booking.access import managed_venue_ids
+from booking.access import check_manages_object as _check_manages_object
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot, Suspension, Venue, WaitlistEntry
 from booking.realtime import availability_changed
 from portal.accounts.models import User
@@ -804,12 +804,8 @@ def no_shows_mark(*, now: dt.datetime | None = None) -> int:
 def booking_mark_no_show(*, staff: User, booking_id: int, now: dt.datetime | None = None) -> Booking:
     """Staff record a no-show once the check-in window has closed (before the task does)."""
     now = now or timezone.now()
-    if managed_venue_ids(staff) == []:  # not venue staff: refused alike whether the booking exists or not
-        raise errors.NotVenueStaff()
     booking = Booking.objects.filter(pk=booking_id).first()
-    if booking is None:
-        raise errors.BookingNotFound()
-    _check_manages(staff, booking.venue_id)
+    _check_manages_object(staff, booking and booking.venue_id, errors.BookingNotFound)
     if booking.status != BookingStatus.CONFIRMED:
         raise errors.Conflict(_g("这个预约当前状态为“{status}”，不能记为爽约。").format(
             status=booking.get_status_display()), code="not_markable")
@@ -859,9 +855,7 @@ def slot_block(*, staff: User, slot_id: int, reason: str, now: dt.datetime | Non
     told; the waiting list is closed and those on it told. Locks: slot, then its bookings."""
     now = now or timezone.now()
     slot = Slot.objects.filter(pk=slot_id).first()
-    if slot is None:
-        raise errors.SlotNotFound()
-    _check_manages(staff, slot.venue_id)
+    _check_manages_object(staff, slot and slot.venue_id, errors.SlotNotFound)
     if slot.start <= now:
         raise errors.SlotClosed(_g("已开始或已结束的时段不能停用。"))
     with _busy_as_conflict(), transaction.atomic(), _for_residents():
@@ -964,9 +958,7 @@ def slots_reopen(*, staff: User, venue_id: int, date_from: dt.date, date_to: dt.
 def slot_unblock(*, staff: User, slot_id: int, now: dt.datetime | None = None) -> Slot:
     now = now or timezone.now()
     slot = Slot.objects.filter(pk=slot_id).first()
-    if slot is None:
-        raise errors.SlotNotFound()
-    _check_manages(staff, slot.venue_id)
+    _check_manages_object(staff, slot and slot.venue_id, errors.SlotNotFound)
     with transaction.atomic():
         Slot.objects.filter(pk=slot.pk, state=Slot.State.BLOCKED).update(state=Slot.State.OPEN, blocked_reason="")
         transaction.on_commit(lambda: soldout.clear(slot.pk))

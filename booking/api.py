@@ -533,7 +533,7 @@ class SlotBlockView(APIView):
     @extend_schema(request=BlockInput, responses={200: dict}, summary="停用时段（维护）")
     def post(self, request: Request, venue_id: int, slot_id: int) -> Response:
         args = _parse(BlockInput, request.data)
-        _slot_of_venue(slot_id, venue_id)
+        _slot_of_venue(slot_id, venue_id, request.user)
         slot = actions.slot_block(staff=request.user, slot_id=slot_id, reason=args["reason"])
         data = slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now())
         # What became of the residents' bookings: cancelled by the venue, each resident told.
@@ -567,14 +567,18 @@ class SlotsReopenView(APIView):
 class SlotUnblockView(APIView):
     @extend_schema(request=None, responses={200: dict}, summary="恢复时段")
     def post(self, request: Request, venue_id: int, slot_id: int) -> Response:
-        _slot_of_venue(slot_id, venue_id)
+        _slot_of_venue(slot_id, venue_id, request.user)
         slot = actions.slot_unblock(staff=request.user, slot_id=slot_id)
         return Response(slot_out(Slot.objects.select_related("court").get(pk=slot.pk), timezone.now()))
 
 
-def _slot_of_venue(slot_id: int, venue_id: int) -> None:
-    if not Slot.objects.filter(pk=slot_id, venue_id=venue_id).exists():
-        raise errors.SlotNotFound()
+def _slot_of_venue(slot_id: int, venue_id: int, staff: object) -> None:
+    """The slot in the URL is the venue's, and one the staff member manages; else 404 ``slot_not_found``
+    alike for a missing slot and another venue's (a non-staff caller is 403 either way)."""
+    from booking.access import check_manages_object
+
+    venue_of_slot = Slot.objects.filter(pk=slot_id, venue_id=venue_id).values_list("venue_id", flat=True).first()
+    check_manages_object(staff, venue_of_slot, errors.SlotNotFound)
 
 
 class NoShowView(APIView):

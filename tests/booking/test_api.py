@@ -587,3 +587,41 @@ def test_a_resident_cannot_tell_which_booking_ids_exist_from_the_no_show_endpoin
     real, missing = (prober.post(f"/api/v1/bookings/{pk}/no-show/") for pk in (booking.pk, booking.pk + 1000))
     assert real.status_code == missing.status_code == 403
     assert real.json() == missing.json()
+
+
+def test_a_manager_cannot_tell_which_booking_and_slot_ids_exist_at_other_venues(api, resident, slot, manager):
+    """Another venue's booking or slot answered 403 not_venue_staff and a missing id 404: a manager could
+    probe which ids exist elsewhere. Now both are the same 404, like another department's application."""
+    other_slot = make_slot(make_court(make_venue()))
+    other_booking = actions.booking_create(resident=resident, slot_id=other_slot.pk)
+    missing = Booking.objects.order_by("-pk").first().pk + 1000
+    staff_api = _bearer(api, manager)
+    real, absent = (staff_api.post(f"/api/v1/bookings/{pk}/no-show/") for pk in (other_booking.pk, missing))
+    _assert_error(real, 404, "booking_not_found")
+    assert real.json() == absent.json()
+    missing_slot = Slot.objects.order_by("-pk").first().pk + 1000
+    for action in ("block", "unblock"):
+        real, absent = (staff_api.post(f"/api/v1/venues/{other_slot.venue_id}/slots/{pk}/{action}/", {},
+                                       format="json") for pk in (other_slot.pk, missing_slot))
+        _assert_error(real, 404, "slot_not_found")
+        assert real.json() == absent.json()
+    other_slot.refresh_from_db()
+    other_booking.refresh_from_db()
+    assert other_slot.state == "open" and other_booking.status == "confirmed"
+    # Their own venue's objects are unchanged for them.
+    own = actions.booking_create(resident=make_resident(), slot_id=slot.pk)
+    blocked = staff_api.post(f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/block/", {}, format="json")
+    assert blocked.status_code == 200 and blocked.json()["cancelled_bookings"] == 1
+    own.refresh_from_db()
+    assert own.status == "cancelled"
+    assert staff_api.post(f"/api/v1/venues/{slot.venue_id}/slots/{slot.pk}/unblock/").status_code == 200
+
+
+def test_someone_who_is_no_venue_staff_is_still_403_for_a_slot_whether_it_exists_or_not(api, slot):
+    prober = _bearer(api, make_resident())
+    missing_slot = Slot.objects.order_by("-pk").first().pk + 1000
+    for action in ("block", "unblock"):
+        real, absent = (prober.post(f"/api/v1/venues/{slot.venue_id}/slots/{pk}/{action}/", {}, format="json")
+                        for pk in (slot.pk, missing_slot))
+        _assert_error(real, 403, "not_venue_staff")
+        assert real.json() == absent.json()
