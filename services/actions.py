@@ -75,6 +75,14 @@ class StatusTimeBeforeSubmission(Conflict):
     message = _("办件进度的时间不能早于办件的提交时间，请核对时间后再试。")
 
 
+class StatusTimeBeforeLatestEvent(Conflict):
+    """A status change dated before the application's latest event (an 已办结 before the 已受理 it
+    follows): the timeline would go backwards."""
+
+    code = "status_time_before_latest_event"
+    message = _("办件进度的时间不能早于上一条进度的时间，请核对时间后再试。")
+
+
 class AlreadyApplied(Conflict):
     """An open (not finished, not refused) application of the same item by the same resident exists."""
 
@@ -590,7 +598,8 @@ def application_status_change(*, application_id: int, status: str, note: str = "
     resumption moves the due date by the working days spent waiting; each change queues a
     notification to the applicant after commit. A change dated before the submission (a wrong
     ``at``, or this server's clock behind the one that took the submission) is refused with
-    :class:`StatusTimeBeforeSubmission` and nothing is written.
+    :class:`StatusTimeBeforeSubmission`, one dated before the application's latest event (the timeline
+    would go backwards) with :class:`StatusTimeBeforeLatestEvent`; either way nothing is written.
 
     A clerk (``actor``) changes only applications of their departments' items: another department's
     application is "not found", like one that does not exist (an id must not reveal that it exists).
@@ -622,6 +631,15 @@ def application_status_change(*, application_id: int, status: str, note: str = "
                 "变更时间（{at}）早于办件的提交时间（{submitted}），办件进度不能早于提交：请核对时间后再试。").format(
                 at=_local_time(now), submitted=_local_time(application.submitted_at)),
                 extra={"submitted_at": timezone.localtime(application.submitted_at).isoformat()})
+        latest = application.events.order_by("-created_at", "-id").first()
+        if latest is not None and now < latest.created_at:
+            # A timeline that goes backwards (已办结 dated before the 已受理 it follows) misleads the
+            # resident and the due dates computed from it; the same moment is not before it.
+            raise StatusTimeBeforeLatestEvent(_(
+                "变更时间（{at}）早于办件上一条进度“{status}”的时间（{latest}），办件进度不能倒退：请核对时间后再试。").format(
+                at=_local_time(now), status=latest.get_status_display(), latest=_local_time(latest.created_at)),
+                extra={"latest_event_at": timezone.localtime(latest.created_at).isoformat(),
+                       "latest_event_status": latest.status})
         previous = application.status
         if previous == Status.NEEDS_MORE:
             if application.paused_on and application.expected_completion:

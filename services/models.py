@@ -338,6 +338,10 @@ class Application(models.Model):
                 condition=Q(accepted_at__isnull=True) | Q(accepted_at__gte=F("submitted_at")),
                 name="application_accepted_after_submitted",
             ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(completed_at__gte=F("submitted_at")),
+                name="application_completed_after_submitted",
+            ),
             models.CheckConstraint(condition=Q(paused_on__isnull=True) | Q(status="needs_more"),
                                    name="application_paused_only_when_needs_more"),
             # A resident's application of an item is not duplicated while one is open (the second

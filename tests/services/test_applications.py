@@ -288,6 +288,86 @@ def test_a_status_change_given_a_time_before_the_submission_is_refused_for_every
     assert same.status == status
 
 
+def test_a_status_change_dated_before_the_latest_event_is_a_409_in_words_and_writes_nothing(
+        api, item, resident, clerk, django_capture_on_commit_callbacks):
+    """Only the submission time was checked: an 已办结 could be dated before the 已受理 before it."""
+    application = actions.application_submit(user=resident, item_id=item.id,
+                                             submitted_at=timezone.now() - dt.timedelta(hours=1))
+    # The acceptance was recorded by a server whose clock ran five minutes ahead of this one.
+    ahead = timezone.now() + dt.timedelta(minutes=5)
+    actions.application_status_change(application_id=application.id, status="accepted", actor=clerk, at=ahead)
+    api.force_authenticate(clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"{STAFF}{application.id}/status/", {"status": "completed"}, format="json")
+    assert response.status_code == 409, response.content
+    assert set(response.json()) == {"error"}
+    error = response.json()["error"]
+    assert error["code"] == "status_time_before_latest_event"
+    assert f"{timezone.localtime(ahead):%Y-%m-%d %H:%M:%S}" in error["message"]  # both times in the sentence
+    assert "变更时间（" in error["message"] and "已受理" in error["message"] and "请核对时间" in error["message"]
+    assert error["latest_event_at"] == timezone.localtime(ahead).isoformat()
+    assert error["latest_event_status"] == "accepted"
+    application.refresh_from_db()
+    assert (application.status, application.completed_at) == ("accepted", None)
+    assert list(application.events.values_list("status", flat=True)) == ["submitted", "accepted"]
+    assert not Notification.objects.filter(template="application.completed").exists()
+    english = api.post(f"{STAFF}{application.id}/status/", {"status": "completed"}, format="json",
+                       HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "earlier than the application's latest step" in english["message"] and "Accepted" in english["message"]
+
+
+def test_a_completion_given_a_time_between_the_submission_and_the_acceptance_is_refused(item, resident, clerk):
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    actions.application_status_change(application_id=application.id, status="accepted", actor=clerk,
+                                      at=at(dt.date(2026, 11, 3)))
+    with pytest.raises(PortalError) as refused:
+        actions.application_status_change(application_id=application.id, status="completed", actor=clerk,
+                                          at=at(dt.date(2026, 11, 2), hour=15))
+    assert refused.value.code == "status_time_before_latest_event" and refused.value.status_code == 409
+    application.refresh_from_db()
+    assert (application.status, application.completed_at) == ("accepted", None)
+    assert application.events.count() == 2
+    # The same moment as the latest event is not before it.
+    same = actions.application_status_change(application_id=application.id, status="completed", actor=clerk,
+                                             at=at(dt.date(2026, 11, 3)))
+    assert same.status == "completed" and same.completed_at == at(dt.date(2026, 11, 3))
+
+
+def test_the_database_refuses_a_completion_before_the_submission(item, resident):
+    from django.db import IntegrityError, transaction
+
+    application = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.filter(pk=application.pk).update(status="completed",
+                                                             completed_at=at(dt.date(2026, 11, 1)))
+
+
+def test_migration_0009_stops_naming_the_applications_completed_before_their_submission(item, resident):
+    """Like 0006, it does not guess which time is right: it names the rows for staff to correct."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("services.migrations.0009_application_completed_after_submitted")
+    good = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 11, 2)))
+    migration.refuse_completions_before_submission(apps, None)  # nothing wrong: nothing said
+    with connection.cursor() as cursor:  # rows from before the constraint (rolled back with the test)
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        else:
+            cursor.execute('ALTER TABLE services_application DROP CONSTRAINT "application_completed_after_submitted"')
+    try:
+        Application.objects.filter(pk=good.pk).update(status="completed", completed_at=at(dt.date(2026, 11, 1)))
+    finally:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA ignore_check_constraints = OFF")
+    with pytest.raises(RuntimeError) as stopped:
+        migration.refuse_completions_before_submission(apps, None)
+    assert good.receipt_number in str(stopped.value) and "completed_at" in str(stopped.value)
+
+
 def test_staff_endpoint_updates_status_and_lists_overdue_applications(api, item, items_like, resident, clerk):
     late = actions.application_submit(user=resident, item_id=item.id, submitted_at=at(dt.date(2026, 1, 5)))
     actions.application_status_change(application_id=late.id, status="accepted", actor=clerk,
