@@ -275,7 +275,19 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StatusChangeRefused(Exception):
+    """The action refused a change the form had let through: raised out of ``save_model`` so that the
+    change view's transaction is rolled back before anything is logged or a success message is shown."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class ApplicationStatusForm(forms.ModelForm):
+    # The action's refusal of this very submission, when the change view shows the form again with it.
+    refusal: str | None = None
+
     new_status = forms.ChoiceField(label="变更状态为", required=False,
                                    choices=[("", "（不变）"), *Application.Status.choices])
     status_note = forms.CharField(label="说明（需补件、不予受理时必填）", required=False, max_length=500,
@@ -287,6 +299,8 @@ class ApplicationStatusForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.refusal:
+            raise forms.ValidationError(self.refusal)
         status = data.get("new_status")
         if data.get("status_note", "").strip() and (not status or status == self.instance.status):
             # The note is written into the timeline with a status change; alone it would be lost.
@@ -332,6 +346,24 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # applications come from residents
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_status_change_refusal", None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (form,), {"refusal": refusal})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StatusChangeRefused as refused:
+            # The action refused what the form let through (a rule only it checks under the row lock, or
+            # another clerk's change in between). The view's transaction was rolled back, nothing was
+            # logged; the same submission is shown again with the refusal as the form's error, so the
+            # clerk sees only that (no "changed successfully") and keeps what they typed.
+            request._status_change_refusal = refused.message
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         status = form.cleaned_data.get("new_status")
         if not status or status == obj.status:
@@ -340,4 +372,4 @@ class ApplicationAdmin(admin.ModelAdmin):
             actions.application_status_change(application_id=obj.pk, status=status,
                                               note=form.cleaned_data.get("status_note", ""), actor=request.user)
         except PortalError as exc:
-            messages.error(request, str(exc.message))
+            raise StatusChangeRefused(str(exc.message)) from exc

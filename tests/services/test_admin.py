@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -131,6 +132,31 @@ def test_a_status_change_in_the_admin_before_the_submission_time_is_refused_by_t
     application.refresh_from_db()
     assert (application.status, application.accepted_at) == ("submitted", None)
     assert application.events.count() == 1
+
+
+def test_a_status_change_the_action_refuses_shows_only_the_error_and_keeps_the_form(clerk_client, make_item,
+                                                                                     resident):
+    """The admin showed its "changed successfully" message next to the action's error."""
+    item = make_item("居住证签注", promised_limit_days=5, online=True)
+    application = actions.application_submit(user=resident, item_id=item.id,
+                                             submitted_at=timezone.now() - dt.timedelta(hours=1))
+    # Accepted through a server whose clock runs ahead of this one: only the action (under the row
+    # lock) sees that a completion now would be dated before it.
+    actions.application_status_change(application_id=application.id, status="accepted",
+                                      at=timezone.now() + dt.timedelta(minutes=5))
+    url = f"/admin/services/application/{application.pk}/change/"
+    refused = clerk_client.post(url, {"new_status": "completed", "status_note": "已出证", **NO_EVENTS})
+    assert refused.status_code == 200, refused.get("Location")
+    page = refused.content.decode()
+    assert "办件进度不能倒退" in page
+    assert "成功修改" not in page and "changed successfully" not in page
+    assert [m.level_tag for m in refused.context["messages"]] == []
+    assert '<option value="completed" selected>' in page and "已出证" in page  # what the clerk chose and wrote
+    application.refresh_from_db()
+    assert (application.status, application.completed_at) == ("accepted", None)
+    assert list(application.events.values_list("status", flat=True)) == ["submitted", "accepted"]
+    assert not Notification.objects.filter(template="application.completed").exists()
+    assert not LogEntry.objects.filter(object_id=str(application.pk)).exists()  # no change logged
 
 
 def test_a_note_without_a_status_change_is_not_dropped_silently(clerk_client, make_item, resident):
