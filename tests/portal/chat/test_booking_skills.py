@@ -779,6 +779,20 @@ def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_reside
     assert "pending" not in chat.state()
 
 
+# --- a plan made with friends ----------------------------------------------------------------------------
+
+
+def test_a_game_arranged_with_a_friend_books_a_court_for_that_day(chat, realname_resident, zhangjiang):
+    """约好 (arranged) was heard as 约号 (a clinic number) and the message went to appointment.book."""
+    chat.as_(realname_resident)
+    body = chat("我和朋友约好了明天打球 帮我订个场")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert body["slots"]["date"] == day(1)
+    body = chat("羽毛球 下午")
+    assert body["intent"]["name"] == "venue.book" and slot_ids(body), body["reply"]["text"]
+    assert all(timezone.localtime(Slot.objects.get(pk=pk).start).date().isoformat() == day(1) for pk in slot_ids(body))
+
+
 # --- a town said in English or pinyin ---------------------------------------------------------------------
 
 
