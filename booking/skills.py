@@ -21,6 +21,12 @@ from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
 SPORT_CHOICES = ("羽毛球", "篮球", "乒乓球", "网球", "足球", "游泳")
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
+# Asking whether one has a place (我订到场地了吗, 我约到羽毛球场了没, 我有没有约场): booking.list answers it,
+# and it is no request to book. A got-it verb (订到, 约上 …) with a yes/no question after it, or 我有没有
+# before a booking word; 今天还能订到吗 asks about free courts and has neither.
+_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in ("订", "约", "定", "预约") for got in ("到", "上")
+                  for asked in ("了吗", "了没", "没有")),
+                "我有没有+预约", "我有没有+订到", "我有没有+约到")
 # Words of other domains that mention sports or booking (SMP-style out-of-scope sentences).
 _NOT_A_VENUE = {
     "比赛": 0.8,
@@ -300,6 +306,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
         "上次": 0.8,
         "是哪天": 0.8,
         "我约了": 0.8, "我订了": 0.8, "约了几点": 0.9,
+        **dict.fromkeys(_GOT_A_PLACE, 0.8),
         "哪个": 0.4, "人少": 0.5, "记录": 0.7, "上周": 0.6, "约的": 0.5, "订的": 0.5,
         "是几点": 0.8,
         "几号场": 0.7,
@@ -937,6 +944,7 @@ def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, or
         # Asking whether one has a booking at all (我预约了吗, 我有没有预约, 约了没): the list answers it.
         "预约了吗": 0.85, "预约了没": 0.85, "约了没": 0.85, "订了没": 0.85,
         "有没有预约": 0.85, "有预约吗": 0.85, "预约成功+吗": 0.8, "预约成功+没": 0.8,
+        **dict.fromkeys(_GOT_A_PLACE, 0.85),
         "订的+场": 0.7,
         "约的+场": 0.7,
         "上次+订": 0.6,

@@ -769,9 +769,11 @@ def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(cha
 # --- did I book? ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗"])
+@pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗",
+                                   "我订到场地了吗", "我有没有约场", "我约到羽毛球场了没"])
 def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_resident, zhangjiang, asked):
-    """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了)."""
+    """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了); 我订到场地了吗 and
+    我有没有约场 went to venue.book and asked which sport."""
     booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     body = chat.as_(realname_resident)(asked)
     assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
