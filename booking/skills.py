@@ -16,9 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
 
-SPORT_CHOICES = ("羽毛球", "篮球", "乒乓球", "网球", "足球", "游泳")
+SPORT_CHOICES = (gettext_noop("羽毛球"), gettext_noop("篮球"), gettext_noop("乒乓球"), gettext_noop("网球"),
+                 gettext_noop("足球"), gettext_noop("游泳"))  # marked: quick-reply titles of an English reply
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
 # Asking whether one has a place (我订到场地了吗, 我约到羽毛球场了没, 我有没有约场): booking.list answers it,
@@ -90,8 +93,9 @@ CHOICE = "choice"  # the slot the engine fills when the resident picks one of th
 WAITLIST = "waitlist:"  # a choice that means "put me on the waiting list of this slot"
 OFFER = "offer:"  # a choice that means "book the place the waiting list holds for me" (entry id; * for several)
 OFFER_LAPSED_HOURS = 12  # a yes this long after an offer ran out is still told that it ran out
-TIME_QUICK_REPLIES = [QuickReply("上午", "上午"), QuickReply("下午", "下午"), QuickReply("晚上", "晚上"),
-                      QuickReply("全天都行", "早上6点到晚上10点")]
+TIME_QUICK_REPLIES = [QuickReply(gettext_noop("上午"), "上午"), QuickReply(gettext_noop("下午"), "下午"),
+                      QuickReply(gettext_noop("晚上"), "晚上"),
+                      QuickReply(gettext_noop("全天都行"), "早上6点到晚上10点")]
 REALNAME_URL = "/api/v1/auth/realname/"
 
 
@@ -326,8 +330,9 @@ def _what(slots: dict, place: _Place | None = None) -> str:
     },
     personal=True,
     required=("sport", "date", "time_from"),
-    prompts={"sport": "想约什么项目？羽毛球、篮球还是别的？", "date": "想约哪天？比如 明天、周六。",
-             "time_from": "想约几点？比如 下午、晚上7点。"},
+    prompts={"sport": gettext_noop("想约什么项目？") + gettext_noop("羽毛球、篮球还是别的？"),
+             "date": gettext_noop("想约哪天？") + gettext_noop("比如 明天、周六。"),
+             "time_from": gettext_noop("想约几点？") + gettext_noop("比如 下午、晚上7点。")},
     writes=True,
     standing=lambda user, state: _offer_held(user, state),  # a place held on the waiting list (defined below)
 )

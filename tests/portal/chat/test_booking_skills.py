@@ -188,8 +188,9 @@ def test_the_sport_date_and_time_are_asked_for_and_english_reaches_the_same_dial
     chat.as_(realname_resident)
     body = chat("book a badminton court tomorrow")
     assert body["intent"]["name"] == "venue.book" and body["slots"]["date"] == day(1)
-    assert "几点" in body["reply"]["text"] and "下午" in payloads(body)
-    body = chat(payloads(body)["下午"])
+    # Asked in English, the question is English (docs/chat.md, "Reply language"); the payload stays 下午.
+    assert "What time" in body["reply"]["text"] and payloads(body)["Afternoon"] == "下午"
+    body = chat(payloads(body)["Afternoon"])
     assert set(slot_ids(body)) == {zhangjiang.slots[(c, 1, h)].pk for c in ("1号场", "2号场") for h in (14, 15)}
     chat("1")
     body = chat("yes")
