@@ -16,11 +16,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
 
-SPORT_CHOICES = ("羽毛球", "篮球", "乒乓球", "网球", "足球", "游泳")
+SPORT_CHOICES = (gettext_noop("羽毛球"), gettext_noop("篮球"), gettext_noop("乒乓球"), gettext_noop("网球"),
+                 gettext_noop("足球"), gettext_noop("游泳"))  # marked: quick-reply titles of an English reply
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
+# Asking whether one has a place (我订到场地了吗, 我约到羽毛球场了没, 我有没有约场): booking.list answers it,
+# and it is no request to book. A got-it verb (订到, 约上 …) with a yes/no question after it, or 我有没有
+# before a booking word; 今天还能订到吗 asks about free courts and has neither.
+_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in ("订", "约", "定", "预约") for got in ("到", "上")
+                  for asked in ("了吗", "了没", "没有")),
+                "我有没有+预约", "我有没有+订到", "我有没有+约到")
 # Words of other domains that mention sports or booking (SMP-style out-of-scope sentences).
 _NOT_A_VENUE = {
     "比赛": 0.8,
@@ -84,8 +93,9 @@ CHOICE = "choice"  # the slot the engine fills when the resident picks one of th
 WAITLIST = "waitlist:"  # a choice that means "put me on the waiting list of this slot"
 OFFER = "offer:"  # a choice that means "book the place the waiting list holds for me" (entry id; * for several)
 OFFER_LAPSED_HOURS = 12  # a yes this long after an offer ran out is still told that it ran out
-TIME_QUICK_REPLIES = [QuickReply("上午", "上午"), QuickReply("下午", "下午"), QuickReply("晚上", "晚上"),
-                      QuickReply("全天都行", "早上6点到晚上10点")]
+TIME_QUICK_REPLIES = [QuickReply(gettext_noop("上午"), "上午"), QuickReply(gettext_noop("下午"), "下午"),
+                      QuickReply(gettext_noop("晚上"), "晚上"),
+                      QuickReply(gettext_noop("全天都行"), "早上6点到晚上10点")]
 REALNAME_URL = "/api/v1/auth/realname/"
 
 
@@ -300,6 +310,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
         "上次": 0.8,
         "是哪天": 0.8,
         "我约了": 0.8, "我订了": 0.8, "约了几点": 0.9,
+        **dict.fromkeys(_GOT_A_PLACE, 0.8),
         "哪个": 0.4, "人少": 0.5, "记录": 0.7, "上周": 0.6, "约的": 0.5, "订的": 0.5,
         "是几点": 0.8,
         "几号场": 0.7,
@@ -319,8 +330,9 @@ def _what(slots: dict, place: _Place | None = None) -> str:
     },
     personal=True,
     required=("sport", "date", "time_from"),
-    prompts={"sport": "想约什么项目？羽毛球、篮球还是别的？", "date": "想约哪天？比如 明天、周六。",
-             "time_from": "想约几点？比如 下午、晚上7点。"},
+    prompts={"sport": gettext_noop("想约什么项目？") + gettext_noop("羽毛球、篮球还是别的？"),
+             "date": gettext_noop("想约哪天？") + gettext_noop("比如 明天、周六。"),
+             "time_from": gettext_noop("想约几点？") + gettext_noop("比如 下午、晚上7点。")},
     writes=True,
     standing=lambda user, state: _offer_held(user, state),  # a place held on the waiting list (defined below)
 )
@@ -937,6 +949,7 @@ def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, or
         # Asking whether one has a booking at all (我预约了吗, 我有没有预约, 约了没): the list answers it.
         "预约了吗": 0.85, "预约了没": 0.85, "约了没": 0.85, "订了没": 0.85,
         "有没有预约": 0.85, "有预约吗": 0.85, "预约成功+吗": 0.8, "预约成功+没": 0.8,
+        **dict.fromkeys(_GOT_A_PLACE, 0.85),
         "订的+场": 0.7,
         "约的+场": 0.7,
         "上次+订": 0.6,

@@ -3,6 +3,7 @@ unmatched questions, issue and redeem WebSocket tickets."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from portal.chat.models import (
 )
 from portal.core.errors import Forbidden, PortalError
 from portal.masking import mask_text
+from portal.nlu.language import CHINESE, ENGLISH, written_in
 
 
 class MessageInvalid(PortalError):
@@ -113,10 +115,60 @@ def _is_text(value: Any) -> bool:
     return True
 
 
+def reply_language(*, text: str, state: dict, requested: str | None) -> str:
+    """The language of the reply to ``text`` (docs/chat.md, "Reply language"), for both transports:
+    a message clearly in English is answered in English and one in Chinese in Chinese, whatever the
+    client's language; a message that says nothing of its language ("ok", "hi", a payload, a town in
+    pinyin) keeps the conversation's, and the first of a conversation takes the request's (the
+    language cookie, then Accept-Language)."""
+    written = written_in(text)
+    if written is None:
+        written = state.get("language") or (ENGLISH if (requested or "").lower().startswith("en") else CHINESE)
+    return ENGLISH if written == ENGLISH else CHINESE
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_SENTENCE = re.compile(r"[^。？！\n]*[。？！]?")
+
+
+def _sentences_in(language: str, text: str) -> str | None:
+    """``text`` (the skills' Chinese) in ``language``, sentence by sentence from the gettext
+    catalogue; None when any sentence has no translation — a reply is never half one language."""
+    lines = []
+    with translation.override(language):
+        for line in text.split("\n"):
+            pieces = []
+            for piece in (p.strip() for p in _SENTENCE.findall(line)):
+                if not piece:
+                    continue
+                translated = translation.gettext(piece)
+                if translated == piece and _HAN.search(piece):
+                    return None
+                pieces.append(translated)
+            lines.append(" ".join(pieces))
+    return "\n".join(lines)
+
+
+def _reply_in(language: str, reply: dict) -> dict:
+    """The reply's sentences and quick-reply titles in ``language`` where the catalogue has them
+    (the skills write Chinese; cards keep the domain's names)."""
+    if language == CHINESE:
+        return reply
+    text = _sentences_in(language, reply.get("text") or "")
+    if text is None:
+        return reply
+    quick = []
+    for option in reply.get("quick_replies") or ():
+        title = _sentences_in(language, option.get("title") or "")
+        quick.append({**option, "title": title} if title is not None else option)
+    return {**reply, "text": text, "quick_replies": quick}
+
+
 def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: str = Channel.WEB,
-               now=None) -> dict:
+               now=None, language: str | None = None) -> dict:
     """Answer one message: understand it, move the dialogue on, persist the turn. Returns the
-    contract's reply object (DESIGN §5)."""
+    contract's reply object (DESIGN §5). ``language`` is the request's (cookie, Accept-Language);
+    the reply's is ``reply_language``."""
     if not _is_text(text):
         # The lazy sentence, not str(): the WebSocket renders it in the handshake's language.
         raise MessageInvalid(fields={"text": [MessageInvalid.message]})
@@ -132,17 +184,18 @@ def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: 
     # is rendered in Chinese too, not in the client's Accept-Language in the middle of a sentence.
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         session = _session_for(session_id=session_id, user=user, channel=channel)
+        answer_in = reply_language(text=text, state=session.state or {}, requested=language)
         engine = Engine(understanding.classifier(), evidence=_catalogue_evidence)
         result = engine.handle(text, state=session.state, user=user, channel=channel, session_id=session.pk,
                                now=now)
-        session.state = result.state
+        session.state = {**result.state, "language": answer_in}
         session.channel = channel
         session.save()
         payload = {
             "session": session.pk,
             "intent": {"name": result.intent, "confidence": round(float(result.confidence), 2)},
             "slots": result.slots,
-            "reply": result.reply.as_dict(),
+            "reply": _reply_in(answer_in, result.reply.as_dict()),
         }
         # Stored masked: residents type ID and phone numbers; staff and editors read these rows.
         ChatTurn.objects.create(session=session, text=mask_text(text), normalized=mask_text(result.normalized)[:1000],

@@ -53,7 +53,8 @@ class ChatMessageView(APIView):
         data.is_valid(raise_exception=True)
         payload = chat_reply(text=data.validated_data["text"], user=request.user,
                              session_id=data.validated_data.get("session") or None,
-                             channel=data.validated_data["channel"])
+                             channel=data.validated_data["channel"],
+                             language=getattr(request, "LANGUAGE_CODE", None))
         return Response(payload)
 
 

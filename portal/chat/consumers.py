@@ -142,7 +142,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         channel = content.get("channel") if content.get("channel") in Channel.values else self.client_channel
         try:
             payload = await database_sync_to_async(chat_reply)(text=content["text"], user=self.user,
-                                                               session_id=session, channel=channel)
+                                                               session_id=session, channel=channel,
+                                                               language=self.language)
         except PortalError as exc:
             await self._error(exc.code, exc.message, fields=exc.fields)
             return

@@ -28,6 +28,8 @@ from datetime import datetime, time
 from typing import Any
 from urllib.parse import parse_qsl
 
+from django.utils.translation import gettext_noop
+
 from portal.chat import registry
 from portal.chat.registry import Card, QuickReply, Reply, Skill, Turn
 from portal.nlu.intents import Decision, IntentClassifier
@@ -223,7 +225,8 @@ def _slot_prompt(skill: Skill, slot: str) -> Reply:
     elif slot == "time_from":
         quick = list(TIME_QUICK_REPLIES)
     elif slot == "date":
-        quick = [QuickReply(d, d) for d in ("今天", "明天", "后天", "这周六", "这周日")]
+        quick = [QuickReply(d, d) for d in (gettext_noop("今天"), gettext_noop("明天"), gettext_noop("后天"),
+                                            gettext_noop("这周六"), gettext_noop("这周日"))]
     return Reply(text, quick_replies=quick, done=False)
 
 

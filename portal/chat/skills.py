@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from portal.chat.registry import QuickReply, Reply, Turn, skill
 
-HELP_TEXT = (
-    "我是市民服务小助手，可以帮您：\n"
-    "• 办事指南：比如“身份证丢了怎么补办”“公积金怎么提取”；\n"
-    "• 办件进度：比如“我的申请办到哪了”；\n"
-    "• 运动场馆：比如“明天下午约个羽毛球场”“附近的游泳馆”；\n"
-    "• 家庭医生与健康：比如“我的家庭医生是谁”“看看我的体检报告”“我要续方”。\n"
-    "说“算了”可以重新开始，说“转人工”找工作人员。"
-)
-STARTERS = [QuickReply("办事指南", "怎么办理居住证"), QuickReply("预约场地", "约场"),
-            QuickReply("家庭医生", "我的家庭医生是谁"), QuickReply("转人工", "转人工")]
+# The skills write Chinese; each sentence is marked for the gettext catalogue, where chat_reply finds
+# it when the reply is in English (docs/chat.md, "Reply language").
+HELP_TEXT = "\n".join((
+    gettext_noop("我是市民服务小助手，可以帮您："),
+    gettext_noop("• 办事指南：比如“身份证丢了怎么补办”“公积金怎么提取”；"),
+    gettext_noop("• 办件进度：比如“我的申请办到哪了”；"),
+    gettext_noop("• 运动场馆：比如“明天下午约个羽毛球场”“附近的游泳馆”；"),
+    gettext_noop("• 家庭医生与健康：比如“我的家庭医生是谁”“看看我的体检报告”“我要续方”。"),
+    gettext_noop("说“算了”可以重新开始，说“转人工”找工作人员。"),
+))
+STARTERS = [QuickReply(gettext_noop("办事指南"), "怎么办理居住证"), QuickReply(gettext_noop("预约场地"), "约场"),
+            QuickReply(gettext_noop("家庭医生"), "我的家庭医生是谁"), QuickReply(gettext_noop("转人工"), "转人工")]
 
 
 @skill("greeting", title="打招呼", smalltalk=True,
@@ -22,7 +26,8 @@ STARTERS = [QuickReply("办事指南", "怎么办理居住证"), QuickReply("预
                  "早上好": 0.9, "早": 0.6, "下午好": 0.9, "晚上好": 0.9, "早安": 0.9, "有人吗": 0.8, "hi": 0.8},
        negative={"人工": 0.9, "客服": 0.8, "翻译": 0.95, "英语": 0.9, "怎么说": 0.8})
 def greeting(turn: Turn) -> Reply:
-    return Reply("您好！我是市民服务小助手，办事、约场地、找家庭医生都可以问我。", quick_replies=STARTERS)
+    return Reply(gettext_noop("您好！") + gettext_noop("我是市民服务小助手，办事、约场地、找家庭医生都可以问我。"),
+                 quick_replies=STARTERS)
 
 
 @skill("thanks", title="感谢", smalltalk=True,
@@ -31,7 +36,7 @@ def greeting(turn: Turn) -> Reply:
                  "太好了": 0.6, "好的": 0.3},
        negative={"用英语": 0.95, "英语": 0.9, "翻译": 0.95, "怎么说": 0.8})
 def thanks(turn: Turn) -> Reply:
-    return Reply("不客气，还有什么可以帮您？", quick_replies=STARTERS)
+    return Reply(gettext_noop("不客气，还有什么可以帮您？"), quick_replies=STARTERS)
 
 
 @skill("help", title="使用帮助",
@@ -57,8 +62,9 @@ def help_(turn: Turn) -> Reply:
                  "叫人": 0.7, "你也不懂": 0.6, "听不懂": 0.5})
 def human(turn: Turn) -> Reply:
     if not turn.confirmed:
-        return Reply("需要我为您转接人工客服吗？工作人员会在工作时间尽快联系您。", done=False,
-                     quick_replies=[QuickReply("转人工", "确认"), QuickReply("不用了", "算了")])
+        return Reply(gettext_noop("需要我为您转接人工客服吗？") + gettext_noop("工作人员会在工作时间尽快联系您。"),
+                     done=False, quick_replies=[QuickReply(gettext_noop("转人工"), "确认"),
+                                                QuickReply(gettext_noop("不用了"), "算了")])
     from portal.chat.actions import handoff_create
 
     ticket = handoff_create(session_id=turn.session_id, user=turn.user, channel=turn.channel,
@@ -68,9 +74,10 @@ def human(turn: Turn) -> Reply:
 
 # What falls outside every skill is often a matter for the city's hotline (路灯坏了, 噪音扰民, 狗咬人了):
 # the fallback says where such things go instead of only what the assistant can do.
-HOTLINE_TEXT = "\n路灯、噪音、占道、设施损坏等城市管理问题和投诉举报，可拨打 12345 市民服务热线（24 小时）。"
+HOTLINE_TEXT = "\n" + gettext_noop(
+    "路灯、噪音、占道、设施损坏等城市管理问题和投诉举报，可拨打 12345 市民服务热线（24 小时）。")
 
 
 @skill("fallback", title="其他")
 def fallback(turn: Turn) -> Reply:
-    return Reply("抱歉，这个我还不太明白。" + HELP_TEXT + HOTLINE_TEXT, quick_replies=STARTERS)
+    return Reply(gettext_noop("抱歉，这个我还不太明白。") + HELP_TEXT + HOTLINE_TEXT, quick_replies=STARTERS)

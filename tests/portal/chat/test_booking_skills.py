@@ -188,8 +188,9 @@ def test_the_sport_date_and_time_are_asked_for_and_english_reaches_the_same_dial
     chat.as_(realname_resident)
     body = chat("book a badminton court tomorrow")
     assert body["intent"]["name"] == "venue.book" and body["slots"]["date"] == day(1)
-    assert "几点" in body["reply"]["text"] and "下午" in payloads(body)
-    body = chat(payloads(body)["下午"])
+    # Asked in English, the question is English (docs/chat.md, "Reply language"); the payload stays 下午.
+    assert "What time" in body["reply"]["text"] and payloads(body)["Afternoon"] == "下午"
+    body = chat(payloads(body)["Afternoon"])
     assert set(slot_ids(body)) == {zhangjiang.slots[(c, 1, h)].pk for c in ("1号场", "2号场") for h in (14, 15)}
     chat("1")
     body = chat("yes")
@@ -769,14 +770,30 @@ def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(cha
 # --- did I book? ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗"])
+@pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗",
+                                   "我订到场地了吗", "我有没有约场", "我约到羽毛球场了没"])
 def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_resident, zhangjiang, asked):
-    """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了)."""
+    """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了); 我订到场地了吗 and
+    我有没有约场 went to venue.book and asked which sport."""
     booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     body = chat.as_(realname_resident)(asked)
     assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
     assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"]
     assert "pending" not in chat.state()
+
+
+# --- a plan made with friends ----------------------------------------------------------------------------
+
+
+def test_a_game_arranged_with_a_friend_books_a_court_for_that_day(chat, realname_resident, zhangjiang):
+    """约好 (arranged) was heard as 约号 (a clinic number) and the message went to appointment.book."""
+    chat.as_(realname_resident)
+    body = chat("我和朋友约好了明天打球 帮我订个场")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert body["slots"]["date"] == day(1)
+    body = chat("羽毛球 下午")
+    assert body["intent"]["name"] == "venue.book" and slot_ids(body), body["reply"]["text"]
+    assert all(timezone.localtime(Slot.objects.get(pk=pk).start).date().isoformat() == day(1) for pk in slot_ids(body))
 
 
 # --- a town said in English or pinyin ---------------------------------------------------------------------

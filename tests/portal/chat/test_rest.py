@@ -1,6 +1,7 @@
 """REST transport of the chat: the contract's reply shape, a multi-turn booking-style dialogue,
 login cards, errors, history, hand-off and unmatched questions."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -285,3 +286,35 @@ def test_signing_and_claims_are_not_read_as_booking_a_visit(api, say, text, inte
     _, body = say(api, text)
     assert body["intent"]["name"] == intent
     assert not body["reply"]["text"].startswith("我不太确定"), body
+
+
+# --- the language of the reply -------------------------------------------------------------------
+
+
+def test_a_message_written_in_english_is_answered_in_english_whatever_the_clients_language(api, say):
+    """A resident who wrote a whole sentence in English got the answer in Chinese under a Chinese
+    Accept-Language. The rule (docs/chat.md, "Reply language"): the message's language when it
+    clearly has one; otherwise the conversation's."""
+    han = re.compile(r"[\u4e00-\u9fff]")
+    api.credentials(HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    _, body = say(api, "Hello, what can you do for me?")
+    assert body["intent"]["name"] == "help"
+    assert "I can help you with" in body["reply"]["text"] and not han.search(body["reply"]["text"]), body["reply"]
+    assert [q["title"] for q in body["reply"]["quick_replies"]][:2] == ["Service guides", "Book a court"]
+    session = body["session"]
+    _, body = say(api, "thanks", session)  # one word says nothing of its language: the conversation's
+    assert body["intent"]["name"] == "thanks" and body["reply"]["text"].startswith("You're welcome")
+    _, body = say(api, "谢谢", session)  # a Chinese message keeps Chinese
+    assert body["reply"]["text"] == "不客气，还有什么可以帮您？"
+    _, body = say(api, "ok", session)  # a lone ok in a Chinese conversation stays Chinese
+    assert han.search(body["reply"]["text"]), body["reply"]
+
+
+def test_a_chinese_message_or_pinyin_keeps_chinese_under_an_english_accept_language(api, say):
+    api.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    _, body = say(api, "你好")
+    assert body["reply"]["text"].startswith("您好！")
+    _, body = say(api, "ni hao", body["session"])
+    assert body["reply"]["text"].startswith("您好！"), body["reply"]
+    _, body = say(api, "hi")  # the first message of a conversation, no language of its own: the request's
+    assert body["reply"]["text"].startswith("Hello!"), body["reply"]

@@ -290,3 +290,13 @@ async def test_an_unexpected_failure_is_an_error_frame_and_the_connection_stays(
     assert error["error"]["code"] == "server_error" and "database" not in error["error"]["message"]
     assert (await ask(communicator, "你好"))["intent"]["name"] == "greeting"
     await communicator.disconnect()
+
+
+async def test_the_websocket_answers_an_english_message_in_english_by_the_same_rule_as_rest(db):
+    communicator, connected, _ = await connect()  # no Accept-Language: Chinese
+    assert connected
+    reply = await ask(communicator, "what can you do")
+    assert reply["intent"]["name"] == "help" and "I can help you with" in reply["reply"]["text"], reply["reply"]
+    reply = await ask(communicator, "你能做什么", session=reply["session"])
+    assert reply["reply"]["text"].startswith("我是市民服务小助手")
+    await communicator.disconnect()
