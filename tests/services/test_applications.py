@@ -355,7 +355,8 @@ def test_migration_0009_stops_naming_the_applications_completed_before_their_sub
     with connection.cursor() as cursor:  # rows from before the constraint (rolled back with the test)
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = ON")
-        else:
+        else:  # the insert's deferred foreign-key checks first: PostgreSQL alters no table with them pending
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute('ALTER TABLE services_application DROP CONSTRAINT "application_completed_after_submitted"')
     try:
         Application.objects.filter(pk=good.pk).update(status="completed", completed_at=at(dt.date(2026, 11, 1)))
