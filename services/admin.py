@@ -211,6 +211,14 @@ class DepartmentAdmin(CatalogueTouchMixin, admin.ModelAdmin):
     fields = ("name", "short_name", "phone", "address", "clerks")
     filter_horizontal = ("clerks",)
 
+    def save_model(self, request, obj, form, change):
+        if change and set(form.changed_data) <= {"clerks"}:
+            # Who processes the department's applications: nothing residents search or read changed,
+            # so no new catalogue version (each one makes every process rebuild its search index).
+            admin.ModelAdmin.save_model(self, request, obj, form, change)
+            return
+        super().save_model(request, obj, form, change)
+
     def get_readonly_fields(self, request, obj=None):
         # Who processes a department's applications is the platform admin's decision, not the editor's.
         if access.clerk_department_ids(request.user) is None:

@@ -195,3 +195,21 @@ def test_only_a_platform_admin_assigns_clerks_to_a_department(client, editor, pl
     assert set(offered) == {clerk, newcomer}  # only service clerks, not the editor nor the admin
     assert client.post(url, {**form, "clerks": [newcomer.pk]}).status_code == 302
     assert list(labour.clerks.all()) == [newcomer]
+
+
+def test_assigning_clerks_leaves_the_catalogue_version_and_a_new_name_moves_it(client, platform_admin, make_clerk):
+    from services.models import CatalogueVersion, Department
+
+    labour = Department.objects.create(name="区人社局")
+    url = f"/admin/services/department/{labour.pk}/change/"
+    form = {"name": "区人社局", "short_name": "", "phone": "", "address": ""}
+    client.force_login(platform_admin)
+
+    def version():
+        return CatalogueVersion.objects.filter(id=1).values_list("version", flat=True).first() or 0
+
+    before = version()
+    assert client.post(url, {**form, "clerks": [make_clerk("clerk-rs").pk]}).status_code == 302
+    assert labour.clerks.count() == 1 and version() == before  # no index rebuild for who processes it
+    assert client.post(url, {**form, "name": "区人力资源和社会保障局", "clerks": []}).status_code == 302
+    assert version() == before + 1  # the department's name is in the index
