@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking import actions, errors, fitness, gate, queries
+from booking.access import check_manages, check_manages_object
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.core.converters import MAX_ID
 from portal.core.idempotency import Receipt, idempotent, idempotently, receipt_of
@@ -575,8 +576,6 @@ class SlotUnblockView(APIView):
 def _slot_of_venue(slot_id: int, venue_id: int, staff: object) -> None:
     """The slot in the URL is the venue's, and one the staff member manages; else 404 ``slot_not_found``
     alike for a missing slot and another venue's (a non-staff caller is 403 either way)."""
-    from booking.access import check_manages_object
-
     venue_of_slot = Slot.objects.filter(pk=slot_id, venue_id=venue_id).values_list("venue_id", flat=True).first()
     check_manages_object(staff, venue_of_slot, errors.SlotNotFound)
 
@@ -592,8 +591,6 @@ class NoShowView(APIView):
 class UtilisationView(APIView):
     @extend_schema(parameters=[UtilisationInput], responses={200: dict}, summary="场馆利用率（按小时）")
     def get(self, request: Request, venue_id: int) -> Response:
-        from booking.access import check_manages
-
         check_manages(request.user, venue_id)
         if not Venue.objects.filter(pk=venue_id).exists():  # an admin may manage any venue, not one that isn't
             raise errors.VenueNotFound()

@@ -581,7 +581,8 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
             return _party_refused(exc, slot)
         card = _slot_card(slot, None)
         price = f"费用 {_price(slot)}，" if slot.price else ""
-        people = f"{_people(turn.slots)}，" if _people(turn.slots) else ""
+        people = _people(turn.slots)
+        people = f"{people}，" if people else ""
         return Reply(f"为您预约：{card.title}，{people}{price}确认吗？", cards=[card],
                      quick_replies=[QuickReply("确认预约", "确认"), QuickReply("换个时间", "换个时间"),
                                     QuickReply("算了", "算了")],

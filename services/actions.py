@@ -446,10 +446,6 @@ def expected_completion_for(item: ServiceItem, accepted_on: dt.date) -> tuple[dt
 COUNTER = "counter"  # the channel of an application a clerk registers at a service hall's window
 
 
-def _is_staff(user) -> bool:
-    return access.may_process_applications(user)
-
-
 def _check_clerk_of(clerk, item: ServiceItem) -> None:
     """A clerk registers at the counter only items of their own departments (an admin any item)."""
     ids = access.clerk_department_ids(clerk)
@@ -526,7 +522,7 @@ def application_submit(*, user, item_id: int, channel: str = "web", submitted_at
     """
     if not user.is_authenticated or not user.is_realname_verified:
         raise RealnameRequired()
-    if channel == COUNTER and clerk is not None and not _is_staff(clerk):
+    if channel == COUNTER and clerk is not None and not access.may_process_applications(clerk):
         raise StaffOnly(_("只有工作人员可以登记窗口办件。"))
     item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("department").first()
     if item is None:
@@ -577,7 +573,7 @@ def application_register_at_counter(*, clerk, id_number: str, item_id: int) -> A
     whose ID card they checked: the way in for items not handled online (``channel="counter"``).
     A clerk registers only items of their own departments (:class:`NotDepartmentClerk`, said before
     the ID number is looked up)."""
-    if not _is_staff(clerk):
+    if not access.may_process_applications(clerk):
         raise StaffOnly(_("只有工作人员可以登记窗口办件。"))
     if not idcard.is_valid(id_number):
         raise accounts.InvalidIdNumber(fields={"id_number": [str(accounts.InvalidIdNumber.message)]})
@@ -605,7 +601,7 @@ def application_status_change(*, application_id: int, status: str, note: str = "
     application is "not found", like one that does not exist (an id must not reveal that it exists).
     Without an ``actor`` (the bundled demo data) nothing is checked.
     """
-    if actor is not None and not _is_staff(actor):
+    if actor is not None and not access.may_process_applications(actor):
         raise StaffOnly()
     if status not in Status.values:
         raise PortalError(_("没有这种办件状态。"), code="unknown_status", fields={"status": [str(status)]})

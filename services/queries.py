@@ -328,6 +328,7 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
         # Whether it can be done online is said either way (能网上办吗 is the question half the time).
         online = f"可以网上办理：{item.online_url}。" if item.online and item.online_url else (
             "可以网上办理。" if item.online else f"「{item.name}」暂不能网上办理，请到窗口办理。")
+        phone = f"（{item.department.phone}）" if item.department.phone else ""
         if item.audience == ServiceItem.Audience.BUSINESS:
             # Only businesses apply for it, and a resident's account here is no business's
             # (services.actions.BusinessOnly): the same words as the refusal.
@@ -335,10 +336,8 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
                 f"请单位经办人以法人身份在 {item.online_url} 网上办理。" if item.online and item.online_url else
                 "请单位经办人以法人身份网上办理。" if item.online else "请单位经办人到窗口办理。")
             if not places:
-                phone = f"（{item.department.phone}）" if item.department.phone else ""
                 return online + f"详情请咨询{item.department.name}{phone}。"
         if not places:
-            phone = f"（{item.department.phone}）" if item.department.phone else ""
             return online if item.online else f"「{item.name}」暂不能网上办理，请咨询{item.department.name}{phone}。"
         if len(places) == 1:
             return online + f"办理地点：{places[0]}。"

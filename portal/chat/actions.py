@@ -30,7 +30,7 @@ from portal.chat.models import (
 )
 from portal.core.errors import Forbidden, PortalError
 from portal.masking import mask_text
-from portal.nlu.language import CHINESE, ENGLISH, written_in
+from portal.nlu.language import CHINESE, ENGLISH, HAN, written_in
 
 
 class MessageInvalid(PortalError):
@@ -127,7 +127,6 @@ def reply_language(*, text: str, state: dict, requested: str | None) -> str:
     return ENGLISH if written == ENGLISH else CHINESE
 
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE = re.compile(r"[^。？！\n]*[。？！]?")
 
 
@@ -142,7 +141,7 @@ def _sentences_in(language: str, text: str) -> str | None:
                 if not piece:
                     continue
                 translated = translation.gettext(piece)
-                if translated == piece and _HAN.search(piece):
+                if translated == piece and HAN.search(piece):
                     return None
                 pieces.append(translated)
             lines.append(" ".join(pieces))

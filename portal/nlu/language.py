@@ -23,7 +23,7 @@ from portal.nlu.pinyin import split_syllables
 ENGLISH = "en"
 CHINESE = "zh"
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
+HAN = re.compile(r"[\u3400-\u9fff]")  # a Chinese character
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # English words that also spell pinyin syllables (a, an, he, me, can, you, long …): without them
 # "can you book a court" would read as half pinyin.
@@ -52,7 +52,7 @@ def written_in(text: str) -> str | None:
     if text.lstrip().startswith(("#", "＃")):
         return None  # a quick reply's or a card's payload, not something typed
     norm = normalize(text).lower()
-    han = len(_HAN.findall(norm))
+    han = len(HAN.findall(norm))
     words = _LATIN_WORD.findall(norm)
     english = sum(1 for word in words if _is_english(word))
     if english >= 2 and english > han and 2 * english >= len(words):
@@ -64,4 +64,4 @@ def written_in(text: str) -> str | None:
     return None
 
 
-__all__ = ["CHINESE", "ENGLISH", "written_in"]
+__all__ = ["CHINESE", "ENGLISH", "HAN", "written_in"]
