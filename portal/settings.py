@@ -359,15 +359,17 @@ CHAT_CATALOGUE_MATCHER = env.str("CHAT_CATALOGUE_MATCHER", default="services.sea
 # Tests import the ASGI/WSGI entry points (live servers) without wanting a warm-up thread racing them.
 SERVER_WARM_UP = env.list("SERVER_WARM_UP", default=[] if TESTING else ["services.search.warm_up"])
 # Meaning as a second opinion: embeddings reorder the catalogue matcher's matches (for the API and the
-# chat alike; portal/nlu/semantic.py). On by default: +3 points right-first on unseen questions at no
-# cost per question once the catalogue's names, words and characters are embedded (about a minute of
-# one core at a deployment's first start, kept in the database; docs/benchmarks.md).
+# chat alike; portal/nlu/semantic.py). On by default: +4.7 points right-first on unseen questions
+# (eleven blind sets pooled, docs/benchmarks.md); the catalogue's names are embedded once per
+# deployment (kept in the database).
 ITEM_SEMANTIC = env.bool("ITEM_SEMANTIC", default=True)
 ITEM_SEMANTIC_THREADS = env.int("ITEM_SEMANTIC_THREADS", default=1)  # OpenMP threads per process
-# How a question meets the names: "words" reads its words' and characters' vectors (each embedded
-# once) through a fitted map to where the model would put the sentence (no model run for a question),
-# "sentence" embeds the whole question (~10–20 ms each; kept for comparison).
-ITEM_SEMANTIC_QUESTION = env.str("ITEM_SEMANTIC_QUESTION", default="words")
+# How a question meets the names: "sentence" embeds the whole question (one model run, 10–30 ms of one
+# core, for the half of the questions whose lexical lead is small; a repeated question is remembered);
+# "words" reads its words' and characters' vectors (each embedded once, ~4,000 at a deployment's first
+# start) through a fitted map to where the model would put the sentence: no model run per question,
+# 3.1 points fewer right first on the same unseen questions — for a deployment short of CPU.
+ITEM_SEMANTIC_QUESTION = env.str("ITEM_SEMANTIC_QUESTION", default="sentence")
 if ITEM_SEMANTIC_QUESTION not in ("words", "sentence"):
     raise ImproperlyConfigured("ITEM_SEMANTIC_QUESTION is 'words' or 'sentence'")
 CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=60)

@@ -277,13 +277,51 @@ def test_the_schema_of_a_catalogue_list_is_the_page_the_api_answers(api, path):
 
 @pytest.fixture
 def semantic_search(settings):
-    """``services.search`` with ``ITEM_SEMANTIC`` on, its index forgotten before and after the test."""
+    """``services.search`` with ``ITEM_SEMANTIC`` on and questions read by their words (whose
+    vectors a server embeds ahead), its index forgotten before and after the test."""
     from services import search
 
     settings.ITEM_SEMANTIC = True
+    settings.ITEM_SEMANTIC_QUESTION = "words"
     search.reset()
     yield search
     search.reset()
+
+
+@pytest.fixture
+def sentence_search(settings):
+    """``services.search`` as configured by default: ``ITEM_SEMANTIC`` on, each question embedded whole."""
+    from services import search
+
+    assert settings.ITEM_SEMANTIC and settings.ITEM_SEMANTIC_QUESTION == "sentence"  # the defaults
+    search.reset()
+    yield search
+    search.reset()
+
+
+def test_by_default_the_search_embeds_the_question_and_a_server_start_only_the_names(api, catalogue, make_item,
+                                                                                    sentence_search):
+    from portal.nlu.items import SEMANTIC_SURE
+    from services.models import NameVector
+
+    search = sentence_search
+    search.warm_up()  # a server's start: the names only, no word or character a question may need
+    matcher = search.matcher()
+    assert matcher.semantic is not None
+    assert NameVector.objects.count() == len({item.name for item in catalogue.values()})
+    response = api.get(ITEMS, {"q": "宝宝出生了要上户口"})
+    assert response.status_code == 200
+    ids = [hit["id"] for hit in response.json()["results"]]
+    assert ids[0] == catalogue["birth"].id
+    assert ids == [m.id for m in matcher.search("宝宝出生了要上户口", limit=len(ids))]
+
+    make_item("户口迁入登记", department="区公安分局")  # a second item close to a question on 户口
+    matcher = search.matcher()
+    lexical = matcher._lexical("户口登记", 10, None)
+    assert lexical[0].score - lexical[1].score < SEMANTIC_SURE  # a small lead: the model is asked
+    matcher.semantic._queries.pop("户口登记", None)  # the encoder is one per process
+    assert api.get(ITEMS, {"q": "户口登记"}).status_code == 200
+    assert "户口登记" in matcher.semantic._queries  # the whole question went through the model
 
 
 def test_with_item_semantic_on_the_search_reorders_by_meaning_through_the_same_path(api, catalogue,
