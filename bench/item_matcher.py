@@ -42,7 +42,8 @@ MIXED_SETS = ("items_questions_mixed.tsv", "items_questions_holdout.tsv", "items
               "items_questions_blind10.tsv", "items_questions_blind11.tsv", "items_questions_blind12.tsv",
               "items_questions_blind13.tsv", "items_questions_blind14.tsv",
               "items_questions_blind15.tsv", "items_questions_blind16.tsv",
-              "items_questions_blind17.tsv", "items_questions_blind18.tsv")
+              "items_questions_blind17.tsv", "items_questions_blind18.tsv",
+              "items_questions_blind19.tsv", "items_questions_blind20.tsv")
 
 
 def rows_of(name: str) -> list[tuple[str, str, tuple[str, ...]]]:
