@@ -66,6 +66,9 @@ How each set was used (figures before and after in docs/benchmarks.md):
 - ``items_questions_blind18.tsv`` (the same way, new seeds): written and measured once with the three
   readings in the next stop, right after the whole-sentence reading became the default (chosen on
   sets 7–17; no other relevance change since set 17; pooled with sets 7–17).
+- ``items_questions_blind19.tsv`` and ``items_questions_blind20.tsv`` (the same way, new seeds, two
+  writers): written after blind set 18's measurement and measured once, together, with no relevance
+  change since set 18 — with set 18 the estimate of the default reading on unseen questions.
 
 Each threshold sits a little below the level measured, so that a real regression fails; the issue's
 targets are asserted where the set was tuned on and reached them. Rows: question, expected item code,
@@ -170,6 +173,10 @@ MIXED = {
     "items_questions_blind17.tsv": {"external": (0.75, 0.89), "bundled": (0.82, 0.95)},
     # measured once (83.3 % / 91.7 % external, 80.0 % / 97.5 % bundled): floors, not targets
     "items_questions_blind18.tsv": {"external": (0.81, 0.89), "bundled": (0.77, 0.95)},
+    # measured once (78.3 % / 90.0 % external, 82.5 % / 95.0 % bundled): floors, not targets
+    "items_questions_blind19.tsv": {"external": (0.76, 0.88), "bundled": (0.80, 0.92)},
+    # measured once (80.0 % / 87.5 % external, 90.0 % / 97.5 % bundled): floors, not targets
+    "items_questions_blind20.tsv": {"external": (0.78, 0.85), "bundled": (0.87, 0.95)},
 }
 # Probe sets: smaller (70–94 questions), some of the external catalogue only.
 PROBES = {
@@ -255,10 +262,13 @@ SEMANTIC = {
     "items_questions_blind16.tsv": {"external": (0.79, 0.91), "bundled": (0.87, 0.97)},  # 81.7 / 93.3; 90.0 / 100
     "items_questions_blind17.tsv": {"external": (0.73, 0.92), "bundled": (0.87, 0.95)},  # 75.8 / 94.2; 90.0 / 97.5
     "items_questions_blind18.tsv": {"external": (0.82, 0.94), "bundled": (0.85, 0.95)},  # 85.0 / 96.7; 87.5 / 97.5
+    "items_questions_blind19.tsv": {"external": (0.77, 0.88), "bundled": (0.82, 0.92)},  # 79.2 / 90.8; 85.0 / 95.0
+    "items_questions_blind20.tsv": {"external": (0.82, 0.90), "bundled": (0.90, 0.95)},  # 85.0 / 92.5; 92.5 / 97.5
 }
 # The whole question embedded (ITEM_SEMANTIC_QUESTION=sentence, the default since blind set 18; 10–30 ms
-# a question asked), measured with weight 3 once beside the others (the issue's 80 / 92 met on blind sets 7 and 8, not on 9), then with
-# weight 5 on blind set 10 (70.0 / 85.0; 95.0 / 100 bundled); the tests run it at today's weight 5.
+# a question asked), measured with weight 3 once beside the others (the issue's 80 / 92 met on blind
+# sets 7 and 8, not on 9), then with weight 5 from blind set 10 on (70.0 / 85.0; 95.0 / 100 bundled);
+# the tests run it at today's weight 5.
 SENTENCE = {
     "items_questions_blind7.tsv": {"external": (0.80, 0.92), "bundled": (0.80, 0.90)},  # 81.7 / 94.2; 85.0 / 92.5
     "items_questions_blind8.tsv": {"external": (0.84, 0.92), "bundled": (0.87, 0.92)},  # 86.7 / 93.3; 90.0 / 95.0
@@ -272,6 +282,8 @@ SENTENCE = {
     "items_questions_blind16.tsv": {"external": (0.80, 0.91), "bundled": (0.92, 0.97)},  # 82.5 / 93.3; 95.0 / 100
     "items_questions_blind17.tsv": {"external": (0.75, 0.92), "bundled": (0.87, 0.95)},  # 77.5 / 94.2; 90.0 / 97.5
     "items_questions_blind18.tsv": {"external": (0.82, 0.94), "bundled": (0.90, 0.95)},  # 84.2 / 96.7; 92.5 / 97.5
+    "items_questions_blind19.tsv": {"external": (0.78, 0.92), "bundled": (0.87, 0.92)},  # 80.8 / 94.2; 90.0 / 95.0
+    "items_questions_blind20.tsv": {"external": (0.83, 0.91), "bundled": (0.92, 0.95)},  # 85.8 / 93.3; 95.0 / 97.5
 }
 
 
@@ -316,3 +328,19 @@ def test_whole_sentence_reading_keeps_its_gain_on_the_blind_sets(sentence_matche
 @pytest.mark.parametrize("dataset", SEMANTIC)
 def test_semantic_reordering_keeps_its_gain_on_the_blind_sets(semantic_matchers, dataset):
     _floors(semantic_matchers, dataset, SEMANTIC[dataset], "words")
+
+
+# Issue 4's target on unseen questions (80 % right first, 92 % among the first three, external
+# catalogue): blind sets 18–20 were each written by someone who saw no code and measured once with the
+# default reading as it is now (the whole sentence): 84.2 / 96.7, 80.8 / 94.2 and 85.8 / 93.3 %, pooled
+# 83.6 / 94.7 % (n = 360). They have been seen since, so this guards the target, it does not estimate it.
+UNSEEN_WITH_THE_DEFAULT = ("items_questions_blind18.tsv", "items_questions_blind19.tsv", "items_questions_blind20.tsv")
+
+
+def test_the_default_reading_meets_the_issues_targets_on_the_blind_sets_measured_with_it(sentence_matchers):
+    rows = [row for dataset in UNSEEN_WITH_THE_DEFAULT for row in mixed(dataset) if row[1] == "external"]
+    first, top3, misses = mixed_accuracy(sentence_matchers, rows)
+    print(f"blind sets 18–20 external (sentence): first {first:.1%}, top-3 {top3:.1%}, n={len(rows)}")
+    assert len(rows) == 360
+    assert first >= 0.80, misses
+    assert top3 >= 0.92, misses
