@@ -257,8 +257,9 @@ SEMANTIC = {
     "items_questions_blind18.tsv": {"external": (0.82, 0.94), "bundled": (0.85, 0.95)},  # 85.0 / 96.7; 87.5 / 97.5
 }
 # The whole question embedded (ITEM_SEMANTIC_QUESTION=sentence, the default since blind set 18; 10–30 ms
-# a question asked), measured with weight 3 once beside the others (the 80 / 92 met on blind sets 7 and 8, not on 9), then with
-# weight 5 on blind set 10 (70.0 / 85.0; 95.0 / 100 bundled); the tests run it at today's weight 5.
+# a question asked), measured with weight 3 once beside the others (the 80 / 92 met on blind sets 7
+# and 8, not on 9), then with weight 5 on blind set 10 (70.0 / 85.0; 95.0 / 100 bundled); the tests run it
+# at today's weight 5.
 SENTENCE = {
     "items_questions_blind7.tsv": {"external": (0.80, 0.92), "bundled": (0.80, 0.90)},  # 81.7 / 94.2; 85.0 / 92.5
     "items_questions_blind8.tsv": {"external": (0.84, 0.92), "bundled": (0.87, 0.92)},  # 86.7 / 93.3; 90.0 / 95.0
