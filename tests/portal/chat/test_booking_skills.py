@@ -754,6 +754,21 @@ def test_the_party_size_said_at_the_read_back_keeps_the_slot_picked(chat, realna
     assert (booking.slot_id, booking.party_size) == (picked[0], 3)
 
 
+def test_a_time_and_a_party_said_together_without_a_measure_word_are_both_read(chat, realname_resident, zhangjiang):
+    """7点2人 was read as 07:02 with no party: the 2 of 2人 counted people, not minutes."""
+    chat.as_(realname_resident)
+    body = chat("明天约羽毛球")
+    assert "几点" in body["reply"]["text"], body["reply"]["text"]
+    body = chat("3点2人")
+    assert (body["slots"]["time_from"], body["slots"]["party_size"]) == ("15:00", "2"), body["slots"]
+    assert zhangjiang.slots[("1号场", 1, 15)].pk in slot_ids(body)
+    body = chat("1号场")
+    assert "2 人" in body["reply"]["text"] and "确认" in body["reply"]["text"], body["reply"]["text"]
+    chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert (booking.slot_id, booking.party_size) == (zhangjiang.slots[("1号场", 1, 15)].pk, 2)
+
+
 def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(chat, realname_resident, zhangjiang):
     """A badminton court is booked by one party of up to max_party_size (4) people."""
     chat.as_(realname_resident)

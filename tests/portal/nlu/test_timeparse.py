@@ -82,6 +82,20 @@ def test_a_numbered_court_or_table_is_no_day_of_the_month_and_no_minutes(text, e
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7点2人", {"time_from": "07:00"}), ("七点两人", {"time_from": "07:00"}),
+        ("明天晚上7点2人", {"date": "2026-11-25", "time_from": "19:00"}),
+        ("下午2点 5个人", {"time_from": "14:00"}), ("8点两位", {"time_from": "08:00"}),
+        ("7点2个羽毛球场", {"time_from": "07:00"}), ("7点20分2人", {"time_from": "07:20"}),
+    ],
+)
+def test_a_count_of_people_or_things_after_the_hour_is_no_minutes(text, expected):
+    """7点2人 was read as 07:02 (and no party): 2人 counts the people."""
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "window", "expected"),
     [
         ("7点", ("18:00", "22:00"), "19:00"),  # after 晚上: the evening's 7
