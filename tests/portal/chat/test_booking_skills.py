@@ -769,6 +769,15 @@ def test_a_time_and_a_party_said_together_without_a_measure_word_are_both_read(c
     assert (booking.slot_id, booking.party_size) == (zhangjiang.slots[("1号场", 1, 15)].pk, 2)
 
 
+def test_a_booking_said_in_shanghai_words_offers_that_days_afternoon(chat, realname_resident, zhangjiang):
+    """后日下半天打羽毛球 (the day after tomorrow, in the afternoon) fell back: no day, no time was read."""
+    chat.as_(realname_resident)
+    body = chat("后日下半天打羽毛球 阿拉两个人")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert (body["slots"]["date"], body["slots"]["time_from"], body["slots"]["party_size"]) == (day(2), "12:00", "2")
+    assert set(slot_ids(body)) == {zhangjiang.slots[(c, 2, 14)].pk for c in ("1号场", "2号场")}
+
+
 def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(chat, realname_resident, zhangjiang):
     """A badminton court is booked by one party of up to max_party_size (4) people."""
     chat.as_(realname_resident)
@@ -928,3 +937,4 @@ def test_a_court_the_venue_has_no_free_time_on_offers_the_other_courts(chat, rea
     assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
     assert "5号场" in body["reply"]["text"] and "其他场地" in body["reply"]["text"], body["reply"]["text"]
     assert slot_ids(body) == offered  # 1–4号场 at the time asked
+

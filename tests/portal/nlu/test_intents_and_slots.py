@@ -73,7 +73,7 @@ def test_slots_find_sport_district_and_time():
     ("10个人打篮球", "10"), ("一家三口去游泳", "3"), ("我和老婆明天打羽毛球", "2"), ("两位", "2"),
     ("book a court for 2 people", "2"), ("badminton for three people tomorrow", "3"),
     ("7点2人", "2"), ("明天晚上七点两人羽毛球", "2"), ("下午2点 5个人踢足球", "5"), ("我们四个明天下午打篮球", "4"),
-    ("礼拜六打羽毛球阿拉三个", "3"), ("badminton tomorrow 7pm for two", "2"), ("a court for 4", "4"),
+    ("礼拜六下半天打羽毛球阿拉三个", "3"), ("badminton tomorrow 7pm for two", "2"), ("a court for 4", "4"),
 ])
 def test_the_party_size_is_read_as_people_say_it(text, party):
     assert extract_slots(default_lexicon().canonicalize(text), NOW).get("party_size") == party
