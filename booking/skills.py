@@ -24,12 +24,18 @@ SPORT_CHOICES = (gettext_noop("羽毛球"), gettext_noop("篮球"), gettext_noop
                  gettext_noop("足球"), gettext_noop("游泳"))  # marked: quick-reply titles of an English reply
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
-# Asking whether one has a place (我订到场地了吗, 我约到羽毛球场了没, 我有没有约场): booking.list answers it,
-# and it is no request to book. A got-it verb (订到, 约上 …) with a yes/no question after it, or 我有没有
-# before a booking word; 今天还能订到吗 asks about free courts and has neither.
-_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in ("订", "约", "定", "预约") for got in ("到", "上")
-                  for asked in ("了吗", "了没", "没有")),
-                "我有没有+预约", "我有没有+订到", "我有没有+约到")
+# Asking whether one has a place (我订到场地了吗, 我抢到场了吗, 约好了没, 我有没有约明天的羽毛球, 我是不是
+# 约了后天的篮球): booking.list answers it, and it is no request to book. A got-it verb (订到, 约上, 抢到,
+# 订好, 约成 …) with a yes/no question after it (吗, 没, 伐); 我 … 有没有 before a booking verb (a day may
+# come between: 我明天有没有订场); 是不是 / 有没有 before a booking verb done (约了, 订过). 今天还能订到吗 and
+# 明天有没有约满 ask about free courts and have none of them.
+_BOOKING_VERBS = ("预约", "约", "订", "定", "抢")
+_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in _BOOKING_VERBS for got in ("到", "上", "好", "成")
+                  for asked in ("了吗", "了没", "没有", "了伐", "了么")),
+                "我有没有+预约", "我有没有+订到", "我有没有+约到",
+                *(f"我+有没有{verb}" for verb in _BOOKING_VERBS),
+                *(f"{asks}{verb}{done}" for asks in ("是不是", "有没有") for verb in _BOOKING_VERBS
+                  for done in ("了", "过")))
 # Words of other domains that mention sports or booking (SMP-style out-of-scope sentences).
 _NOT_A_VENUE = {
     "比赛": 0.8,
@@ -959,19 +965,31 @@ def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, or
     negative={"取消": 0.9, "就诊": 0.8, "医生": 0.8, "挂号": 0.8, "体检": 0.8, "疫苗": 0.8, "门诊": 0.8,
               **_NOT_A_VENUE},
     personal=True,
+    remembers=(),  # only what this message names narrows the list: not a sport said before
 )
 def booking_list(turn: Turn) -> Reply:
     """The resident's upcoming bookings (``queries.bookings_of_resident``, like
-    ``GET /api/v1/bookings/?scope=upcoming``)."""
+    ``GET /api/v1/bookings/?scope=upcoming``); a day or sport the message names (我有没有约明天的羽毛球)
+    narrows them, and when none is of that day or sport, that is said before the others."""
     from booking import queries
 
     upcoming = list(queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20])
     notes = _booking_notes(turn.user)
     if not upcoming:
         return Reply("您目前没有待使用的场地预约。" + notes, quick_replies=[QuickReply("预约场地", "约场")])
+    day, sport = _day(turn.slots), turn.slots.get("sport")
+    named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
+             and (not sport or b.slot.sport == sport)]
+    lead = ""
+    if day or sport:
+        what = _what({"date": turn.slots.get("date") if day else None, "sport": sport})
+        if named:
+            lead, upcoming = f"{what}：", named
+        else:
+            lead = f"没有找到{what}的预约。"
     shown = upcoming[:MAX_CARDS]
     more = f"，先列出最近的 {len(shown)} 个" if len(upcoming) > len(shown) else ""
-    return Reply(f"您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：{notes}",
+    return Reply(f"{lead}您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：{notes}",
                  cards=[_booking_card(b) for b in shown],
                  quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("再约一个", "约场")])
 

@@ -795,14 +795,18 @@ def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(cha
 
 
 @pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗",
-                                   "我订到场地了吗", "我有没有约场", "我约到羽毛球场了没"])
+                                   "我订到场地了吗", "我有没有约场", "我约到羽毛球场了没",
+                                   "我抢到场了吗", "抢到了伐", "我约好了没", "刚才那个场订好了没有",
+                                   "我有没有约明天的羽毛球", "我明天有没有订场", "我是不是约了明天的羽毛球",
+                                   "do I have a booking tomorrow", "did I get the court"])
 def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_resident, zhangjiang, asked):
     """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了); 我订到场地了吗 and
-    我有没有约场 went to venue.book and asked which sport."""
+    我有没有约场 went to venue.book and asked which sport; so did 我抢到场了吗 (抢到 heard as 签到),
+    我有没有约明天的羽毛球 and 我是不是约了…; 我约好了没 went to service.progress (办好了没)."""
     booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     body = chat.as_(realname_resident)(asked)
     assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
-    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"], body
     assert "pending" not in chat.state()
 
 
@@ -938,3 +942,21 @@ def test_a_court_the_venue_has_no_free_time_on_offers_the_other_courts(chat, rea
     assert "5号场" in body["reply"]["text"] and "其他场地" in body["reply"]["text"], body["reply"]["text"]
     assert slot_ids(body) == offered  # 1–4号场 at the time asked
 
+
+def test_asking_about_a_day_or_sport_lists_the_bookings_of_that_day_or_sport(chat, realname_resident, zhangjiang):
+    tomorrow = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    later = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 2, 14)].pk)
+    chat.as_(realname_resident)
+    body = chat("我有没有约后天的羽毛球")
+    assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [later.pk], body["reply"]["text"]
+    assert "后天" in body["reply"]["text"] and "您有 1 个待使用的预约" in body["reply"]["text"]
+
+    body = chat("我明天有没有约网球")  # none of that sport: said, and what there is is shown
+    assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
+    assert body["reply"]["text"].startswith("没有找到明天") and "网球的预约" in body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [tomorrow.pk, later.pk]
+
+    chat("明天下午打羽毛球")  # a sport said in another task does not narrow 我的预约
+    body = chat("我的预约")
+    assert [c["id"] for c in body["reply"]["cards"]] == [tomorrow.pk, later.pk], body["reply"]["text"]
