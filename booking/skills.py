@@ -30,6 +30,8 @@ _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场
 # come between: 我明天有没有订场); 是不是 / 有没有 before a booking verb done (约了, 订过). 今天还能订到吗 and
 # 明天有没有约满 ask about free courts and have none of them.
 _BOOKING_VERBS = ("预约", "约", "订", "定", "抢")
+# Not going to play after all (今天的网球不打了, 后天的篮球场我不想去了): a booking to cancel, no court to book.
+_NOT_GOING = ("不打了", "不踢了", "不游了", "不想打了", "不想去了", "不去打了")
 _GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in _BOOKING_VERBS for got in ("到", "上", "好", "成")
                   for asked in ("了吗", "了没", "没有", "了伐", "了么")),
                 "我有没有+预约", "我有没有+订到", "我有没有+约到",
@@ -316,7 +318,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
         "上次": 0.8,
         "是哪天": 0.8,
         "我约了": 0.8, "我订了": 0.8, "约了几点": 0.9,
-        **dict.fromkeys(_GOT_A_PLACE, 0.8),
+        **dict.fromkeys(_GOT_A_PLACE, 0.8), **dict.fromkeys(_NOT_GOING, 0.8),
         "哪个": 0.4, "人少": 0.5, "记录": 0.7, "上周": 0.6, "约的": 0.5, "订的": 0.5,
         "是几点": 0.8,
         "几号场": 0.7,
@@ -1032,6 +1034,8 @@ def _booking_notes(user) -> str:
         "{sport}+退": 0.6,
         # 明天那个场不要了, 周六的预约不去了: said of a booking, not a reset (nor a new search)
         "场+不要了": 0.85, "预约+不要了": 0.9, "场+不去了": 0.85, "预约+不去了": 0.9, "场+去不了": 0.85,
+        # 今天的网球不打了, 后天的篮球场我不想去了: not playing what was booked
+        **{f"{what}+{word}": 0.85 for what in ("场", "预约", "{sport}") for word in _NOT_GOING},
     },
     negative={
         "签约": 0.9,

@@ -711,9 +711,11 @@ def test_a_clock_time_with_no_slot_then_says_so_before_offering_other_hours(chat
     assert slot_ids(body) == [nine.pk, seven_pm.pk]  # nearest first chosen, shown in time order
 
 
-@pytest.mark.parametrize("said", ["明天那个场不要了", "明天的预约不去了", "明天的场去不了了"])
+@pytest.mark.parametrize("said", ["明天那个场不要了", "明天的预约不去了", "明天的场去不了了",
+                                  "下雨了明天的羽毛球不打了", "明天的羽毛球场我不想去了"])
 def test_saying_a_booked_court_is_not_wanted_any_more_asks_to_cancel_it(chat, realname_resident, zhangjiang, said):
-    """明天那个场不要了, right after booking, offered new slots for tomorrow."""
+    """明天那个场不要了, right after booking, offered new slots for tomorrow; 明天的羽毛球不打了 and
+    …我不想去了 did too (heard as a wish to play)."""
     chat.as_(realname_resident)
     chat("明天下午 羽毛球 订场")
     chat("第一个")
