@@ -1064,13 +1064,13 @@ def booking_cancel(turn: Turn) -> Reply:
     from portal.core.errors import PortalError
 
     booking_id = _int(turn.slots.get(CHOICE))
+    note = ""
     if booking_id is None:
         upcoming = [b for b in queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20]
                     if b.status == BookingStatus.CONFIRMED]
         day, sport = _day(turn.slots), turn.slots.get("sport")
         named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
                  and (not sport or b.slot.sport == sport)]
-        note = ""
         if upcoming and not named:
             note = f"没有找到{_what(turn.slots)}的预约。"
             named = upcoming
@@ -1090,7 +1090,8 @@ def booking_cancel(turn: Turn) -> Reply:
         except errors.BookingNotFound as exc:
             return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
         card = _booking_card(booking)
-        return Reply(f"确认取消 {card.title} 的预约吗？", cards=[card],
+        # 明天的羽毛球取消掉 with only Friday's booking: say there is none tomorrow before offering Friday's.
+        return Reply(f"{note}确认取消 {card.title} 的预约吗？", cards=[card],
                      quick_replies=[QuickReply("确认取消", "确认"), QuickReply("不取消了", "算了")],
                      done=False, asks_confirmation=True)
     try:

@@ -285,6 +285,16 @@ def test_cancelling_asks_first_and_cancels_through_the_action(chat, api, realnam
     assert Slot.objects.get(pk=booking.slot_id).remaining == 1  # the place is back
 
 
+def test_cancelling_a_day_without_a_booking_says_so_before_offering_the_one_there_is(
+        chat, realname_resident, zhangjiang):
+    """明天的羽毛球取消掉 with only the day after's booking asked 确认取消 (the day after) 的预约吗？ as if it
+    were tomorrow's: a quick 确认 cancelled the wrong day."""
+    booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 2, 14)].pk)
+    body = chat.as_(realname_resident)("明天的羽毛球取消掉")
+    assert body["reply"]["text"].startswith("没有找到明天"), body["reply"]["text"]
+    assert "确认取消" in body["reply"]["text"] and [c["id"] for c in body["reply"]["cards"]] == [booking.pk]
+
+
 def test_with_several_bookings_the_resident_picks_which_to_cancel(chat, realname_resident, zhangjiang):
     first = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     second = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 2, 14)].pk)
