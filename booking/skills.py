@@ -26,18 +26,18 @@ _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
 # Asking whether one has a place (我订到场地了吗, 我抢到场了吗, 约好了没, 我有没有约明天的羽毛球, 我是不是
 # 约了后天的篮球): booking.list answers it, and it is no request to book. A got-it verb (订到, 约上, 抢到,
-# 订好, 约成 …) with a yes/no question after it (吗, 没, 伐); 我 … 有没有 before a booking verb (a day may
-# come between: 我明天有没有订场); 是不是 / 有没有 before a booking verb done (约了, 订过). 今天还能订到吗 and
-# 明天有没有约满 ask about free courts and have none of them.
+# 订好, 约成, 约过 …) with a yes/no question after it (吗, 没, 伐); 我 … 有没有 before a booking verb (a day
+# may come between: 我明天有没有订场); 是不是 / 有没有 (已经) before a booking verb done (约了, 订过, 已经约过).
+# 今天还能订到吗 and 明天有没有约满 ask about free courts and have none of them.
 _BOOKING_VERBS = ("预约", "约", "订", "定", "抢")
 # Not going to play after all (今天的网球不打了, 后天的篮球场我不想去了): a booking to cancel, no court to book.
 _NOT_GOING = ("不打了", "不踢了", "不游了", "不想打了", "不想去了", "不去打了")
-_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in _BOOKING_VERBS for got in ("到", "上", "好", "成")
+_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in _BOOKING_VERBS for got in ("到", "上", "好", "成", "过")
                   for asked in ("了吗", "了没", "没有", "了伐", "了么")),
                 "我有没有+预约", "我有没有+订到", "我有没有+约到",
                 *(f"我+有没有{verb}" for verb in _BOOKING_VERBS),
-                *(f"{asks}{verb}{done}" for asks in ("是不是", "有没有") for verb in _BOOKING_VERBS
-                  for done in ("了", "过")))
+                *(f"{asks}{already}{verb}{done}" for asks in ("是不是", "有没有") for already in ("", "已经")
+                  for verb in _BOOKING_VERBS for done in ("了", "过")))
 # Words of other domains that mention sports or booking (SMP-style out-of-scope sentences).
 _NOT_A_VENUE = {
     "比赛": 0.8,

@@ -810,7 +810,8 @@ def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(cha
                                    "我订到场地了吗", "我有没有约场", "我约到羽毛球场了没",
                                    "我抢到场了吗", "抢到了伐", "我约好了没", "刚才那个场订好了没有",
                                    "我有没有约明天的羽毛球", "我明天有没有订场", "我是不是约了明天的羽毛球",
-                                   "do I have a booking tomorrow", "did I get the court"])
+                                   "do I have a booking tomorrow", "did I get the court",
+                                   "等等 我是不是已经约过了", "我约过了吗"])
 def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_resident, zhangjiang, asked):
     """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了); 我订到场地了吗 and
     我有没有约场 went to venue.book and asked which sport; so did 我抢到场了吗 (抢到 heard as 签到),
