@@ -102,21 +102,36 @@ def _number(word: str) -> int:
     return _EN_NUMBERS.get(word) or _NUMERALS[word]
 
 
-def find_party_size(text: str) -> int | None:
-    """How many people the message says a booking is for (the resident included), or None."""
+def _party_mentions(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, size) of every way the message says how many people, in order."""
     found = []
     for match in _PARTY_RE.finditer(text):
-        found.append((match.start(), _number(match.group(1) or match.group(2))))
+        found.append((match.start(), match.end(), _number(match.group(1) or match.group(2))))
     for match in _PAIR_RE.finditer(text):
-        found.append((match.start(), 2 if (match.group(1) or match.group(2)) == "俩" else 3))
+        found.append((match.start(), match.end(), 2 if (match.group(1) or match.group(2)) == "俩" else 3))
     for match in _WE_COUNT_RE.finditer(text):
-        found.append((match.start(), _number(match.group(1))))
+        found.append((match.start(), match.end(), _number(match.group(1))))
     for match in _WITH_RE.finditer(text):
-        found.append((match.start(), 1 + len(_COMPANION_RE.findall(match.group(1)))))
+        found.append((match.start(), match.end(), 1 + len(_COMPANION_RE.findall(match.group(1)))))
     for match in _EN_PARTY_RE.finditer(text):
-        found.append((match.start(), _number(match.group(1) or match.group(2) or match.group(3))))
-    sizes = [n for _, n in sorted(found) if 1 <= n <= MAX_PARTY]
-    return sizes[0] if sizes else None
+        found.append((match.start(), match.end(), _number(match.group(1) or match.group(2) or match.group(3))))
+    return [m for m in sorted(found) if 1 <= m[2] <= MAX_PARTY]
+
+
+def find_party_size(text: str) -> int | None:
+    """How many people the message says a booking is for (the resident included), or None."""
+    found = _party_mentions(text)
+    return found[0][2] if found else None
+
+
+def without_party(text: str) -> tuple[int | None, str]:
+    """The party size a message says and the message without the words that say it: 第一个 2个人 is
+    (2, "第一个   "), so what is left can still pick one of the choices on offer."""
+    found = _party_mentions(text)
+    if not found:
+        return None, text
+    said = {at for start, end, _size in found for at in range(start, end)}  # the ways of saying it may overlap
+    return found[0][2], "".join(" " if at in said else char for at, char in enumerate(text))
 
 
 # 4号场, 五号场地, 3号台: a court (or table) by its number — not the 4th of the month (timeparse).

@@ -790,6 +790,30 @@ def test_a_booking_said_in_shanghai_words_offers_that_days_afternoon(chat, realn
     assert set(slot_ids(body)) == {zhangjiang.slots[(c, 2, 14)].pk for c in ("1号场", "2号场")}
 
 
+@pytest.mark.parametrize(("said", "court", "party"), [("第一个 2个人", "1号场", 2), ("2号场14点 我们三个", "2号场", 3)])
+def test_the_party_size_said_with_the_pick_is_read_back_with_that_slot(
+        chat, realname_resident, zhangjiang, said, court, party):
+    """第一个 2个人 offered the same slots again (the pick was lost), 2号场14点 我们三个 read back one person."""
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat(said)
+    assert slot_ids(body) == [zhangjiang.slots[(court, 1, 14)].pk], body["reply"]["text"]
+    assert f"{party} 人" in body["reply"]["text"] and "确认" in body["reply"]["text"], body["reply"]["text"]
+    chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert (booking.slot_id, booking.party_size) == (zhangjiang.slots[(court, 1, 14)].pk, party)
+
+
+def test_the_party_size_said_with_a_court_of_several_times_is_kept_until_the_time_is_picked(
+        chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat("1号场 两位")  # 1号场 at 14:00 and 15:00: which one?
+    assert "哪一个" in body["reply"]["text"] and set(payloads(body)) == {"1号场 14:00", "1号场 15:00"}
+    body = chat("14点的")
+    assert slot_ids(body) == [zhangjiang.slots[("1号场", 1, 14)].pk] and "2 人" in body["reply"]["text"]
+
+
 def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(chat, realname_resident, zhangjiang):
     """A badminton court is booked by one party of up to max_party_size (4) people."""
     chat.as_(realname_resident)

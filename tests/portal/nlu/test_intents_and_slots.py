@@ -6,7 +6,7 @@ import pytest
 
 from portal.nlu.intents import ACCEPT, IntentClassifier, IntentSpec
 from portal.nlu.lexicon import default_lexicon
-from portal.nlu.slots import extract_slots
+from portal.nlu.slots import extract_slots, without_party
 from portal.nlu.timeparse import SHANGHAI
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
@@ -77,6 +77,15 @@ def test_slots_find_sport_district_and_time():
 ])
 def test_the_party_size_is_read_as_people_say_it(text, party):
     assert extract_slots(default_lexicon().canonicalize(text), NOW).get("party_size") == party
+
+
+@pytest.mark.parametrize(("text", "party", "rest"), [
+    ("第一个2个人", 2, "第一个"), ("1号场两位", 2, "1号场"), ("我们3个人第一个", 3, "第一个"),
+    ("第二个", None, "第二个"),
+])
+def test_the_words_saying_the_party_come_off_the_rest_of_the_message(text, party, rest):
+    size, left = without_party(text)
+    assert (size, left.replace(" ", "")) == (party, rest)
 
 
 @pytest.mark.parametrize("text", ["五人制足球场", "个人所得税怎么交", "明天2号场", "3人间", "排第一位",
