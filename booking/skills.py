@@ -24,12 +24,20 @@ SPORT_CHOICES = (gettext_noop("羽毛球"), gettext_noop("篮球"), gettext_noop
                  gettext_noop("足球"), gettext_noop("游泳"))  # marked: quick-reply titles of an English reply
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
-# Asking whether one has a place (我订到场地了吗, 我约到羽毛球场了没, 我有没有约场): booking.list answers it,
-# and it is no request to book. A got-it verb (订到, 约上 …) with a yes/no question after it, or 我有没有
-# before a booking word; 今天还能订到吗 asks about free courts and has neither.
-_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in ("订", "约", "定", "预约") for got in ("到", "上")
-                  for asked in ("了吗", "了没", "没有")),
-                "我有没有+预约", "我有没有+订到", "我有没有+约到")
+# Asking whether one has a place (我订到场地了吗, 我抢到场了吗, 约好了没, 我有没有约明天的羽毛球, 我是不是
+# 约了后天的篮球): booking.list answers it, and it is no request to book. A got-it verb (订到, 约上, 抢到,
+# 订好, 约成, 约过 …) with a yes/no question after it (吗, 没, 伐); 我 … 有没有 before a booking verb (a day
+# may come between: 我明天有没有订场); 是不是 / 有没有 (已经) before a booking verb done (约了, 订过, 已经约过).
+# 今天还能订到吗 and 明天有没有约满 ask about free courts and have none of them.
+_BOOKING_VERBS = ("预约", "约", "订", "定", "抢")
+# Not going to play after all (今天的网球不打了, 后天的篮球场我不想去了): a booking to cancel, no court to book.
+_NOT_GOING = ("不打了", "不踢了", "不游了", "不想打了", "不想去了", "不去打了")
+_GOT_A_PLACE = (*(f"{verb}{got}+{asked}" for verb in _BOOKING_VERBS for got in ("到", "上", "好", "成", "过")
+                  for asked in ("了吗", "了没", "没有", "了伐", "了么")),
+                "我有没有+预约", "我有没有+订到", "我有没有+约到",
+                *(f"我+有没有{verb}" for verb in _BOOKING_VERBS),
+                *(f"{asks}{already}{verb}{done}" for asks in ("是不是", "有没有") for already in ("", "已经")
+                  for verb in _BOOKING_VERBS for done in ("了", "过")))
 # Words of other domains that mention sports or booking (SMP-style out-of-scope sentences).
 _NOT_A_VENUE = {
     "比赛": 0.8,
@@ -310,7 +318,7 @@ def _what(slots: dict, place: _Place | None = None) -> str:
         "上次": 0.8,
         "是哪天": 0.8,
         "我约了": 0.8, "我订了": 0.8, "约了几点": 0.9,
-        **dict.fromkeys(_GOT_A_PLACE, 0.8),
+        **dict.fromkeys(_GOT_A_PLACE, 0.8), **dict.fromkeys(_NOT_GOING, 0.8),
         "哪个": 0.4, "人少": 0.5, "记录": 0.7, "上周": 0.6, "约的": 0.5, "订的": 0.5,
         "是几点": 0.8,
         "几号场": 0.7,
@@ -959,19 +967,31 @@ def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, or
     negative={"取消": 0.9, "就诊": 0.8, "医生": 0.8, "挂号": 0.8, "体检": 0.8, "疫苗": 0.8, "门诊": 0.8,
               **_NOT_A_VENUE},
     personal=True,
+    remembers=(),  # only what this message names narrows the list: not a sport said before
 )
 def booking_list(turn: Turn) -> Reply:
     """The resident's upcoming bookings (``queries.bookings_of_resident``, like
-    ``GET /api/v1/bookings/?scope=upcoming``)."""
+    ``GET /api/v1/bookings/?scope=upcoming``); a day or sport the message names (我有没有约明天的羽毛球)
+    narrows them, and when none is of that day or sport, that is said before the others."""
     from booking import queries
 
     upcoming = list(queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20])
     notes = _booking_notes(turn.user)
     if not upcoming:
         return Reply("您目前没有待使用的场地预约。" + notes, quick_replies=[QuickReply("预约场地", "约场")])
+    day, sport = _day(turn.slots), turn.slots.get("sport")
+    named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
+             and (not sport or b.slot.sport == sport)]
+    lead = ""
+    if day or sport:
+        what = _what({"date": turn.slots.get("date") if day else None, "sport": sport})
+        if named:
+            lead, upcoming = f"{what}：", named
+        else:
+            lead = f"没有找到{what}的预约。"
     shown = upcoming[:MAX_CARDS]
     more = f"，先列出最近的 {len(shown)} 个" if len(upcoming) > len(shown) else ""
-    return Reply(f"您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：{notes}",
+    return Reply(f"{lead}您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：{notes}",
                  cards=[_booking_card(b) for b in shown],
                  quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("再约一个", "约场")])
 
@@ -1014,6 +1034,8 @@ def _booking_notes(user) -> str:
         "{sport}+退": 0.6,
         # 明天那个场不要了, 周六的预约不去了: said of a booking, not a reset (nor a new search)
         "场+不要了": 0.85, "预约+不要了": 0.9, "场+不去了": 0.85, "预约+不去了": 0.9, "场+去不了": 0.85,
+        # 今天的网球不打了, 后天的篮球场我不想去了: not playing what was booked
+        **{f"{what}+{word}": 0.85 for what in ("场", "预约", "{sport}") for word in _NOT_GOING},
     },
     negative={
         "签约": 0.9,
@@ -1042,13 +1064,13 @@ def booking_cancel(turn: Turn) -> Reply:
     from portal.core.errors import PortalError
 
     booking_id = _int(turn.slots.get(CHOICE))
+    note = ""
     if booking_id is None:
         upcoming = [b for b in queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20]
                     if b.status == BookingStatus.CONFIRMED]
         day, sport = _day(turn.slots), turn.slots.get("sport")
         named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
                  and (not sport or b.slot.sport == sport)]
-        note = ""
         if upcoming and not named:
             note = f"没有找到{_what(turn.slots)}的预约。"
             named = upcoming
@@ -1068,7 +1090,8 @@ def booking_cancel(turn: Turn) -> Reply:
         except errors.BookingNotFound as exc:
             return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
         card = _booking_card(booking)
-        return Reply(f"确认取消 {card.title} 的预约吗？", cards=[card],
+        # 明天的羽毛球取消掉 with only Friday's booking: say there is none tomorrow before offering Friday's.
+        return Reply(f"{note}确认取消 {card.title} 的预约吗？", cards=[card],
                      quick_replies=[QuickReply("确认取消", "确认"), QuickReply("不取消了", "算了")],
                      done=False, asks_confirmation=True)
     try:

@@ -34,6 +34,7 @@ from portal.chat import registry
 from portal.chat.registry import Card, QuickReply, Reply, Skill, Turn
 from portal.nlu.intents import Decision, IntentClassifier
 from portal.nlu.normalize import normalize
+from portal.nlu.slots import without_party
 from portal.nlu.timeparse import in_context, parse_when
 
 MEMORY_SLOTS = ("sport", "date", "time_from", "time_to", "district")
@@ -307,13 +308,18 @@ class Engine:
             state.pop("offered", None)
             return self._start(forced, slots, asked, state, user, channel, session_id, 1.0, "accept", normalized)
 
-        # A pick among what a skill offered (a slot, a booking): run it again with that choice.
-        picked = _picked(text, bare, state, now)
+        # A pick among what a skill offered (a slot, a booking): run it again with that choice. How many
+        # people, said with the pick (第一个 2个人, 1号场 两位), is kept with it, not read as a court or a place.
+        party, rest = without_party(bare)
+        party_said = {"party_size": str(party)} if party else {}
+        picked = _picked(text, rest.replace(" ", "") if party and rest.strip() else bare, state, now)
         offer = state.get("choices") or {}
         if isinstance(picked, list) and offer.get("intent") in _skills():
             # "1号场" and two 1号场 were offered: narrow the choices to them and ask which.
             state["choices"] = {"intent": offer["intent"], "items": picked}
             state.pop("pending", None)
+            if task and party_said:
+                task = state["task"] = {**task, "slots": {**(task.get("slots") or {}), **party_said}}
             reply = Reply("您说的是哪一个？", done=False,
                           quick_replies=[QuickReply(item["title"], PICK_PAYLOAD + item["id"]) for item in picked])
             return Result(offer["intent"], 1.0, dict((task or {}).get("slots") or {}), reply, "dialogue", normalized,
@@ -321,7 +327,8 @@ class Engine:
         if isinstance(picked, str) and offer.get("intent") in _skills():
             intent = offer["intent"]
             source = next((s for s in (pending, task) if s and s.get("intent") == intent), None)
-            slots = {**((source or {}).get("slots") or state.get("last_slots") or {}), CHOICE_SLOT: picked}
+            slots = {**((source or {}).get("slots") or state.get("last_slots") or {}), **party_said,
+                     CHOICE_SLOT: picked}
             state.pop("pending", None)
             state["task"] = {"intent": intent, "slots": slots, "awaiting": None}
             return self._run(_skills()[intent], slots, text, state, user, channel, session_id, confirmed=False,

@@ -12,7 +12,7 @@ from portal.nlu.data import read_tsv
 from portal.nlu.lexicon import Canonical
 from portal.nlu.normalize import normalize
 from portal.nlu.pinyin import split_syllables
-from portal.nlu.timeparse import parse_when
+from portal.nlu.timeparse import PEOPLE, parse_when
 
 
 @cache
@@ -68,16 +68,19 @@ def find_district(text: str) -> str | None:
 
 
 # How many people a booking is for, as residents say it (normalise has turned 两个人, 十个人 into
-# 2个人, 10个人): 2个人, 3人, 两位, 一家三口, 我们俩, 咱仨, 我和老婆 (me and one other), "for 2 people".
+# 2个人, 10个人): 2个人, 3人, 两位, 一家三口, 我们俩, 咱仨, 我们4个, 我和老婆 (me and one other),
+# "for 2 people", "for two".
 MAX_PARTY = 50  # what POST /api/v1/bookings/ accepts; each court's own limit is the action's
 _NUMERALS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                "ten": 10}
 _NUMBER = r"\d{1,2}|[一两二三四五六七八九十]"
 # 5人制 (a five-a-side pitch), 3人间, 2位数 are no party; 号/点/月 before a digit make it something else.
-_PARTY_RE = re.compile(rf"(?<![\d号点:：月.第])({_NUMBER})\s*(?:个人|个大人|人|位|口人)(?![制间份次数])"
+_PARTY_RE = re.compile(rf"(?<![\d号:：月.第])({_NUMBER})\s*{PEOPLE}(?![制间份次数])"
                        rf"|一家({_NUMBER})口")
 _PAIR_RE = re.compile(r"(?:我们|咱们|咱|我|他们|她们|你们)(俩|仨)|(俩|仨)(?:个)?人")
+# 我们4个, 阿拉三个 (阿拉: Shanghai's 我们): a count of "us" needs no 人 — unless 个 counts something else (我们2个场).
+_WE_COUNT_RE = re.compile(rf"(?:我们|咱们|咱|阿拉|他们|她们)\s*({_NUMBER})\s*个(?![场号小钟月星礼球台时])")
 _COMPANIONS = ("老婆", "老公", "爱人", "媳妇", "对象", "男朋友", "女朋友", "男友", "女友", "老伴", "朋友", "同事",
                "同学", "室友", "孩子", "儿子", "女儿", "爸爸", "妈妈", "爸", "妈", "父亲", "母亲", "哥哥", "姐姐",
                "弟弟", "妹妹", "闺蜜", "兄弟")
@@ -86,7 +89,11 @@ _COMPANION_RE = re.compile(_COMPANION)
 _WITH_RE = re.compile(rf"我(?:和|跟|带着?|同|与|陪)((?:(?:我)?(?:{_COMPANION})(?:和|跟|还有|、|,)?)+)")
 _EN_NUMBER = "|".join(_EN_NUMBERS)
 _EN_PARTY_RE = re.compile(rf"(?<![a-z0-9])(\d{{1,2}}|{_EN_NUMBER})\s*(?:people|persons|players|adults|of us)(?![a-z])"
-                          rf"|party of\s*(\d{{1,2}}|{_EN_NUMBER})(?![a-z0-9])")
+                          rf"|party of\s*(\d{{1,2}}|{_EN_NUMBER})(?![a-z0-9])"
+                          # "a court for two" — not "for 2 hours", "for 2 pm", "for 3 days"
+                          rf"|(?<![a-z])for\s+(\d{{1,2}}|{_EN_NUMBER})(?![a-z0-9:.])"
+                          r"(?!\s*(?:hours?|hrs?|h|minutes?|mins?|days?|nights?|weeks?|months?|years?|o'?clock|am|pm|a\.m|p\.m"
+                          r"|courts?|tables?|slots?|sessions?)(?![a-z]))")
 
 
 def _number(word: str) -> int:
@@ -95,19 +102,36 @@ def _number(word: str) -> int:
     return _EN_NUMBERS.get(word) or _NUMERALS[word]
 
 
-def find_party_size(text: str) -> int | None:
-    """How many people the message says a booking is for (the resident included), or None."""
+def _party_mentions(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, size) of every way the message says how many people, in order."""
     found = []
     for match in _PARTY_RE.finditer(text):
-        found.append((match.start(), _number(match.group(1) or match.group(2))))
+        found.append((match.start(), match.end(), _number(match.group(1) or match.group(2))))
     for match in _PAIR_RE.finditer(text):
-        found.append((match.start(), 2 if (match.group(1) or match.group(2)) == "俩" else 3))
+        found.append((match.start(), match.end(), 2 if (match.group(1) or match.group(2)) == "俩" else 3))
+    for match in _WE_COUNT_RE.finditer(text):
+        found.append((match.start(), match.end(), _number(match.group(1))))
     for match in _WITH_RE.finditer(text):
-        found.append((match.start(), 1 + len(_COMPANION_RE.findall(match.group(1)))))
+        found.append((match.start(), match.end(), 1 + len(_COMPANION_RE.findall(match.group(1)))))
     for match in _EN_PARTY_RE.finditer(text):
-        found.append((match.start(), _number(match.group(1) or match.group(2))))
-    sizes = [n for _, n in sorted(found) if 1 <= n <= MAX_PARTY]
-    return sizes[0] if sizes else None
+        found.append((match.start(), match.end(), _number(match.group(1) or match.group(2) or match.group(3))))
+    return [m for m in sorted(found) if 1 <= m[2] <= MAX_PARTY]
+
+
+def find_party_size(text: str) -> int | None:
+    """How many people the message says a booking is for (the resident included), or None."""
+    found = _party_mentions(text)
+    return found[0][2] if found else None
+
+
+def without_party(text: str) -> tuple[int | None, str]:
+    """The party size a message says and the message without the words that say it: 第一个 2个人 is
+    (2, "第一个   "), so what is left can still pick one of the choices on offer."""
+    found = _party_mentions(text)
+    if not found:
+        return None, text
+    said = {at for start, end, _size in found for at in range(start, end)}  # the ways of saying it may overlap
+    return found[0][2], "".join(" " if at in said else char for at, char in enumerate(text))
 
 
 # 4号场, 五号场地, 3号台: a court (or table) by its number — not the 4th of the month (timeparse).

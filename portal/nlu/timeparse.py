@@ -1,9 +1,10 @@
 """Dates and times as residents say them, resolved against an injectable "now" (Asia/Shanghai).
 
-Dates: 今天/明天/后天/大后天, 周六/星期天/礼拜三, 这周六/下周日/下下周一, 这周末/下周末,
-11月3日/11月3号, 3号, 下个月5号, 3天后, 2026-11-25, 11/3.
-Times: 七点/7点半/7点15(分)/19:00, 上午/下午/晚上/中午/傍晚 (DESIGN §5 defaults: 上午 08–12,
-下午 12–18, 晚上 18–22), 明早/明晚/今晚, 8点到10点, 8-10点, 下午3点到5点; English 7pm, 7:30 am.
+Dates: 今天/明天/后天/大后天 (in Shanghai also 今朝/明朝/后日), 周六/星期天/礼拜三, 这周六/下周日/下下周一,
+这周末/下周末, 11月3日/11月3号, 3号, 下个月5号, 3天后, 2026-11-25, 11/3.
+Times: 七点/7点半/7点15(分)/19:00, 上午/下午/晚上/中午/傍晚, 上半天/下半天 (DESIGN §5 defaults: 上午 08–12,
+下午 12–18, 晚上 18–22), 明早/明晚/今晚, 8点到10点, 8-10点, 下午3点到5点; English 7pm, 7:30 am. A number
+after the hour that counts people or things (7点2人, 7点2个场) is no minutes.
 
 Why our own parser rather than ChineseTimeNLP or jionlp: see docs/nlu.md (measured side by
 side on the same phrases; ours is exact on the booking phrases, runs in microseconds and brings
@@ -21,16 +22,20 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PERIODS: dict[str, tuple[int, int]] = {
     "上午": (8, 12), "早上": (8, 12), "早晨": (8, 12), "清早": (8, 12), "一早": (8, 12), "早": (8, 12),
-    "中午": (12, 14), "下午": (12, 18), "午后": (12, 18), "傍晚": (17, 19),
+    "上半天": (8, 12), "上半日": (8, 12),  # as Shanghai says 上午 and 下午
+    "中午": (12, 14), "下午": (12, 18), "午后": (12, 18), "下半天": (12, 18), "下半日": (12, 18), "傍晚": (17, 19),
     "晚上": (18, 22), "夜里": (18, 22), "晚": (18, 22), "夜": (18, 22),
 }
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "今儿": 0, "今": 0, "明天": 1, "明日": 1, "明儿": 1, "明": 1,
-                  "后天": 2, "後天": 2, "大后天": 3, "昨天": -1}
+                  "后天": 2, "後天": 2, "大后天": 3, "昨天": -1,
+                  "今朝": 0, "明朝": 1, "后日": 2, "大后日": 3}  # 今朝, 明朝, 后日: Shanghai's today, tomorrow …
 
-_PERIOD_RE = "上午|早上|早晨|清早|一早|中午|下午|午后|傍晚|晚上|夜里"
-_DAYWORD_RE = re.compile(r"(大后天|后天|明天|明日|明儿|今天|今日|今儿)")
+_PERIOD_RE = "上午|早上|早晨|清早|一早|上半天|上半日|中午|下午|午后|下半天|下半日|傍晚|晚上|夜里"
+# 明朝 of the dynasty (明朝末年), 后日 in 以后日子 / 前后日期 are no day.
+_DAYWORD_RE = re.compile(r"(大后天|后天|明天|明日|明儿|今天|今日|今儿"
+                         r"|今朝|明朝(?![代末初年皇人])|大后日|后日(?![子期常]))")
 _DAY_PERIOD_RE = re.compile(r"(今|明)(早|晚)")  # 明早, 明晚, 今晚上
 _WEEK_RE = re.compile(r"(下下|下|这|本|上)?(?:个)?(?:周|星期|礼拜)(?:的)?(?:周|星期|礼拜)?([一二三四五六日天末1-7])")
 _MONTH_DAY_RE = re.compile(r"(\d{1,2})月(\d{1,2})(?:日|号)?")
@@ -41,7 +46,12 @@ _ISO_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _SLASH_RE = re.compile(r"(?<![\d:])(\d{1,2})/(\d{1,2})(?![\d/])")
 _IN_DAYS_RE = re.compile(r"(\d{1,2})天(?:后|以后|之后)")
 
-_CLOCK = r"(\d{1,2})(?:(?::|：)(\d{2})|点(?:钟)?(?:(半)|(\d{1,2})(?![\d号])(?:分)?|(一刻)|(三刻))?|时)"
+# How many people, as a count is said (2人, 3个人, 两位, 5口人): a number before one of these is a party,
+# never the minutes of the clock time just before it (7点2人 is 07:00 for two, not 07:02); nor is a
+# number counting something (7点2个场).
+PEOPLE = r"(?:个人|个大人|人|位|口人)"
+_CLOCK = (rf"(\d{{1,2}})(?:(?::|：)(\d{{2}})"
+          rf"|点(?:钟)?(?:(半)|(\d{{1,2}})(?![\d号个]|{PEOPLE})(?:分)?|(一刻)|(三刻))?|时)")
 _CLOCK_RE = re.compile(rf"(?:({_PERIOD_RE}|早|晚))?\s*{_CLOCK}")
 _RANGE_RE = re.compile(rf"(?:({_PERIOD_RE}|早|晚))?\s*(?:从)?{_CLOCK}\s*(?:到|至|-|~)\s*(?:({_PERIOD_RE}))?\s*{_CLOCK}")
 _BARE_RANGE_RE = re.compile(rf"(?:({_PERIOD_RE}))?\s*(\d{{1,2}})\s*(?:到|至|-|~)\s*(\d{{1,2}})\s*点")
@@ -172,11 +182,11 @@ def _month_day(today: date, month: int, day: int) -> date | None:
 
 
 def _hour(period: str | None, hour: int) -> int:
-    if period in ("下午", "午后", "傍晚", "晚上", "夜里", "晚", "夜") and hour < 12:
+    if period in ("下午", "午后", "下半天", "下半日", "傍晚", "晚上", "夜里", "晚", "夜") and hour < 12:
         return hour + 12
     if period == "中午" and hour < 6:
         return hour + 12
-    if period in ("上午", "早上", "早晨", "清早", "一早", "早") and hour == 12:
+    if period in ("上午", "早上", "早晨", "清早", "一早", "上半天", "上半日", "早") and hour == 12:
         return 12
     return hour
 

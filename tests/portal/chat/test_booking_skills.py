@@ -285,6 +285,16 @@ def test_cancelling_asks_first_and_cancels_through_the_action(chat, api, realnam
     assert Slot.objects.get(pk=booking.slot_id).remaining == 1  # the place is back
 
 
+def test_cancelling_a_day_without_a_booking_says_so_before_offering_the_one_there_is(
+        chat, realname_resident, zhangjiang):
+    """明天的羽毛球取消掉 with only the day after's booking asked 确认取消 (the day after) 的预约吗？ as if it
+    were tomorrow's: a quick 确认 cancelled the wrong day."""
+    booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 2, 14)].pk)
+    body = chat.as_(realname_resident)("明天的羽毛球取消掉")
+    assert body["reply"]["text"].startswith("没有找到明天"), body["reply"]["text"]
+    assert "确认取消" in body["reply"]["text"] and [c["id"] for c in body["reply"]["cards"]] == [booking.pk]
+
+
 def test_with_several_bookings_the_resident_picks_which_to_cancel(chat, realname_resident, zhangjiang):
     first = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     second = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 2, 14)].pk)
@@ -711,9 +721,11 @@ def test_a_clock_time_with_no_slot_then_says_so_before_offering_other_hours(chat
     assert slot_ids(body) == [nine.pk, seven_pm.pk]  # nearest first chosen, shown in time order
 
 
-@pytest.mark.parametrize("said", ["明天那个场不要了", "明天的预约不去了", "明天的场去不了了"])
+@pytest.mark.parametrize("said", ["明天那个场不要了", "明天的预约不去了", "明天的场去不了了",
+                                  "下雨了明天的羽毛球不打了", "明天的羽毛球场我不想去了"])
 def test_saying_a_booked_court_is_not_wanted_any_more_asks_to_cancel_it(chat, realname_resident, zhangjiang, said):
-    """明天那个场不要了, right after booking, offered new slots for tomorrow."""
+    """明天那个场不要了, right after booking, offered new slots for tomorrow; 明天的羽毛球不打了 and
+    …我不想去了 did too (heard as a wish to play)."""
     chat.as_(realname_resident)
     chat("明天下午 羽毛球 订场")
     chat("第一个")
@@ -754,6 +766,54 @@ def test_the_party_size_said_at_the_read_back_keeps_the_slot_picked(chat, realna
     assert (booking.slot_id, booking.party_size) == (picked[0], 3)
 
 
+def test_a_time_and_a_party_said_together_without_a_measure_word_are_both_read(chat, realname_resident, zhangjiang):
+    """7点2人 was read as 07:02 with no party: the 2 of 2人 counted people, not minutes."""
+    chat.as_(realname_resident)
+    body = chat("明天约羽毛球")
+    assert "几点" in body["reply"]["text"], body["reply"]["text"]
+    body = chat("3点2人")
+    assert (body["slots"]["time_from"], body["slots"]["party_size"]) == ("15:00", "2"), body["slots"]
+    assert zhangjiang.slots[("1号场", 1, 15)].pk in slot_ids(body)
+    body = chat("1号场")
+    assert "2 人" in body["reply"]["text"] and "确认" in body["reply"]["text"], body["reply"]["text"]
+    chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert (booking.slot_id, booking.party_size) == (zhangjiang.slots[("1号场", 1, 15)].pk, 2)
+
+
+def test_a_booking_said_in_shanghai_words_offers_that_days_afternoon(chat, realname_resident, zhangjiang):
+    """后日下半天打羽毛球 (the day after tomorrow, in the afternoon) fell back: no day, no time was read."""
+    chat.as_(realname_resident)
+    body = chat("后日下半天打羽毛球 阿拉两个人")
+    assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
+    assert (body["slots"]["date"], body["slots"]["time_from"], body["slots"]["party_size"]) == (day(2), "12:00", "2")
+    assert set(slot_ids(body)) == {zhangjiang.slots[(c, 2, 14)].pk for c in ("1号场", "2号场")}
+
+
+@pytest.mark.parametrize(("said", "court", "party"), [("第一个 2个人", "1号场", 2), ("2号场14点 我们三个", "2号场", 3)])
+def test_the_party_size_said_with_the_pick_is_read_back_with_that_slot(
+        chat, realname_resident, zhangjiang, said, court, party):
+    """第一个 2个人 offered the same slots again (the pick was lost), 2号场14点 我们三个 read back one person."""
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat(said)
+    assert slot_ids(body) == [zhangjiang.slots[(court, 1, 14)].pk], body["reply"]["text"]
+    assert f"{party} 人" in body["reply"]["text"] and "确认" in body["reply"]["text"], body["reply"]["text"]
+    chat("确认")
+    booking = Booking.objects.get(resident=realname_resident)
+    assert (booking.slot_id, booking.party_size) == (zhangjiang.slots[(court, 1, 14)].pk, party)
+
+
+def test_the_party_size_said_with_a_court_of_several_times_is_kept_until_the_time_is_picked(
+        chat, realname_resident, zhangjiang):
+    chat.as_(realname_resident)
+    chat("明天下午 羽毛球 订场")
+    body = chat("1号场 两位")  # 1号场 at 14:00 and 15:00: which one?
+    assert "哪一个" in body["reply"]["text"] and set(payloads(body)) == {"1号场 14:00", "1号场 15:00"}
+    body = chat("14点的")
+    assert slot_ids(body) == [zhangjiang.slots[("1号场", 1, 14)].pk] and "2 人" in body["reply"]["text"]
+
+
 def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(chat, realname_resident, zhangjiang):
     """A badminton court is booked by one party of up to max_party_size (4) people."""
     chat.as_(realname_resident)
@@ -771,14 +831,19 @@ def test_a_party_larger_than_the_court_takes_is_refused_in_the_actions_words(cha
 
 
 @pytest.mark.parametrize("asked", ["我预约了吗", "我约上了没", "我有没有预约", "我订上了吗", "我预约成功了吗",
-                                   "我订到场地了吗", "我有没有约场", "我约到羽毛球场了没"])
+                                   "我订到场地了吗", "我有没有约场", "我约到羽毛球场了没",
+                                   "我抢到场了吗", "抢到了伐", "我约好了没", "刚才那个场订好了没有",
+                                   "我有没有约明天的羽毛球", "我明天有没有订场", "我是不是约了明天的羽毛球",
+                                   "do I have a booking tomorrow", "did I get the court",
+                                   "等等 我是不是已经约过了", "我约过了吗"])
 def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_resident, zhangjiang, asked):
     """我预约了吗 got a clarification, 我约上了没 the cancellation (上了 heard as 删了); 我订到场地了吗 and
-    我有没有约场 went to venue.book and asked which sport."""
+    我有没有约场 went to venue.book and asked which sport; so did 我抢到场了吗 (抢到 heard as 签到),
+    我有没有约明天的羽毛球 and 我是不是约了…; 我约好了没 went to service.progress (办好了没)."""
     booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     body = chat.as_(realname_resident)(asked)
     assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
-    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"], body
     assert "pending" not in chat.state()
 
 
@@ -913,3 +978,22 @@ def test_a_court_the_venue_has_no_free_time_on_offers_the_other_courts(chat, rea
     assert body["intent"]["name"] == "venue.book", body["reply"]["text"]
     assert "5号场" in body["reply"]["text"] and "其他场地" in body["reply"]["text"], body["reply"]["text"]
     assert slot_ids(body) == offered  # 1–4号场 at the time asked
+
+
+def test_asking_about_a_day_or_sport_lists_the_bookings_of_that_day_or_sport(chat, realname_resident, zhangjiang):
+    tomorrow = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
+    later = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("2号场", 2, 14)].pk)
+    chat.as_(realname_resident)
+    body = chat("我有没有约后天的羽毛球")
+    assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [later.pk], body["reply"]["text"]
+    assert "后天" in body["reply"]["text"] and "您有 1 个待使用的预约" in body["reply"]["text"]
+
+    body = chat("我明天有没有约网球")  # none of that sport: said, and what there is is shown
+    assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
+    assert body["reply"]["text"].startswith("没有找到明天") and "网球的预约" in body["reply"]["text"]
+    assert [c["id"] for c in body["reply"]["cards"]] == [tomorrow.pk, later.pk]
+
+    chat("明天下午打羽毛球")  # a sport said in another task does not narrow 我的预约
+    body = chat("我的预约")
+    assert [c["id"] for c in body["reply"]["cards"]] == [tomorrow.pk, later.pk], body["reply"]["text"]

@@ -6,7 +6,7 @@ import pytest
 
 from portal.nlu.intents import ACCEPT, IntentClassifier, IntentSpec
 from portal.nlu.lexicon import default_lexicon
-from portal.nlu.slots import extract_slots
+from portal.nlu.slots import extract_slots, without_party
 from portal.nlu.timeparse import SHANGHAI
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
@@ -72,12 +72,25 @@ def test_slots_find_sport_district_and_time():
     ("明天下午两个人打羽毛球", "2"), ("我们三个人", "3"), ("我们俩去打球", "2"), ("咱仨约个场", "3"),
     ("10个人打篮球", "10"), ("一家三口去游泳", "3"), ("我和老婆明天打羽毛球", "2"), ("两位", "2"),
     ("book a court for 2 people", "2"), ("badminton for three people tomorrow", "3"),
+    ("7点2人", "2"), ("明天晚上七点两人羽毛球", "2"), ("下午2点 5个人踢足球", "5"), ("我们四个明天下午打篮球", "4"),
+    ("礼拜六下半天打羽毛球阿拉三个", "3"), ("badminton tomorrow 7pm for two", "2"), ("a court for 4", "4"),
 ])
 def test_the_party_size_is_read_as_people_say_it(text, party):
     assert extract_slots(default_lexicon().canonicalize(text), NOW).get("party_size") == party
 
 
-@pytest.mark.parametrize("text", ["五人制足球场", "个人所得税怎么交", "明天2号场", "3人间", "排第一位"])
+@pytest.mark.parametrize(("text", "party", "rest"), [
+    ("第一个2个人", 2, "第一个"), ("1号场两位", 2, "1号场"), ("我们3个人第一个", 3, "第一个"),
+    ("第二个", None, "第二个"),
+])
+def test_the_words_saying_the_party_come_off_the_rest_of_the_message(text, party, rest):
+    size, left = without_party(text)
+    assert (size, left.replace(" ", "")) == (party, rest)
+
+
+@pytest.mark.parametrize("text", ["五人制足球场", "个人所得税怎么交", "明天2号场", "3人间", "排第一位",
+                                  "我们要2个场", "我们2个小时够了", "book a court for 2 hours", "for 3 days",
+                                  "book for 2 pm"])
 def test_numbers_that_are_no_party_size_are_not_read_as_one(text):
     assert "party_size" not in extract_slots(default_lexicon().canonicalize(text), NOW)
 

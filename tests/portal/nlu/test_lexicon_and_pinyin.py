@@ -83,6 +83,7 @@ def test_a_homophone_is_rewritten_only_where_a_word_sits():
 
 def test_a_two_character_word_of_its_own_is_not_taken_for_a_typo():
     assert canonical("二台高清") == "二台高清"  # a TV channel, not 二胎
+    assert canonical("抢到了伐") == "抢到了伐"  # got a court in the rush, not 签到 (a check-in)
 
 
 

@@ -82,6 +82,35 @@ def test_a_numbered_court_or_table_is_no_day_of_the_month_and_no_minutes(text, e
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7点2人", {"time_from": "07:00"}), ("七点两人", {"time_from": "07:00"}),
+        ("明天晚上7点2人", {"date": "2026-11-25", "time_from": "19:00"}),
+        ("下午2点 5个人", {"time_from": "14:00"}), ("8点两位", {"time_from": "08:00"}),
+        ("7点2个羽毛球场", {"time_from": "07:00"}), ("7点20分2人", {"time_from": "07:20"}),
+    ],
+)
+def test_a_count_of_people_or_things_after_the_hour_is_no_minutes(text, expected):
+    """7点2人 was read as 07:02 (and no party): 2人 counts the people."""
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明朝夜里7点", {"date": "2026-11-25", "time_from": "19:00"}), ("今朝", {"date": "2026-11-24"}),
+        ("后日下半天", {"date": "2026-11-26", "time_from": "12:00", "time_to": "18:00"}),
+        ("大后日上半天", {"date": "2026-11-27", "time_from": "08:00", "time_to": "12:00"}),
+        ("下半天3点", {"time_from": "15:00"}),
+        ("明朝末年", {}), ("以后日子好过了", {}),  # the Ming dynasty, days to come: no date
+    ],
+)
+def test_shanghai_words_for_days_and_parts_of_the_day(text, expected):
+    """明朝 (tomorrow), 今朝, 后日, 下半天 (the afternoon) as residents here say them."""
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "window", "expected"),
     [
         ("7点", ("18:00", "22:00"), "19:00"),  # after 晚上: the evening's 7
