@@ -3,7 +3,6 @@ unmatched questions, issue and redeem WebSocket tickets."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -28,9 +27,10 @@ from portal.chat.models import (
     UnmatchedQuestion,
     is_session_id,
 )
+from portal.chat.sentences import in_language
 from portal.core.errors import Forbidden, PortalError
 from portal.masking import mask_text
-from portal.nlu.language import CHINESE, ENGLISH, HAN, written_in
+from portal.nlu.language import CHINESE, ENGLISH, written_in
 
 
 class MessageInvalid(PortalError):
@@ -127,39 +127,21 @@ def reply_language(*, text: str, state: dict, requested: str | None) -> str:
     return ENGLISH if written == ENGLISH else CHINESE
 
 
-_SENTENCE = re.compile(r"[^。？！\n]*[。？！]?")
-
-
-def _sentences_in(language: str, text: str) -> str | None:
-    """``text`` (the skills' Chinese) in ``language``, sentence by sentence from the gettext
-    catalogue; None when any sentence has no translation — a reply is never half one language."""
-    lines = []
-    with translation.override(language):
-        for line in text.split("\n"):
-            pieces = []
-            for piece in (p.strip() for p in _SENTENCE.findall(line)):
-                if not piece:
-                    continue
-                translated = translation.gettext(piece)
-                if translated == piece and HAN.search(piece):
-                    return None
-                pieces.append(translated)
-            lines.append(" ".join(pieces))
-    return "\n".join(lines)
-
-
 def _reply_in(language: str, reply: dict) -> dict:
     """The reply's sentences and quick-reply titles in ``language`` where the catalogue has them
-    (the skills write Chinese; cards keep the domain's names)."""
+    (the skills write Chinese, sentences with details through ``sentences.say``; cards keep the
+    domain's names)."""
+    chinese = {**reply, "text": str(reply.get("text") or ""),
+               "quick_replies": [{**q, "title": str(q.get("title") or "")} for q in reply.get("quick_replies") or ()]}
     if language == CHINESE:
-        return reply
-    text = _sentences_in(language, reply.get("text") or "")
+        return chinese
+    text = in_language(language, reply.get("text") or "")
     if text is None:
-        return reply
+        return chinese
     quick = []
-    for option in reply.get("quick_replies") or ():
-        title = _sentences_in(language, option.get("title") or "")
-        quick.append({**option, "title": title} if title is not None else option)
+    for option, kept in zip(reply.get("quick_replies") or (), chinese["quick_replies"], strict=True):
+        title = in_language(language, option.get("title") or "")
+        quick.append({**option, "title": title} if title is not None else kept)
     return {**reply, "text": text, "quick_replies": quick}
 
 
