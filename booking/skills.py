@@ -19,9 +19,15 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_noop
 
 from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
+from portal.chat.sentences import CHINESE, Day, Hours, Moment, Text, When, Word, render, say
+from portal.chat.sentences import text as joined
 
 SPORT_CHOICES = (gettext_noop("羽毛球"), gettext_noop("篮球"), gettext_noop("乒乓球"), gettext_noop("网球"),
                  gettext_noop("足球"), gettext_noop("游泳"))  # marked: quick-reply titles of an English reply
+# The other sports of sports.tsv, said inside an English sentence (``Word``: the catalogue's English).
+OTHER_SPORTS = (gettext_noop("排球"), gettext_noop("健身"), gettext_noop("台球"), gettext_noop("跑步"),
+                gettext_noop("瑜伽"), gettext_noop("壁球"), gettext_noop("门球"), gettext_noop("太极拳"),
+                gettext_noop("广场舞"), gettext_noop("健身路径"))
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
 # Asking whether one has a place (我订到场地了吗, 我抢到场了吗, 约好了没, 我有没有约明天的羽毛球, 我是不是
@@ -78,19 +84,39 @@ _NOT_A_VENUE = {
 _WEEKDAY_NAMES = "一二三四五六日"
 
 
-def _when(slots: dict) -> str:
-    """明天（11月25日 周三）19:00-21:00 — what a resident reads back before confirming."""
+def _when(slots: dict) -> Text:
+    """明天（11月25日 周三） 19:00-21:00 — what a resident reads back before confirming (tomorrow
+    (Wed 25 Nov), 19:00–21:00 in English)."""
     from portal.nlu.timeparse import now_shanghai
 
-    parts = []
-    day = _day(slots)
+    day, hours = _day(slots), None
+    relative = ""
     if day:
         relative = {0: "今天", 1: "明天", 2: "后天"}.get((day - now_shanghai().date()).days, "")
-        label = f"{day.month}月{day.day}日 周{_WEEKDAY_NAMES[day.weekday()]}"
-        parts.append(f"{relative}（{label}）" if relative else label)
     if slots.get("time_from"):
-        parts.append(slots["time_from"] + ("-" + slots["time_to"] if slots.get("time_to") else ""))
-    return " ".join(parts)
+        hours = Hours(slots["time_from"], slots.get("time_to") or None)
+    if day and hours:
+        return say("%(day)s %(hours)s", day=Day(day, relative=relative), hours=hours)
+    return joined(Day(day, relative=relative) if day else hours or "")
+
+
+class _Asked:
+    """What the resident asked for, read back: 明天（11月25日 周三） 12:00-18:00 张江镇 羽毛球 3 人 /
+    badminton in 张江镇 tomorrow (Wed 25 Nov), 12:00–18:00, for 3 people."""
+
+    def __init__(self, when: Text, place: str, sport: str | None, party: int):
+        self.when, self.place, self.sport, self.party = when, place, sport, party
+
+    def render(self, language: str) -> str | None:
+        if language == CHINESE:
+            people = f"{self.party} 人" if self.party > 1 else ""
+            return " ".join(p for p in (str(self.when), self.place, self.sport or "", people) if p)
+        sport = render(Word(self.sport), language) if self.sport else "courts" if self.place else ""
+        when = render(self.when, language)
+        if sport is None or when is None:
+            return None
+        said = " ".join(p for p in (sport, f"in {self.place}" if self.place else "", when) if p)
+        return said + (f", for {self.party} people" if self.party > 1 else "")
 
 
 # --- what the handlers share: reads through booking.queries, writes through booking.actions --------
@@ -105,6 +131,13 @@ TIME_QUICK_REPLIES = [QuickReply(gettext_noop("上午"), "上午"), QuickReply(g
                       QuickReply(gettext_noop("晚上"), "晚上"),
                       QuickReply(gettext_noop("全天都行"), "早上6点到晚上10点")]
 REALNAME_URL = "/api/v1/auth/realname/"
+# Quick replies of many answers (titles marked: an English reply shows the catalogue's English).
+OTHER_TIME = QuickReply(gettext_noop("换个时间"), "换个时间")
+QUIT = QuickReply(gettext_noop("算了"), "算了")
+MY_BOOKINGS = QuickReply(gettext_noop("我的预约"), "我的预约")
+CANCEL_BOOKING = QuickReply(gettext_noop("取消预约"), "取消预约")
+RETRY = QuickReply(gettext_noop("再试一次"), "确认")
+KEEP_IT = QuickReply(gettext_noop("不取消了"), "算了")
 
 
 def _day(slots: dict):
@@ -137,12 +170,6 @@ def _int(value) -> int | None:
 def _party(slots: dict) -> int:
     """How many people the booking is for (``party_size``, said as 两个人, 我们仨 …); 1 when unsaid."""
     return max(1, _int(slots.get("party_size")) or 1)
-
-
-def _people(slots: dict) -> str:
-    """"3 人" for a party the resident said, "" for one person (nothing to read back)."""
-    party = _party(slots)
-    return f"{party} 人" if party > 1 else ""
 
 
 def _short_town(town: str) -> str:
@@ -225,6 +252,23 @@ def _booking_card(booking, *, pick: bool = False) -> Card:
     return Card(data.pop("type"), data.pop("id"), data.pop("title"), data)
 
 
+def _label(venue: str, court: str, start, end) -> Text:
+    """A slot or booking as its card's title says it (张江体育中心 2号场 11月26日 14:00-15:00), in a
+    sentence of either language (… 2号场, Thu 26 Nov, 14:00–15:00)."""
+    from django.utils import timezone
+
+    return say("%(venue)s %(court)s %(when)s", venue=venue, court=court,
+               when=When(timezone.localtime(start), timezone.localtime(end)))
+
+
+def _slot_label(slot) -> Text:
+    return _label(slot.venue.name, slot.court.name, slot.start, slot.end)
+
+
+def _booking_label(booking) -> Text:
+    return _label(booking.venue.name, booking.slot.court.name, booking.starts_at, booking.ends_at)
+
+
 _PLAY = {"游泳": "游泳", "足球": "踢足球", "跑步": "跑步", "健身": "健身", "健身路径": "用健身路径",
          "太极拳": "打太极拳", "广场舞": "跳广场舞", "瑜伽": "练瑜伽"}
 
@@ -257,15 +301,9 @@ def _booking_choice(booking) -> Choice:
                   keys=tuple(dict.fromkeys(keys)), time=f"{start:%H:%M}")
 
 
-def _what(slots: dict, place: _Place | None = None) -> str:
-    """明天（11月25日 周三）12:00-18:00 张江镇 羽毛球"""
-    parts = [_when(slots)]
-    if place and place.label:
-        parts.append(place.label)
-    if slots.get("sport"):
-        parts.append(slots["sport"])
-    parts.append(_people(slots))
-    return " ".join(p for p in parts if p)
+def _what(slots: dict, place: _Place | None = None) -> Text:
+    """明天（11月25日 周三） 12:00-18:00 张江镇 羽毛球 (``_Asked``)"""
+    return joined(_Asked(_when(slots), place.label if place else "", slots.get("sport"), _party(slots)))
 
 
 @skill(
@@ -398,7 +436,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     if (not found and (t_from or t_to)) or (at_clock and not any(starts_at(s, t_from) for s, _ in found)):
         found = find(limit=200 if at_clock else 20)
         if found:
-            note += f"{asked} 没有可约的了，当天其他时间还有："
+            note += say("%(asked)s 没有可约的了，当天其他时间还有：", asked=asked)
             if at_clock:  # 20:30 asked, none then: the slots nearest to it, not the morning's
                 nearest = True
                 found.sort(key=lambda sd: abs(_minutes(timezone.localtime(sd[0].start).time()) - _minutes(t_from)))
@@ -414,13 +452,17 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
             found = on_court
         else:  # 5号场 and only 1–4号场 free then: that court's nearest free times, else the other courts
             own = [(s, d) for s, d in find(limit=200) if _on_court(s, court)]
-            busy = f"{court}号场{_when(slots)}没有空"
             if own:
                 nearest = True
-                note = lead + f"{busy}，{court}号场当天离这个时间最近的空闲时段："
+                note = lead + say("%(court)s号场%(when)s没有空，%(court)s号场当天离这个时间最近的空闲时段：",
+                                  court=court, when=_when(slots))
                 found = sorted(own, key=lambda sd: _gap(timezone.localtime(sd[0].start).time(), t_from, t_to))
+            elif t_from:
+                note = lead + say("%(court)s号场%(when)s没有空，当天也没有它的空闲时段了。其他场地这个时间还有：",
+                                  court=court, when=_when(slots))
             else:
-                note = lead + f"{busy}，当天也没有它的空闲时段了。其他场地{'这个时间' if t_from else ''}还有："
+                note = lead + say("%(court)s号场%(when)s没有空，当天也没有它的空闲时段了。其他场地还有：",
+                                  court=court, when=_when(slots))
         found = found[:20]
     if found and _party(slots) > 1:
         found, refusal = _fitting(found, _party(slots))
@@ -429,26 +471,31 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     if not found:
         why = _why_none(wanted["venue_id"], day, wanted["sport"])
         if why:  # one venue asked for, closed or not released: say so rather than "booked up"
-            return Reply(note + why + "换一天或者换个场馆试试？",
-                         quick_replies=[QuickReply("换一天", "换一天"), QuickReply("附近的场馆", "附近的场馆"),
-                                        QuickReply("算了", "算了")],
+            return Reply(note + why + gettext_noop("换一天或者换个场馆试试？"),
+                         quick_replies=[QuickReply(gettext_noop("换一天"), "换一天"),
+                                        QuickReply(gettext_noop("附近的场馆"), "附近的场馆"), QUIT],
                          done=False, asks_confirmation=False)
-        return Reply(note + f"{asked} 暂时没有可以预约的场地了。换个时间或者换一天试试？",
-                     quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("附近的场馆", "附近的场馆"),
-                                    QuickReply("算了", "算了")],
+        return Reply(note + say("%(asked)s 暂时没有可以预约的场地了。", asked=asked)
+                     + gettext_noop("换个时间或者换一天试试？"),
+                     quick_replies=[OTHER_TIME, QuickReply(gettext_noop("附近的场馆"), "附近的场馆"), QUIT],
                      done=False, asks_confirmation=False)
     shown = sorted(found[:MAX_CARDS], key=lambda sd: sd[0].start) if nearest else found[:MAX_CARDS]
     venues = {s.venue.name for s, _ in found}
     capped = len(found) >= 20  # slots_available stops at 20
-    where = next(iter(venues)) if len(venues) == 1 else "多个场馆" if capped else f"{len(venues)} 个场馆"
-    count = "不少" if capped else f" {len(found)} 个"
-    text = note or f"{asked}，{where}还有{count}时段可约"
-    text += "，选一个吧：" if not note else ""
-    if len(found) > len(shown):
-        text += f"（先列出{'时间最接近' if nearest else '最早'}的 {len(shown)} 个，说“换个时间”可以改时段）"
-    return Reply(text, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
-                 quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
-                 done=False, asks_confirmation=False)
+    where = next(iter(venues)) if len(venues) == 1 else say("多个场馆") if capped else say(
+        "%(n)s 个场馆", n=len(venues))
+    if note:
+        said = note
+    elif capped:
+        said = say("%(asked)s，%(where)s还有不少时段可约，选一个吧：", asked=asked, where=where)
+    else:
+        said = say("%(asked)s，%(where)s还有 %(n)s 个时段可约，选一个吧：", asked=asked, where=where, n=len(found))
+    if len(found) > len(shown) and nearest:
+        said += say("（先列出时间最接近的 %(n)s 个，说“换个时间”可以改时段）", n=len(shown))
+    elif len(found) > len(shown):
+        said += say("（先列出最早的 %(n)s 个，说“换个时间”可以改时段）", n=len(shown))
+    return Reply(said, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
+                 quick_replies=[OTHER_TIME, QUIT], done=False, asks_confirmation=False)
 
 
 BARE_HOUR = "bare_hour"  # session state: the clock hour asked about (早上还是晚上?), for an answer of 晚上 alone
@@ -537,8 +584,8 @@ def _fitting(found: list, party: int) -> tuple[list, Reply | None]:
 def _party_refused(exc, slot) -> Reply:
     """每单最多 4 人，请调整人数。 — with the sizes the court takes as quick replies."""
     most = slot.court.max_party_size
-    return Reply(f"{exc.message}人多的话，可以分开约两片场地。",
-                 quick_replies=[QuickReply(f"{most} 人", f"{most}个人"), QuickReply("算了", "算了")],
+    return Reply(joined(exc.message, gettext_noop("人多的话，可以分开约两片场地。")),
+                 quick_replies=[QuickReply(say("%(n)s 人", n=most), f"{most}个人"), QUIT],
                  done=False, asks_confirmation=False)
 
 
@@ -579,57 +626,56 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
         try:
             slot = queries.slot_get(slot_id=slot_id)
         except errors.SlotNotFound:
-            return _offer_slots(turn, note="这个时段找不到了，", exclude=frozenset({slot_id}))
+            return _offer_slots(turn, note=say("这个时段找不到了，"), exclude=frozenset({slot_id}))
         if not queries.slot_bookable(slot, timezone.now()):
-            return _offer_slots(turn, note="这个时段刚刚被约走或暂停预约了。", exclude=frozenset({slot_id}))
+            return _offer_slots(turn, note=gettext_noop("这个时段刚刚被约走或暂停预约了。"),
+                                exclude=frozenset({slot_id}))
         turn.slots[CHOICE] = str(slot_id)
         try:
             actions.party_check(slot=slot, party_size=_party(turn.slots))
         except errors.PartyTooLarge as exc:  # the pick is kept: "4个人" reads it back again
             return _party_refused(exc, slot)
         card = _slot_card(slot, None)
-        price = f"费用 {_price(slot)}，" if slot.price else ""
-        people = _people(turn.slots)
-        people = f"{people}，" if people else ""
-        return Reply(f"为您预约：{card.title}，{people}{price}确认吗？", cards=[card],
-                     quick_replies=[QuickReply("确认预约", "确认"), QuickReply("换个时间", "换个时间"),
-                                    QuickReply("算了", "算了")],
+        party = _party(turn.slots)
+        return Reply(say("为您预约：%(slot)s，%(people)s%(price)s确认吗？", slot=_slot_label(slot),
+                         people=say("%(n)s 人，", n=party) if party > 1 else "",
+                         price=say("费用 %(price)s，", price=_price(slot)) if slot.price else ""), cards=[card],
+                     quick_replies=[QuickReply(gettext_noop("确认预约"), "确认"), OTHER_TIME, QUIT],
                      done=False, asks_confirmation=True)
     try:
         booking = actions.booking_create(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.RealnameRequired as exc:
-        return Reply(f"{exc.message}完成实名认证后说“继续”，我接着为您预约这个时段。",
+        return Reply(joined(exc.message, gettext_noop("完成实名认证后说“继续”，我接着为您预约这个时段。")),
                      cards=[Card("realname", "realname", "去实名认证",
                                  {"action": "realname", "url": REALNAME_URL})],
-                     quick_replies=[QuickReply("继续", "继续"), QuickReply("算了", "算了")],
+                     quick_replies=[QuickReply(gettext_noop("继续"), "继续"), QUIT],
                      done=False, asks_confirmation=False)
     except errors.SlotFull as exc:
-        reply = _offer_slots(turn, note=f"{exc.message}", exclude=frozenset({slot_id}))
-        if reply.choices:
-            reply.text = f"{exc.message}同一时间段还有这些可选：" if "还有" not in reply.text else reply.text
+        reply = _offer_slots(turn, note=joined(exc.message), exclude=frozenset({slot_id}))
+        if reply.choices and "还有" not in reply.text:
+            reply.text = joined(exc.message, gettext_noop("同一时间段还有这些可选："))
         reply.choices.append(Choice(f"{WAITLIST}{slot_id}", "加入候补", keys=("候补", "排队", "等位")))
-        reply.quick_replies.insert(0, QuickReply("加入候补", f"#pick:{WAITLIST}{slot_id}"))
+        reply.quick_replies.insert(0, QuickReply(gettext_noop("加入候补"), f"#pick:{WAITLIST}{slot_id}"))
         return reply
     except (errors.WindowNotOpen, errors.SlotClosed, errors.SlotUnavailable, errors.NotBookable,
             errors.SlotNotFound, errors.PartyTooLarge) as exc:
-        reply = _offer_slots(turn, note=str(exc.message), exclude=frozenset({slot_id}))
-        if reply.choices:
-            reply.text = f"{exc.message}可以换这些时段：" if "还有" not in reply.text else reply.text
+        reply = _offer_slots(turn, note=joined(exc.message), exclude=frozenset({slot_id}))
+        if reply.choices and "还有" not in reply.text:
+            reply.text = joined(exc.message, gettext_noop("可以换这些时段："))
         return reply
     except errors.LimitReached as exc:  # with the way on: free a place first, or another day
         if exc.extra.get("limit") == "active":
-            return Reply(f"{exc.message}不去的预约可以先取消，再来约。",
-                         quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("我的预约", "我的预约")])
-        return Reply(f"{exc.message}可以换一天再约。",
-                     quick_replies=[QuickReply("换一天约", "约场"), QuickReply("我的预约", "我的预约")])
+            return Reply(joined(exc.message, gettext_noop("不去的预约可以先取消，再来约。")),
+                         quick_replies=[CANCEL_BOOKING, MY_BOOKINGS])
+        return Reply(joined(exc.message, gettext_noop("可以换一天再约。")),
+                     quick_replies=[QuickReply(gettext_noop("换一天约"), "约场"), MY_BOOKINGS])
     except errors.AlreadyBooked as exc:
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
     except errors.Busy as exc:
-        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
-                                                             QuickReply("算了", "算了")],
+        return Reply(joined(exc.message, gettext_noop("要再试一次吗？")), quick_replies=[RETRY, QUIT],
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # suspended and whatever else the action refuses: its sentence
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
     return _booked(booking)
 
 
@@ -643,10 +689,11 @@ def _booked(booking) -> Reply:
     deadline = datetime.fromisoformat(out["cancel_deadline"])
     opens = datetime.fromisoformat(out["checkin"]["window_opens_at"])
     card = _booking_card(booking)
-    people = f"，{booking.party_size} 人" if booking.party_size > 1 else ""
-    return Reply(f"预约成功：{card.title}{people}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
-                 f"如需取消，请在 {deadline:%m月%d日 %H:%M} 前说“取消预约”。",
-                 cards=[card], quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("取消预约", "取消预约")])
+    people = say("，%(n)s 人", n=booking.party_size) if booking.party_size > 1 else ""
+    return Reply(say("预约成功：%(booking)s%(people)s。", booking=_booking_label(booking), people=people)
+                 + say("%(opens)s 起可在“我的预约”里出示签到码签到；如需取消，请在 %(deadline)s 前说“取消预约”。",
+                       opens=f"{opens:%H:%M}", deadline=Moment(deadline)),
+                 cards=[card], quick_replies=[MY_BOOKINGS, CANCEL_BOOKING])
 
 
 def _offers(user):
@@ -978,7 +1025,8 @@ def booking_list(turn: Turn) -> Reply:
     upcoming = list(queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20])
     notes = _booking_notes(turn.user)
     if not upcoming:
-        return Reply("您目前没有待使用的场地预约。" + notes, quick_replies=[QuickReply("预约场地", "约场")])
+        return Reply(gettext_noop("您目前没有待使用的场地预约。") + notes,
+                     quick_replies=[QuickReply(gettext_noop("预约场地"), "约场")])
     day, sport = _day(turn.slots), turn.slots.get("sport")
     named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
              and (not sport or b.slot.sport == sport)]
@@ -986,14 +1034,17 @@ def booking_list(turn: Turn) -> Reply:
     if day or sport:
         what = _what({"date": turn.slots.get("date") if day else None, "sport": sport})
         if named:
-            lead, upcoming = f"{what}：", named
+            lead, upcoming = say("%(what)s：", what=what), named
         else:
-            lead = f"没有找到{what}的预约。"
+            lead = say("没有找到%(what)s的预约。", what=what)
     shown = upcoming[:MAX_CARDS]
-    more = f"，先列出最近的 {len(shown)} 个" if len(upcoming) > len(shown) else ""
-    return Reply(f"{lead}您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：{notes}",
+    if len(upcoming) > len(shown):
+        count = say("您有 %(n)s 个待使用的预约，先列出最近的 %(shown)s 个。", n=len(upcoming), shown=len(shown))
+    else:
+        count = say("您有 %(n)s 个待使用的预约。", n=len(upcoming))
+    return Reply(lead + count + gettext_noop("开场前后可在预约里出示签到码签到：") + notes,
                  cards=[_booking_card(b) for b in shown],
-                 quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("再约一个", "约场")])
+                 quick_replies=[CANCEL_BOOKING, QuickReply(gettext_noop("再约一个"), "约场")])
 
 
 def _booking_notes(user) -> str:
@@ -1001,22 +1052,27 @@ def _booking_notes(user) -> str:
     notification's news, with the reason) and the resident's waiting-list places; one line each."""
     from django.utils import timezone
 
-    from booking import cards, queries
+    from booking import queries
     from booking.models import WaitlistEntry
 
     lines = []
     for booking in queries.bookings_cancelled_by_venue(resident=user)[:MAX_CARDS]:
-        reason = f"（{booking.slot.blocked_reason}）" if booking.slot.blocked_reason else ""
-        lines.append(f"{cards.booking_card(booking)['title']} 的预约已被场馆取消{reason}。")
+        if booking.slot.blocked_reason:  # the staff's words: said as they wrote them
+            lines.append(say("%(booking)s 的预约已被场馆取消（%(reason)s）。", booking=_booking_label(booking),
+                             reason=booking.slot.blocked_reason))
+        else:
+            lines.append(say("%(booking)s 的预约已被场馆取消。", booking=_booking_label(booking)))
     for entry in queries.waitlist_open_of_resident(resident=user)[:MAX_CARDS]:
-        label = cards.slot_card(entry.slot)["title"]
+        label = _slot_label(entry.slot)
         if entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at:
             expires = timezone.localtime(entry.offer_expires_at)
-            lines.append(f"{label} 的候补有空位了，请在 {expires:%H:%M} 前确认预约（回复“确认预约”即可）。")
+            lines.append(say("%(slot)s 的候补有空位了，请在 %(until)s 前确认预约（回复“确认预约”即可）。", slot=label,
+                             until=f"{expires:%H:%M}"))
         else:
             position = queries.waitlist_position(entry)
-            lines.append(f"{label} 在候补中" + (f"，您排第 {position} 位。" if position else "。"))
-    return "".join(f"\n{line}" for line in lines)
+            lines.append(say("%(slot)s 在候补中，您排第 %(n)s 位。", slot=label, n=position) if position
+                         else say("%(slot)s 在候补中。", slot=label))
+    return joined(*(part for line in lines for part in ("\n", line)))
 
 
 @skill(
@@ -1072,15 +1128,15 @@ def booking_cancel(turn: Turn) -> Reply:
         named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
                  and (not sport or b.slot.sport == sport)]
         if upcoming and not named:
-            note = f"没有找到{_what(turn.slots)}的预约。"
+            note = say("没有找到%(what)s的预约。", what=_what(turn.slots))
             named = upcoming
         if not named:
-            return Reply("您目前没有可以取消的场地预约。", quick_replies=[QuickReply("我的预约", "我的预约")])
+            return Reply(gettext_noop("您目前没有可以取消的场地预约。"), quick_replies=[MY_BOOKINGS])
         if len(named) > 1:
             shown = named[:MAX_CARDS]
-            return Reply(f"{note}您有 {len(named)} 个预约，要取消哪一个？",
+            return Reply(note + say("您有 %(n)s 个预约，要取消哪一个？", n=len(named)),
                          cards=[_booking_card(b, pick=True) for b in shown],
-                         choices=[_booking_choice(b) for b in shown], quick_replies=[QuickReply("不取消了", "算了")],
+                         choices=[_booking_choice(b) for b in shown], quick_replies=[KEEP_IT],
                          done=False, asks_confirmation=False)
         booking_id = named[0].pk
         turn.slots[CHOICE] = str(booking_id)
@@ -1088,22 +1144,21 @@ def booking_cancel(turn: Turn) -> Reply:
         try:
             booking = queries.booking_of_resident(resident=turn.user, booking_id=booking_id)
         except errors.BookingNotFound as exc:
-            return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+            return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
         card = _booking_card(booking)
         # 明天的羽毛球取消掉 with only Friday's booking: say there is none tomorrow before offering Friday's.
-        return Reply(f"{note}确认取消 {card.title} 的预约吗？", cards=[card],
-                     quick_replies=[QuickReply("确认取消", "确认"), QuickReply("不取消了", "算了")],
+        return Reply(note + say("确认取消 %(booking)s 的预约吗？", booking=_booking_label(booking)), cards=[card],
+                     quick_replies=[QuickReply(gettext_noop("确认取消"), "确认"), KEEP_IT],
                      done=False, asks_confirmation=True)
     try:
         booking = actions.booking_cancel(resident=turn.user, booking_id=booking_id)
     except errors.Busy as exc:
-        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
-                                                             QuickReply("不取消了", "算了")],
+        return Reply(joined(exc.message, gettext_noop("要再试一次吗？")), quick_replies=[RETRY, KEEP_IT],
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # cancel_deadline_passed, not_cancellable, booking_not_found: the action's sentence
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
-    return Reply(f"已取消 {_booking_card(booking).title} 的预约。",
-                 quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("重新约一个", "约场")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
+    return Reply(say("已取消 %(booking)s 的预约。", booking=_booking_label(booking)),
+                 quick_replies=[MY_BOOKINGS, QuickReply(gettext_noop("重新约一个"), "约场")])
 
 
 def _why_none(venue_id: int | None, day, sport: str | None) -> str:
