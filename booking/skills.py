@@ -138,6 +138,7 @@ MY_BOOKINGS = QuickReply(gettext_noop("我的预约"), "我的预约")
 CANCEL_BOOKING = QuickReply(gettext_noop("取消预约"), "取消预约")
 RETRY = QuickReply(gettext_noop("再试一次"), "确认")
 KEEP_IT = QuickReply(gettext_noop("不取消了"), "算了")
+OTHER_SLOTS = QuickReply(gettext_noop("约别的时段"), "#intent:venue.book")
 
 
 def _day(slots: dict):
@@ -543,9 +544,10 @@ def _morning_or_evening(turn: Turn, day, wanted: dict, place: _Place) -> Reply |
     turn.state[BARE_HOUR] = at.strftime("%H:%M")
     slots.pop("time_from", None)
     early, late = f"{morning:%H:%M}", f"{evening:%H:%M}"
-    return Reply(f"{_when({**slots, 'time_from': None})} {early} 和 {late} 都开放，您说的是早上还是晚上？",
-                 quick_replies=[QuickReply(f"早上 {early}", f"早上{early}"), QuickReply(f"晚上 {late}", f"晚上{late}"),
-                                QuickReply("算了", "算了")],
+    return Reply(say("%(day)s %(early)s 和 %(late)s 都开放，您说的是早上还是晚上？",
+                     day=_when({**slots, "time_from": None}), early=early, late=late),
+                 quick_replies=[QuickReply(say("早上 %(at)s", at=early), f"早上{early}"),
+                                QuickReply(say("晚上 %(at)s", at=late), f"晚上{late}"), QUIT],
                  done=False, asks_confirmation=False, awaits="time_from")
 
 
@@ -737,11 +739,11 @@ def _offer_accept(turn: Turn, which: str) -> Reply:
     from booking import actions, errors
     from portal.core.errors import PortalError
 
-    again = [QuickReply("约别的时段", "#intent:venue.book"), QuickReply("我的预约", "我的预约")]
+    again = [OTHER_SLOTS, MY_BOOKINGS]
     if which == "*":
         live = [e for e in _offers(turn.user)[:20] if _live(e)][:MAX_CARDS]
         if not live:
-            return Reply("您的候补名额已经没有待确认的了。", quick_replies=again)
+            return Reply(gettext_noop("您的候补名额已经没有待确认的了。"), quick_replies=again)
         cards, choices = [], []
         for entry in live:
             card = _slot_card(entry.slot, None)
@@ -749,35 +751,36 @@ def _offer_accept(turn: Turn, which: str) -> Reply:
             cards.append(card)
             choice = _slot_choice(entry.slot)
             choices.append(Choice(f"{OFFER}{entry.pk}", choice.title, keys=choice.keys, time=choice.time))
-        return Reply(f"您有 {len(live)} 个候补名额在等您确认，要预约哪一个？", cards=cards, choices=choices,
-                     quick_replies=[QuickReply("算了", "算了")], done=False, asks_confirmation=False)
+        return Reply(say("您有 %(n)s 个候补名额在等您确认，要预约哪一个？", n=len(live)), cards=cards, choices=choices,
+                     quick_replies=[QUIT], done=False, asks_confirmation=False)
     entry_id = _int(which)
     entry = _offers(turn.user).filter(pk=entry_id).first() if entry_id is not None else None
     if entry is None:
-        return Reply(str(errors.OfferNotFound.message), quick_replies=again)
+        return Reply(joined(errors.OfferNotFound.message), quick_replies=again)
     if not turn.confirmed:
         from django.utils import timezone
 
         card = _slot_card(entry.slot, None)
         until = timezone.localtime(entry.offer_expires_at)
-        return Reply(f"候补到位：{card.title}，名额为您保留到 {until:%H:%M}，确认预约吗？", cards=[card],
-                     quick_replies=[QuickReply("确认预约", "确认"), QuickReply("算了", "算了")],
+        return Reply(say("候补到位：%(slot)s，名额为您保留到 %(until)s，确认预约吗？", slot=_slot_label(entry.slot),
+                         until=f"{until:%H:%M}"), cards=[card],
+                     quick_replies=[QuickReply(gettext_noop("确认预约"), "确认"), QUIT],
                      done=False, asks_confirmation=True)
     try:
         booking = actions.waitlist_accept(resident=turn.user, entry_id=entry.pk)
     except errors.OfferExpired as exc:
         turn.state["offers_told"] = [*(turn.state.get("offers_told") or ())[-9:], entry.pk]
-        return Reply(f"{_slot_card(entry.slot, None).title}：{exc.message}可以看看别的时段。", quick_replies=again)
+        return Reply(say("%(slot)s：", slot=_slot_label(entry.slot)) + joined(exc.message)
+                     + gettext_noop("可以看看别的时段。"), quick_replies=again)
     except errors.RealnameRequired as exc:
-        return Reply(f"{exc.message}完成实名认证后回复“确认预约”，名额保留期内仍可确认。",
+        return Reply(joined(exc.message, gettext_noop("完成实名认证后回复“确认预约”，名额保留期内仍可确认。")),
                      cards=[Card("realname", "realname", "去实名认证", {"action": "realname", "url": REALNAME_URL})],
-                     quick_replies=[QuickReply("确认预约", "确认")], done=False, asks_confirmation=True)
+                     quick_replies=[QuickReply(gettext_noop("确认预约"), "确认")], done=False, asks_confirmation=True)
     except errors.Busy as exc:
-        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
-                                                             QuickReply("算了", "算了")],
+        return Reply(joined(exc.message, gettext_noop("要再试一次吗？")), quick_replies=[RETRY, QUIT],
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # slot_unavailable, limit_reached, suspended, already_booked: the action's sentence
-        return Reply(str(exc.message), quick_replies=again)
+        return Reply(joined(exc.message), quick_replies=again)
     return _booked(booking)
 
 
@@ -790,30 +793,31 @@ def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
     try:
         slot = queries.slot_get(slot_id=slot_id)
     except errors.SlotNotFound:
-        return _offer_slots(turn, note="这个时段找不到了，")
-    label = _slot_card(slot, None).title
+        return _offer_slots(turn, note=say("这个时段找不到了，"))
+    label = _slot_label(slot)
     if not turn.confirmed:
-        return Reply(f"为您加入 {label} 的候补：有人取消时会通知您，请在通知里的时限内确认。确认加入吗？",
-                     quick_replies=[QuickReply("确认加入", "确认"), QuickReply("算了", "算了")],
+        return Reply(say("为您加入 %(slot)s 的候补：有人取消时会通知您，请在通知里的时限内确认。确认加入吗？",
+                         slot=label),
+                     quick_replies=[QuickReply(gettext_noop("确认加入"), "确认"), QUIT],
                      done=False, asks_confirmation=True)
     try:
         entry = actions.waitlist_join(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.WaitlistNotNeeded:
         turn.slots[CHOICE] = str(slot_id)
         reply = _book_chosen(turn, slot_id, confirmed=False)
-        reply.text = "这个时段又有空位了，可以直接预约。" + reply.text
+        reply.text = gettext_noop("这个时段又有空位了，可以直接预约。") + reply.text
         return reply
     except errors.RealnameRequired as exc:
-        return Reply(f"{exc.message}完成实名认证后说“继续”。",
+        return Reply(joined(exc.message, gettext_noop("完成实名认证后说“继续”。")),
                      cards=[Card("realname", "realname", "去实名认证",
                                  {"action": "realname", "url": REALNAME_URL})],
-                     quick_replies=[QuickReply("继续", "继续")], done=False, asks_confirmation=False)
+                     quick_replies=[QuickReply(gettext_noop("继续"), "继续")], done=False, asks_confirmation=False)
     except PortalError as exc:
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
     position = queries.waitlist_position(entry)
-    ahead = f"您排第 {position} 位，" if position else ""
-    return Reply(f"已加入 {label} 的候补。{ahead}有人取消时会通知您。",
-                 quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("约别的时段", "#intent:venue.book")])
+    ahead = say("您排第 %(n)s 位，", n=position) if position else ""
+    return Reply(say("已加入 %(slot)s 的候补。", slot=label) + ahead + gettext_noop("有人取消时会通知您。"),
+                 quick_replies=[MY_BOOKINGS, OTHER_SLOTS])
 
 
 @skill(

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from booking import actions
-from booking.models import Booking
+from booking.models import Booking, Suspension, WaitlistEntry
 from tests.booking.conftest import make_resident
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,12 @@ def test_a_chinese_booking_conversation_reads_exactly_as_before(chat, realname_r
     replies.append(chat("1号场"))
     actions.booking_create(resident=make_resident(), slot_id=zhangjiang.slots[("1号场", 2, 14)].pk)
     replies.append(chat("确认"))
+    waitlist = {q["title"]: q["payload"] for q in replies[-1]["quick_replies"]}["加入候补"]
+    replies.append(chat(waitlist))
+    replies.append(chat("确认"))  # on the waiting list
+    replies.append(chat("我的预约"))  # …which 我的预约 says
+    replies.append(chat("明天7点 羽毛球 订场"))  # 07:00 or 19:00?
+    replies.append(chat("算了"))
     replies.append(chat("明天下午三点 羽毛球 订场"))
     replies.append(chat("第一个"))
     replies.append(chat("确认"))
@@ -177,6 +183,14 @@ def test_english_refusals_slot_full_and_a_limit_with_its_details(chat, realname_
                              "These are still free around the same time:")
     assert [q["title"] for q in reply["quick_replies"]] == ["Join the waiting list", "Another time", "Never mind"]
     assert [c["id"] for c in reply["cards"]] == [zhangjiang.slots[("2号场", 2, 14)].pk]
+    full = zhangjiang.slots[("1号场", 2, 14)]
+    waitlist = {q["title"]: q["payload"] for q in reply["quick_replies"]}["Join the waiting list"]
+    reply = chat(waitlist)  # a tapped payload: the conversation's language
+    assert reply["text"].startswith(f"Join the waiting list of {VENUE} 1号场, {_en_day(2)}, 14:00–15:00?")
+    reply = chat("yes")
+    assert reply["text"] == (f"You are on the waiting list of {VENUE} 1号场, {_en_day(2)}, 14:00–15:00. "
+                             "You are number 1 in line. You will be notified when someone cancels.")
+    assert WaitlistEntry.objects.get(resident=realname_resident).slot_id == full.pk
 
     actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     chat("book a badminton court tomorrow at 3pm")
@@ -219,3 +233,17 @@ def test_sentences_with_details_are_translated_before_their_values_go_in():
     assert in_language("en", say("您有 %(n)s 个待使用的预约。", n=2) + "这句话没有译文。") is None
     assert in_language("en", say("%(n)s 个场馆", n=Word("攀岩"))) is None
     assert in_language("en", say("%(n)s 个场馆", n=Word("乒乓球"))) == "table tennis venues"
+
+
+def test_an_english_refusal_with_details_says_them_in_english(chat, realname_resident, zhangjiang):
+    """The suspension's sentence is the action's, formatted when read: until when, in English."""
+    now = timezone.now()
+    Suspension.objects.create(resident=realname_resident, starts_at=now - timedelta(days=1),
+                              ends_at=now + timedelta(days=6), reason="爽约 3 次")
+    chat.as_(realname_resident)
+    chat("book a badminton court tomorrow afternoon")
+    chat("the first one")
+    reply = chat("yes")
+    assert reply["text"].startswith("You missed 3 bookings in 30 days; booking is suspended until ")
+    assert english_only(reply) and not Booking.objects.exists()
+    assert [q["title"] for q in reply["quick_replies"]] == ["My bookings"]
