@@ -283,8 +283,12 @@ def _play(sport: str) -> str:
     return _PLAY.get(sport) or (f"打{sport}" if sport.endswith("球") else sport)
 
 
-_GUIDE_STARTERS = [("高血压", "高血压适合什么运动"), ("糖尿病", "糖尿病怎么运动"), ("减重", "想减肥怎么锻炼"),
-                   ("老年人", "老年人适合什么运动"), ("膝关节", "膝盖不好能做什么运动"), ("儿童", "孩子适合什么运动")]
+_GUIDE_STARTERS = [(gettext_noop("高血压"), "高血压适合什么运动"), (gettext_noop("糖尿病"), "糖尿病怎么运动"),
+                   (gettext_noop("减重"), "想减肥怎么锻炼"), (gettext_noop("老年人"), "老年人适合什么运动"),
+                   (gettext_noop("膝关节"), "膝盖不好能做什么运动"), (gettext_noop("儿童"), "孩子适合什么运动")]
+GENERAL_ADVICE = (gettext_noop(
+    "一般建议：成年人每周至少 150 分钟中等强度运动（如快走、游泳、骑车），分 5 天进行，每次 30 分钟；"
+    "有慢病或关节问题的，先请家庭医生评估再定强度。") + gettext_noop("告诉我您的情况，我给您更具体的建议："))
 
 
 def _booking_choice(booking) -> Choice:
@@ -902,30 +906,33 @@ def venue_search(turn: Turn) -> Reply:
         hits = queries.venues_search(sport=sport, town=place.town, open_at=open_at, order="availability")
     if place.district:
         hits = [h for h in hits if h.venue.district == place.district]
-    what = f"能{_play(sport)}的" if sport else ""
-    when = f"{_when(slots)} 开放的" if open_at else ""
+    when = _when(slots) if open_at else None
     farther = False
     if not hits and place.near:  # only a town has a centre (a district is a filter)
         # None in the town: the nearest ones beyond it (花木 has no tennis court; 陆家嘴 has).
         hits = queries.venues_search(near=place.near, radius_m=FARTHER_RADIUS_M, sport=sport, open_at=open_at)
         farther = bool(hits)
     if not hits:
-        return Reply(f"没有找到{place.label}{when}{what}公共场馆。换个地方或项目试试？",
-                     quick_replies=[QuickReply("全部场馆", "#intent:venue.search"), QuickReply("预约场地", "约场")])
+        return Reply(say("没有找到%(venues)s。", venues=_Venues(sport, when, within=place.label, public=True))
+                     + gettext_noop("换个地方或项目试试？"),
+                     quick_replies=[QuickReply(gettext_noop("全部场馆"), "#intent:venue.search"),
+                                    QuickReply(gettext_noop("预约场地"), "约场")])
     asks_day = day is not None and open_at is None  # 后天开门吗: that day's hours, not today's
     if asks_day:
         hits = _venues_named(turn.text, hits) or hits
     shown = hits[:MAX_CARDS]
     if place.near:  # order="availability" has already counted today's free places
         queries.annotate_free_places(shown, sport=sport)
-    order = "由近到远" if place.near else "今天空位多的在前"
+    order = say("由近到远") if place.near else say("今天空位多的在前")
     if farther:
-        text = f"{place.label}附近没有{when}{what}公共场馆，离得最近的（{order}）："
+        text = say("%(place)s附近没有%(venues)s，离得最近的（%(order)s）：", place=place.label,
+                   venues=_Venues(sport, when, public=True), order=order)
     else:
-        text = f"{place.label + '附近' if place.label else ''}{when}{what}场馆有 {len(hits)} 个（{order}）："
+        text = say("%(venues)s有 %(n)s 个（%(order)s）：", venues=_Venues(sport, when, near=place.label), n=len(hits),
+                   order=order)
     days = queries.venues_day_hours([h.venue for h in shown], date=day) if asks_day else {}
     if asks_day and not farther:
-        text = _day_answer(shown, days, _when(slots), place, what, order, count=len(hits))
+        text = _day_answer(shown, days, _when(slots), place, sport, order, count=len(hits))
     cards = []
     for hit in shown:
         data = booking_cards.venue_card(hit)
@@ -937,8 +944,42 @@ def venue_search(turn: Turn) -> Reply:
         if hit.venue.bookable:
             data["payload"] = f"#intent:venue.book?venue={hit.venue.pk}" + (f"&sport={sport}" if sport else "")
         cards.append(Card(data.pop("type"), data.pop("id"), data.pop("title"), data))
-    quick = [QuickReply("预约场地", "#intent:venue.book" + (f"?sport={sport}" if sport else ""))]
+    quick = [QuickReply(gettext_noop("预约场地"), "#intent:venue.book" + (f"?sport={sport}" if sport else ""))]
     return Reply(text, cards=cards, quick_replies=quick)
+
+
+class _Venues:
+    """The venues a search is about: 张江镇附近明天（11月26日 周四） 19:00 开放的能打羽毛球的场馆 / venues for
+    badminton near 张江镇 open tomorrow (Thu 26 Nov), 19:00 (``near`` adds 附近, ``within`` not)."""
+
+    def __init__(self, sport: str | None, when: Text | None, *, near: str = "", within: str = "",
+                 public: bool = False):
+        self.sport, self.when, self.near, self.within, self.public = sport, when, near, within, public
+
+    def render(self, language: str) -> str | None:
+        if language == CHINESE:
+            return "".join((f"{self.near}附近" if self.near else self.within,
+                            f"{self.when} 开放的" if self.when else "",
+                            f"能{_play(self.sport)}的" if self.sport else "", "公共场馆" if self.public else "场馆"))
+        sport = render(Word(self.sport), language) if self.sport else ""
+        when = render(self.when, language) if self.when else ""
+        if sport is None or when is None:
+            return None
+        return " ".join(p for p in ("public venues" if self.public else "venues", sport and f"for {sport}",
+                                    self.near and f"near {self.near}", self.within and f"in {self.within}",
+                                    when and f"open {when}") if p)
+
+
+class _OpenHours:
+    """A day's opening hours: 08:00-12:00、14:00-21:00 / 08:00–12:00, 14:00–21:00."""
+
+    def __init__(self, day):
+        self.day = day
+
+    def render(self, language: str) -> str:
+        if language == CHINESE:
+            return _hours(self.day)
+        return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in self.day.hours)
 
 
 def _venues_named(text: str, hits: list) -> list:
@@ -970,24 +1011,26 @@ def _day_state(day) -> str:
     return f"开放 {_hours(day)}" if day.hours else "不开放"
 
 
-def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, order: str, *, count: int) -> str:
+def _day_answer(shown: list, days: dict, when: Text, place: _Place, sport: str | None, order: Text, *,
+                count: int) -> Text:
     """Whether the venue asked about opens on the day asked (its hours that day, a holiday's, a
     closure its staff made), or each venue's hours that day."""
     from booking.schedule import DayKind
 
     first = days[shown[0].venue.pk]
-    kind = {DayKind.HOLIDAY: "（法定节假日，按节假日时间）", DayKind.ADJUSTED_WORKDAY: "（调休上班日，按工作日时间）"
-            }.get(first.kind, "")
+    kind = {DayKind.HOLIDAY: say("（法定节假日，按节假日时间）"),
+            DayKind.ADJUSTED_WORKDAY: say("（调休上班日，按工作日时间）")}.get(first.kind, "")
     if len(shown) > 1:
-        where = f"{place.label}附近" if place.label else ""
-        return f"{where}{what}场馆有 {count} 个，{when}{kind}的开放时间（{order}）："
+        return say("%(venues)s有 %(n)s 个，%(when)s%(kind)s的开放时间（%(order)s）：",
+                   venues=_Venues(sport, None, near=place.label), n=count, when=when, kind=kind, order=order)
     name = shown[0].venue.name
-    if first.closed_by_venue:
-        reasons = "、".join(first.reasons) or "场馆安排"
-        return f"{name}{when}因“{reasons}”暂停开放。"
+    if first.closed_by_venue:  # the staff's reasons, as they wrote them
+        reasons = "、".join(first.reasons) or say("场馆安排")
+        return say("%(venue)s%(when)s因“%(reasons)s”暂停开放。", venue=name, when=when, reasons=reasons)
     if not first.hours:
-        return f"{name}{when}{kind}不开放。"
-    return f"{name}{when}{kind}开放，时间 {_hours(first)}。"
+        return say("%(venue)s%(when)s%(kind)s不开放。", venue=name, when=when, kind=kind)
+    return say("%(venue)s%(when)s%(kind)s开放，时间 %(hours)s。", venue=name, when=when, kind=kind,
+               hours=_OpenHours(first))
 
 
 @skill(
@@ -1243,11 +1286,7 @@ def fitness_guide(turn: Turn) -> Reply:
     if not guides and turn.slots.get("guide"):  # "张江附近呢" after a guide: the same guide, near there
         guides = queries.fitness_guides(q=turn.slots["guide"], near=place.near, radius_m=place.radius_m)
     if not guides:
-        return Reply(
-            "一般建议：成年人每周至少 150 分钟中等强度运动（如快走、游泳、骑车），分 5 天进行，每次 30 分钟；"
-            "有慢病或关节问题的，先请家庭医生评估再定强度。告诉我您的情况，我给您更具体的建议：",
-            quick_replies=[QuickReply(title, text) for title, text in _GUIDE_STARTERS],
-        )
+        return Reply(GENERAL_ADVICE, quick_replies=[QuickReply(title, text) for title, text in _GUIDE_STARTERS])
     guide = guides[0]
     turn.slots["guide"] = guide["title"]
     activities = "；".join(f"{a['name']}（{_clause(a['how'])}）" for a in guide["activities"][:3])

@@ -64,6 +64,8 @@ def test_a_chinese_booking_conversation_reads_exactly_as_before(chat, realname_r
     chat.as_(realname_resident)
     replies = [chat(text) for text in ("张江附近有羽毛球馆吗", "明天下午的羽毛球场帮我订一个", "2号场14点那个", "确认",
                                        "我的预约", "取消预约", "确认", "高血压适合什么运动", "张江附近呢")]
+    replies += [chat(text) for text in ("张江附近有网球场吗", "算了", "张江测试体育中心后天开门吗", "运动建议",
+                                        "明天晚上7点张江有开放的羽毛球馆吗")]
     replies.append(chat("后天下午两点 羽毛球 订场"))
     replies.append(chat("1号场"))
     actions.booking_create(resident=make_resident(), slot_id=zhangjiang.slots[("1号场", 2, 14)].pk)
@@ -247,3 +249,19 @@ def test_an_english_refusal_with_details_says_them_in_english(chat, realname_res
     assert reply["text"].startswith("You missed 3 bookings in 30 days; booking is suspended until ")
     assert english_only(reply) and not Booking.objects.exists()
     assert [q["title"] for q in reply["quick_replies"]] == ["My bookings"]
+
+
+
+def test_english_venue_search_and_the_general_fitness_advice(chat, realname_resident, zhangjiang):
+    """Venue search results and the fitness framing were Chinese after an English question."""
+    chat.as_(realname_resident)
+    reply = chat("badminton venues near Zhangjiang")
+    assert reply["text"] == "Number of venues for badminton near 张江镇: 1 (nearest first):"
+    assert [c["title"] for c in reply["cards"]] == [VENUE]
+    assert [q["title"] for q in reply["quick_replies"]] == ["Book a court"]
+    reply = chat("is there a tennis court near Zhangjiang")
+    assert reply["text"] == "No public venues for tennis in 张江镇 found. Shall we try another place or sport?"
+    assert [q["title"] for q in reply["quick_replies"]] == ["All venues", "Book a court"]
+    reply = chat("exercise advice")
+    assert reply["text"].startswith("In general: adults should do at least 150 minutes of moderate exercise a week")
+    assert english_only(reply) and reply["quick_replies"][0]["title"] == "High blood pressure"
