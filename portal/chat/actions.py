@@ -115,13 +115,19 @@ def _is_text(value: Any) -> bool:
     return True
 
 
+# Session state: the payloads of the last English reply's quick replies (确认, 换个时间 …), which a tap sends.
+TAPPED = "quick_payloads"
+
+
 def reply_language(*, text: str, state: dict, requested: str | None) -> str:
     """The language of the reply to ``text`` (docs/chat.md, "Reply language"), for both transports:
     a message clearly in English is answered in English and one in Chinese in Chinese, whatever the
     client's language; a message that says nothing of its language ("ok", "hi", a payload, a town in
-    pinyin) keeps the conversation's, and the first of a conversation takes the request's (the
-    language cookie, then Accept-Language)."""
+    pinyin, a quick reply of the last English answer tapped) keeps the conversation's, and the first
+    of a conversation takes the request's (the language cookie, then Accept-Language)."""
     written = written_in(text)
+    if text in (state.get(TAPPED) or ()):  # a quick reply of the last answer, tapped: its payload (确认) is not the
+        written = None                     # resident's own words, and keeps the conversation's language
     if written is None:
         written = state.get("language") or (ENGLISH if (requested or "").lower().startswith("en") else CHINESE)
     return ENGLISH if written == ENGLISH else CHINESE
@@ -169,14 +175,17 @@ def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: 
         engine = Engine(understanding.classifier(), evidence=_catalogue_evidence)
         result = engine.handle(text, state=session.state, user=user, channel=channel, session_id=session.pk,
                                now=now)
-        session.state = {**result.state, "language": answer_in}
+        reply = result.reply.as_dict()
+        session.state = {**{k: v for k, v in result.state.items() if k != TAPPED}, "language": answer_in}
+        if answer_in != CHINESE and reply["quick_replies"]:
+            session.state[TAPPED] = [q["payload"] for q in reply["quick_replies"]][:10]
         session.channel = channel
         session.save()
         payload = {
             "session": session.pk,
             "intent": {"name": result.intent, "confidence": round(float(result.confidence), 2)},
             "slots": result.slots,
-            "reply": _reply_in(answer_in, result.reply.as_dict()),
+            "reply": _reply_in(answer_in, reply),
         }
         # Stored masked: residents type ID and phone numbers; staff and editors read these rows.
         ChatTurn.objects.create(session=session, text=mask_text(text), normalized=mask_text(result.normalized)[:1000],

@@ -265,3 +265,19 @@ def test_english_venue_search_and_the_general_fitness_advice(chat, realname_resi
     reply = chat("exercise advice")
     assert reply["text"].startswith("In general: adults should do at least 150 minutes of moderate exercise a week")
     assert english_only(reply) and reply["quick_replies"][0]["title"] == "High blood pressure"
+
+
+def test_a_tapped_quick_reply_of_an_english_answer_is_answered_in_english(chat, realname_resident, zhangjiang):
+    """The buttons' payloads are the engine's Chinese words (确认, 换个时间): tapping "Confirm booking"
+    sent 确认, a Chinese message, and the booking was confirmed in Chinese."""
+    chat.as_(realname_resident)
+    chat("book a badminton court tomorrow afternoon")
+    reply = chat("the first one")
+    confirm = {q["title"]: q["payload"] for q in reply["quick_replies"]}["Confirm booking"]
+    assert confirm == "确认"
+    reply = chat(confirm)
+    assert reply["text"].startswith(f"Booked: {VENUE} 1号场") and Booking.objects.filter(resident=realname_resident)
+    reply = chat({q["title"]: q["payload"] for q in reply["quick_replies"]}["My bookings"])
+    assert reply["text"].startswith("Upcoming bookings: 1.")
+    reply = chat("我的预约")  # typed, not tapped: Chinese
+    assert reply["text"].startswith("您有 1 个待使用的预约")
