@@ -1208,7 +1208,7 @@ def booking_cancel(turn: Turn) -> Reply:
                  quick_replies=[MY_BOOKINGS, QuickReply(gettext_noop("重新约一个"), "约场")])
 
 
-def _why_none(venue_id: int | None, day, sport: str | None) -> str:
+def _why_none(venue_id: int | None, day, sport: str | None) -> str | Text:
     """Why the one venue asked for has nothing to book that day, when the reason is not that it is
     booked up: closed by the venue (with the reason it gave), closed that day, not released yet."""
     from django.utils import timezone
@@ -1224,8 +1224,9 @@ def _why_none(venue_id: int | None, day, sport: str | None) -> str:
     if not states:
         return queries.no_slots_reason(venue, date=day, sport=sport, now=timezone.now())
     if all(state == Slot.State.BLOCKED for state, _ in states):
-        reasons = "、".join(sorted({reason for _, reason in states if reason})) or "场地维护"
-        return f"{venue.name}{day.month}月{day.day}日因“{reasons}”暂停预约。"
+        reasons = "、".join(sorted({reason for _, reason in states if reason})) or say("场地维护")
+        return say("%(venue)s%(day)s因“%(reasons)s”暂停预约。", venue=venue.name, day=Day(day, short=True),
+                   reasons=reasons)
     return ""
 
 

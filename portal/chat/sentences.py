@@ -166,13 +166,13 @@ def _day_en(day) -> str:
 class Day:
     """A day as a resident reads it back: 明天（11月26日 周四） / tomorrow (Thu 26 Nov)."""
 
-    def __init__(self, day, *, relative: str = ""):
-        self.day, self.relative = day, relative
+    def __init__(self, day, *, relative: str = "", short: bool = False):
+        self.day, self.relative, self.short = day, relative, short  # short: 11月26日, no weekday
 
     def render(self, language: str) -> str:
         d = self.day
         if language == CHINESE:
-            label = f"{d.month}月{d.day}日 周{_WEEKDAYS_ZH[d.weekday()]}"
+            label = f"{d.month}月{d.day}日" + ("" if self.short else f" 周{_WEEKDAYS_ZH[d.weekday()]}")
             return f"{self.relative}（{label}）" if self.relative else label
         relative = _RELATIVE_EN.get(self.relative)
         return f"{relative} ({_day_en(d)})" if relative else _day_en(d)

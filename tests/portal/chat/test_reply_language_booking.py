@@ -281,3 +281,20 @@ def test_a_tapped_quick_reply_of_an_english_answer_is_answered_in_english(chat, 
     assert reply["text"].startswith("Upcoming bookings: 1.")
     reply = chat("我的预约")  # typed, not tapped: Chinese
     assert reply["text"].startswith("您有 1 个待使用的预约")
+
+
+def test_a_venue_closed_for_the_day_says_why_in_english(chat, zhangjiang, realname_resident):
+    """The staff's reason is their words (kept); the sentence around it is English."""
+    from booking import actions as booking_actions
+    from tests.booking.conftest import make_staff
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    booking_actions.slots_close(staff=make_staff(venues=(zhangjiang.venue,)), venue_id=zhangjiang.venue.pk,
+                                date_from=tomorrow, reason="羽毛球比赛")
+    chat.as_(realname_resident)
+    chat("book a badminton court the day after tomorrow afternoon")
+    reply = chat(f"#intent:venue.book?venue={zhangjiang.venue.pk}&sport=羽毛球&date={tomorrow.isoformat()}"
+                 "&time_from=12:00&time_to=18:00")
+    assert reply["text"] == (f"{VENUE} is closed for booking on {_en_day(1)} (羽毛球比赛). "
+                             "Shall we try another day or another venue?")
+    assert [q["title"] for q in reply["quick_replies"]] == ["Another day", "Venues nearby", "Never mind"]
