@@ -27,7 +27,9 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy
 
 from booking import checkin, errors, queries, schedule, soldout
 from booking.access import check_manages as _check_manages
@@ -59,6 +61,17 @@ def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def _fmt(moment: dt.datetime) -> str:
     """A day and time inside a sentence, in the form of the reader's language."""
     return _g("{when:%m月%d日 %H:%M}").format(when=_local(moment))
+
+
+def _fmt_lazy(moment: dt.datetime):
+    """``_fmt`` for a refusal's sentence: rendered when read (see ``_refusal``)."""
+    return format_lazy(gettext_lazy("{when:%m月%d日 %H:%M}"), when=_local(moment))
+
+
+# A refusal's sentence with details is a lazy string, formatted when it is read: the API renders it
+# in the request's language as before, and the chat in the language of its reply (the skills run in
+# Chinese, an English reply says the same refusal in English).
+_refusal = format_lazy
 
 
 def _for_residents():
@@ -262,7 +275,7 @@ def _check_slot_open_for_booking(slot: Slot, now: dt.datetime) -> None:
         raise errors.SlotClosed()
     if slot.opens_at > now:
         raise errors.WindowNotOpen(
-            _g("该时段将于 {when} 开放预约，请到时再来。").format(when=_fmt(slot.opens_at)),
+            _refusal(gettext_lazy("该时段将于 {when} 开放预约，请到时再来。"), when=_fmt_lazy(slot.opens_at)),
             extra={"opens_at": _local(slot.opens_at).isoformat()},
         )
 
@@ -273,7 +286,7 @@ def party_check(*, slot: Slot, party_size: int, companions: Sequence[str] = ()) 
     ``waitlist_join`` apply it; the chat asks it before reading a slot back for a yes."""
     if party_size < 1 or party_size > slot.court.max_party_size:
         raise errors.PartyTooLarge(
-            _g("每单最多 {n} 人，请调整人数。").format(n=slot.court.max_party_size),
+            _refusal(gettext_lazy("每单最多 {n} 人，请调整人数。"), n=slot.court.max_party_size),
             fields={"party_size": [_g("每单 1–{n} 人。").format(n=slot.court.max_party_size)]},
         )
     if len(companions) > party_size - 1:
@@ -289,9 +302,9 @@ def _check_not_suspended(resident: User, now: dt.datetime, *, suspension_id: int
     suspension = qs.order_by("-ends_at").first()
     if suspension:
         raise errors.Suspended(
-            _g("您在 {days} 天内爽约 {n} 次，预约功能暂停至 {until}。").format(
-                days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=settings.BOOKING_NOSHOW_LIMIT,
-                until=_fmt(suspension.ends_at)),
+            _refusal(gettext_lazy("您在 {days} 天内爽约 {n} 次，预约功能暂停至 {until}。"),
+                     days=settings.BOOKING_NOSHOW_WINDOW_DAYS, n=settings.BOOKING_NOSHOW_LIMIT,
+                     until=_fmt_lazy(suspension.ends_at)),
             extra={"until": _local(suspension.ends_at).isoformat()},
         )
 
@@ -344,16 +357,16 @@ def _refuse_over_limits(resident: User, slot: Slot, now: dt.datetime, counts: di
         raise errors.AlreadyBooked()
     if counts["active"] >= venue.max_active_per_resident:
         raise errors.LimitReached(
-            _g("您已有 {n} 个未使用的预约，每人最多同时持有 {limit} 个。").format(
-                n=counts["active"], limit=venue.max_active_per_resident), extra={"limit": "active"})
+            _refusal(gettext_lazy("您已有 {n} 个未使用的预约，每人最多同时持有 {limit} 个。"),
+                     n=counts["active"], limit=venue.max_active_per_resident), extra={"limit": "active"})
     if counts["day"] >= venue.max_per_day_per_resident:
         raise errors.LimitReached(
-            _g("您当天已预约 {n} 次，每人每天最多 {limit} 次。").format(
-                n=counts["day"], limit=venue.max_per_day_per_resident), extra={"limit": "per_day"})
+            _refusal(gettext_lazy("您当天已预约 {n} 次，每人每天最多 {limit} 次。"),
+                     n=counts["day"], limit=venue.max_per_day_per_resident), extra={"limit": "per_day"})
     if counts["venue_day"] >= venue.max_per_venue_per_day:
         raise errors.LimitReached(
-            _g("您当天在{venue}已有预约，每人每天在本馆最多 {limit} 次。").format(
-                venue=venue.name, limit=venue.max_per_venue_per_day), extra={"limit": "per_venue_per_day"})
+            _refusal(gettext_lazy("您当天在{venue}已有预约，每人每天在本馆最多 {limit} 次。"),
+                     venue=venue.name, limit=venue.max_per_venue_per_day), extra={"limit": "per_venue_per_day"})
 
 
 # The booking on PostgreSQL, after the resident's row is locked: the limits counted, the places
@@ -591,13 +604,13 @@ def booking_cancel(*, resident: User, booking_id: int, now: dt.datetime | None =
     if booking is None:
         raise errors.BookingNotFound()
     if booking.status != BookingStatus.CONFIRMED:
-        raise errors.NotCancellable(_g("这个预约当前状态为“{status}”，不能取消。").format(
-            status=booking.get_status_display()))
+        raise errors.NotCancellable(_refusal(gettext_lazy("这个预约当前状态为“{status}”，不能取消。"),
+                                             status=BookingStatus(booking.status).label))
     deadline = booking.starts_at - dt.timedelta(minutes=booking.venue.cancel_deadline_minutes)
     if now > deadline:
         raise errors.CancelDeadlinePassed(
-            _g("开场前 {m} 分钟内不能取消（截止 {when}）。如不能到场，可联系场馆。").format(
-                m=booking.venue.cancel_deadline_minutes, when=_fmt(deadline)))
+            _refusal(gettext_lazy("开场前 {m} 分钟内不能取消（截止 {when}）。如不能到场，可联系场馆。"),
+                     m=booking.venue.cancel_deadline_minutes, when=_fmt_lazy(deadline)))
     with _busy_as_conflict(), transaction.atomic():
         _set_lock_timeout()
         slot = _lock_slot(booking.slot_id)

@@ -19,9 +19,15 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_noop
 
 from portal.chat.registry import Card, Choice, QuickReply, Reply, Turn, skill
+from portal.chat.sentences import CHINESE, Day, Hours, Moment, Text, When, Word, render, say
+from portal.chat.sentences import text as joined
 
 SPORT_CHOICES = (gettext_noop("羽毛球"), gettext_noop("篮球"), gettext_noop("乒乓球"), gettext_noop("网球"),
                  gettext_noop("足球"), gettext_noop("游泳"))  # marked: quick-reply titles of an English reply
+# The other sports of sports.tsv, said inside an English sentence (``Word``: the catalogue's English).
+OTHER_SPORTS = (gettext_noop("排球"), gettext_noop("健身"), gettext_noop("台球"), gettext_noop("跑步"),
+                gettext_noop("瑜伽"), gettext_noop("壁球"), gettext_noop("门球"), gettext_noop("太极拳"),
+                gettext_noop("广场舞"), gettext_noop("健身路径"))
 _BOOK_VERB = ("预约", "约", "订", "定", "抢", "包场", "包个场")
 _COURT = ("场地", "场馆", "球场", "场子", "有空场地", "时段", "场")
 # Asking whether one has a place (我订到场地了吗, 我抢到场了吗, 约好了没, 我有没有约明天的羽毛球, 我是不是
@@ -78,19 +84,39 @@ _NOT_A_VENUE = {
 _WEEKDAY_NAMES = "一二三四五六日"
 
 
-def _when(slots: dict) -> str:
-    """明天（11月25日 周三）19:00-21:00 — what a resident reads back before confirming."""
+def _when(slots: dict) -> Text:
+    """明天（11月25日 周三） 19:00-21:00 — what a resident reads back before confirming (tomorrow
+    (Wed 25 Nov), 19:00–21:00 in English)."""
     from portal.nlu.timeparse import now_shanghai
 
-    parts = []
-    day = _day(slots)
+    day, hours = _day(slots), None
+    relative = ""
     if day:
         relative = {0: "今天", 1: "明天", 2: "后天"}.get((day - now_shanghai().date()).days, "")
-        label = f"{day.month}月{day.day}日 周{_WEEKDAY_NAMES[day.weekday()]}"
-        parts.append(f"{relative}（{label}）" if relative else label)
     if slots.get("time_from"):
-        parts.append(slots["time_from"] + ("-" + slots["time_to"] if slots.get("time_to") else ""))
-    return " ".join(parts)
+        hours = Hours(slots["time_from"], slots.get("time_to") or None)
+    if day and hours:
+        return say("%(day)s %(hours)s", day=Day(day, relative=relative), hours=hours)
+    return joined(Day(day, relative=relative) if day else hours or "")
+
+
+class _Asked:
+    """What the resident asked for, read back: 明天（11月25日 周三） 12:00-18:00 张江镇 羽毛球 3 人 /
+    badminton in 张江镇 tomorrow (Wed 25 Nov), 12:00–18:00, for 3 people."""
+
+    def __init__(self, when: Text, place: str, sport: str | None, party: int):
+        self.when, self.place, self.sport, self.party = when, place, sport, party
+
+    def render(self, language: str) -> str | None:
+        if language == CHINESE:
+            people = f"{self.party} 人" if self.party > 1 else ""
+            return " ".join(p for p in (str(self.when), self.place, self.sport or "", people) if p)
+        sport = render(Word(self.sport), language) if self.sport else "courts" if self.place else ""
+        when = render(self.when, language)
+        if sport is None or when is None:
+            return None
+        said = " ".join(p for p in (sport, f"in {self.place}" if self.place else "", when) if p)
+        return said + (f", for {self.party} people" if self.party > 1 else "")
 
 
 # --- what the handlers share: reads through booking.queries, writes through booking.actions --------
@@ -105,6 +131,14 @@ TIME_QUICK_REPLIES = [QuickReply(gettext_noop("上午"), "上午"), QuickReply(g
                       QuickReply(gettext_noop("晚上"), "晚上"),
                       QuickReply(gettext_noop("全天都行"), "早上6点到晚上10点")]
 REALNAME_URL = "/api/v1/auth/realname/"
+# Quick replies of many answers (titles marked: an English reply shows the catalogue's English).
+OTHER_TIME = QuickReply(gettext_noop("换个时间"), "换个时间")
+QUIT = QuickReply(gettext_noop("算了"), "算了")
+MY_BOOKINGS = QuickReply(gettext_noop("我的预约"), "我的预约")
+CANCEL_BOOKING = QuickReply(gettext_noop("取消预约"), "取消预约")
+RETRY = QuickReply(gettext_noop("再试一次"), "确认")
+KEEP_IT = QuickReply(gettext_noop("不取消了"), "算了")
+OTHER_SLOTS = QuickReply(gettext_noop("约别的时段"), "#intent:venue.book")
 
 
 def _day(slots: dict):
@@ -137,12 +171,6 @@ def _int(value) -> int | None:
 def _party(slots: dict) -> int:
     """How many people the booking is for (``party_size``, said as 两个人, 我们仨 …); 1 when unsaid."""
     return max(1, _int(slots.get("party_size")) or 1)
-
-
-def _people(slots: dict) -> str:
-    """"3 人" for a party the resident said, "" for one person (nothing to read back)."""
-    party = _party(slots)
-    return f"{party} 人" if party > 1 else ""
 
 
 def _short_town(town: str) -> str:
@@ -225,6 +253,23 @@ def _booking_card(booking, *, pick: bool = False) -> Card:
     return Card(data.pop("type"), data.pop("id"), data.pop("title"), data)
 
 
+def _label(venue: str, court: str, start, end) -> Text:
+    """A slot or booking as its card's title says it (张江体育中心 2号场 11月26日 14:00-15:00), in a
+    sentence of either language (… 2号场, Thu 26 Nov, 14:00–15:00)."""
+    from django.utils import timezone
+
+    return say("%(venue)s %(court)s %(when)s", venue=venue, court=court,
+               when=When(timezone.localtime(start), timezone.localtime(end)))
+
+
+def _slot_label(slot) -> Text:
+    return _label(slot.venue.name, slot.court.name, slot.start, slot.end)
+
+
+def _booking_label(booking) -> Text:
+    return _label(booking.venue.name, booking.slot.court.name, booking.starts_at, booking.ends_at)
+
+
 _PLAY = {"游泳": "游泳", "足球": "踢足球", "跑步": "跑步", "健身": "健身", "健身路径": "用健身路径",
          "太极拳": "打太极拳", "广场舞": "跳广场舞", "瑜伽": "练瑜伽"}
 
@@ -238,8 +283,12 @@ def _play(sport: str) -> str:
     return _PLAY.get(sport) or (f"打{sport}" if sport.endswith("球") else sport)
 
 
-_GUIDE_STARTERS = [("高血压", "高血压适合什么运动"), ("糖尿病", "糖尿病怎么运动"), ("减重", "想减肥怎么锻炼"),
-                   ("老年人", "老年人适合什么运动"), ("膝关节", "膝盖不好能做什么运动"), ("儿童", "孩子适合什么运动")]
+_GUIDE_STARTERS = [(gettext_noop("高血压"), "高血压适合什么运动"), (gettext_noop("糖尿病"), "糖尿病怎么运动"),
+                   (gettext_noop("减重"), "想减肥怎么锻炼"), (gettext_noop("老年人"), "老年人适合什么运动"),
+                   (gettext_noop("膝关节"), "膝盖不好能做什么运动"), (gettext_noop("儿童"), "孩子适合什么运动")]
+GENERAL_ADVICE = (gettext_noop(
+    "一般建议：成年人每周至少 150 分钟中等强度运动（如快走、游泳、骑车），分 5 天进行，每次 30 分钟；"
+    "有慢病或关节问题的，先请家庭医生评估再定强度。") + gettext_noop("告诉我您的情况，我给您更具体的建议："))
 
 
 def _booking_choice(booking) -> Choice:
@@ -257,15 +306,9 @@ def _booking_choice(booking) -> Choice:
                   keys=tuple(dict.fromkeys(keys)), time=f"{start:%H:%M}")
 
 
-def _what(slots: dict, place: _Place | None = None) -> str:
-    """明天（11月25日 周三）12:00-18:00 张江镇 羽毛球"""
-    parts = [_when(slots)]
-    if place and place.label:
-        parts.append(place.label)
-    if slots.get("sport"):
-        parts.append(slots["sport"])
-    parts.append(_people(slots))
-    return " ".join(p for p in parts if p)
+def _what(slots: dict, place: _Place | None = None) -> Text:
+    """明天（11月25日 周三） 12:00-18:00 张江镇 羽毛球 (``_Asked``)"""
+    return joined(_Asked(_when(slots), place.label if place else "", slots.get("sport"), _party(slots)))
 
 
 @skill(
@@ -398,7 +441,7 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     if (not found and (t_from or t_to)) or (at_clock and not any(starts_at(s, t_from) for s, _ in found)):
         found = find(limit=200 if at_clock else 20)
         if found:
-            note += f"{asked} 没有可约的了，当天其他时间还有："
+            note += say("%(asked)s 没有可约的了，当天其他时间还有：", asked=asked)
             if at_clock:  # 20:30 asked, none then: the slots nearest to it, not the morning's
                 nearest = True
                 found.sort(key=lambda sd: abs(_minutes(timezone.localtime(sd[0].start).time()) - _minutes(t_from)))
@@ -414,13 +457,17 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
             found = on_court
         else:  # 5号场 and only 1–4号场 free then: that court's nearest free times, else the other courts
             own = [(s, d) for s, d in find(limit=200) if _on_court(s, court)]
-            busy = f"{court}号场{_when(slots)}没有空"
             if own:
                 nearest = True
-                note = lead + f"{busy}，{court}号场当天离这个时间最近的空闲时段："
+                note = lead + say("%(court)s号场%(when)s没有空，%(court)s号场当天离这个时间最近的空闲时段：",
+                                  court=court, when=_when(slots))
                 found = sorted(own, key=lambda sd: _gap(timezone.localtime(sd[0].start).time(), t_from, t_to))
+            elif t_from:
+                note = lead + say("%(court)s号场%(when)s没有空，当天也没有它的空闲时段了。其他场地这个时间还有：",
+                                  court=court, when=_when(slots))
             else:
-                note = lead + f"{busy}，当天也没有它的空闲时段了。其他场地{'这个时间' if t_from else ''}还有："
+                note = lead + say("%(court)s号场%(when)s没有空，当天也没有它的空闲时段了。其他场地还有：",
+                                  court=court, when=_when(slots))
         found = found[:20]
     if found and _party(slots) > 1:
         found, refusal = _fitting(found, _party(slots))
@@ -429,26 +476,31 @@ def _offer_slots(turn: Turn, *, note: str = "", exclude: frozenset[int] = frozen
     if not found:
         why = _why_none(wanted["venue_id"], day, wanted["sport"])
         if why:  # one venue asked for, closed or not released: say so rather than "booked up"
-            return Reply(note + why + "换一天或者换个场馆试试？",
-                         quick_replies=[QuickReply("换一天", "换一天"), QuickReply("附近的场馆", "附近的场馆"),
-                                        QuickReply("算了", "算了")],
+            return Reply(note + why + gettext_noop("换一天或者换个场馆试试？"),
+                         quick_replies=[QuickReply(gettext_noop("换一天"), "换一天"),
+                                        QuickReply(gettext_noop("附近的场馆"), "附近的场馆"), QUIT],
                          done=False, asks_confirmation=False)
-        return Reply(note + f"{asked} 暂时没有可以预约的场地了。换个时间或者换一天试试？",
-                     quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("附近的场馆", "附近的场馆"),
-                                    QuickReply("算了", "算了")],
+        return Reply(note + say("%(asked)s 暂时没有可以预约的场地了。", asked=asked)
+                     + gettext_noop("换个时间或者换一天试试？"),
+                     quick_replies=[OTHER_TIME, QuickReply(gettext_noop("附近的场馆"), "附近的场馆"), QUIT],
                      done=False, asks_confirmation=False)
     shown = sorted(found[:MAX_CARDS], key=lambda sd: sd[0].start) if nearest else found[:MAX_CARDS]
     venues = {s.venue.name for s, _ in found}
     capped = len(found) >= 20  # slots_available stops at 20
-    where = next(iter(venues)) if len(venues) == 1 else "多个场馆" if capped else f"{len(venues)} 个场馆"
-    count = "不少" if capped else f" {len(found)} 个"
-    text = note or f"{asked}，{where}还有{count}时段可约"
-    text += "，选一个吧：" if not note else ""
-    if len(found) > len(shown):
-        text += f"（先列出{'时间最接近' if nearest else '最早'}的 {len(shown)} 个，说“换个时间”可以改时段）"
-    return Reply(text, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
-                 quick_replies=[QuickReply("换个时间", "换个时间"), QuickReply("算了", "算了")],
-                 done=False, asks_confirmation=False)
+    where = next(iter(venues)) if len(venues) == 1 else say("多个场馆") if capped else say(
+        "%(n)s 个场馆", n=len(venues))
+    if note:
+        said = note
+    elif capped:
+        said = say("%(asked)s，%(where)s还有不少时段可约，选一个吧：", asked=asked, where=where)
+    else:
+        said = say("%(asked)s，%(where)s还有 %(n)s 个时段可约，选一个吧：", asked=asked, where=where, n=len(found))
+    if len(found) > len(shown) and nearest:
+        said += say("（先列出时间最接近的 %(n)s 个，说“换个时间”可以改时段）", n=len(shown))
+    elif len(found) > len(shown):
+        said += say("（先列出最早的 %(n)s 个，说“换个时间”可以改时段）", n=len(shown))
+    return Reply(said, cards=[_slot_card(s, d, place) for s, d in shown], choices=[_slot_choice(s) for s, _ in shown],
+                 quick_replies=[OTHER_TIME, QUIT], done=False, asks_confirmation=False)
 
 
 BARE_HOUR = "bare_hour"  # session state: the clock hour asked about (早上还是晚上?), for an answer of 晚上 alone
@@ -496,9 +548,10 @@ def _morning_or_evening(turn: Turn, day, wanted: dict, place: _Place) -> Reply |
     turn.state[BARE_HOUR] = at.strftime("%H:%M")
     slots.pop("time_from", None)
     early, late = f"{morning:%H:%M}", f"{evening:%H:%M}"
-    return Reply(f"{_when({**slots, 'time_from': None})} {early} 和 {late} 都开放，您说的是早上还是晚上？",
-                 quick_replies=[QuickReply(f"早上 {early}", f"早上{early}"), QuickReply(f"晚上 {late}", f"晚上{late}"),
-                                QuickReply("算了", "算了")],
+    return Reply(say("%(day)s %(early)s 和 %(late)s 都开放，您说的是早上还是晚上？",
+                     day=_when({**slots, "time_from": None}), early=early, late=late),
+                 quick_replies=[QuickReply(say("早上 %(at)s", at=early), f"早上{early}"),
+                                QuickReply(say("晚上 %(at)s", at=late), f"晚上{late}"), QUIT],
                  done=False, asks_confirmation=False, awaits="time_from")
 
 
@@ -537,8 +590,8 @@ def _fitting(found: list, party: int) -> tuple[list, Reply | None]:
 def _party_refused(exc, slot) -> Reply:
     """每单最多 4 人，请调整人数。 — with the sizes the court takes as quick replies."""
     most = slot.court.max_party_size
-    return Reply(f"{exc.message}人多的话，可以分开约两片场地。",
-                 quick_replies=[QuickReply(f"{most} 人", f"{most}个人"), QuickReply("算了", "算了")],
+    return Reply(joined(exc.message, gettext_noop("人多的话，可以分开约两片场地。")),
+                 quick_replies=[QuickReply(say("%(n)s 人", n=most), f"{most}个人"), QUIT],
                  done=False, asks_confirmation=False)
 
 
@@ -579,57 +632,56 @@ def _book_chosen(turn: Turn, slot_id: int | None, *, confirmed: bool) -> Reply:
         try:
             slot = queries.slot_get(slot_id=slot_id)
         except errors.SlotNotFound:
-            return _offer_slots(turn, note="这个时段找不到了，", exclude=frozenset({slot_id}))
+            return _offer_slots(turn, note=say("这个时段找不到了，"), exclude=frozenset({slot_id}))
         if not queries.slot_bookable(slot, timezone.now()):
-            return _offer_slots(turn, note="这个时段刚刚被约走或暂停预约了。", exclude=frozenset({slot_id}))
+            return _offer_slots(turn, note=gettext_noop("这个时段刚刚被约走或暂停预约了。"),
+                                exclude=frozenset({slot_id}))
         turn.slots[CHOICE] = str(slot_id)
         try:
             actions.party_check(slot=slot, party_size=_party(turn.slots))
         except errors.PartyTooLarge as exc:  # the pick is kept: "4个人" reads it back again
             return _party_refused(exc, slot)
         card = _slot_card(slot, None)
-        price = f"费用 {_price(slot)}，" if slot.price else ""
-        people = _people(turn.slots)
-        people = f"{people}，" if people else ""
-        return Reply(f"为您预约：{card.title}，{people}{price}确认吗？", cards=[card],
-                     quick_replies=[QuickReply("确认预约", "确认"), QuickReply("换个时间", "换个时间"),
-                                    QuickReply("算了", "算了")],
+        party = _party(turn.slots)
+        return Reply(say("为您预约：%(slot)s，%(people)s%(price)s确认吗？", slot=_slot_label(slot),
+                         people=say("%(n)s 人，", n=party) if party > 1 else "",
+                         price=say("费用 %(price)s，", price=_price(slot)) if slot.price else ""), cards=[card],
+                     quick_replies=[QuickReply(gettext_noop("确认预约"), "确认"), OTHER_TIME, QUIT],
                      done=False, asks_confirmation=True)
     try:
         booking = actions.booking_create(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.RealnameRequired as exc:
-        return Reply(f"{exc.message}完成实名认证后说“继续”，我接着为您预约这个时段。",
+        return Reply(joined(exc.message, gettext_noop("完成实名认证后说“继续”，我接着为您预约这个时段。")),
                      cards=[Card("realname", "realname", "去实名认证",
                                  {"action": "realname", "url": REALNAME_URL})],
-                     quick_replies=[QuickReply("继续", "继续"), QuickReply("算了", "算了")],
+                     quick_replies=[QuickReply(gettext_noop("继续"), "继续"), QUIT],
                      done=False, asks_confirmation=False)
     except errors.SlotFull as exc:
-        reply = _offer_slots(turn, note=f"{exc.message}", exclude=frozenset({slot_id}))
-        if reply.choices:
-            reply.text = f"{exc.message}同一时间段还有这些可选：" if "还有" not in reply.text else reply.text
+        reply = _offer_slots(turn, note=joined(exc.message), exclude=frozenset({slot_id}))
+        if reply.choices and "还有" not in reply.text:
+            reply.text = joined(exc.message, gettext_noop("同一时间段还有这些可选："))
         reply.choices.append(Choice(f"{WAITLIST}{slot_id}", "加入候补", keys=("候补", "排队", "等位")))
-        reply.quick_replies.insert(0, QuickReply("加入候补", f"#pick:{WAITLIST}{slot_id}"))
+        reply.quick_replies.insert(0, QuickReply(gettext_noop("加入候补"), f"#pick:{WAITLIST}{slot_id}"))
         return reply
     except (errors.WindowNotOpen, errors.SlotClosed, errors.SlotUnavailable, errors.NotBookable,
             errors.SlotNotFound, errors.PartyTooLarge) as exc:
-        reply = _offer_slots(turn, note=str(exc.message), exclude=frozenset({slot_id}))
-        if reply.choices:
-            reply.text = f"{exc.message}可以换这些时段：" if "还有" not in reply.text else reply.text
+        reply = _offer_slots(turn, note=joined(exc.message), exclude=frozenset({slot_id}))
+        if reply.choices and "还有" not in reply.text:
+            reply.text = joined(exc.message, gettext_noop("可以换这些时段："))
         return reply
     except errors.LimitReached as exc:  # with the way on: free a place first, or another day
         if exc.extra.get("limit") == "active":
-            return Reply(f"{exc.message}不去的预约可以先取消，再来约。",
-                         quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("我的预约", "我的预约")])
-        return Reply(f"{exc.message}可以换一天再约。",
-                     quick_replies=[QuickReply("换一天约", "约场"), QuickReply("我的预约", "我的预约")])
+            return Reply(joined(exc.message, gettext_noop("不去的预约可以先取消，再来约。")),
+                         quick_replies=[CANCEL_BOOKING, MY_BOOKINGS])
+        return Reply(joined(exc.message, gettext_noop("可以换一天再约。")),
+                     quick_replies=[QuickReply(gettext_noop("换一天约"), "约场"), MY_BOOKINGS])
     except errors.AlreadyBooked as exc:
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
     except errors.Busy as exc:
-        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
-                                                             QuickReply("算了", "算了")],
+        return Reply(joined(exc.message, gettext_noop("要再试一次吗？")), quick_replies=[RETRY, QUIT],
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # suspended and whatever else the action refuses: its sentence
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
     return _booked(booking)
 
 
@@ -643,10 +695,11 @@ def _booked(booking) -> Reply:
     deadline = datetime.fromisoformat(out["cancel_deadline"])
     opens = datetime.fromisoformat(out["checkin"]["window_opens_at"])
     card = _booking_card(booking)
-    people = f"，{booking.party_size} 人" if booking.party_size > 1 else ""
-    return Reply(f"预约成功：{card.title}{people}。{opens:%H:%M} 起可在“我的预约”里出示签到码签到；"
-                 f"如需取消，请在 {deadline:%m月%d日 %H:%M} 前说“取消预约”。",
-                 cards=[card], quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("取消预约", "取消预约")])
+    people = say("，%(n)s 人", n=booking.party_size) if booking.party_size > 1 else ""
+    return Reply(say("预约成功：%(booking)s%(people)s。", booking=_booking_label(booking), people=people)
+                 + say("%(opens)s 起可在“我的预约”里出示签到码签到；如需取消，请在 %(deadline)s 前说“取消预约”。",
+                       opens=f"{opens:%H:%M}", deadline=Moment(deadline)),
+                 cards=[card], quick_replies=[MY_BOOKINGS, CANCEL_BOOKING])
 
 
 def _offers(user):
@@ -690,11 +743,11 @@ def _offer_accept(turn: Turn, which: str) -> Reply:
     from booking import actions, errors
     from portal.core.errors import PortalError
 
-    again = [QuickReply("约别的时段", "#intent:venue.book"), QuickReply("我的预约", "我的预约")]
+    again = [OTHER_SLOTS, MY_BOOKINGS]
     if which == "*":
         live = [e for e in _offers(turn.user)[:20] if _live(e)][:MAX_CARDS]
         if not live:
-            return Reply("您的候补名额已经没有待确认的了。", quick_replies=again)
+            return Reply(gettext_noop("您的候补名额已经没有待确认的了。"), quick_replies=again)
         cards, choices = [], []
         for entry in live:
             card = _slot_card(entry.slot, None)
@@ -702,35 +755,36 @@ def _offer_accept(turn: Turn, which: str) -> Reply:
             cards.append(card)
             choice = _slot_choice(entry.slot)
             choices.append(Choice(f"{OFFER}{entry.pk}", choice.title, keys=choice.keys, time=choice.time))
-        return Reply(f"您有 {len(live)} 个候补名额在等您确认，要预约哪一个？", cards=cards, choices=choices,
-                     quick_replies=[QuickReply("算了", "算了")], done=False, asks_confirmation=False)
+        return Reply(say("您有 %(n)s 个候补名额在等您确认，要预约哪一个？", n=len(live)), cards=cards, choices=choices,
+                     quick_replies=[QUIT], done=False, asks_confirmation=False)
     entry_id = _int(which)
     entry = _offers(turn.user).filter(pk=entry_id).first() if entry_id is not None else None
     if entry is None:
-        return Reply(str(errors.OfferNotFound.message), quick_replies=again)
+        return Reply(joined(errors.OfferNotFound.message), quick_replies=again)
     if not turn.confirmed:
         from django.utils import timezone
 
         card = _slot_card(entry.slot, None)
         until = timezone.localtime(entry.offer_expires_at)
-        return Reply(f"候补到位：{card.title}，名额为您保留到 {until:%H:%M}，确认预约吗？", cards=[card],
-                     quick_replies=[QuickReply("确认预约", "确认"), QuickReply("算了", "算了")],
+        return Reply(say("候补到位：%(slot)s，名额为您保留到 %(until)s，确认预约吗？", slot=_slot_label(entry.slot),
+                         until=f"{until:%H:%M}"), cards=[card],
+                     quick_replies=[QuickReply(gettext_noop("确认预约"), "确认"), QUIT],
                      done=False, asks_confirmation=True)
     try:
         booking = actions.waitlist_accept(resident=turn.user, entry_id=entry.pk)
     except errors.OfferExpired as exc:
         turn.state["offers_told"] = [*(turn.state.get("offers_told") or ())[-9:], entry.pk]
-        return Reply(f"{_slot_card(entry.slot, None).title}：{exc.message}可以看看别的时段。", quick_replies=again)
+        return Reply(say("%(slot)s：", slot=_slot_label(entry.slot)) + joined(exc.message)
+                     + gettext_noop("可以看看别的时段。"), quick_replies=again)
     except errors.RealnameRequired as exc:
-        return Reply(f"{exc.message}完成实名认证后回复“确认预约”，名额保留期内仍可确认。",
+        return Reply(joined(exc.message, gettext_noop("完成实名认证后回复“确认预约”，名额保留期内仍可确认。")),
                      cards=[Card("realname", "realname", "去实名认证", {"action": "realname", "url": REALNAME_URL})],
-                     quick_replies=[QuickReply("确认预约", "确认")], done=False, asks_confirmation=True)
+                     quick_replies=[QuickReply(gettext_noop("确认预约"), "确认")], done=False, asks_confirmation=True)
     except errors.Busy as exc:
-        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
-                                                             QuickReply("算了", "算了")],
+        return Reply(joined(exc.message, gettext_noop("要再试一次吗？")), quick_replies=[RETRY, QUIT],
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # slot_unavailable, limit_reached, suspended, already_booked: the action's sentence
-        return Reply(str(exc.message), quick_replies=again)
+        return Reply(joined(exc.message), quick_replies=again)
     return _booked(booking)
 
 
@@ -743,30 +797,31 @@ def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
     try:
         slot = queries.slot_get(slot_id=slot_id)
     except errors.SlotNotFound:
-        return _offer_slots(turn, note="这个时段找不到了，")
-    label = _slot_card(slot, None).title
+        return _offer_slots(turn, note=say("这个时段找不到了，"))
+    label = _slot_label(slot)
     if not turn.confirmed:
-        return Reply(f"为您加入 {label} 的候补：有人取消时会通知您，请在通知里的时限内确认。确认加入吗？",
-                     quick_replies=[QuickReply("确认加入", "确认"), QuickReply("算了", "算了")],
+        return Reply(say("为您加入 %(slot)s 的候补：有人取消时会通知您，请在通知里的时限内确认。确认加入吗？",
+                         slot=label),
+                     quick_replies=[QuickReply(gettext_noop("确认加入"), "确认"), QUIT],
                      done=False, asks_confirmation=True)
     try:
         entry = actions.waitlist_join(resident=turn.user, slot_id=slot_id, party_size=_party(turn.slots))
     except errors.WaitlistNotNeeded:
         turn.slots[CHOICE] = str(slot_id)
         reply = _book_chosen(turn, slot_id, confirmed=False)
-        reply.text = "这个时段又有空位了，可以直接预约。" + reply.text
+        reply.text = gettext_noop("这个时段又有空位了，可以直接预约。") + reply.text
         return reply
     except errors.RealnameRequired as exc:
-        return Reply(f"{exc.message}完成实名认证后说“继续”。",
+        return Reply(joined(exc.message, gettext_noop("完成实名认证后说“继续”。")),
                      cards=[Card("realname", "realname", "去实名认证",
                                  {"action": "realname", "url": REALNAME_URL})],
-                     quick_replies=[QuickReply("继续", "继续")], done=False, asks_confirmation=False)
+                     quick_replies=[QuickReply(gettext_noop("继续"), "继续")], done=False, asks_confirmation=False)
     except PortalError as exc:
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
     position = queries.waitlist_position(entry)
-    ahead = f"您排第 {position} 位，" if position else ""
-    return Reply(f"已加入 {label} 的候补。{ahead}有人取消时会通知您。",
-                 quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("约别的时段", "#intent:venue.book")])
+    ahead = say("您排第 %(n)s 位，", n=position) if position else ""
+    return Reply(say("已加入 %(slot)s 的候补。", slot=label) + ahead + gettext_noop("有人取消时会通知您。"),
+                 quick_replies=[MY_BOOKINGS, OTHER_SLOTS])
 
 
 @skill(
@@ -851,30 +906,33 @@ def venue_search(turn: Turn) -> Reply:
         hits = queries.venues_search(sport=sport, town=place.town, open_at=open_at, order="availability")
     if place.district:
         hits = [h for h in hits if h.venue.district == place.district]
-    what = f"能{_play(sport)}的" if sport else ""
-    when = f"{_when(slots)} 开放的" if open_at else ""
+    when = _when(slots) if open_at else None
     farther = False
     if not hits and place.near:  # only a town has a centre (a district is a filter)
         # None in the town: the nearest ones beyond it (花木 has no tennis court; 陆家嘴 has).
         hits = queries.venues_search(near=place.near, radius_m=FARTHER_RADIUS_M, sport=sport, open_at=open_at)
         farther = bool(hits)
     if not hits:
-        return Reply(f"没有找到{place.label}{when}{what}公共场馆。换个地方或项目试试？",
-                     quick_replies=[QuickReply("全部场馆", "#intent:venue.search"), QuickReply("预约场地", "约场")])
+        return Reply(say("没有找到%(venues)s。", venues=_Venues(sport, when, within=place.label, public=True))
+                     + gettext_noop("换个地方或项目试试？"),
+                     quick_replies=[QuickReply(gettext_noop("全部场馆"), "#intent:venue.search"),
+                                    QuickReply(gettext_noop("预约场地"), "约场")])
     asks_day = day is not None and open_at is None  # 后天开门吗: that day's hours, not today's
     if asks_day:
         hits = _venues_named(turn.text, hits) or hits
     shown = hits[:MAX_CARDS]
     if place.near:  # order="availability" has already counted today's free places
         queries.annotate_free_places(shown, sport=sport)
-    order = "由近到远" if place.near else "今天空位多的在前"
+    order = say("由近到远") if place.near else say("今天空位多的在前")
     if farther:
-        text = f"{place.label}附近没有{when}{what}公共场馆，离得最近的（{order}）："
+        text = say("%(place)s附近没有%(venues)s，离得最近的（%(order)s）：", place=place.label,
+                   venues=_Venues(sport, when, public=True), order=order)
     else:
-        text = f"{place.label + '附近' if place.label else ''}{when}{what}场馆有 {len(hits)} 个（{order}）："
+        text = say("%(venues)s有 %(n)s 个（%(order)s）：", venues=_Venues(sport, when, near=place.label), n=len(hits),
+                   order=order)
     days = queries.venues_day_hours([h.venue for h in shown], date=day) if asks_day else {}
     if asks_day and not farther:
-        text = _day_answer(shown, days, _when(slots), place, what, order, count=len(hits))
+        text = _day_answer(shown, days, _when(slots), place, sport, order, count=len(hits))
     cards = []
     for hit in shown:
         data = booking_cards.venue_card(hit)
@@ -886,8 +944,42 @@ def venue_search(turn: Turn) -> Reply:
         if hit.venue.bookable:
             data["payload"] = f"#intent:venue.book?venue={hit.venue.pk}" + (f"&sport={sport}" if sport else "")
         cards.append(Card(data.pop("type"), data.pop("id"), data.pop("title"), data))
-    quick = [QuickReply("预约场地", "#intent:venue.book" + (f"?sport={sport}" if sport else ""))]
+    quick = [QuickReply(gettext_noop("预约场地"), "#intent:venue.book" + (f"?sport={sport}" if sport else ""))]
     return Reply(text, cards=cards, quick_replies=quick)
+
+
+class _Venues:
+    """The venues a search is about: 张江镇附近明天（11月26日 周四） 19:00 开放的能打羽毛球的场馆 / venues for
+    badminton near 张江镇 open tomorrow (Thu 26 Nov), 19:00 (``near`` adds 附近, ``within`` not)."""
+
+    def __init__(self, sport: str | None, when: Text | None, *, near: str = "", within: str = "",
+                 public: bool = False):
+        self.sport, self.when, self.near, self.within, self.public = sport, when, near, within, public
+
+    def render(self, language: str) -> str | None:
+        if language == CHINESE:
+            return "".join((f"{self.near}附近" if self.near else self.within,
+                            f"{self.when} 开放的" if self.when else "",
+                            f"能{_play(self.sport)}的" if self.sport else "", "公共场馆" if self.public else "场馆"))
+        sport = render(Word(self.sport), language) if self.sport else ""
+        when = render(self.when, language) if self.when else ""
+        if sport is None or when is None:
+            return None
+        return " ".join(p for p in ("public venues" if self.public else "venues", sport and f"for {sport}",
+                                    self.near and f"near {self.near}", self.within and f"in {self.within}",
+                                    when and f"open {when}") if p)
+
+
+class _OpenHours:
+    """A day's opening hours: 08:00-12:00、14:00-21:00 / 08:00–12:00, 14:00–21:00."""
+
+    def __init__(self, day):
+        self.day = day
+
+    def render(self, language: str) -> str:
+        if language == CHINESE:
+            return _hours(self.day)
+        return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in self.day.hours)
 
 
 def _venues_named(text: str, hits: list) -> list:
@@ -919,24 +1011,26 @@ def _day_state(day) -> str:
     return f"开放 {_hours(day)}" if day.hours else "不开放"
 
 
-def _day_answer(shown: list, days: dict, when: str, place: _Place, what: str, order: str, *, count: int) -> str:
+def _day_answer(shown: list, days: dict, when: Text, place: _Place, sport: str | None, order: Text, *,
+                count: int) -> Text:
     """Whether the venue asked about opens on the day asked (its hours that day, a holiday's, a
     closure its staff made), or each venue's hours that day."""
     from booking.schedule import DayKind
 
     first = days[shown[0].venue.pk]
-    kind = {DayKind.HOLIDAY: "（法定节假日，按节假日时间）", DayKind.ADJUSTED_WORKDAY: "（调休上班日，按工作日时间）"
-            }.get(first.kind, "")
+    kind = {DayKind.HOLIDAY: say("（法定节假日，按节假日时间）"),
+            DayKind.ADJUSTED_WORKDAY: say("（调休上班日，按工作日时间）")}.get(first.kind, "")
     if len(shown) > 1:
-        where = f"{place.label}附近" if place.label else ""
-        return f"{where}{what}场馆有 {count} 个，{when}{kind}的开放时间（{order}）："
+        return say("%(venues)s有 %(n)s 个，%(when)s%(kind)s的开放时间（%(order)s）：",
+                   venues=_Venues(sport, None, near=place.label), n=count, when=when, kind=kind, order=order)
     name = shown[0].venue.name
-    if first.closed_by_venue:
-        reasons = "、".join(first.reasons) or "场馆安排"
-        return f"{name}{when}因“{reasons}”暂停开放。"
+    if first.closed_by_venue:  # the staff's reasons, as they wrote them
+        reasons = "、".join(first.reasons) or say("场馆安排")
+        return say("%(venue)s%(when)s因“%(reasons)s”暂停开放。", venue=name, when=when, reasons=reasons)
     if not first.hours:
-        return f"{name}{when}{kind}不开放。"
-    return f"{name}{when}{kind}开放，时间 {_hours(first)}。"
+        return say("%(venue)s%(when)s%(kind)s不开放。", venue=name, when=when, kind=kind)
+    return say("%(venue)s%(when)s%(kind)s开放，时间 %(hours)s。", venue=name, when=when, kind=kind,
+               hours=_OpenHours(first))
 
 
 @skill(
@@ -978,7 +1072,8 @@ def booking_list(turn: Turn) -> Reply:
     upcoming = list(queries.bookings_of_resident(resident=turn.user, scope="upcoming")[:20])
     notes = _booking_notes(turn.user)
     if not upcoming:
-        return Reply("您目前没有待使用的场地预约。" + notes, quick_replies=[QuickReply("预约场地", "约场")])
+        return Reply(gettext_noop("您目前没有待使用的场地预约。") + notes,
+                     quick_replies=[QuickReply(gettext_noop("预约场地"), "约场")])
     day, sport = _day(turn.slots), turn.slots.get("sport")
     named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
              and (not sport or b.slot.sport == sport)]
@@ -986,14 +1081,17 @@ def booking_list(turn: Turn) -> Reply:
     if day or sport:
         what = _what({"date": turn.slots.get("date") if day else None, "sport": sport})
         if named:
-            lead, upcoming = f"{what}：", named
+            lead, upcoming = say("%(what)s：", what=what), named
         else:
-            lead = f"没有找到{what}的预约。"
+            lead = say("没有找到%(what)s的预约。", what=what)
     shown = upcoming[:MAX_CARDS]
-    more = f"，先列出最近的 {len(shown)} 个" if len(upcoming) > len(shown) else ""
-    return Reply(f"{lead}您有 {len(upcoming)} 个待使用的预约{more}。开场前后可在预约里出示签到码签到：{notes}",
+    if len(upcoming) > len(shown):
+        count = say("您有 %(n)s 个待使用的预约，先列出最近的 %(shown)s 个。", n=len(upcoming), shown=len(shown))
+    else:
+        count = say("您有 %(n)s 个待使用的预约。", n=len(upcoming))
+    return Reply(lead + count + gettext_noop("开场前后可在预约里出示签到码签到：") + notes,
                  cards=[_booking_card(b) for b in shown],
-                 quick_replies=[QuickReply("取消预约", "取消预约"), QuickReply("再约一个", "约场")])
+                 quick_replies=[CANCEL_BOOKING, QuickReply(gettext_noop("再约一个"), "约场")])
 
 
 def _booking_notes(user) -> str:
@@ -1001,22 +1099,27 @@ def _booking_notes(user) -> str:
     notification's news, with the reason) and the resident's waiting-list places; one line each."""
     from django.utils import timezone
 
-    from booking import cards, queries
+    from booking import queries
     from booking.models import WaitlistEntry
 
     lines = []
     for booking in queries.bookings_cancelled_by_venue(resident=user)[:MAX_CARDS]:
-        reason = f"（{booking.slot.blocked_reason}）" if booking.slot.blocked_reason else ""
-        lines.append(f"{cards.booking_card(booking)['title']} 的预约已被场馆取消{reason}。")
+        if booking.slot.blocked_reason:  # the staff's words: said as they wrote them
+            lines.append(say("%(booking)s 的预约已被场馆取消（%(reason)s）。", booking=_booking_label(booking),
+                             reason=booking.slot.blocked_reason))
+        else:
+            lines.append(say("%(booking)s 的预约已被场馆取消。", booking=_booking_label(booking)))
     for entry in queries.waitlist_open_of_resident(resident=user)[:MAX_CARDS]:
-        label = cards.slot_card(entry.slot)["title"]
+        label = _slot_label(entry.slot)
         if entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at:
             expires = timezone.localtime(entry.offer_expires_at)
-            lines.append(f"{label} 的候补有空位了，请在 {expires:%H:%M} 前确认预约（回复“确认预约”即可）。")
+            lines.append(say("%(slot)s 的候补有空位了，请在 %(until)s 前确认预约（回复“确认预约”即可）。", slot=label,
+                             until=f"{expires:%H:%M}"))
         else:
             position = queries.waitlist_position(entry)
-            lines.append(f"{label} 在候补中" + (f"，您排第 {position} 位。" if position else "。"))
-    return "".join(f"\n{line}" for line in lines)
+            lines.append(say("%(slot)s 在候补中，您排第 %(n)s 位。", slot=label, n=position) if position
+                         else say("%(slot)s 在候补中。", slot=label))
+    return joined(*(part for line in lines for part in ("\n", line)))
 
 
 @skill(
@@ -1072,15 +1175,15 @@ def booking_cancel(turn: Turn) -> Reply:
         named = [b for b in upcoming if (not day or b.starts_at.astimezone(_tz()).date() == day)
                  and (not sport or b.slot.sport == sport)]
         if upcoming and not named:
-            note = f"没有找到{_what(turn.slots)}的预约。"
+            note = say("没有找到%(what)s的预约。", what=_what(turn.slots))
             named = upcoming
         if not named:
-            return Reply("您目前没有可以取消的场地预约。", quick_replies=[QuickReply("我的预约", "我的预约")])
+            return Reply(gettext_noop("您目前没有可以取消的场地预约。"), quick_replies=[MY_BOOKINGS])
         if len(named) > 1:
             shown = named[:MAX_CARDS]
-            return Reply(f"{note}您有 {len(named)} 个预约，要取消哪一个？",
+            return Reply(note + say("您有 %(n)s 个预约，要取消哪一个？", n=len(named)),
                          cards=[_booking_card(b, pick=True) for b in shown],
-                         choices=[_booking_choice(b) for b in shown], quick_replies=[QuickReply("不取消了", "算了")],
+                         choices=[_booking_choice(b) for b in shown], quick_replies=[KEEP_IT],
                          done=False, asks_confirmation=False)
         booking_id = named[0].pk
         turn.slots[CHOICE] = str(booking_id)
@@ -1088,25 +1191,24 @@ def booking_cancel(turn: Turn) -> Reply:
         try:
             booking = queries.booking_of_resident(resident=turn.user, booking_id=booking_id)
         except errors.BookingNotFound as exc:
-            return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
+            return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
         card = _booking_card(booking)
         # 明天的羽毛球取消掉 with only Friday's booking: say there is none tomorrow before offering Friday's.
-        return Reply(f"{note}确认取消 {card.title} 的预约吗？", cards=[card],
-                     quick_replies=[QuickReply("确认取消", "确认"), QuickReply("不取消了", "算了")],
+        return Reply(note + say("确认取消 %(booking)s 的预约吗？", booking=_booking_label(booking)), cards=[card],
+                     quick_replies=[QuickReply(gettext_noop("确认取消"), "确认"), KEEP_IT],
                      done=False, asks_confirmation=True)
     try:
         booking = actions.booking_cancel(resident=turn.user, booking_id=booking_id)
     except errors.Busy as exc:
-        return Reply(f"{exc.message}要再试一次吗？", quick_replies=[QuickReply("再试一次", "确认"),
-                                                             QuickReply("不取消了", "算了")],
+        return Reply(joined(exc.message, gettext_noop("要再试一次吗？")), quick_replies=[RETRY, KEEP_IT],
                      done=False, asks_confirmation=True)
     except PortalError as exc:  # cancel_deadline_passed, not_cancellable, booking_not_found: the action's sentence
-        return Reply(str(exc.message), quick_replies=[QuickReply("我的预约", "我的预约")])
-    return Reply(f"已取消 {_booking_card(booking).title} 的预约。",
-                 quick_replies=[QuickReply("我的预约", "我的预约"), QuickReply("重新约一个", "约场")])
+        return Reply(joined(exc.message), quick_replies=[MY_BOOKINGS])
+    return Reply(say("已取消 %(booking)s 的预约。", booking=_booking_label(booking)),
+                 quick_replies=[MY_BOOKINGS, QuickReply(gettext_noop("重新约一个"), "约场")])
 
 
-def _why_none(venue_id: int | None, day, sport: str | None) -> str:
+def _why_none(venue_id: int | None, day, sport: str | None) -> str | Text:
     """Why the one venue asked for has nothing to book that day, when the reason is not that it is
     booked up: closed by the venue (with the reason it gave), closed that day, not released yet."""
     from django.utils import timezone
@@ -1122,8 +1224,9 @@ def _why_none(venue_id: int | None, day, sport: str | None) -> str:
     if not states:
         return queries.no_slots_reason(venue, date=day, sport=sport, now=timezone.now())
     if all(state == Slot.State.BLOCKED for state, _ in states):
-        reasons = "、".join(sorted({reason for _, reason in states if reason})) or "场地维护"
-        return f"{venue.name}{day.month}月{day.day}日因“{reasons}”暂停预约。"
+        reasons = "、".join(sorted({reason for _, reason in states if reason})) or say("场地维护")
+        return say("%(venue)s%(day)s因“%(reasons)s”暂停预约。", venue=venue.name, day=Day(day, short=True),
+                   reasons=reasons)
     return ""
 
 
@@ -1184,11 +1287,7 @@ def fitness_guide(turn: Turn) -> Reply:
     if not guides and turn.slots.get("guide"):  # "张江附近呢" after a guide: the same guide, near there
         guides = queries.fitness_guides(q=turn.slots["guide"], near=place.near, radius_m=place.radius_m)
     if not guides:
-        return Reply(
-            "一般建议：成年人每周至少 150 分钟中等强度运动（如快走、游泳、骑车），分 5 天进行，每次 30 分钟；"
-            "有慢病或关节问题的，先请家庭医生评估再定强度。告诉我您的情况，我给您更具体的建议：",
-            quick_replies=[QuickReply(title, text) for title, text in _GUIDE_STARTERS],
-        )
+        return Reply(GENERAL_ADVICE, quick_replies=[QuickReply(title, text) for title, text in _GUIDE_STARTERS])
     guide = guides[0]
     turn.slots["guide"] = guide["title"]
     activities = "；".join(f"{a['name']}（{_clause(a['how'])}）" for a in guide["activities"][:3])

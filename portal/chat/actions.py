@@ -3,7 +3,6 @@ unmatched questions, issue and redeem WebSocket tickets."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -28,9 +27,10 @@ from portal.chat.models import (
     UnmatchedQuestion,
     is_session_id,
 )
+from portal.chat.sentences import in_language
 from portal.core.errors import Forbidden, PortalError
 from portal.masking import mask_text
-from portal.nlu.language import CHINESE, ENGLISH, HAN, written_in
+from portal.nlu.language import CHINESE, ENGLISH, written_in
 
 
 class MessageInvalid(PortalError):
@@ -115,51 +115,39 @@ def _is_text(value: Any) -> bool:
     return True
 
 
+# Session state: the payloads of the last English reply's quick replies (确认, 换个时间 …), which a tap sends.
+TAPPED = "quick_payloads"
+
+
 def reply_language(*, text: str, state: dict, requested: str | None) -> str:
     """The language of the reply to ``text`` (docs/chat.md, "Reply language"), for both transports:
     a message clearly in English is answered in English and one in Chinese in Chinese, whatever the
     client's language; a message that says nothing of its language ("ok", "hi", a payload, a town in
-    pinyin) keeps the conversation's, and the first of a conversation takes the request's (the
-    language cookie, then Accept-Language)."""
+    pinyin, a quick reply of the last English answer tapped) keeps the conversation's, and the first
+    of a conversation takes the request's (the language cookie, then Accept-Language)."""
     written = written_in(text)
+    if text in (state.get(TAPPED) or ()):  # a quick reply of the last answer, tapped: its payload (确认) is not the
+        written = None                     # resident's own words, and keeps the conversation's language
     if written is None:
         written = state.get("language") or (ENGLISH if (requested or "").lower().startswith("en") else CHINESE)
     return ENGLISH if written == ENGLISH else CHINESE
 
 
-_SENTENCE = re.compile(r"[^。？！\n]*[。？！]?")
-
-
-def _sentences_in(language: str, text: str) -> str | None:
-    """``text`` (the skills' Chinese) in ``language``, sentence by sentence from the gettext
-    catalogue; None when any sentence has no translation — a reply is never half one language."""
-    lines = []
-    with translation.override(language):
-        for line in text.split("\n"):
-            pieces = []
-            for piece in (p.strip() for p in _SENTENCE.findall(line)):
-                if not piece:
-                    continue
-                translated = translation.gettext(piece)
-                if translated == piece and HAN.search(piece):
-                    return None
-                pieces.append(translated)
-            lines.append(" ".join(pieces))
-    return "\n".join(lines)
-
-
 def _reply_in(language: str, reply: dict) -> dict:
     """The reply's sentences and quick-reply titles in ``language`` where the catalogue has them
-    (the skills write Chinese; cards keep the domain's names)."""
+    (the skills write Chinese, sentences with details through ``sentences.say``; cards keep the
+    domain's names)."""
+    chinese = {**reply, "text": str(reply.get("text") or ""),
+               "quick_replies": [{**q, "title": str(q.get("title") or "")} for q in reply.get("quick_replies") or ()]}
     if language == CHINESE:
-        return reply
-    text = _sentences_in(language, reply.get("text") or "")
+        return chinese
+    text = in_language(language, reply.get("text") or "")
     if text is None:
-        return reply
+        return chinese
     quick = []
-    for option in reply.get("quick_replies") or ():
-        title = _sentences_in(language, option.get("title") or "")
-        quick.append({**option, "title": title} if title is not None else option)
+    for option, kept in zip(reply.get("quick_replies") or (), chinese["quick_replies"], strict=True):
+        title = in_language(language, option.get("title") or "")
+        quick.append({**option, "title": title} if title is not None else kept)
     return {**reply, "text": text, "quick_replies": quick}
 
 
@@ -187,14 +175,17 @@ def chat_reply(*, text: Any, user: Any, session_id: str | None = None, channel: 
         engine = Engine(understanding.classifier(), evidence=_catalogue_evidence)
         result = engine.handle(text, state=session.state, user=user, channel=channel, session_id=session.pk,
                                now=now)
-        session.state = {**result.state, "language": answer_in}
+        reply = result.reply.as_dict()
+        session.state = {**{k: v for k, v in result.state.items() if k != TAPPED}, "language": answer_in}
+        if answer_in != CHINESE and reply["quick_replies"]:
+            session.state[TAPPED] = [q["payload"] for q in reply["quick_replies"]][:10]
         session.channel = channel
         session.save()
         payload = {
             "session": session.pk,
             "intent": {"name": result.intent, "confidence": round(float(result.confidence), 2)},
             "slots": result.slots,
-            "reply": _reply_in(answer_in, result.reply.as_dict()),
+            "reply": _reply_in(answer_in, reply),
         }
         # Stored masked: residents type ID and phone numbers; staff and editors read these rows.
         ChatTurn.objects.create(session=session, text=mask_text(text), normalized=mask_text(result.normalized)[:1000],

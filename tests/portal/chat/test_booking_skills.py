@@ -198,7 +198,8 @@ def test_the_sport_date_and_time_are_asked_for_and_english_reaches_the_same_dial
     body = chat("my bookings")
     assert body["intent"]["name"] == "booking.list" and [c["id"] for c in body["reply"]["cards"]] == [booking.pk]
     body = chat("cancel my booking")
-    assert body["intent"]["name"] == "booking.cancel" and "确认取消" in body["reply"]["text"]
+    # Asked in English, the read-back is English too (docs/chat.md, "Reply language").
+    assert body["intent"]["name"] == "booking.cancel" and body["reply"]["text"].startswith("Cancel your booking")
     chat("yes")
     booking.refresh_from_db()
     assert booking.status == "cancelled"
@@ -510,7 +511,8 @@ def test_a_venue_closed_for_the_day_says_why_not_that_it_is_booked_up(chat, zhan
     chat.as_(realname_resident)
     chat(f"#intent:venue.book?venue={zhangjiang.venue.pk}&sport=羽毛球")
     body = chat("明天下午")
-    assert "羽毛球比赛" in body["reply"]["text"] and "暂停预约" in body["reply"]["text"], body["reply"]["text"]
+    assert body["reply"]["text"] == (f"张江测试体育中心{tomorrow.month}月{tomorrow.day}日因“羽毛球比赛”暂停预约。"
+                                     "换一天或者换个场馆试试？")
     assert not slot_ids(body)
     body = chat("后天下午")  # the next day is open
     assert slot_ids(body)
@@ -654,7 +656,11 @@ def test_an_offered_card_is_picked_by_its_place_in_the_list(chat, realname_resid
     offered = slot_ids(chat("明天下午 羽毛球 订场"))
     assert len(offered) == 4
     body = chat(said)
-    assert slot_ids(body) == [offered[index]] and "确认" in body["reply"]["text"], body["reply"]["text"]
+    from portal.nlu.language import ENGLISH, written_in
+
+    # Said in English, read back in English; "option 2" says nothing of its language (the conversation's).
+    confirm = "Please confirm" if written_in(said) == ENGLISH else "确认"
+    assert slot_ids(body) == [offered[index]] and confirm in body["reply"]["text"], body["reply"]["text"]
 
 
 def test_a_place_beyond_the_list_picks_nothing(chat, realname_resident, zhangjiang):
@@ -843,7 +849,8 @@ def test_asking_whether_one_has_booked_lists_ones_bookings(chat, realname_reside
     booking = actions.booking_create(resident=realname_resident, slot_id=zhangjiang.slots[("1号场", 1, 14)].pk)
     body = chat.as_(realname_resident)(asked)
     assert body["intent"]["name"] == "booking.list", body["reply"]["text"]
-    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and "待使用的预约" in body["reply"]["text"], body
+    listed = "Upcoming bookings: 1." if asked.isascii() else "您有 1 个待使用的预约"  # in the language asked
+    assert [c["id"] for c in body["reply"]["cards"]] == [booking.pk] and listed in body["reply"]["text"], body
     assert "pending" not in chat.state()
 
 
