@@ -41,6 +41,35 @@ def say():
 
 
 @pytest.fixture
+def chat(api, say):
+    """A conversation as one resident: ``chat.as_(user)``, then ``chat("…")`` → the body, or
+    ``chat.reply("…")`` → its reply alone; ``chat.state()`` the session's state."""
+
+    class Conversation:
+        session = None
+
+        def as_(self, user):
+            api.credentials(HTTP_AUTHORIZATION=bearer(user))
+            return self
+
+        def __call__(self, text):
+            status, body = say(api, text, self.session)
+            assert status == 200, body
+            self.session = body["session"]
+            return body
+
+        def reply(self, text):
+            return self(text)["reply"]
+
+        def state(self):
+            from portal.chat.models import ChatSession
+
+            return ChatSession.objects.get(pk=self.session).state
+
+    return Conversation()
+
+
+@pytest.fixture
 def realname_resident(db):
     """A resident who has bound their real name (booking needs it)."""
     from tests.booking.conftest import make_resident

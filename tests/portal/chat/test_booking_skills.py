@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from booking import actions
 from booking.models import Booking, Slot, Suspension, WaitlistEntry
-from portal.chat.models import ChatSession
 from tests.booking.conftest import make_court, make_resident, make_slot, make_venue
 from tests.portal.chat.conftest import at, bearer
 
@@ -19,29 +18,6 @@ pytestmark = pytest.mark.django_db
 
 def day(offset: int) -> str:
     return (timezone.localdate() + timedelta(days=offset)).isoformat()
-
-
-@pytest.fixture
-def chat(api, say):
-    """A conversation as one resident: ``chat.as_(user)``, then ``chat("…")`` → body."""
-
-    class Conversation:
-        session = None
-
-        def as_(self, user):
-            api.credentials(HTTP_AUTHORIZATION=bearer(user))
-            return self
-
-        def __call__(self, text):
-            status, body = say(api, text, self.session)
-            assert status == 200, body
-            self.session = body["session"]
-            return body
-
-        def state(self):
-            return ChatSession.objects.get(pk=self.session).state
-
-    return Conversation()
 
 
 def slot_ids(body) -> list[int]:
