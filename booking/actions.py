@@ -38,7 +38,8 @@ from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot,
 from booking.realtime import availability_changed
 from portal.accounts.models import User
 from portal.connectors.notify import notification_queue
-from portal.core.idempotency import Receipt
+from portal.core.idempotency import KeyTaken, Receipt
+from portal.core.prepared import prepared_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -369,37 +370,26 @@ def _refuse_over_limits(resident: User, slot: Slot, now: dt.datetime, counts: di
                      venue=venue.name, limit=venue.max_per_venue_per_day), extra={"limit": "per_venue_per_day"})
 
 
-# The booking on PostgreSQL, after the resident's row is locked: the limits counted, the places
-# taken only if no limit refuses, the booking inserted only if the places were taken, and (with an
-# Idempotency-Key) its answer stored only if the booking was inserted — one statement, so the
-# slot's row stays locked for this statement and the commit alone. The counts come back so that a
-# refusal names the exact rule.
-_BOOK_SQL = f"""
-WITH counts AS ({_LIMITS_SQL}), taken AS (
-    UPDATE booking_slot SET remaining = remaining - %(units)s
-     WHERE id = %(slot)s AND remaining >= %(units)s AND state = 'open' AND opens_at <= %(now)s AND start > %(now)s
-       AND (SELECT same_slot = 0 AND active < %(max_active)s AND day < %(max_day)s
-                   AND venue_day < %(max_venue_day)s AND suspension IS NULL FROM counts)
- RETURNING id, remaining
-), booked AS (
-    INSERT INTO booking_booking (id, resident_id, slot_id, venue_id, party_size, units, companions, status,
-                                 starts_at, ends_at, checkin_closes_at, checkin_secret, created_at, cancelled_by_venue)
-    SELECT %(id)s, %(resident)s, taken.id, %(venue)s, %(party_size)s, %(units)s, %(companions)s, 'confirmed',
-           %(starts_at)s, %(ends_at)s, %(checkin_closes_at)s, %(checkin_secret)s, %(now)s, false
-      FROM taken
- RETURNING id
-){{stored}}
-SELECT same_slot, active, day, venue_day, suspension, (SELECT remaining FROM taken), (SELECT id FROM booked)
-  FROM counts
-"""  # noqa: S608 (only constant SQL is put together here)
+# The booking on PostgreSQL: the function ``booking_book`` (booking/migrations/0002) locks the
+# resident's row, then in one statement counts the limits, takes the places only if no limit
+# refuses, inserts the booking only if the places were taken, and (with an Idempotency-Key) stores
+# its answer only if the booking was inserted — one round trip and one transaction, so the slot's
+# row stays locked for that statement and the commit alone, never across a round trip to a Python
+# thread waiting for the GIL. PostgreSQL keeps the function's plans and the call is prepared
+# (``portal.core.prepared``): planning the statement each time cost it more than running it. The
+# counts come back so that a refusal names the exact rule.
+_BOOK_CALL = """
+SELECT * FROM booking_book(%(resident)s::bigint, %(slot)s::bigint, %(venue)s::bigint, %(units)s::integer,
+                           %(now)s::timestamptz, %(day_start)s::timestamptz, %(day_end)s::timestamptz,
+                           %(max_active)s::integer, %(max_day)s::integer, %(max_venue_day)s::integer,
+                           %(id)s::bigint, %(party_size)s::integer, %(companions)s::jsonb, %(starts_at)s::timestamptz,
+                           %(ends_at)s::timestamptz, %(checkin_closes_at)s::timestamptz, %(checkin_secret)s::text,
+                           %(lock_timeout)s::text, %(key_id)s::bigint, %(key)s::text, %(method)s::text,
+                           %(path)s::text, %(fingerprint)s::text, %(stale_before)s::timestamptz,
+                           %(key_status)s::integer, %(key_body)s::jsonb)
+"""
 
-# The resident's row lock (with ``lock_timeout``) and the booking, sent as one query: PostgreSQL
-# runs the two statements as one transaction, each with its own snapshot (so the counts see every
-# booking the resident committed before the lock was granted), and commits it on the server. The
-# slot's row is locked from the booking statement to that commit without a round trip to this
-# process in between — under a rush every moment it stays locked is paid by everyone queued on it.
-_LOCK_AND_BOOK_SQL = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true) FROM accounts_user"  # noqa: S608
-                      " WHERE id = %(resident)s FOR UPDATE;\n" + _BOOK_SQL)
+_CLAIM_NAMES = ("key", "method", "path", "fingerprint", "stale_before")  # and "user", "now": the booking's own
 
 _ids_lock = threading.Lock()
 _ids: list[int] = []
@@ -450,20 +440,24 @@ def _book_postgresql(*, resident: User, slot: Slot, party_size: int, units: int,
               "starts_at": booking.starts_at, "ends_at": booking.ends_at,
               "checkin_closes_at": booking.checkin_closes_at, "checkin_secret": booking.checkin_secret,
               "lock_timeout": f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"}
-    stored = ""
-    if receipt is not None and receipt.render is not None:
-        store_sql, store_params = receipt.stored_with(booking, when="booked")
-        stored = f", stored AS ({store_sql})"
-        params.update(store_params)
+    answered = receipt is not None and receipt.render is not None
+    key_id, key_status, key_body = receipt.answer_row(booking) if answered else (None, None, None)
+    claiming = receipt is not None and receipt.pk is None  # the key is claimed by this statement
+    claim = receipt.claim_params() if claiming else {}
+    params.update(key_id=key_id, key_status=key_status, key_body=key_body,
+                  **{name: claim.get(name) for name in _CLAIM_NAMES})
     inside = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with inside, connection.cursor() as cursor:
-        cursor.execute(_LOCK_AND_BOOK_SQL.format(stored=stored), params)
-        cursor.nextset()
-        *counts, left, booked = cursor.fetchone()
+    with inside, prepared_cursor() as cursor:
+        cursor.execute(_BOOK_CALL, params)
+        *counts, left, booked, key_id = cursor.fetchone()
+    if claiming:
+        if key_id is None:
+            raise KeyTaken()
+        receipt.pk = key_id
     if booked is None:
         _refuse_over_limits(resident, slot, now, dict(zip(_COUNT_NAMES, counts, strict=True)))
         return None, None
-    if receipt is not None and receipt.render is not None:
+    if answered:
         receipt.stored = True
     booking._state.adding = False
     booking._state.db = connection.alias
@@ -474,6 +468,8 @@ def _book_portable(*, resident: User, slot: Slot, party_size: int, units: int, c
                    now: dt.datetime, receipt: Receipt | None) -> tuple[Booking | None, int | None]:
     """The same steps one statement at a time (SQLite, one writer at a time anyway)."""
     _lock_resident(resident)
+    if receipt is not None:
+        receipt.claim_now()  # if this write is to claim the request's key
     _check_limits(resident, slot, now)
     left = _take_places(slot, units, now)
     if left is None:
@@ -503,8 +499,9 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
     Refusals: realname_required, slot_not_found, not_bookable, slot_unavailable, slot_closed,
     window_not_open, party_too_large, slot_full, suspended, already_booked, limit_reached, busy.
     Suspension and limits are read under the resident's lock; on PostgreSQL in the same statement
-    that takes the places and inserts the booking. With ``receipt`` (the request's claimed
-    Idempotency-Key, ``Receipt.answer`` set) the answer is stored in that transaction too.
+    that takes the places and inserts the booking. With ``receipt`` (the request's Idempotency-Key,
+    ``Receipt.answer`` set) the answer is stored in that transaction too; a key not yet claimed
+    (``write_claims``) is claimed there, under the resident's lock — ``KeyTaken`` if it is live.
     """
     now = now or timezone.now()
     if not getattr(resident, "is_realname_verified", False):

@@ -362,7 +362,7 @@ class BookingListView(APIView):
         """Attempts on a slot seen sold out a moment ago never get here: see ``booking_list_entry``."""
         return self._create(request)
 
-    @idempotent
+    @idempotent(write_claims=True)  # the key is claimed by the booking's own statement
     def _create(self, request: Request) -> Response:
         args = plain_booking_input(request.data) or _parse(BookingInput, request.data)
         return _booking_submit(resident=request.user, args=args, receipt=receipt_of(request))
@@ -397,7 +397,7 @@ def booking_post_fast(*, resident, data: dict, args: dict, key: str, path: str) 
             return _booking_submit(resident=resident, args=args, receipt=None)
         return idempotently(lambda receipt: _booking_submit(resident=resident, args=args, receipt=receipt),
                             user=resident, key=key, method="POST", path=path, data=data,
-                            render_exception=_fast_view.handle_exception)
+                            render_exception=_fast_view.handle_exception, write_claims=True)
     except Exception as exc:
         return _fast_view.handle_exception(exc)
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
@@ -22,6 +21,7 @@ from booking.access import check_manages, managed_venue_ids
 from booking.models import Booking, BookingStatus, Court, Slot, Venue, WaitlistEntry
 from portal.accounts.models import User
 from portal.core.converters import MAX_ID
+from portal.core.prepared import prepared_cursor
 from portal.core.rows import RowLoader
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -262,10 +262,10 @@ def slot_get(*, slot_id: int) -> Slot:
     path, where the ORM's query building cost more than the query (``portal.core.rows``)."""
     if not 0 < slot_id <= MAX_ID:  # no such row, and too large for the driver to send
         raise errors.SlotNotFound()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(f"SELECT {_slot_rows.columns('s')}, {_venue_rows.columns('v')}, {_court_rows.columns('c')}"  # noqa: S608
                        " FROM booking_slot s JOIN booking_venue v ON v.id = s.venue_id"
-                       " JOIN booking_court c ON c.id = s.court_id WHERE s.id = %s", [slot_id])
+                       " JOIN booking_court c ON c.id = s.court_id WHERE s.id = CAST(%s AS bigint)", [slot_id])
         row = cursor.fetchone()
     if row is None:
         raise errors.SlotNotFound()

@@ -157,6 +157,12 @@ else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    # psycopg prepares a statement after this many runs, or when asked: only the booking path's
+    # fixed statements ask (portal/core/prepared.py), and no other query gets near 2**31.
+    # DB_PREPARED_STATEMENTS=0 for a pooler that cannot keep prepared statements (PgBouncer in
+    # transaction mode without max_prepared_statements): psycopg then prepares nothing.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        2**31 - 1 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery --------------------------------------------------------

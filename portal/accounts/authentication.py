@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
@@ -10,6 +9,7 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from portal.accounts.models import User
+from portal.core.prepared import prepared_cursor
 from portal.core.rows import RowLoader
 
 _users = RowLoader(User)
@@ -26,8 +26,8 @@ class BearerAuthentication(JWTAuthentication):
         if api_settings.USER_ID_FIELD != "id" or not (type(claim) is int or (type(claim) is str and claim.isdigit())):
             return super().get_user(validated_token)
         user_id = int(claim)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {_users.columns('u')} FROM accounts_user u WHERE u.id = %s",  # noqa: S608
+        with prepared_cursor() as cursor:
+            cursor.execute(f"SELECT {_users.columns('u')} FROM accounts_user u WHERE u.id = CAST(%s AS bigint)",  # noqa: S608
                            [user_id])
             row = cursor.fetchone()
         user = _users.load(row) if row is not None else None

@@ -7,8 +7,9 @@
 
 The key row is claimed with one ``INSERT … ON CONFLICT`` that the unique constraint arbitrates, so
 two concurrent repeats cannot both run the write; an expired key not yet purged counts as free in
-that same statement. A handler may store its answer inside its own write (``Receipt``), so that a
-booking costs one round trip for the key plus the booking itself.
+that same statement. A handler may store its answer inside its own write (``Receipt``); a write
+that runs under a lock of its user (the booking, under the resident's row lock) may also claim the
+key itself (``write_claims``), so that a booking's key costs no round trip of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rest_framework.response import Response
 from portal.core.crypto import blind_index
 from portal.core.errors import PortalError
 from portal.core.models import IdempotencyKey
+from portal.core.prepared import prepared_cursor
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 128
@@ -60,38 +62,59 @@ def _fingerprint(data: Any) -> str:
     return blind_index(body, purpose="idempotency")
 
 
+class KeyTaken(Exception):
+    """Raised by a write that claims its key (``Receipt.claim``) and finds it live: the request is a
+    repeat, and ``idempotently`` answers it as one."""
+
+
 class Receipt:
-    """A claimed key whose answer the write itself may store, in its own transaction.
+    """A request's key, whose answer the write itself may store, in its own transaction.
 
     A view that creates something in one statement (``booking_create``) says how its answer is
     rendered (``answer``); the write renders it just before that statement and stores it there
-    too (``stored_with``). The thing and the answer under the key then commit or vanish together,
+    too (``answer_row``). The thing and the answer under the key then commit or vanish together,
     and the hot row the statement locks is not held for an extra round trip. A handler that
     ignores its receipt has its answer stored by the decorator afterwards.
+
+    With ``write_claims`` the key is not claimed yet (``pk`` is None, ``claim`` holds what the claim
+    needs): the write claims it in its own transaction, under the lock that serialises the user's
+    writes, sets ``pk`` — and raises ``KeyTaken`` if a live row holds the key. A write that refuses
+    before claiming leaves it to ``idempotently``, which then claims the key for the refusal.
     """
 
-    __slots__ = ("body", "pk", "render", "status", "stored")
+    __slots__ = ("body", "claim", "pk", "render", "status", "stored")
 
-    def __init__(self, pk: int):
+    def __init__(self, pk: int | None, claim: dict | None = None):
         self.pk = pk
+        self.claim = claim
         self.status: int | None = None
         self.render: Callable[[Any], dict] | None = None
         self.body: dict | None = None
         self.stored = False
+
+    def claim_params(self) -> dict:
+        """The claim's parameters as ``_CLAIM_SQL`` takes them (for a write claiming the key)."""
+        return _claim_params(**self.claim)
+
+    def claim_now(self) -> None:
+        """Claim the key here, in the caller's transaction (a write on a database without
+        ``booking_book``); ``KeyTaken`` if a live row holds it."""
+        if self.pk is None:
+            self.pk = _claim(**self.claim)
+            if self.pk is None:
+                raise KeyTaken()
 
     def answer(self, *, status: int, render: Callable[[Any], dict]) -> Receipt:
         """The answer a successful write gets: ``status`` and ``render(created thing)``."""
         self.status, self.render = status, render
         return self
 
-    def stored_with(self, created, *, when: str) -> tuple[str, dict]:
-        """Render the answer for ``created`` and return SQL for a CTE storing it under this key if
-        the CTE ``when`` returned a row, with its parameters (prefixed: they cannot clash)."""
+    def answer_row(self, created) -> tuple[int, int, Any]:
+        """Render the answer for ``created``: (the key's row id — None while the write is still to
+        claim it —, the status, the body as the database takes it), for a write that stores it in
+        its own statement (``booking_book``)."""
         self.body = self.render(created)
-        sql = ("UPDATE core_idempotencykey SET response_status = %(idem_status)s, response_body = %(idem_body)s"  # noqa: S608
-               f" WHERE id = %(idem_pk)s AND EXISTS (SELECT 1 FROM {when}) RETURNING id")  # ``when``: a CTE name
-        return sql, {"idem_status": self.status, "idem_body": _body_field().get_db_prep_value(self.body, connection),
-                     "idem_pk": self.pk}
+        return self.pk, self.status, _body_field().get_db_prep_value(self.body, connection)
 
     def store(self, created) -> None:
         """Render and store the answer now, inside the caller's transaction."""
@@ -109,13 +132,17 @@ def _body_field():
     return IdempotencyKey._meta.get_field("response_body")
 
 
-def _store(pk: int, status: int, body) -> None:
-    with connection.cursor() as cursor:
+def _store(pk: int, status: int, body) -> bool:
+    """Store the answer under the claimed row ``pk``; False if there is no such row."""
+    with prepared_cursor() as cursor:
         cursor.execute("UPDATE core_idempotencykey SET response_status = %s, response_body = %s WHERE id = %s",
                        [status, _body_field().get_db_prep_value(body, connection), pk])
+        return cursor.rowcount == 1
 
 
-def _forget(pk: int) -> None:
+def _forget(pk: int | None) -> None:
+    if pk is None:  # never claimed
+        return
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_idempotencykey WHERE id = %s", [pk])
 
@@ -133,21 +160,28 @@ RETURNING id
 """
 
 
-def _claim(*, user_id: int, key: str, method: str, path: str, fingerprint: str) -> int | None:
-    """The claimed row's id, or None when a live row holds the key. Committed at once (autocommit,
-    one round trip): a concurrent repeat must see the key taken while the first is in flight."""
+def _claim_params(*, user_id: int, key: str, method: str, path: str, fingerprint: str) -> dict:
     now = timezone.now()
-    params = {"user": user_id, "key": key, "method": method, "path": path, "fingerprint": fingerprint,
-              "now": connection.ops.adapt_datetimefield_value(now),
-              "stale_before": connection.ops.adapt_datetimefield_value(now - settings.IDEMPOTENCY_TTL)}
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, params)
+    return {"user": user_id, "key": key, "method": method, "path": path, "fingerprint": fingerprint,
+            "now": connection.ops.adapt_datetimefield_value(now),
+            "stale_before": connection.ops.adapt_datetimefield_value(now - settings.IDEMPOTENCY_TTL)}
+
+
+def _claim(**claim) -> int | None:
+    """The claimed row's id, or None when a live row holds the key. Outside a transaction it is
+    committed at once (autocommit, one round trip): a concurrent repeat must see the key taken
+    while the first is in flight."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, _claim_params(**claim))
         row = cursor.fetchone()
     return None if row is None else row[0]
 
 
-def idempotent(handler):
-    """Decorate a DRF view method (``post``). Runs after DRF authenticated the request."""
+def idempotent(handler=None, *, write_claims: bool = False):
+    """Decorate a DRF view method (``post``). Runs after DRF authenticated the request.
+    ``@idempotent(write_claims=True)``: the view's write claims the key itself (``Receipt``)."""
+    if handler is None:
+        return functools.partial(idempotent, write_claims=write_claims)
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
@@ -161,37 +195,33 @@ def idempotent(handler):
             return handler(view, request, *args, **kwargs)
 
         return idempotently(run, user=user, key=key, method=request.method, path=request.path, data=request.data,
-                            render_exception=view.handle_exception)
+                            render_exception=view.handle_exception, write_claims=write_claims)
 
     return wrapper
 
 
 def idempotently(run: Callable[[Receipt], Response], *, user, key: str, method: str, path: str, data: Any,
-                 render_exception: Callable[[Exception], Response]) -> Response:
+                 render_exception: Callable[[Exception], Response], write_claims: bool = False) -> Response:
     """``run(receipt)`` once per ``key`` of ``user``: the first answer is stored and replayed to
     repeats (``@idempotent`` for DRF views; the booking's WSGI fast path, ``booking.gate``, calls it
     directly). ``data`` is the request's parsed body (its fingerprint tells a reused key);
-    ``render_exception`` turns what ``run`` raises into the answer DRF would give."""
+    ``render_exception`` turns what ``run`` raises into the answer DRF would give. With
+    ``write_claims`` the key is claimed by ``run``'s write (see ``Receipt``), not before it."""
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise IdempotencyKeyInvalid()
 
-    fingerprint = _fingerprint(data)
-    path = path[:255]
-    pk = _claim(user_id=user.pk, key=key, method=method, path=path, fingerprint=fingerprint)
-    if pk is None:
-        record = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if record is None:  # purged between our insert and read: treat as in flight
-            raise IdempotencyInProgress(headers={"Retry-After": "1"})
-        if (record.method, record.path, record.fingerprint) != (method, path, fingerprint):
-            raise IdempotencyKeyReused()
-        if record.response_status is None:
-            raise IdempotencyInProgress(headers={"Retry-After": "2"})
-        return Response(record.response_body, status=record.response_status,
-                        headers={"Idempotent-Replayed": "true"})
-
-    receipt = Receipt(pk)
+    claim = {"user_id": user.pk, "key": key, "method": method, "path": path[:255], "fingerprint": _fingerprint(data)}
+    if write_claims:
+        receipt = Receipt(None, claim)
+    else:
+        pk = _claim(**claim)
+        if pk is None:
+            return _repeat(**claim)
+        receipt = Receipt(pk)
     try:
         response = run(receipt)
+    except KeyTaken:
+        return _repeat(**claim)
     except Exception as exc:
         # Render the refusal exactly as DRF would, then keep it unless it is a 5xx.
         # (Whatever the handler stored went with its rolled-back transaction.)
@@ -199,13 +229,31 @@ def idempotently(run: Callable[[Receipt], Response], *, user, key: str, method: 
         try:
             response = render_exception(exc)
         except Exception:
-            _forget(pk)
+            _forget(receipt.pk)
             raise
     if response.status_code >= 500:
-        _forget(pk)
-    elif not receipt.stored:
-        _store(pk, response.status_code, response.data)
+        _forget(receipt.pk)
+    elif not receipt.stored and not (receipt.pk is not None and _store(receipt.pk, response.status_code,
+                                                                       response.data)):
+        # The write refused before claiming the key, or its claim went with its rolled-back
+        # transaction (``write_claims``): claim the key for the refusal now.
+        receipt.pk = _claim(**claim)
+        if receipt.pk is None:  # a repeat after all: the first answer stands
+            return _repeat(**claim)
+        _store(receipt.pk, response.status_code, response.data)
     return response
+
+
+def _repeat(*, user_id: int, key: str, method: str, path: str, fingerprint: str) -> Response:
+    """The answer to a request whose key a live row holds: the first answer replayed, or why not."""
+    record = IdempotencyKey.objects.filter(user_id=user_id, key=key).first()
+    if record is None:  # purged between our insert and read: treat as in flight
+        raise IdempotencyInProgress(headers={"Retry-After": "1"})
+    if (record.method, record.path, record.fingerprint) != (method, path, fingerprint):
+        raise IdempotencyKeyReused()
+    if record.response_status is None:
+        raise IdempotencyInProgress(headers={"Retry-After": "2"})
+    return Response(record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"})
 
 
 def idempotency_purge(now=None) -> int:
