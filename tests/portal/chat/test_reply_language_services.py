@@ -1,0 +1,129 @@
+"""The chat's clarifications and the 一网通办 replies (service guides, application progress) in the
+resident's language (docs/chat.md, "Reply language"): a Chinese conversation reads exactly as it
+did before they could be said in English."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+GOLDEN = Path(__file__).parent / "data" / "zh_clarification_and_service_replies.json"
+_RECEIPT = re.compile(r"PD\d{14}")
+
+
+@pytest.fixture
+def guides(django_capture_on_commit_callbacks):
+    """Items whose guides say every kind of thing: materials in each form (a copy count, a condition,
+    a 委托书), two places or none, online or not, a business-only item, limits promised, legal or
+    none, fees or none, an FAQ."""
+    from services import actions
+    from services.models import Material, ServiceItem
+
+    police = actions.department_upsert(name="区公安分局", phone="021-58880110")
+    social = actions.department_upsert(name="区人社局")
+    market = actions.department_upsert(name="区市场监管局", phone="021-50001234")
+    centre = actions.location_upsert(name="区行政服务中心", address="合欢路 201 号", phone="021-58881000",
+                                     hours="周一至周六 9:00-17:00")
+    station = actions.location_upsert(name="张江派出所", address="祖冲之路 100 号")
+    with django_capture_on_commit_callbacks(execute=True):
+        permit = ServiceItem.objects.create(
+            name="居住证申领", department=police, code="G-1", promised_limit_days=7, legal_limit_days=15,
+            visits_required=1, online=True, online_url="https://zwdt.example.gov.cn/jzz",
+            faq=[{"q": "外地户口能在这里办吗", "a": "可以，在本区居住登记满半年即可申领。"}])
+        permit.locations.add(centre, station)
+        permit.materials.create(position=1, name="居民身份证", form=Material.Form.ORIGINAL)
+        permit.materials.create(position=2, name="居住登记凭证", form=Material.Form.COPY, copies=2)
+        permit.materials.create(position=3, name="代办人的授权委托书", form=Material.Form.ORIGINAL,
+                                requirement=Material.Requirement.CONDITIONAL, condition="委托他人办理的")
+        permit.materials.create(position=4, name="居住证申领表", form=Material.Form.FORM)
+        card = ServiceItem.objects.create(name="社会保障卡申领", department=social, code="G-2", legal_limit_days=20,
+                                          fee="工本费 20 元")
+        ServiceItem.objects.create(name="社会保障卡挂失", department=social, code="G-3", promised_limit_days=0,
+                                   visits_required=0, online=True, fee="")
+        food = ServiceItem.objects.create(name="食品经营许可证核发", department=market, code="G-4",
+                                          audience=ServiceItem.Audience.BUSINESS, online=True,
+                                          online_url="https://zwdt.example.gov.cn/spjy", promised_limit_days=10,
+                                          visits_required=2)
+        food.locations.add(centre)
+        food.materials.create(position=1, name="营业执照", form=Material.Form.ELECTRONIC)
+        actions.catalogue_touch()
+    return {"permit": permit, "card": card, "food": food}
+
+
+@pytest.fixture
+def applications(guides, realname_resident):
+    """The resident's applications: one waiting, one needing more, one refused, one done."""
+    from services import actions
+
+    def submitted(item, *path, note=""):
+        application = actions.application_submit(user=realname_resident, item_id=item.pk, channel="counter")
+        for n, status in enumerate(path, start=1):
+            actions.application_status_change(application_id=application.pk, status=status,
+                                              note=note if n == len(path) else "")
+        return application
+
+    loss = guides["card"].department.items.get(name="社会保障卡挂失")
+    return [submitted(guides["permit"], "accepted"),
+            submitted(guides["card"], "accepted", "needs_more", note="请补交近期一寸照片"),
+            submitted(loss, "rejected", note="社会保障卡已注销")]
+
+
+def _recorded(reply: dict) -> dict:
+    numbers: dict[str, str] = {}
+
+    def plain(text: str) -> str:
+        return _RECEIPT.sub(lambda m: numbers.setdefault(m.group(0), f"<PD{len(numbers) + 1}>"), text)
+
+    return {"text": plain(reply["text"]), "quick_replies": [plain(q["title"]) for q in reply["quick_replies"]],
+            "cards": [plain(" | ".join(str(c.get(k, "")) for k in ("type", "title", "department", "status_display",
+                                                                   "expected_completion"))) for c in reply["cards"]]}
+
+
+SERVICE_TURNS = ("暂住证怎么办", "需要带什么", "在哪办", "多久能办好", "要钱吗", "外地户口能办吗", "可以代办吗",
+                 "要本人去吗", "社保卡怎么申领", "需要什么材料", "在哪办", "多久能办好", "收费吗", "刚才那个呢",
+                 "社保卡挂失", "在哪办", "多久能办好", "要钱吗", "要本人去吗", "食品经营许可证怎么办", "在哪办",
+                 "多久能办好", "需要带什么", "#intent:service.search?item=99999999", "#intent:service.search",
+                 "火星签证怎么办理")
+CLARIFYING_TURNS = ("羽毛球", "家庭医生", "第二个", "算了", "约场", "嗯嗯嗯", "羽毛球", "随便吧", "明天", "下午",
+                    "1号场", "#pick:999999", "2号场14点那个", "第一个", "不", "明天下午订羽毛球", "第一个", "什么鬼",
+                    "确认", "转人工", "算了", "今天天气怎么样")
+PROGRESS_TURNS = ("我的申请办到哪了", "我那个居住证的办好了没", "社保卡申领的进度", "受理编号PD20260101000000查进度")
+
+
+def _conversation(chat, turns) -> list[dict]:
+    return [chat.reply(text) for text in turns]
+
+
+def test_chinese_clarifications_service_guides_and_progress_read_exactly_as_before(
+        at_the_recording_time, chat, api, guides, applications, realname_resident, zhangjiang):
+    """Guides (materials, places, time, fees, FAQ, business-only, nothing found), the engine's own
+    questions (which of two meanings, which sport or day, not understood, which one, waiting for a
+    yes, sign in first) and 办件进度 in Chinese: byte for byte the replies recorded before any of them
+    could be said in English."""
+    from tests.portal.chat.conftest import bearer
+
+    replies = _conversation(chat, SERVICE_TURNS)
+    chat.session = None
+    replies += _conversation(chat, ("我的预约",))  # anonymous: sign in first
+    chat.session = None
+    chat.as_(realname_resident)
+    replies += _conversation(chat, CLARIFYING_TURNS)
+    chat.session = None
+    replies += _conversation(chat, PROGRESS_TURNS)
+    typo = applications[0].receipt_number[:-1] + ("1" if applications[0].receipt_number[-1] != "1" else "2")
+    replies += _conversation(chat, (f"{typo} 办好了吗",))
+    replies += _conversation(chat, (f"{applications[0].receipt_number} 进度",))
+    from tests.booking.conftest import make_resident
+
+    chat.session = None
+    api.credentials(HTTP_AUTHORIZATION=bearer(make_resident(name="小赵")))
+    replies += _conversation(chat, ("我的申请办到哪了",))
+    recorded = [_recorded(r) for r in replies]
+    if os.environ.get("EN23_WRITE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(recorded, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert recorded == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
