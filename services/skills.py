@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
+from django.utils.translation import gettext_noop
+
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
 from portal.nlu.data import read_lines
 from portal.nlu.normalize import normalize, without_emoji
@@ -183,7 +185,7 @@ _TOPIC_NAMES = {"materials": "所需材料", "locations": "办理地点", "time"
 @skill(
     "service.search",
     follow_up=about_item_in_context,
-    title="办事指南",
+    title=gettext_noop("办事指南"),
     preview=True,
     examples=[
         "身份证丢了怎么补办",
@@ -417,7 +419,7 @@ def mentions_receipt(text: str) -> bool:
 
 @skill(
     "service.progress",
-    title="办件进度",
+    title=gettext_noop("办件进度"),
     examples=[
         "我的申请办到哪了",
         "查一下办件进度",

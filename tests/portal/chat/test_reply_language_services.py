@@ -127,3 +127,65 @@ def test_chinese_clarifications_service_guides_and_progress_read_exactly_as_befo
         GOLDEN.write_text(json.dumps(recorded, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     assert recorded == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
+
+
+# --- the engine's own questions in English ---------------------------------------------------------
+
+
+def test_an_english_resident_is_asked_for_what_is_missing_in_english(chat, realname_resident, zhangjiang):
+    """Which sport, which day (again, when the answer was not understood), which of two meanings, a
+    task waiting for a yes, an option no longer on offer, starting again: they were Chinese (or
+    prefixed with 没听明白) after an English message."""
+    chat.as_(realname_resident)
+    reply = chat.reply("I want to book a court")
+    assert reply["text"] == "Which sport would you like to book? Badminton, basketball or something else?"
+    reply = chat.reply("blah blah blah")
+    assert reply["text"] == ("Sorry, I didn't catch that. "
+                             "Which sport would you like to book? Badminton, basketball or something else?")
+    assert [q["title"] for q in reply["quick_replies"]][:2] == ["Badminton", "Basketball"]
+    chat.reply("badminton please")
+    reply = chat.reply("whatever you like")
+    assert reply["text"] == ("Sorry, I didn't catch that. "
+                             "Which day would you like? For example tomorrow, or Saturday.")
+    reply = chat.reply("#pick:999999")
+    assert reply["text"] == ("That option is no longer available. Please choose from the latest list, or tell me "
+                             "again what you would like to do.")
+    assert [q["title"] for q in reply["quick_replies"]] == ["Service guides", "Book a court", "Family doctor",
+                                                            "Talk to a human"]
+
+    chat.reply("book a badminton court tomorrow afternoon")
+    chat.reply("the first one")
+    reply = chat.reply("what the heck")
+    assert reply["text"] == ("Still waiting for your confirmation (Book a court): reply \"yes\" to go ahead, "
+                             "or say \"never mind\" to drop it.")
+    assert [q["title"] for q in reply["quick_replies"]] == ["Confirm", "Never mind"]
+    reply = chat.reply("no")
+    assert reply["text"] == "OK, I've dropped it. Anything else I can help with?"
+    reply = chat.reply("family doctor please")
+    assert reply["text"] == "I'm not quite sure what you mean. Did you mean:"
+    assert [q["title"] for q in reply["quick_replies"]] == ["My family doctor", "Ask a doctor"]
+    reply = chat.reply("never mind")
+    assert reply["text"] == "OK, cancelled. Let's start again. Anything else I can help with?"
+
+
+def test_an_english_fallback_offers_the_closest_choices_in_english_and_a_sign_in_is_asked_for_in_english(chat, api):
+    api.credentials(HTTP_ACCEPT_LANGUAGE="en")  # a word alone says nothing of its language: the request's
+    reply = chat.reply("badminton")  # what the bot can do, and the closest intents
+    assert reply["text"] == (
+        "Sorry, I didn't quite understand. I can look up service guides and the progress of your applications, "
+        "book sports courts, find your family doctor and show your health records. Did you mean one of these? "
+        "You can also ask me in other words.")
+    assert [q["title"] for q in reply["quick_replies"]] == ["Find a venue", "Book a court", "Talk to a human"]
+    chat.session = None
+    reply = chat.reply("show my bookings")
+    assert reply["text"] == "Please sign in to use My bookings; I will carry on once you have."
+    assert [q["title"] for q in reply["quick_replies"]] == ["Sign in"]
+    assert reply["cards"][0]["type"] == "login" and reply["cards"][0]["title"] == "登录后继续"  # a card keeps its words
+
+
+def test_an_english_hand_off_to_staff_gives_the_ticket_in_english(chat):
+    chat.reply("talk to a human")
+    reply = chat.reply("yes")
+    number = re.search(r"RG\d{8}[0-9A-F]{6}", reply["text"]).group(0)
+    assert reply["text"] == (f"You have been handed over to our staff (ticket {number}); they will contact you "
+                             "as soon as possible. You can also keep leaving messages here.")
