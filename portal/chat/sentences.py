@@ -233,6 +233,20 @@ class Word:
         return translated.lower()
 
 
+class Listed:
+    """Values in a row, each said in the reply's language, joined the way the language writes a list:
+    居民身份证、户口簿 / 居民身份证; 户口簿 (``zh`` and ``en`` are the separators)."""
+
+    def __init__(self, values: Iterable[Any], zh: str = "、", en: str = "; "):
+        self.values, self.zh, self.en = list(values), zh, en
+
+    def render(self, language: str) -> str | None:
+        said = [render(value, language) for value in self.values]
+        if any(s is None for s in said):
+            return None
+        return (self.zh if language == CHINESE else self.en).join(said)
+
+
 def say(msgid: str, /, **values: Any) -> Text:
     """A sentence of the catalogue with its values: ``say("您有 %(n)s 个待使用的预约。", n=2)``."""
     return Text((Say(msgid, values),))
@@ -253,5 +267,5 @@ def in_language(language: str, value: str) -> str | None:
     return sentences_in(language, value)
 
 
-__all__ = ["Day", "Hours", "Moment", "Say", "Text", "When", "Word", "in_language", "render", "say", "sentences_in",
-           "text"]
+__all__ = ["Day", "Hours", "Listed", "Moment", "Say", "Text", "When", "Word", "in_language", "render", "say",
+           "sentences_in", "text"]

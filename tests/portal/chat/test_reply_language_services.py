@@ -189,3 +189,104 @@ def test_an_english_hand_off_to_staff_gives_the_ticket_in_english(chat):
     number = re.search(r"RG\d{8}[0-9A-F]{6}", reply["text"]).group(0)
     assert reply["text"] == (f"You have been handed over to our staff (ticket {number}); they will contact you "
                              "as soon as possible. You can also keep leaving messages here.")
+
+
+# --- the service guides in English ------------------------------------------------------------------
+
+
+def _titles(reply: dict) -> list[str]:
+    return [q["title"] for q in reply["quick_replies"]]
+
+
+def test_an_english_service_guide_says_its_own_sentences_in_english_and_the_catalogue_as_written(chat, guides):
+    """What to bring, where, how long, how much: the bot's sentences were Chinese after an English
+    question; now they are English around the catalogue's own words (names, addresses, hours,
+    conditions, fees), and the cards keep their fields (contract)."""
+    reply = chat.reply("how do I apply for a residence permit")
+    assert reply["text"] == "The closest match is \"居住证申领\" (区公安分局). What would you like to know?"
+    assert _titles(reply) == ["What to bring", "Where to apply", "How long it takes", "Fees"]
+    assert reply["cards"][0] == {**reply["cards"][0], "type": "service_item", "id": guides["permit"].id,
+                                 "title": "居住证申领", "department": "区公安分局"}
+
+    reply = chat.reply("What do I need to bring?")
+    assert reply["text"] == ("To apply for \"居住证申领\", bring:\n"
+                             "1. 居民身份证 (original)\n"
+                             "2. 居住登记凭证 (copy, 2 copies)\n"
+                             "3. 代办人的授权委托书 (original; needed if: 委托他人办理的)\n"
+                             "4. 居住证申领表 (application form, filled in on site or online)")
+    assert _titles(reply) == ["Where to apply", "How long it takes", "Fees"]
+    assert reply["cards"] == [{"type": "service_item", "id": guides["permit"].id, "title": "居住证申领",
+                               "department": "区公安分局"}]
+    for said, answer in ENGLISH_GUIDES:
+        assert chat.reply(said)["text"] == answer, said
+
+
+ENGLISH_GUIDES = [  # (an English question, the answer), one conversation after the permit's materials
+    ("where do I apply", "You can apply online: https://zwdt.example.gov.cn/jzz. Where to apply:\n"
+                         "• 区行政服务中心 (合欢路 201 号; 周一至周六 9:00-17:00; tel. 021-58881000)\n"
+                         "• 张江派出所 (祖冲之路 100 号)"),
+    ("How long does it take?", "\"居住证申领\": done within 7 working days (the promised limit), at most one visit."),
+    ("how much does it cost", "\"居住证申领\" is free of charge."),
+    ("how do I get a social security card",
+     "The closest match is \"社会保障卡申领\" (区人社局). What would you like to know?"),
+    ("what documents do I need",
+     "For the materials of \"社会保障卡申领\", please ask 区人社局 (at its service counter)."),
+    ("where", "\"社会保障卡申领\" cannot be done online yet; please ask 区人社局."),
+    ("how long", "\"社会保障卡申领\": done within 20 working days (the legal limit)."),
+    ("what is the fee", "\"社会保障卡申领\" has a fee: 工本费 20 元."),  # the catalogue's fee as written
+]
+
+
+def test_english_guides_of_an_item_done_online_and_of_a_business_only_item(chat, guides):
+    """Taps of an English answer's buttons keep English (their payloads name the item and the topic)."""
+    loss = guides["card"].department.items.get(name="社会保障卡挂失")
+    chat.reply("how do I report a lost social security card")
+    reply = chat.reply(f"#intent:service.search?item={loss.pk}&topic=time")
+    assert reply["text"] == "\"社会保障卡挂失\": done on the spot, entirely online, no visit needed."
+    reply = chat.reply(f"#intent:service.search?item={loss.pk}&topic=locations")
+    assert reply["text"] == "You can apply online."
+    food = guides["food"].pk
+    reply = chat.reply(f"#intent:service.search?item={food}&topic=locations")
+    assert reply["text"] == (
+        "\"食品经营许可证核发\" is for businesses and other organisations (legal persons); a personal account cannot "
+        "apply for it here: the organisation's representative applies online at https://zwdt.example.gov.cn/spjy "
+        "as the legal person. Where to apply: 区行政服务中心 (合欢路 201 号; 周一至周六 9:00-17:00; "
+        "tel. 021-58881000).")
+    reply = chat.reply(f"#intent:service.search?item={food}&topic=time")
+    assert reply["text"] == ("\"食品经营许可证核发\": done within 10 working days (the promised limit), "
+                             "2 visits in person.")
+    reply = chat.reply(f"#intent:service.search?item={food}&topic=materials")
+    assert reply["text"] == "To apply for \"食品经营许可证核发\", bring:\n1. 营业执照 (electronic)"
+
+
+def test_english_questions_without_a_matter_an_item_gone_and_nothing_found(chat, api, guides):
+    api.credentials(HTTP_ACCEPT_LANGUAGE="en")  # payloads say nothing of their language: the request's
+    for tapped, answer in [
+        ("#intent:service.search?topic=materials", "Which matter do you want to know the materials needed for? "
+         "Tell me what you need to get done, e.g. \"I lost my ID card\" or \"apply for a residence permit\"."),
+        ("#intent:service.search", "What would you like to get done? Tell me, e.g. \"I lost my ID card\", \"what "
+         "to do for a newborn baby\" or \"how to withdraw my housing fund\"."),
+        ("#intent:service.search?item=99999999",
+         "This matter cannot be applied for at the moment. Please ask me in other words."),
+    ]:
+        assert chat.reply(tapped)["text"] == answer, tapped
+    reply = chat.reply("how to apply for a mars visa")
+    assert reply["text"].startswith("No service matter found for \"") and reply["text"].endswith(
+        "\". Try other words, or say \"talk to a human\".")
+    assert _titles(reply) == ["Talk to a human"]
+
+
+def test_an_english_guide_says_which_materials_the_resident_has_on_file(guides):
+    """A material the resident holds as an electronic licence: the note is English too (the query's
+    paragraph is said again in English by the chat, sentence by sentence with its values)."""
+    from portal.chat.sentences import in_language
+    from services import actions
+    from services.queries import guide_answer, item_guide
+
+    id_card = actions.licence_type_upsert(code="id_card", name="居民身份证")
+    guides["permit"].materials.filter(name="居民身份证").update(licence_type=id_card)
+    item, _ = item_guide(item_id=guides["permit"].pk)
+    answer = guide_answer(item, "materials", {id_card.pk})
+    assert answer.splitlines()[1] == "1. 居民身份证（原件，已有电子证照，免于提交）"  # the Chinese, as before
+    assert in_language("en", answer).splitlines()[1] == (
+        "1. 居民身份证 (original; on file as your e-licence, no need to bring it)")
