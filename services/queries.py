@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from rapidfuzz.distance import Levenshtein
 
 from portal.chat.sentences import Listed, say
@@ -250,8 +251,10 @@ def application_for_receipt(*, user, receipt_number: str) -> Application:
     suggestions = [mine for distance, mine in close if distance <= 2][:3]
     if not suggestions:
         raise ApplicationNotFound()
-    raise ApplicationNotFound(_("您名下没有受理编号为 {number} 的办件。您要查的是不是 {suggestion}？").format(
-        number=number, suggestion="、".join(suggestions)), extra={"suggestions": suggestions})
+    # Formatted when read: the API says it in the request's language, the chat in its reply's.
+    offer = gettext_lazy("您名下没有受理编号为 {number} 的办件。您要查的是不是 {suggestion}？")
+    raise ApplicationNotFound(format_lazy(offer, number=number, suggestion="、".join(suggestions)),
+                              extra={"suggestions": suggestions})
 
 
 def receipt_typed(receipt_number: str) -> str:

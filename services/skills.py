@@ -14,7 +14,7 @@ import re
 from django.utils.translation import gettext_noop
 
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
-from portal.chat.sentences import Listed, say
+from portal.chat.sentences import Day, Listed, say
 from portal.chat.sentences import text as sentence
 from portal.nlu.data import read_lines
 from portal.nlu.normalize import normalize, without_emoji
@@ -480,20 +480,21 @@ def service_progress(turn: Turn) -> Reply:
         except ApplicationNotFound as missing:
             close = missing.extra.get("suggestions") or []  # the resident's own numbers a typo away
             if close:
-                return Reply(str(missing.message), quick_replies=[
+                return Reply(sentence(missing.message), quick_replies=[
                     QuickReply(receipt, f"#intent:service.progress?receipt={receipt}") for receipt in close])
-            return Reply(f"没有找到您名下受理编号为 {number} 的办件，请核对编号。")
+            return Reply(say("没有找到您名下受理编号为 %(number)s 的办件，请核对编号。", number=number))
         return Reply(_progress_line(application), cards=[_application_card(application)])
     applications = list(applications_of(user=turn.user)[:50])
     if not applications:
-        return Reply("您还没有在线提交的办件。办理事项可以问我“怎么办理居住证”这样的问题。")
+        return Reply(gettext_noop("您还没有在线提交的办件。")
+                     + gettext_noop("办理事项可以问我“怎么办理居住证”这样的问题。"))
     named = _named_applications(turn.text, applications)
     if named:  # 我那个公积金提取的办好了没: that one, not every application
-        lines = "\n".join(_progress_line(a) for a in named[:3])
-        return Reply(lines, cards=[_application_card(a) for a in named[:5]])
+        lines = Listed([_progress_line(a) for a in named[:3]], zh="\n", en="\n")
+        return Reply(sentence(lines), cards=[_application_card(a) for a in named[:5]])
     applications = applications[:5]
-    lines = "\n".join(_progress_line(a) for a in applications[:3])
-    return Reply(f"您最近的办件：\n{lines}", cards=[_application_card(a) for a in applications])
+    lines = Listed([_progress_line(a) for a in applications[:3]], zh="\n", en="\n")
+    return Reply(say("您最近的办件：\n%(lines)s", lines=lines), cards=[_application_card(a) for a in applications])
 
 
 # Words every application or progress question has: sharing one of them names no application.
@@ -525,19 +526,23 @@ def _named_applications(text: str, applications: list) -> list:
 def _progress_line(application) -> str:
     """One application in a sentence: its status, and what the resident can act on — what to add
     (需补件, the clock stopped: no due date), why it was refused, or when it is due."""
-    head = f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}"
     Status = type(application).Status
+    # The status's lazy name: said in the reply's language (get_status_display() is the skills' Chinese).
+    head = say("「%(item)s」（%(receipt)s）：%(status)s", item=application.item.name,
+               receipt=application.receipt_number, status=Status(application.status).label)
     if application.status in (Status.NEEDS_MORE, Status.REJECTED):
         note = next((e.note.strip() for e in reversed(application.events.all())
-                     if e.status == application.status and e.note.strip()), "")
+                     if e.status == application.status and e.note.strip()), "")  # the clerk's words, as written
         if application.status == Status.NEEDS_MORE:
-            return f"{head}，{note.rstrip('。.')}。补齐后继续办理。" if note else f"{head}，补齐材料后继续办理。"
-        return f"{head}，原因：{note}" if note else head
+            return (say("%(application)s，%(note)s。补齐后继续办理。", application=head, note=note.rstrip("。."))
+                    if note else say("%(application)s，补齐材料后继续办理。", application=head))
+        return say("%(application)s，原因：%(note)s", application=head, note=note) if note else head
     due = application.expected_completion
     if due and not application.is_final:
         if application.expected_is_estimate:  # that year's holidays are not published yet
-            return head + f"，预计{due.year}年{due.month}月{due.day}日前办结（估算：当年节假日安排尚未公布）"
-        return head + f"，预计{due.month}月{due.day}日前办结"
+            return say("%(application)s，预计%(due)s前办结（估算：当年节假日安排尚未公布）", application=head,
+                       due=Day(due, short=True, year=True))
+        return say("%(application)s，预计%(due)s前办结", application=head, due=Day(due, short=True))
     return head
 
 

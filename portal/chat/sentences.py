@@ -166,16 +166,19 @@ def _day_en(day) -> str:
 class Day:
     """A day as a resident reads it back: 明天（11月26日 周四） / tomorrow (Thu 26 Nov)."""
 
-    def __init__(self, day, *, relative: str = "", short: bool = False):
-        self.day, self.relative, self.short = day, relative, short  # short: 11月26日, no weekday
+    def __init__(self, day, *, relative: str = "", short: bool = False, year: bool = False):
+        # short: 11月26日, no weekday; year: 2027年1月5日 / Tue 5 Jan 2027
+        self.day, self.relative, self.short, self.year = day, relative, short, year
 
     def render(self, language: str) -> str:
         d = self.day
         if language == CHINESE:
-            label = f"{d.month}月{d.day}日" + ("" if self.short else f" 周{_WEEKDAYS_ZH[d.weekday()]}")
+            label = (f"{d.year}年" if self.year else "") + f"{d.month}月{d.day}日" + (
+                "" if self.short else f" 周{_WEEKDAYS_ZH[d.weekday()]}")
             return f"{self.relative}（{label}）" if self.relative else label
         relative = _RELATIVE_EN.get(self.relative)
-        return f"{relative} ({_day_en(d)})" if relative else _day_en(d)
+        label = _day_en(d) + (f" {d.year}" if self.year else "")
+        return f"{relative} ({label})" if relative else label
 
 
 class Hours:

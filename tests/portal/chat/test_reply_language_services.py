@@ -290,3 +290,40 @@ def test_an_english_guide_says_which_materials_the_resident_has_on_file(guides):
     assert answer.splitlines()[1] == "1. 居民身份证（原件，已有电子证照，免于提交）"  # the Chinese, as before
     assert in_language("en", answer).splitlines()[1] == (
         "1. 居民身份证 (original; on file as your e-licence, no need to bring it)")
+
+
+# --- 办件进度 in English ------------------------------------------------------------------------------
+
+
+def test_english_application_progress_says_each_status_and_what_to_do_in_english(
+        at_the_recording_time, chat, applications, realname_resident):
+    """The status, the due date, what to add and why it was refused: Chinese after an English question
+    until now; the clerk's notes and the item names stay as written."""
+    permit, card, loss = (a.receipt_number for a in applications)
+    chat.as_(realname_resident)
+    reply = chat.reply("check my application status")
+    assert reply["text"] == ("Your latest applications:\n"
+                             f"\"社会保障卡挂失\" ({loss}): Not accepted. Reason: 社会保障卡已注销\n"
+                             f"\"社会保障卡申领\" ({card}): More documents needed: 请补交近期一寸照片. "
+                             "It continues once you have handed that in.\n"
+                             f"\"居住证申领\" ({permit}): Accepted, expected to be done by Fri 4 Dec")
+    assert [c["status_display"] for c in reply["cards"]] == ["不予受理", "需补件", "已受理"]  # card fields (contract)
+
+    reply = chat.reply("PD20260101000000 status please")
+    assert reply["text"] == ("No application of yours has the receipt number PD20260101000000. "
+                             "Please check the number.")
+    typo = permit[:-1] + ("1" if permit[-1] != "1" else "2")
+    reply = chat.reply(f"{typo} status please")
+    assert reply["text"] == f"You have no application with receipt number {typo}. Did you mean {permit}?"
+    assert [q["title"] for q in reply["quick_replies"]] == [permit]
+    reply = chat.reply(reply["quick_replies"][0]["payload"])  # tapped: the conversation's language
+    assert reply["text"] == f"\"居住证申领\" ({permit}): Accepted, expected to be done by Fri 4 Dec"
+
+
+def test_english_progress_of_a_resident_without_applications(chat):
+    from tests.booking.conftest import make_resident
+
+    chat.as_(make_resident(name="小赵"))
+    reply = chat.reply("check my application status")
+    assert reply["text"] == ("You have no applications submitted online yet. To get a matter done, ask me e.g. "
+                             "\"how do I apply for a residence permit\".")
