@@ -327,3 +327,17 @@ def test_english_progress_of_a_resident_without_applications(chat):
     reply = chat.reply("check my application status")
     assert reply["text"] == ("You have no applications submitted online yet. To get a matter done, ask me e.g. "
                              "\"how do I apply for a residence permit\".")
+
+
+def test_a_button_word_typed_right_after_an_english_answer_keeps_english(chat, realname_resident, zhangjiang):
+    """Typed or tapped, 确认 and 我的预约 right after an English answer offering them are its buttons:
+    the answer stays English (typed later, when no answer offers them, they are Chinese)."""
+    chat.as_(realname_resident)
+    chat.reply("book a badminton court tomorrow afternoon")
+    chat.reply("the first one")
+    assert chat.reply("what the heck")["text"].startswith("Still waiting for your confirmation")
+    reply = chat.reply("确认")
+    assert reply["text"].startswith(f"Booked: {zhangjiang.venue.name} 1号场")
+    reply = chat.reply("我的预约")
+    assert reply["text"].startswith("Upcoming bookings: 1.")
+    assert chat.reply("我的预约")["text"].startswith("您有 1 个待使用的预约")  # no button of the last answer
