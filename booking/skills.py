@@ -313,7 +313,7 @@ def _what(slots: dict, place: _Place | None = None) -> Text:
 
 @skill(
     "venue.book",
-    title="预约场地",
+    title=gettext_noop("预约场地"),
     examples=[
         "明天下午想约个羽毛球场",
         "帮我订一个篮球场",
@@ -826,7 +826,7 @@ def _waitlist(turn: Turn, slot_id: int | None) -> Reply:
 
 @skill(
     "venue.search",
-    title="查找场馆",
+    title=gettext_noop("查找场馆"),
     examples=[
         "附近有羽毛球馆吗",
         "哪里可以打篮球",
@@ -1035,7 +1035,7 @@ def _day_answer(shown: list, days: dict, when: Text, place: _Place, sport: str |
 
 @skill(
     "booking.list",
-    title="我的预约",
+    title=gettext_noop("我的预约"),
     examples=["我的预约", "我约了哪些场", "查看预约记录", "我订的场地是几号场", "my bookings"],
     keywords={
         "我的预约": 0.95,
@@ -1124,7 +1124,7 @@ def _booking_notes(user) -> str:
 
 @skill(
     "booking.cancel",
-    title="取消预约",
+    title=gettext_noop("取消预约"),
     examples=["取消预约", "明天的场不去了", "退订", "把周六的预约取消掉", "cancel my booking"],
     keywords={
         "取消": 0.7,
@@ -1232,7 +1232,7 @@ def _why_none(venue_id: int | None, day, sport: str | None) -> str | Text:
 
 @skill(
     "fitness.guide",
-    title="运动建议",
+    title=gettext_noop("运动建议"),
     examples=[
         "高血压适合做什么运动",
         "老人每天走多少步合适",

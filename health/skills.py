@@ -8,6 +8,8 @@ All of these are personal: the engine asks an anonymous resident to sign in firs
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from portal.chat.registry import QuickReply, Reply, Turn, skill
 
 _SYMPTOMS = (
@@ -88,7 +90,7 @@ def _coming(what: str) -> Reply:
 
 @skill(
     "doctor.info",
-    title="我的家庭医生",
+    title=gettext_noop("我的家庭医生"),
     examples=[
         "我的家庭医生是谁",
         "家庭医生电话多少",
@@ -129,7 +131,7 @@ def doctor_info(turn: Turn) -> Reply:
 
 @skill(
     "doctor.sign",
-    title="签约家庭医生",
+    title=gettext_noop("签约家庭医生"),
     examples=[
         "我想签约家庭医生",
         "怎么签家庭医生",
@@ -180,7 +182,7 @@ def doctor_sign(turn: Turn) -> Reply:
 
 @skill(
     "doctor.consult",
-    title="咨询医生",
+    title=gettext_noop("咨询医生"),
     examples=[
         "我想问问医生",
         "咨询一下家庭医生",
@@ -234,7 +236,7 @@ def doctor_consult(turn: Turn) -> Reply:
 
 @skill(
     "health.record",
-    title="健康档案",
+    title=gettext_noop("健康档案"),
     examples=[
         "看看我的健康档案",
         "查体检报告",
@@ -284,7 +286,7 @@ def health_record(turn: Turn) -> Reply:
 
 @skill(
     "appointment.book",
-    title="预约就诊",
+    title=gettext_noop("预约就诊"),
     examples=[
         "我想挂个号",
         "预约明天上午看门诊",
@@ -337,7 +339,7 @@ def appointment_book(turn: Turn) -> Reply:
 
 @skill(
     "prescription.renew",
-    title="续方配药",
+    title=gettext_noop("续方配药"),
     examples=["我要续方", "降压药吃完了想再开点", "长处方怎么办理", "配药", "帮我续一下处方", "renew my prescription"],
     keywords={
         "续方": 0.95,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Department(models.Model):
@@ -217,12 +218,12 @@ class Material(models.Model):
         REQUIRED = "required", "必需"
         CONDITIONAL = "conditional", "视情形提供"
 
-    class Form(models.TextChoices):
-        ORIGINAL = "original", "原件"
-        COPY = "copy", "复印件"
-        BOTH = "both", "原件和复印件"
-        ELECTRONIC = "electronic", "电子材料"
-        FORM = "form", "申请表（现场或网上填写）"
+    class Form(models.TextChoices):  # marked: a chat guide in English says them (services.queries.guide_answer)
+        ORIGINAL = "original", gettext_noop("原件")
+        COPY = "copy", gettext_noop("复印件")
+        BOTH = "both", gettext_noop("原件和复印件")
+        ELECTRONIC = "electronic", gettext_noop("电子材料")
+        FORM = "form", gettext_noop("申请表（现场或网上填写）")
 
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
     position = models.PositiveSmallIntegerField("序号", default=0)

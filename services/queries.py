@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from rapidfuzz.distance import Levenshtein
 
+from portal.chat.sentences import Listed, say
+from portal.chat.sentences import text as sentence
 from portal.core.converters import MAX_ID
 from portal.nlu.normalize import normalize as normalize_text
 from services import access
@@ -247,8 +251,10 @@ def application_for_receipt(*, user, receipt_number: str) -> Application:
     suggestions = [mine for distance, mine in close if distance <= 2][:3]
     if not suggestions:
         raise ApplicationNotFound()
-    raise ApplicationNotFound(_("您名下没有受理编号为 {number} 的办件。您要查的是不是 {suggestion}？").format(
-        number=number, suggestion="、".join(suggestions)), extra={"suggestions": suggestions})
+    # Formatted when read: the API says it in the request's language, the chat in its reply's.
+    offer = gettext_lazy("您名下没有受理编号为 {number} 的办件。您要查的是不是 {suggestion}？")
+    raise ApplicationNotFound(format_lazy(offer, number=number, suggestion="、".join(suggestions)),
+                              extra={"suggestions": suggestions})
 
 
 def receipt_typed(receipt_number: str) -> str:
@@ -307,59 +313,82 @@ GUIDE_TOPICS = ("materials", "locations", "time", "fee")
 
 
 def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[int] = frozenset()) -> str:
-    """One readable paragraph about an item for a chat reply. ``item`` comes from :func:`item_guide`."""
+    """One readable paragraph about an item for a chat reply. ``item`` comes from :func:`item_guide`.
+
+    The paragraph is a ``portal.chat.sentences`` text: the Chinese it reads as, which the chat can say
+    again in English (docs/chat.md, "Reply language"); what the catalogue wrote (names, addresses,
+    hours, conditions, fees) stays as written."""
+    name = item.name
     if topic == "materials":
         lines = []
         for number, material in enumerate(item.materials.all(), start=1):
-            notes = [material.get_form_display() + (f" {material.copies} 份" if material.copies > 1 else "")]
+            form = sentence(material.get_form_display())
+            notes = [say("%(form)s %(copies)s 份", form=form, copies=material.copies) if material.copies > 1 else form]
             if material.requirement == Material.Requirement.CONDITIONAL:
-                notes.append(f"{material.condition}需要")
+                notes.append(say("%(condition)s需要", condition=material.condition))
             if material.licence_type_id and material.licence_type_id in on_file:
-                notes.append("已有电子证照，免于提交")
-            lines.append(f"{number}. {material.name}（{'，'.join(notes)}）")
+                notes.append(sentence(gettext_noop("已有电子证照，免于提交")))
+            lines.append(say("%(number)s. %(material)s（%(notes)s）", number=number, material=material.name,
+                             notes=Listed(notes, zh="，")))
         if not lines:
-            return f"「{item.name}」的申请材料请咨询{item.department.name}（{item.department.phone or '窗口'}）。"
-        return f"办理「{item.name}」需要准备：\n" + "\n".join(lines)
+            return say("「%(item)s」的申请材料请咨询%(department)s。", item=name,
+                       department=_contact(item.department, counter=True))
+        return say("办理「%(item)s」需要准备：\n%(lines)s", item=name, lines=Listed(lines, zh="\n", en="\n"))
     if topic == "locations":
         places = []
         for loc in item.locations.all():
-            details = [loc.address, loc.hours, f"电话 {loc.phone}" if loc.phone else ""]
-            places.append(f"{loc.name}（{'，'.join(d for d in details if d)}）")
+            details = [loc.address, loc.hours, say("电话 %(phone)s", phone=loc.phone) if loc.phone else ""]
+            places.append(say("%(name)s（%(details)s）", name=loc.name,
+                              details=Listed([d for d in details if d], zh="，")))
         # Whether it can be done online is said either way (能网上办吗 is the question half the time).
-        online = f"可以网上办理：{item.online_url}。" if item.online and item.online_url else (
-            "可以网上办理。" if item.online else f"「{item.name}」暂不能网上办理，请到窗口办理。")
-        phone = f"（{item.department.phone}）" if item.department.phone else ""
+        online = say("可以网上办理：%(url)s。", url=item.online_url) if item.online and item.online_url else (
+            sentence(gettext_noop("可以网上办理。")) if item.online else
+            say("「%(item)s」暂不能网上办理，请到窗口办理。", item=name))
+        contact = _contact(item.department)
         if item.audience == ServiceItem.Audience.BUSINESS:
             # Only businesses apply for it, and a resident's account here is no business's
             # (services.actions.BusinessOnly): the same words as the refusal.
-            online = f"「{item.name}」面向企业和其他组织（法人），个人账号不能在这里申请：" + (
-                f"请单位经办人以法人身份在 {item.online_url} 网上办理。" if item.online and item.online_url else
-                "请单位经办人以法人身份网上办理。" if item.online else "请单位经办人到窗口办理。")
+            online = say("「%(item)s」面向企业和其他组织（法人），个人账号不能在这里申请：", item=name) + (
+                say("请单位经办人以法人身份在 %(url)s 网上办理。", url=item.online_url)
+                if item.online and item.online_url else gettext_noop("请单位经办人以法人身份网上办理。")
+                if item.online else gettext_noop("请单位经办人到窗口办理。"))
             if not places:
-                return online + f"详情请咨询{item.department.name}{phone}。"
+                return online + say("详情请咨询%(department)s。", department=contact)
         if not places:
-            return online if item.online else f"「{item.name}」暂不能网上办理，请咨询{item.department.name}{phone}。"
+            return online if item.online else say("「%(item)s」暂不能网上办理，请咨询%(department)s。", item=name,
+                                                  department=contact)
         if len(places) == 1:
-            return online + f"办理地点：{places[0]}。"
-        return online + "办理地点：\n" + "\n".join(f"• {place}" for place in places)
+            return online + say("办理地点：%(place)s。", place=places[0])
+        return online + say("办理地点：\n%(places)s", places=Listed([say("• %(place)s", place=p) for p in places],
+                                                                 zh="\n", en="\n"))
     if topic == "time":
         if item.promised_limit_days == 0:
-            limit = "当场办结（即办）"
+            limit = sentence(gettext_noop("当场办结（即办）"))
         elif item.promised_limit_days:
-            limit = f"承诺 {item.promised_limit_days} 个工作日内办结"
+            limit = say("承诺 %(days)s 个工作日内办结", days=item.promised_limit_days)
         elif item.legal_limit_days:
-            limit = f"法定 {item.legal_limit_days} 个工作日内办结"
+            limit = say("法定 %(days)s 个工作日内办结", days=item.legal_limit_days)
         else:
-            limit = "办理时限请咨询办理部门"
-        visits = {None: "", 0: "，全程网办不用跑", 1: "，最多跑一次"}.get(
-            item.visits_required, f"，需到现场 {item.visits_required} 次")
-        return f"「{item.name}」{limit}{visits}。"
+            limit = sentence(gettext_noop("办理时限请咨询办理部门"))
+        visits = {None: None, 0: sentence(gettext_noop("全程网办不用跑")), 1: sentence(gettext_noop("最多跑一次"))}.get(
+            item.visits_required, say("需到现场 %(visits)s 次", visits=item.visits_required))
+        if visits is None:
+            return say("「%(item)s」%(limit)s。", item=name, limit=limit)
+        return say("「%(item)s」%(limit)s，%(visits)s。", item=name, limit=limit, visits=visits)
     if topic == "fee":
         fee = (item.fee or "").strip()
         if not fee or fee == "不收费":
-            return f"「{item.name}」不收费。"
-        return f"「{item.name}」收费：{fee}。"
+            return say("「%(item)s」不收费。", item=name)
+        return say("「%(item)s」收费：%(fee)s。", item=name, fee=fee)
     raise ValueError(f"unknown topic {topic!r}; one of {GUIDE_TOPICS}")
+
+
+def _contact(department: Department, *, counter: bool = False):
+    """Whom to ask, for a sentence: the department with its phone (区公安分局（021-58880110）), or
+    without one its name alone — or, with ``counter``, the name and 窗口 (at its service counter)."""
+    if department.phone:
+        return say("%(name)s（%(details)s）", name=department.name, details=department.phone)
+    return say("%(name)s（窗口）", name=department.name) if counter else department.name
 
 
 # --- the item's own FAQ, for the follow-up questions no guide field answers (外地人能办吗, 可以代办吗) ---

@@ -11,7 +11,11 @@ from __future__ import annotations
 import functools
 import re
 
+from django.utils.translation import gettext_noop
+
 from portal.chat.registry import Card, QuickReply, Reply, Turn, skill
+from portal.chat.sentences import Day, Listed, say
+from portal.chat.sentences import text as sentence
 from portal.nlu.data import read_lines
 from portal.nlu.normalize import normalize, without_emoji
 
@@ -177,13 +181,14 @@ def about_item_in_context(text: str, state: dict) -> bool:
     return bool(faq_concepts(text)) and _names_no_matter(text)
 
 
-_TOPIC_NAMES = {"materials": "所需材料", "locations": "办理地点", "time": "办理时限", "fee": "收费标准"}
+_TOPIC_NAMES = {"materials": gettext_noop("所需材料"), "locations": gettext_noop("办理地点"),
+                "time": gettext_noop("办理时限"), "fee": gettext_noop("收费标准")}
 
 
 @skill(
     "service.search",
     follow_up=about_item_in_context,
-    title="办事指南",
+    title=gettext_noop("办事指南"),
     preview=True,
     examples=[
         "身份证丢了怎么补办",
@@ -269,8 +274,8 @@ def service_search(turn: Turn) -> Reply:
             return _faq_reply(turn, int(item_id))
     elif not item_id and topic and _names_no_matter(text):
         # "需要带什么" with nothing on the screen: which matter, rather than a guess.
-        return Reply(f"您想了解哪件事的{_TOPIC_NAMES[topic]}？说说要办的事，比如“身份证丢了”“办居住证”。",
-                     done=False)
+        return Reply(say("您想了解哪件事的%(topic)s？", topic=sentence(_TOPIC_NAMES[topic]))
+                     + gettext_noop("说说要办的事，比如“身份证丢了”“办居住证”。"), done=False)
     query = turn.slots.get("query") or service_query(text)
     if query:
         turn.slots["query"] = query
@@ -280,15 +285,17 @@ def service_search(turn: Turn) -> Reply:
     # The matcher reads the whole question (its own question-word removal keeps 找不到了, 到期 … for
     # the colloquial expansions); ``query`` is what the reply shows.
     if not text and not query:
-        return Reply("您想办什么事？说说看，比如“身份证丢了”“宝宝刚出生要办什么”“公积金怎么提取”。", done=False)
+        return Reply(gettext_noop("您想办什么事？")
+                     + gettext_noop("说说看，比如“身份证丢了”“宝宝刚出生要办什么”“公积金怎么提取”。"), done=False)
     result = items_search(query=text or query, limit=3)
     hits = list(result.hits)
     if not hits:
         if result.suggestions:
-            return Reply("没找到完全对应的事项，您是不是要找：",
+            return Reply(gettext_noop("没找到完全对应的事项，您是不是要找："),
                          quick_replies=[QuickReply(s, s) for s in result.suggestions])
-        return Reply(f"暂时没有找到和“{query or text}”对应的办事事项，换个说法试试，或者说“转人工”。",
-                     quick_replies=[QuickReply("转人工", "转人工")])
+        return Reply(say("暂时没有找到和“%(query)s”对应的办事事项，换个说法试试，或者说“转人工”。",
+                         query=query or text),
+                     quick_replies=[QuickReply(gettext_noop("转人工"), "转人工")])
     cards = [Card("service_item", hit.item.id, hit.item.name,
                   {"score": hit.score, "matched": hit.matched, "highlights": hit.highlights,
                    "department": hit.item.department.name}) for hit in hits]
@@ -308,22 +315,23 @@ def _lead_in(text: str, best, count: int) -> str:
 
     matter = search_index.matcher().frequent_answer(text, best.id, best.name) if count > 1 else None
     if matter:
-        return (f"“{matter}”相关的事项有好几项，常办的是「{best.name}」（{best.department.name}），"
-                f"其他的在下面的卡片里。关于「{best.name}」，您想了解：")
+        return say("“%(matter)s”相关的事项有好几项，常办的是「%(item)s」（%(department)s），其他的在下面的卡片里。",
+                   matter=matter, item=best.name, department=best.department.name) + say(
+            "关于「%(item)s」，您想了解：", item=best.name)
     if best.audience == "法人":  # ServiceItem.Audience.BUSINESS: no business account here
-        return (f"最相关的是「{best.name}」（{best.department.name}），它面向企业和其他组织（法人），"
-                f"个人账号不能在这里申请。您想了解：")
-    return f"最相关的是「{best.name}」（{best.department.name}），您想了解："
+        return say("最相关的是「%(item)s」（%(department)s），它面向企业和其他组织（法人），个人账号不能在这里申请。",
+                   item=best.name, department=best.department.name) + gettext_noop("您想了解：")
+    return say("最相关的是「%(item)s」（%(department)s），您想了解：", item=best.name, department=best.department.name)
 
 
 def _topic_replies(item_id) -> list[QuickReply]:
-    return [QuickReply("需要什么材料", f"#intent:service.search?item={item_id}&topic=materials"),
-            QuickReply("在哪办", f"#intent:service.search?item={item_id}&topic=locations"),
-            QuickReply("多久能办好", f"#intent:service.search?item={item_id}&topic=time"),
-            QuickReply("收费吗", f"#intent:service.search?item={item_id}&topic=fee")]
+    return [QuickReply(gettext_noop("需要什么材料"), f"#intent:service.search?item={item_id}&topic=materials"),
+            QuickReply(gettext_noop("在哪办"), f"#intent:service.search?item={item_id}&topic=locations"),
+            QuickReply(gettext_noop("多久能办好"), f"#intent:service.search?item={item_id}&topic=time"),
+            QuickReply(gettext_noop("收费吗"), f"#intent:service.search?item={item_id}&topic=fee")]
 
 
-_ITEM_GONE = "这个事项暂时不能办理了，换个说法再问问我吧。"
+_ITEM_GONE = gettext_noop("这个事项暂时不能办理了，换个说法再问问我吧。")
 
 
 def _item_card(item) -> Card:
@@ -355,7 +363,8 @@ def _back_to(turn: Turn, item_id: int) -> Reply:
     except NotFound:
         return Reply(_ITEM_GONE)
     _shown(turn.state, item)
-    return Reply(f"好的，回到「{item.name}」（{item.department.name}），您想了解：",
+    return Reply(say("好的，回到「%(item)s」（%(department)s），您想了解：", item=item.name,
+                     department=item.department.name),
                  cards=[_item_card(item)],
                  quick_replies=_topic_replies(item.id))
 
@@ -375,20 +384,23 @@ def _faq_reply(turn: Turn, item_id: int) -> Reply:
     found = faq_match(item.faq or [], turn.text)
     if found is not None:
         entry = found[0]
-        return Reply(f"关于「{item.name}」——{entry['q']}\n{entry['a']}", cards=[card],
+        return Reply(say("关于「%(item)s」——%(question)s\n%(answer)s", item=item.name, question=entry["q"],
+                         answer=entry["a"]), cards=[card],
                      quick_replies=_topic_replies(item.id))
     concepts = faq_concepts(turn.text)
     proxies = [m.name for m in item.materials.all() if "委托" in m.name or "代理" in m.name]
     if "代办" in concepts and proxies:
-        text = f"「{item.name}」可以委托他人办理，代办时要带：{'、'.join(proxies)}。"
+        text = say("「%(item)s」可以委托他人办理，代办时要带：%(materials)s。", item=item.name,
+                   materials=Listed(proxies))
     elif "本人" in concepts and item.visits_required == 0:
-        text = f"「{item.name}」全程网上办理，不用到现场。"
+        text = say("「%(item)s」全程网上办理，不用到现场。", item=item.name)
     else:
         phones = [f"{loc.name} {loc.phone}" for loc in item.locations.all() if loc.phone]
         if not phones and item.department.phone:
             phones = [f"{item.department.name} {item.department.phone}"]
-        ask = f"建议先打电话问一下：{'；'.join(phones[:3])}。" if phones else f"建议先问一下{item.department.name}。"
-        text = f"「{item.name}」的办事指南里没有写明这一点，{ask}"
+        ask = say("建议先打电话问一下：%(phones)s。", phones=Listed(phones[:3], zh="；")) if phones else say(
+            "建议先问一下%(department)s。", department=item.department.name)
+        text = say("「%(item)s」的办事指南里没有写明这一点，%(ask)s", item=item.name, ask=ask)
     return Reply(text, cards=[card], quick_replies=_topic_replies(item.id))
 
 
@@ -417,7 +429,7 @@ def mentions_receipt(text: str) -> bool:
 
 @skill(
     "service.progress",
-    title="办件进度",
+    title=gettext_noop("办件进度"),
     examples=[
         "我的申请办到哪了",
         "查一下办件进度",
@@ -468,20 +480,21 @@ def service_progress(turn: Turn) -> Reply:
         except ApplicationNotFound as missing:
             close = missing.extra.get("suggestions") or []  # the resident's own numbers a typo away
             if close:
-                return Reply(str(missing.message), quick_replies=[
+                return Reply(sentence(missing.message), quick_replies=[
                     QuickReply(receipt, f"#intent:service.progress?receipt={receipt}") for receipt in close])
-            return Reply(f"没有找到您名下受理编号为 {number} 的办件，请核对编号。")
+            return Reply(say("没有找到您名下受理编号为 %(number)s 的办件，请核对编号。", number=number))
         return Reply(_progress_line(application), cards=[_application_card(application)])
     applications = list(applications_of(user=turn.user)[:50])
     if not applications:
-        return Reply("您还没有在线提交的办件。办理事项可以问我“怎么办理居住证”这样的问题。")
+        return Reply(gettext_noop("您还没有在线提交的办件。")
+                     + gettext_noop("办理事项可以问我“怎么办理居住证”这样的问题。"))
     named = _named_applications(turn.text, applications)
     if named:  # 我那个公积金提取的办好了没: that one, not every application
-        lines = "\n".join(_progress_line(a) for a in named[:3])
-        return Reply(lines, cards=[_application_card(a) for a in named[:5]])
+        lines = Listed([_progress_line(a) for a in named[:3]], zh="\n", en="\n")
+        return Reply(sentence(lines), cards=[_application_card(a) for a in named[:5]])
     applications = applications[:5]
-    lines = "\n".join(_progress_line(a) for a in applications[:3])
-    return Reply(f"您最近的办件：\n{lines}", cards=[_application_card(a) for a in applications])
+    lines = Listed([_progress_line(a) for a in applications[:3]], zh="\n", en="\n")
+    return Reply(say("您最近的办件：\n%(lines)s", lines=lines), cards=[_application_card(a) for a in applications])
 
 
 # Words every application or progress question has: sharing one of them names no application.
@@ -513,19 +526,23 @@ def _named_applications(text: str, applications: list) -> list:
 def _progress_line(application) -> str:
     """One application in a sentence: its status, and what the resident can act on — what to add
     (需补件, the clock stopped: no due date), why it was refused, or when it is due."""
-    head = f"「{application.item.name}」（{application.receipt_number}）：{application.get_status_display()}"
     Status = type(application).Status
+    # The status's lazy name: said in the reply's language (get_status_display() is the skills' Chinese).
+    head = say("「%(item)s」（%(receipt)s）：%(status)s", item=application.item.name,
+               receipt=application.receipt_number, status=Status(application.status).label)
     if application.status in (Status.NEEDS_MORE, Status.REJECTED):
         note = next((e.note.strip() for e in reversed(application.events.all())
-                     if e.status == application.status and e.note.strip()), "")
+                     if e.status == application.status and e.note.strip()), "")  # the clerk's words, as written
         if application.status == Status.NEEDS_MORE:
-            return f"{head}，{note.rstrip('。.')}。补齐后继续办理。" if note else f"{head}，补齐材料后继续办理。"
-        return f"{head}，原因：{note}" if note else head
+            return (say("%(application)s，%(note)s。补齐后继续办理。", application=head, note=note.rstrip("。."))
+                    if note else say("%(application)s，补齐材料后继续办理。", application=head))
+        return say("%(application)s，原因：%(note)s", application=head, note=note) if note else head
     due = application.expected_completion
     if due and not application.is_final:
         if application.expected_is_estimate:  # that year's holidays are not published yet
-            return head + f"，预计{due.year}年{due.month}月{due.day}日前办结（估算：当年节假日安排尚未公布）"
-        return head + f"，预计{due.month}月{due.day}日前办结"
+            return say("%(application)s，预计%(due)s前办结（估算：当年节假日安排尚未公布）", application=head,
+                       due=Day(due, short=True, year=True))
+        return say("%(application)s，预计%(due)s前办结", application=head, due=Day(due, short=True))
     return head
 
 

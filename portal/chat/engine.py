@@ -32,6 +32,8 @@ from django.utils.translation import gettext_noop
 
 from portal.chat import registry
 from portal.chat.registry import Card, QuickReply, Reply, Skill, Turn
+from portal.chat.sentences import say
+from portal.chat.sentences import text as sentence
 from portal.nlu.intents import Decision, IntentClassifier
 from portal.nlu.normalize import normalize
 from portal.nlu.slots import without_party
@@ -86,6 +88,7 @@ def _position(bare: str, count: int) -> int | None:
         nth = _EN_ORDINALS[match.group(1)]
         index = count - 1 if nth < 0 else nth - 1
     return index if index is not None and 0 <= index < count else None
+ANYTHING_ELSE = gettext_noop("还有什么可以帮您？")
 _CHANGE_TIME = {"换个时间", "换时间", "改时间", "改个时间", "换一天", "换个日子", "换个时段"}
 _CONTINUE = {"继续", "好了", "登录了", "我登录了", "已登录", "登录好了", "continue", "#login"}
 
@@ -202,9 +205,9 @@ def _picked(text: str, bare: str, state: dict, now: datetime | None) -> str | li
 
 def login_reply(skill: Skill) -> Reply:
     return Reply(
-        f"{skill.title}需要先登录，登录后我会接着帮您办。",
+        say("%(task)s需要先登录，登录后我会接着帮您办。", task=sentence(skill.title)),
         cards=[Card("login", "login", "登录后继续", {"action": "login", "intent": skill.name, "payload": "#login"})],
-        quick_replies=[QuickReply("去登录", "#login")],
+        quick_replies=[QuickReply(gettext_noop("去登录"), "#login")],
         done=False,
     )
 
@@ -246,8 +249,7 @@ class Engine:
         if _is_reset(bare, normalized):
             previous = (state.get("pending") or state.get("task") or {}).get("intent") or state.get("last") or "help"
             state = {"memory": {}}
-            reply = Reply("好的，已经取消，我们重新开始。还有什么可以帮您？",
-                          quick_replies=_starters())
+            reply = Reply(gettext_noop("好的，已经取消，我们重新开始。") + ANYTHING_ELSE, quick_replies=_starters())
             return Result(previous, 1.0, {}, reply, "dialogue", normalized, state)
 
         # 2. A write waiting for confirmation.
@@ -261,7 +263,7 @@ class Engine:
                 state.pop("task", None)
                 state.pop("choices", None)
                 return Result(pending["intent"], 1.0, pending["slots"],
-                              Reply("好的，不办了。还有什么可以帮您？", quick_replies=_starters()),
+                              Reply(gettext_noop("好的，不办了。") + ANYTHING_ELSE, quick_replies=_starters()),
                               "dialogue", normalized, state)
         # A yes with nothing pending here may answer a question asked outside the chat: a place on
         # the waiting list held for the resident ("请在 18:10 前确认预约", the notification said).
@@ -320,7 +322,7 @@ class Engine:
             state.pop("pending", None)
             if task and party_said:
                 task = state["task"] = {**task, "slots": {**(task.get("slots") or {}), **party_said}}
-            reply = Reply("您说的是哪一个？", done=False,
+            reply = Reply(gettext_noop("您说的是哪一个？"), done=False,
                           quick_replies=[QuickReply(item["title"], PICK_PAYLOAD + item["id"]) for item in picked])
             return Result(offer["intent"], 1.0, dict((task or {}).get("slots") or {}), reply, "dialogue", normalized,
                           state)
@@ -336,7 +338,7 @@ class Engine:
         if text.startswith(PICK_PAYLOAD):  # a card of an earlier offer, no longer on the table
             intent = offer.get("intent") or state.get("last") or "help"
             return Result(intent if intent in _skills() else "help", 1.0, {},
-                          Reply("这个选项已经失效了，请从最新的列表里选，或者重新告诉我您想办什么。",
+                          Reply(gettext_noop("这个选项已经失效了，请从最新的列表里选，或者重新告诉我您想办什么。"),
                                 quick_replies=_starters(), done=False),
                           "dialogue", normalized, state)
 
@@ -378,8 +380,10 @@ class Engine:
             state.pop("pending", None)  # the resident moved on: the write is dropped
         elif pending and decision.outcome == "fallback" and not new_slots:
             # Neither yes, no, nor anything else ("第一个" under a single read-back): ask again.
-            reply = Reply(f"{_skills()[pending['intent']].title}还在等您确认：回复“确认”继续，或者说“算了”不办了。",
-                          quick_replies=[QuickReply("确认", "确认"), QuickReply("算了", "算了")], done=False)
+            reply = Reply(say("%(task)s还在等您确认：回复“确认”继续，或者说“算了”不办了。",
+                              task=sentence(_skills()[pending["intent"]].title)),
+                          quick_replies=[QuickReply(gettext_noop("确认"), "确认"),
+                                         QuickReply(gettext_noop("算了"), "算了")], done=False)
             return Result(pending["intent"], 1.0, dict(pending["slots"]), reply, "dialogue", normalized, state)
 
         task = state.get("task")
@@ -393,7 +397,7 @@ class Engine:
             if target and target in _skills() and task and task.get("awaiting") and not new_slots:
                 skill = _skills()[target]
                 reply = _slot_prompt(skill, task["awaiting"])
-                reply.text = "没听明白，" + reply.text
+                reply.text = say("没听明白，%(question)s", question=sentence(reply.text))
                 return Result(target, decision.confidence, dict(task.get("slots") or {}), reply, "dialogue",
                               normalized, state)
             if target and target in _skills() and new_slots:
@@ -407,7 +411,7 @@ class Engine:
             state["offered_text"] = text
             skills = _skills()
             quick = [QuickReply(skills[n].title, f"{INTENT_PAYLOAD}{n}") for n in state["offered"] if n in skills]
-            reply = Reply("我不太确定您的意思，您是想：", quick_replies=quick, done=False)
+            reply = Reply(gettext_noop("我不太确定您的意思，您是想："), quick_replies=quick, done=False)
             top = skills.get(decision.intent)
             if top is not None and top.preview:
                 # A read-only answer (catalogue items) shown with the question: often it is the answer.
@@ -420,9 +424,10 @@ class Engine:
             reply = skills["fallback"].handler(Turn(user, new_slots, text, channel, session_id, decision=decision))
             close = [QuickReply(skills[n].title, f"{INTENT_PAYLOAD}{n}") for n, _ in decision.choices if n in skills]
             if close:
-                reply.text = ("抱歉，我没太明白。我可以帮您查办事指南和办件进度、约运动场地、找家庭医生、看健康档案。"
-                              "您是不是想问下面这些？也可以换个说法再问我。")
-                reply.quick_replies = [*close, QuickReply("转人工", "转人工")]
+                reply.text = (gettext_noop("抱歉，我没太明白。")
+                              + gettext_noop("我可以帮您查办事指南和办件进度、约运动场地、找家庭医生、看健康档案。")
+                              + gettext_noop("您是不是想问下面这些？") + gettext_noop("也可以换个说法再问我。"))
+                reply.quick_replies = [*close, QuickReply(gettext_noop("转人工"), "转人工")]
                 state["offered"] = [n for n, _ in decision.choices if n in skills]
                 state["offered_slots"] = new_slots
                 state["offered_text"] = text

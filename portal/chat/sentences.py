@@ -166,16 +166,19 @@ def _day_en(day) -> str:
 class Day:
     """A day as a resident reads it back: 明天（11月26日 周四） / tomorrow (Thu 26 Nov)."""
 
-    def __init__(self, day, *, relative: str = "", short: bool = False):
-        self.day, self.relative, self.short = day, relative, short  # short: 11月26日, no weekday
+    def __init__(self, day, *, relative: str = "", short: bool = False, year: bool = False):
+        # short: 11月26日, no weekday; year: 2027年1月5日 / Tue 5 Jan 2027
+        self.day, self.relative, self.short, self.year = day, relative, short, year
 
     def render(self, language: str) -> str:
         d = self.day
         if language == CHINESE:
-            label = f"{d.month}月{d.day}日" + ("" if self.short else f" 周{_WEEKDAYS_ZH[d.weekday()]}")
+            label = (f"{d.year}年" if self.year else "") + f"{d.month}月{d.day}日" + (
+                "" if self.short else f" 周{_WEEKDAYS_ZH[d.weekday()]}")
             return f"{self.relative}（{label}）" if self.relative else label
         relative = _RELATIVE_EN.get(self.relative)
-        return f"{relative} ({_day_en(d)})" if relative else _day_en(d)
+        label = _day_en(d) + (f" {d.year}" if self.year else "")
+        return f"{relative} ({label})" if relative else label
 
 
 class Hours:
@@ -233,6 +236,20 @@ class Word:
         return translated.lower()
 
 
+class Listed:
+    """Values in a row, each said in the reply's language, joined the way the language writes a list:
+    居民身份证、户口簿 / 居民身份证; 户口簿 (``zh`` and ``en`` are the separators)."""
+
+    def __init__(self, values: Iterable[Any], zh: str = "、", en: str = "; "):
+        self.values, self.zh, self.en = list(values), zh, en
+
+    def render(self, language: str) -> str | None:
+        said = [render(value, language) for value in self.values]
+        if any(s is None for s in said):
+            return None
+        return (self.zh if language == CHINESE else self.en).join(said)
+
+
 def say(msgid: str, /, **values: Any) -> Text:
     """A sentence of the catalogue with its values: ``say("您有 %(n)s 个待使用的预约。", n=2)``."""
     return Text((Say(msgid, values),))
@@ -253,5 +270,5 @@ def in_language(language: str, value: str) -> str | None:
     return sentences_in(language, value)
 
 
-__all__ = ["Day", "Hours", "Moment", "Say", "Text", "When", "Word", "in_language", "render", "say", "sentences_in",
-           "text"]
+__all__ = ["Day", "Hours", "Listed", "Moment", "Say", "Text", "When", "Word", "in_language", "render", "say",
+           "sentences_in", "text"]

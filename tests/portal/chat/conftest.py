@@ -121,3 +121,17 @@ def zhangjiang(db):
         for offset, hour in ((1, 14), (1, 15), (2, 14)):
             slots[(name, offset, hour)] = make_slot(court, start=at(offset, hour))
     return SimpleNamespace(venue=venue, slots=slots)
+
+
+@pytest.fixture
+def at_the_recording_time():
+    """The clock when the recorded Chinese replies (tests/portal/chat/data) were recorded, a Wednesday,
+    18:45 in Shanghai: a card says whether the venue is open now (at 23:50, CI's late run, it would
+    read 未开放), and due dates and the days on offer count from today."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 11, 25, 18, 45, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        yield

@@ -37,19 +37,6 @@ def _recorded(reply: dict) -> dict:
             "cards": [_days_as_tokens(f"{c['title']} | {c.get('subtitle', '')}") for c in reply["cards"]]}
 
 
-@pytest.fixture
-def at_the_recording_time():
-    """The clock at the hour of the day the replies were recorded (a Wednesday, 18:45 in Shanghai):
-    a card says whether the venue is open now, so at 23:50 (CI's late run) it would read 未开放."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    import time_machine
-
-    with time_machine.travel(datetime(2026, 11, 25, 18, 45, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
-        yield
-
-
 def test_a_chinese_booking_conversation_reads_exactly_as_before(at_the_recording_time, chat, realname_resident,
                                                                  zhangjiang):
     """Search, offer, read-back, booked, 我的预约, cancel, a full slot and a fitness guide in Chinese:

@@ -7,6 +7,11 @@ ROOT = Path(__file__).resolve().parents[3]
 PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 
+def _unescaped(text: str) -> str:
+    """A PO string's escapes read: \\" is a quote, \\n a new line (a sentence over two lines)."""
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
 def _entries(text: str) -> list[tuple[str, str, bool]]:
     entries = []
     for block in text.split("\n\n"):
@@ -14,7 +19,7 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
         msgstr = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
         if not msgid or not msgstr:
             continue
-        join = lambda s: "".join(re.findall(r'"(.*)"', s)).replace('\\"', '"')  # noqa: E731  (\" is a quote)
+        join = lambda s: _unescaped("".join(re.findall(r'"(.*)"', s)))  # noqa: E731
         entries.append((join(msgid.group(1)), join(msgstr.group(1)), "#, fuzzy" in block))
     return entries
 
