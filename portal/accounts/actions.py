@@ -8,15 +8,22 @@ import secrets
 import unicodedata
 import uuid
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from portal.accounts import idcard
-from portal.accounts.models import Identity, User
+from portal.accounts.models import Identity, RevokedSession, User
+from portal.accounts.tokens import session_of
 from portal.connectors.sms import get_backend as get_sms_backend
 from portal.core import crypto
 from portal.core.errors import Conflict, PortalError
@@ -150,6 +157,67 @@ def staff_ensure(*, username: str, password: str, display_name: str, role: str, 
         group, _ = Group.objects.get_or_create(name=role)
         user.groups.add(group)
     return user
+
+
+# --- Sessions (logout) ---------------------------------------------------------------------------
+
+
+def session_group(sid: str) -> str:
+    """The channel-layer group of the WebSocket connections a session opened."""
+    return f"session.{sid}"
+
+
+def session_revoke(*, refresh: str) -> str:
+    """Log out: end the session of this refresh token — its refresh tokens and every access token
+    minted from them are refused from now on, the WebSocket connections it opened are closed — while
+    the resident's other sessions go on. Returns the session id ("" when there is nothing to end).
+
+    A signed, unexpired refresh token already blacklisted (rotated, or logged out before) still
+    names its session: logging out with it ends the session, whose newest refresh token may be in
+    other hands. The revocation is kept as long as any token of the session can be valid: every
+    token minted until now expires within ``REFRESH_TOKEN_LIFETIME`` (access tokens sooner).
+    """
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:  # blacklisted, expired, forged or not a token
+        token = None
+        try:
+            payload = token_backend.decode(refresh, verify=True)
+        except TokenBackendError:
+            return ""  # expired or not ours: nothing left to end
+        if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != RefreshToken.token_type:
+            return ""
+    else:
+        payload = token.payload
+    sid = session_of(payload)
+    user_id = str(payload.get(jwt_settings.USER_ID_CLAIM) or "")
+    with transaction.atomic():
+        if token is not None:
+            token.blacklist()
+        if not sid or not user_id.isdigit():
+            return ""  # a token from before sessions: blacklisting it is all there is to do
+        RevokedSession.objects.update_or_create(
+            sid=sid, defaults={"user_id": int(user_id),
+                               "expires_at": timezone.now() + jwt_settings.REFRESH_TOKEN_LIFETIME})
+        transaction.on_commit(lambda: _close_session_sockets(sid))
+    return sid
+
+
+def _close_session_sockets(sid: str) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(session_group(sid), {"type": "session.revoked"})
+
+
+def session_revoked(*, sid: str) -> bool:
+    """Whether logout ended this session (for the rare reads outside the bearer statement)."""
+    return bool(sid) and RevokedSession.objects.filter(sid=sid).exists()
+
+
+def revoked_sessions_purge() -> int:
+    """Forget revocations whose tokens have all expired (idempotent)."""
+    deleted, _ = RevokedSession.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
 
 
 # --- SMS codes (web login) ----------------------------------------------------------------------

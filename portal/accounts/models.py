@@ -82,3 +82,26 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} {self.subject[:6]}…"
+
+
+class RevokedSession(models.Model):
+    """A signed-in session ended by logout: every token carrying its ``sid`` claim is refused.
+
+    A session is the refresh token issued at sign-in, its rotated successors and the access tokens
+    minted from any of them; they all carry the same ``sid`` (``portal.accounts.tokens``). The
+    bearer authentication reads this table in the same statement as the user
+    (``portal.accounts.authentication``). A row is kept until every token of the session has
+    expired, then purged (``accounts.tasks.revoked_sessions_purge``).
+    """
+
+    sid = models.CharField("会话标识", max_length=32, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    revoked_at = models.DateTimeField("退出时间", auto_now_add=True)
+    expires_at = models.DateTimeField("令牌失效时间", db_index=True)
+
+    class Meta:
+        verbose_name = "已退出的会话"
+        verbose_name_plural = "已退出的会话"
+
+    def __str__(self) -> str:
+        return f"{self.sid[:8]}…"
