@@ -30,6 +30,7 @@ from portal.core.errors import Conflict, PortalError
 from portal.masking import mask_id_number
 
 ID_INDEX_PURPOSE = "id_number"
+PHONE_INDEX_PURPOSE = "phone"
 
 
 class InvalidIdNumber(PortalError):
@@ -53,6 +54,16 @@ def _new_username(prefix: str) -> str:
 
 def id_number_index(id_number: str) -> str:
     return crypto.blind_index(idcard.normalize(id_number), purpose=ID_INDEX_PURPOSE)
+
+
+def phone_index(phone: str) -> str:
+    """The keyed blind index of a mobile number (``normalize_phone``'s form), by which a resident
+    is found and kept unique; the number itself is stored encrypted (``User.phone``)."""
+    return crypto.blind_index(normalize_phone(phone), purpose=PHONE_INDEX_PURPOSE)
+
+
+def user_by_phone(*, phone: str) -> User | None:
+    return User.objects.filter(phone_index=phone_index(phone)).first()
 
 
 def resident_for_identity(*, provider: str, subject: str, app_id: str = "", union_id: str = "",
@@ -90,18 +101,21 @@ def resident_for_identity(*, provider: str, subject: str, app_id: str = "", unio
 
 
 def resident_for_phone(*, phone: str, display_name: str = "") -> User:
-    """The resident who owns this (verified) phone number, created on first sign-in."""
-    user = User.objects.filter(phone=phone).first()
+    """The resident who owns this (verified) phone number, created on first sign-in. Found through
+    the number's blind index; the number is stored encrypted, the phone identity holds the index."""
+    phone = normalize_phone(phone)
+    index = phone_index(phone)
+    user = User.objects.filter(phone_index=index).first()
     if user is None:
         try:
             with transaction.atomic():
                 user = User.objects.create(username=_new_username("r"), kind=User.Kind.RESIDENT,
-                                           phone=phone, display_name=display_name)
+                                           phone=phone, phone_index=index, display_name=display_name)
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
         except IntegrityError:
-            user = User.objects.get(phone=phone)
-    Identity.objects.get_or_create(provider=Identity.Provider.PHONE, app_id="", subject=phone,
+            user = User.objects.get(phone_index=index)
+    Identity.objects.get_or_create(provider=Identity.Provider.PHONE, app_id="", subject=index,
                                    defaults={"user": user})
     return user
 
