@@ -35,6 +35,7 @@ def login_tokens(user) -> dict[str, str]:
 
 
 def session_of(token) -> str:
-    """The session id a (validated) token carries; "" for a token minted before sessions."""
-    sid = token.get(SESSION_CLAIM)
+    """The session id a (validated) token or its payload carries; "" for a token minted before
+    sessions, or none."""
+    sid = token.get(SESSION_CLAIM) if token is not None else None
     return sid if isinstance(sid, str) else ""
