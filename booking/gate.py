@@ -14,6 +14,12 @@ refuse, a plain-HTTP request Django would redirect, a cross-origin request (CORS
 middleware's), and a resident who ever booked the slot (their request may be a retry whose 201
 must be replayed, even if they cancelled since). Gate refusals are not stored under the
 Idempotency-Key: a retry is judged afresh.
+
+The token's signature and expiry are all the gate checks: an access token of a session ended by
+logout (``portal.accounts.models.RevokedSession``) still gets ``slot_full`` here. Knowing that would
+cost a database read per refusal, which is what the gate exists to avoid, and the refusal says only
+that the slot is full — what the public slot listing says to anyone. Every other attempt with that
+token reaches the bearer authentication, which refuses it (docs/privacy.md).
 """
 
 from __future__ import annotations

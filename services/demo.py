@@ -148,6 +148,7 @@ DEMO_CLERK_DEPARTMENTS = {"clerk": ["区公安分局"]}
 
 
 def load_demo() -> None:
+    from portal.accounts.actions import user_by_phone
     from portal.accounts.models import User
 
     for username, departments in DEMO_CLERK_DEPARTMENTS.items():
@@ -157,14 +158,14 @@ def load_demo() -> None:
                 department.clerks.add(clerk)
 
     for phone, codes in DEMO_LICENCES.items():
-        user = User.objects.filter(phone=phone).first()
+        user = user_by_phone(phone=phone)
         if user is None or not user.is_realname_verified:
             continue
         for code in codes:
             actions.resident_licence_add(user=user, licence_code=code, issued_on=dt.date(2020, 1, 1),
                                          number_masked=f"{code[:2].upper()}****{phone[-4:]}")
     for phone, item_code, days_ago, steps in DEMO_APPLICATIONS:
-        user = User.objects.filter(phone=phone).first()
+        user = user_by_phone(phone=phone)
         item = ServiceItem.objects.filter(code=item_code).first()
         if user is None or item is None or not user.is_realname_verified:
             continue
@@ -186,10 +187,13 @@ def load() -> None:
 
 
 def annotate(data: dict) -> None:
+    from portal.accounts.actions import phone_index
+
     for staff in data.get("staff", []):
         if staff.get("username") in DEMO_CLERK_DEPARTMENTS:
             staff["departments"] = DEMO_CLERK_DEPARTMENTS[staff["username"]]
     for resident in data.get("residents", []):
-        count = Application.objects.filter(user__phone=resident.get("phone")).count()
+        count = (Application.objects.filter(user__phone_index=phone_index(resident["phone"])).count()
+                 if resident.get("phone") else 0)
         if count:
             resident["applications"] = count

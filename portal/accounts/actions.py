@@ -8,21 +8,29 @@ import secrets
 import unicodedata
 import uuid
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from portal.accounts import idcard
-from portal.accounts.models import Identity, User
+from portal.accounts.models import Identity, RevokedSession, User
+from portal.accounts.tokens import session_of
 from portal.connectors.sms import get_backend as get_sms_backend
 from portal.core import crypto
 from portal.core.errors import Conflict, PortalError
 from portal.masking import mask_id_number
 
 ID_INDEX_PURPOSE = "id_number"
+PHONE_INDEX_PURPOSE = "phone"
 
 
 class InvalidIdNumber(PortalError):
@@ -46,6 +54,16 @@ def _new_username(prefix: str) -> str:
 
 def id_number_index(id_number: str) -> str:
     return crypto.blind_index(idcard.normalize(id_number), purpose=ID_INDEX_PURPOSE)
+
+
+def phone_index(phone: str) -> str:
+    """The keyed blind index of a mobile number (``normalize_phone``'s form), by which a resident
+    is found and kept unique; the number itself is stored encrypted (``User.phone``)."""
+    return crypto.blind_index(normalize_phone(phone), purpose=PHONE_INDEX_PURPOSE)
+
+
+def user_by_phone(*, phone: str) -> User | None:
+    return User.objects.filter(phone_index=phone_index(phone)).first()
 
 
 def resident_for_identity(*, provider: str, subject: str, app_id: str = "", union_id: str = "",
@@ -83,18 +101,21 @@ def resident_for_identity(*, provider: str, subject: str, app_id: str = "", unio
 
 
 def resident_for_phone(*, phone: str, display_name: str = "") -> User:
-    """The resident who owns this (verified) phone number, created on first sign-in."""
-    user = User.objects.filter(phone=phone).first()
+    """The resident who owns this (verified) phone number, created on first sign-in. Found through
+    the number's blind index; the number is stored encrypted, the phone identity holds the index."""
+    phone = normalize_phone(phone)
+    index = phone_index(phone)
+    user = User.objects.filter(phone_index=index).first()
     if user is None:
         try:
             with transaction.atomic():
                 user = User.objects.create(username=_new_username("r"), kind=User.Kind.RESIDENT,
-                                           phone=phone, display_name=display_name)
+                                           phone=phone, phone_index=index, display_name=display_name)
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
         except IntegrityError:
-            user = User.objects.get(phone=phone)
-    Identity.objects.get_or_create(provider=Identity.Provider.PHONE, app_id="", subject=phone,
+            user = User.objects.get(phone_index=index)
+    Identity.objects.get_or_create(provider=Identity.Provider.PHONE, app_id="", subject=index,
                                    defaults={"user": user})
     return user
 
@@ -150,6 +171,67 @@ def staff_ensure(*, username: str, password: str, display_name: str, role: str, 
         group, _ = Group.objects.get_or_create(name=role)
         user.groups.add(group)
     return user
+
+
+# --- Sessions (logout) ---------------------------------------------------------------------------
+
+
+def session_group(sid: str) -> str:
+    """The channel-layer group of the WebSocket connections a session opened."""
+    return f"session.{sid}"
+
+
+def session_revoke(*, refresh: str) -> str:
+    """Log out: end the session of this refresh token — its refresh tokens and every access token
+    minted from them are refused from now on, the WebSocket connections it opened are closed — while
+    the resident's other sessions go on. Returns the session id ("" when there is nothing to end).
+
+    A signed, unexpired refresh token already blacklisted (rotated, or logged out before) still
+    names its session: logging out with it ends the session, whose newest refresh token may be in
+    other hands. The revocation is kept as long as any token of the session can be valid: every
+    token minted until now expires within ``REFRESH_TOKEN_LIFETIME`` (access tokens sooner).
+    """
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:  # blacklisted, expired, forged or not a token
+        token = None
+        try:
+            payload = token_backend.decode(refresh, verify=True)
+        except TokenBackendError:
+            return ""  # expired or not ours: nothing left to end
+        if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != RefreshToken.token_type:
+            return ""
+    else:
+        payload = token.payload
+    sid = session_of(payload)
+    user_id = str(payload.get(jwt_settings.USER_ID_CLAIM) or "")
+    with transaction.atomic():
+        if token is not None:
+            token.blacklist()
+        if not sid or not user_id.isdigit():
+            return ""  # a token from before sessions: blacklisting it is all there is to do
+        RevokedSession.objects.update_or_create(
+            sid=sid, defaults={"user_id": int(user_id),
+                               "expires_at": timezone.now() + jwt_settings.REFRESH_TOKEN_LIFETIME})
+        transaction.on_commit(lambda: _close_session_sockets(sid))
+    return sid
+
+
+def _close_session_sockets(sid: str) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(session_group(sid), {"type": "session.revoked"})
+
+
+def session_revoked(*, sid: str) -> bool:
+    """Whether logout ended this session (for the rare reads outside the bearer statement)."""
+    return bool(sid) and RevokedSession.objects.filter(sid=sid).exists()
+
+
+def revoked_sessions_purge() -> int:
+    """Forget revocations whose tokens have all expired (idempotent)."""
+    deleted, _ = RevokedSession.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
 
 
 # --- SMS codes (web login) ----------------------------------------------------------------------

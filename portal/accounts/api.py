@@ -13,11 +13,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView as _TokenRefreshView
 
 from portal.accounts import actions
 from portal.accounts.models import Identity, User
+from portal.accounts.tokens import login_tokens, session_of
 from portal.connectors import alipay, wechat
 from portal.core.errors import PortalError
 from portal.masking import mask_name, mask_phone
@@ -90,13 +92,8 @@ TokenPair = inline_serializer(
 )
 
 
-def _tokens(user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
-
-
 def _resident_login_response(user: User) -> Response:
-    return Response({**_tokens(user), "resident": ResidentOut(user).data})
+    return Response({**login_tokens(user), "resident": ResidentOut(user).data})
 
 
 class WeChatLoginIn(serializers.Serializer):
@@ -199,11 +196,23 @@ class StaffLoginView(APIView):
                             password=data.validated_data["password"])
         if user is None or user.kind != User.Kind.STAFF:
             raise InvalidCredentials()
-        return Response({**_tokens(user), "staff": StaffOut(user).data})
+        return Response({**login_tokens(user), "staff": StaffOut(user).data})
+
+
+class SessionTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's rotation, refused for a session logout ended (whichever of its refresh tokens)."""
+
+    def validate(self, attrs: dict) -> dict:
+        if actions.session_revoked(sid=session_of(RefreshToken(attrs["refresh"]))):
+            raise TokenError(_("登录已失效，请重新登录。"))
+        return super().validate(attrs)
 
 
 class TokenRefreshView(_TokenRefreshView):
-    """Rotate: a refresh token works once, its successor comes back with the new access token."""
+    """Rotate: a refresh token works once, its successor comes back with the new access token
+    (the same session: ``portal.accounts.tokens``)."""
+
+    serializer_class = SessionTokenRefreshSerializer
 
     @extend_schema(tags=["auth"], summary="刷新令牌（旧 refresh 作废）")
     @login_limits(group="refresh")
@@ -219,14 +228,12 @@ class LogoutView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=LogoutIn, responses={204: None}, tags=["auth"], summary="退出登录（作废 refresh 令牌）")
+    @extend_schema(request=LogoutIn, responses={204: None}, tags=["auth"],
+                   summary="退出登录（本次登录的 refresh 与 access 令牌立即作废，其他设备不受影响）")
     def post(self, request):
         data = LogoutIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            RefreshToken(data.validated_data["refresh"]).blacklist()
-        except TokenError:
-            pass  # already invalid: logging out is done either way
+        actions.session_revoke(refresh=data.validated_data["refresh"])  # an invalid token: done either way
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

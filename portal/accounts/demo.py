@@ -48,4 +48,4 @@ def annotate(data: dict) -> None:
 
 
 def demo_resident(phone: str) -> User:
-    return User.objects.get(phone=phone)
+    return User.objects.get(phone_index=actions.phone_index(phone))

@@ -12,7 +12,9 @@ class User(AbstractUser):
 
     Residents sign in through WeChat, Alipay or an SMS code and have no usable password; staff
     sign in with username and password and get their rights from role groups (see ``roles.py``).
-    Real-name data is encrypted at rest; the ID number is found through a keyed blind index.
+    Real-name data and the phone number are encrypted at rest; the ID number and the phone number
+    are found (and kept unique) through keyed blind indexes (``actions.id_number_index``,
+    ``actions.phone_index``).
     """
 
     class Kind(models.TextChoices):
@@ -21,7 +23,8 @@ class User(AbstractUser):
 
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.RESIDENT)
     display_name = models.CharField("昵称", max_length=64, blank=True)
-    phone = models.CharField("手机号", max_length=20, null=True, blank=True, unique=True)
+    phone = EncryptedTextField("手机号（加密）", null=True, blank=True)
+    phone_index = models.CharField("手机号索引", max_length=64, null=True, blank=True, unique=True, editable=False)
 
     real_name = EncryptedTextField("姓名（加密）", blank=True, default="")
     id_number = EncryptedTextField("身份证号（加密）", blank=True, default="")
@@ -37,7 +40,13 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(realname_verified_at__isnull=True) | Q(id_number_index__isnull=False),
                 name="user_realname_has_id_index",
-            )
+            ),
+            # A phone number is only ever stored with its index: a lookup by number cannot miss it.
+            models.CheckConstraint(
+                condition=(Q(phone_index__isnull=True) & (Q(phone__isnull=True) | Q(phone="")))
+                | (Q(phone_index__isnull=False) & Q(phone__isnull=False) & ~Q(phone="")),
+                name="user_phone_has_index",
+            ),
         ]
 
     @property
@@ -67,7 +76,8 @@ class Identity(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
     provider = models.CharField(max_length=16, choices=Provider.choices)
     app_id = models.CharField(max_length=64, blank=True, default="")
-    subject = models.CharField("openid / open_id / user_id / 手机号", max_length=128)
+    # A phone identity's subject is the number's blind index (``actions.phone_index``), never the number.
+    subject = models.CharField("openid / open_id / user_id / 手机号索引", max_length=128)
     union_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,3 +92,26 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} {self.subject[:6]}…"
+
+
+class RevokedSession(models.Model):
+    """A signed-in session ended by logout: every token carrying its ``sid`` claim is refused.
+
+    A session is the refresh token issued at sign-in, its rotated successors and the access tokens
+    minted from any of them; they all carry the same ``sid`` (``portal.accounts.tokens``). The
+    bearer authentication reads this table in the same statement as the user
+    (``portal.accounts.authentication``). A row is kept until every token of the session has
+    expired, then purged (``accounts.tasks.revoked_sessions_purge``).
+    """
+
+    sid = models.CharField("会话标识", max_length=32, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    revoked_at = models.DateTimeField("退出时间", auto_now_add=True)
+    expires_at = models.DateTimeField("令牌失效时间", db_index=True)
+
+    class Meta:
+        verbose_name = "已退出的会话"
+        verbose_name_plural = "已退出的会话"
+
+    def __str__(self) -> str:
+        return f"{self.sid[:8]}…"

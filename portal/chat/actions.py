@@ -11,10 +11,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.models import RevokedSession
 from portal.chat import understanding
 from portal.chat.catalogue import catalogue_matcher
 from portal.chat.engine import Engine
@@ -258,23 +259,28 @@ def handoff_create(*, session_id: str, user: Any, channel: str, reason: str = ""
 _TICKET_KEY = "chat:ws-ticket:{}"
 
 
-def ws_ticket_issue(*, user: Any) -> dict:
+def ws_ticket_issue(*, user: Any, session: str = "") -> dict:
+    """A ticket for ``user``, of the signed-in session (``sid``) it was asked with: logout ends it too."""
     ticket = secrets.token_urlsafe(24)
     ttl = settings.CHAT_WS_TICKET_SECONDS
-    cache.set(_TICKET_KEY.format(ticket), user.pk, timeout=ttl)
+    cache.set(_TICKET_KEY.format(ticket), [user.pk, session], timeout=ttl)
     return {"ticket": ticket, "expires_in": ttl}
 
 
-def ws_ticket_redeem(*, ticket: str) -> Any | None:
-    """The user a ticket was issued to, once; None if unknown, expired or already used."""
+def ws_ticket_redeem(*, ticket: str) -> tuple[Any, str] | None:
+    """(the user a ticket was issued to, their session id), once; None if unknown, expired, already
+    used, or the session has logged out since."""
     if not ticket or len(ticket) > 64:
         return None
     key = _TICKET_KEY.format(ticket)
-    user_id = cache.get(key)
-    if user_id is None:
+    held = cache.get(key)
+    if held is None:
         return None
     # cache.add is atomic (Redis SET NX): of two connections racing with one ticket, one wins.
     if not cache.add(key + ":used", 1, timeout=settings.CHAT_WS_TICKET_SECONDS):
         return None
     cache.delete(key)
-    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    user_id, session = held if isinstance(held, list) else (held, "")  # a ticket issued before sessions
+    user = (get_user_model().objects.filter(pk=user_id, is_active=True)
+            .filter(~Exists(RevokedSession.objects.filter(sid=session))).first())
+    return (user, session) if user is not None else None

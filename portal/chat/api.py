@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.accounts.tokens import session_of
 from portal.chat.actions import chat_reply, ws_ticket_issue
 from portal.chat.models import Channel, ChatTurn
 from portal.chat.queries import session_turns
@@ -91,4 +92,4 @@ class WsTicketView(APIView):
     @extend_schema(request=None, tags=["chat"], responses={201: OpenApiResponse(inline_serializer(
         "WsTicket", {"ticket": serializers.CharField(), "expires_in": serializers.IntegerField()}))})
     def post(self, request):
-        return Response(ws_ticket_issue(user=request.user), status=201)
+        return Response(ws_ticket_issue(user=request.user, session=session_of(request.auth)), status=201)

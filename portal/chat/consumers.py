@@ -3,8 +3,9 @@
 - **Who**: a single-use ticket (``?ticket=`` from ``POST /api/v1/chat/ws-ticket/``, valid for
   ``CHAT_WS_TICKET_SECONDS``) or an ``Authorization: Bearer <access token>`` header (the
   mini-program's ``wx.connectSocket`` can send headers). A token in the URL is never accepted.
-  No credentials → anonymous (personal intents answer with a login card); bad credentials → the
-  handshake is refused (close 4401).
+  No credentials → anonymous (personal intents answer with a login card); bad credentials, or a
+  token or ticket of a session ended by logout → the handshake is refused (close 4401). Logout
+  also closes (4401) the connections that session opened (``accounts.actions.session_revoke``).
 - **From where** (see ``origin_allowed``): browsers always send ``Origin``, which must be one of
   ``CHAT_WS_ALLOWED_ORIGINS`` or this site itself (Origin host = Host header). WeChat
   mini-programs and Alipay mini-programs connect natively:
@@ -27,11 +28,11 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.actions import session_group
 from portal.chat.actions import chat_reply, ws_ticket_redeem
 from portal.chat.models import Channel
 from portal.core.errors import PortalError, error_body
@@ -68,16 +69,19 @@ def origin_allowed(scope: dict) -> bool:
 
 @database_sync_to_async
 def _user_from_token(raw: str):
-    from rest_framework_simplejwt.exceptions import TokenError
-    from rest_framework_simplejwt.settings import api_settings
-    from rest_framework_simplejwt.tokens import AccessToken
+    """(user, session id) of a valid access token, by the API's own bearer check (a token whose
+    session logged out is refused there); None otherwise."""
+    from rest_framework.exceptions import AuthenticationFailed
 
+    from portal.accounts.authentication import BearerAuthentication
+    from portal.accounts.tokens import session_of
+
+    authentication = BearerAuthentication()
     try:
-        token = AccessToken(raw)
-    except TokenError:
+        token = authentication.get_validated_token(raw)
+        return authentication.get_user(token), session_of(token)
+    except AuthenticationFailed:  # simplejwt's InvalidToken too
         return None
-    user_id = token.get(api_settings.USER_ID_CLAIM)
-    return get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}, is_active=True).first()
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -92,18 +96,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if "token" in query or "access" in query:
             await self.close(code=CLOSE_UNAUTHORIZED)  # long-lived tokens never travel in URLs
             return
-        user = AnonymousUser()
+        signed_in: tuple | None = (AnonymousUser(), "")
         ticket = (query.get("ticket") or [""])[0]
         authorization = header(self.scope, b"authorization") or ""
         if ticket:
-            user = await sync_to_async(ws_ticket_redeem, thread_sensitive=True)(ticket=ticket)
+            signed_in = await sync_to_async(ws_ticket_redeem, thread_sensitive=True)(ticket=ticket)
         elif authorization:
             scheme, _, raw = authorization.partition(" ")
-            user = await _user_from_token(raw.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+            signed_in = await _user_from_token(raw.strip()) if scheme.lower() == "bearer" else None
+        if signed_in is None:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        self.user = user
+        self.user, self.signed_session = signed_in
+        if self.signed_session:  # logout of that session closes this connection (session_revoked)
+            await self.channel_layer.group_add(session_group(self.signed_session), self.channel_name)
         self.session_id: str | None = None
         self.client_channel = (query.get("channel") or [Channel.WEB])[0]
         if self.client_channel not in Channel.values:
@@ -153,6 +159,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.session_id = payload["session"]
         await self.send_json(payload)
+
+    async def session_revoked(self, event: dict) -> None:
+        """The session this connection signed in with logged out: it ends here too."""
+        await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def disconnect(self, code) -> None:
+        if getattr(self, "signed_session", ""):
+            await self.channel_layer.group_discard(session_group(self.signed_session), self.channel_name)
 
     def _within_rate(self) -> bool:
         now = time.monotonic()

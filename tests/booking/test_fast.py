@@ -204,6 +204,19 @@ def test_the_fast_path_leaves_everything_else_to_django(slot, settings):
     assert _fast(booking_environ(body, token))[0] == 201
 
 
+def test_a_token_of_a_session_ended_by_logout_is_passed_to_django_which_answers_401(api, slot):
+    from portal.accounts.actions import session_revoke
+    from portal.accounts.tokens import login_tokens
+
+    session = login_tokens(make_resident())
+    body = json.dumps({"slot": slot.pk}).encode()
+    session_revoke(refresh=session["refresh"])
+    assert_passed_on([booking_environ(body, session["access"])])
+    by_django = _django(api, body, session["access"])
+    assert by_django[0] == 401 and json.loads(by_django[2])["error"]["code"] == "authentication_failed"
+    assert not Booking.objects.filter(slot=slot).exists()
+
+
 def test_the_fast_path_sends_djangos_request_signals_once_each_so_connections_are_recycled(slot):
     from django.core.signals import request_finished, request_started
 

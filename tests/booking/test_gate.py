@@ -53,6 +53,19 @@ def test_the_gate_sends_hsts_on_a_secure_request_as_the_security_middleware_does
     assert "Strict-Transport-Security" not in dict(headers)
 
 
+def test_a_logged_out_sessions_token_on_a_sold_out_slot_still_gets_slot_full_from_the_gate(full_slot, slot):
+    """The gate checks the token's signature only, reading no database: a session ended by logout
+    learns that a slot is full, which the public slot listing says anyway (docs/privacy.md). Any
+    other attempt with that token goes on to Django, which refuses it (tests/booking/test_fast.py)."""
+    from portal.accounts.actions import session_revoke
+    from portal.accounts.tokens import login_tokens
+
+    session = login_tokens(make_resident())
+    session_revoke(refresh=session["refresh"])
+    status, _, content = through_gate(booking_environ(json.dumps({"slot": full_slot.pk}).encode(), session["access"]))
+    assert status == "409 Conflict" and json.loads(content)["error"]["code"] == "slot_full"
+
+
 def test_the_gate_passes_everything_else_on_with_the_body_intact(full_slot, slot, settings):
     token = str(AccessToken.for_user(make_resident()))
     body = json.dumps({"slot": full_slot.pk}).encode()

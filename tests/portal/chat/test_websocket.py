@@ -300,3 +300,51 @@ async def test_the_websocket_answers_an_english_message_in_english_by_the_same_r
     reply = await ask(communicator, "你能做什么", session=reply["session"])
     assert reply["reply"]["text"].startswith("我是市民服务小助手")
     await communicator.disconnect()
+
+
+@database_sync_to_async
+def sign_in(user) -> dict:
+    from portal.accounts.tokens import login_tokens
+
+    return login_tokens(user)
+
+
+@database_sync_to_async
+def log_out(refresh: str) -> int:
+    from rest_framework.test import APIClient
+
+    return APIClient().post("/api/v1/auth/logout/", {"refresh": refresh}, format="json").status_code
+
+
+@database_sync_to_async
+def ticket_of_session(access: str) -> str:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client.post("/api/v1/chat/ws-ticket/").json()["ticket"]
+
+
+async def test_logout_closes_the_sessions_websocket_and_refuses_its_token_and_tickets_other_sessions_stay(resident):
+    phone, laptop = await sign_in(resident), await sign_in(resident)
+    on_phone, connected, _ = await connect(headers=[WEB, (b"authorization", f"Bearer {phone['access']}".encode())])
+    assert connected
+    on_laptop, connected, _ = await connect(headers=[WEB, (b"authorization", f"Bearer {laptop['access']}".encode())])
+    assert connected
+    unused_ticket = await ticket_of_session(phone["access"])
+
+    assert await log_out(phone["refresh"]) == 204
+    closed = await on_phone.receive_output(timeout=TIMEOUT)
+    assert closed == {"type": "websocket.close", "code": 4401}
+    _communicator, connected, code = await connect(
+        headers=[WEB, (b"authorization", f"Bearer {phone['access']}".encode())])
+    assert not connected and code == 4401
+    _communicator, connected, code = await connect(f"/ws/chat/?ticket={unused_ticket}")
+    assert not connected and code == 4401
+
+    reply = await ask(on_laptop, "我的预约")  # the laptop's session is still signed in
+    assert reply["intent"]["name"] == "booking.list"
+    await on_laptop.disconnect()
+    on_laptop, connected, _ = await connect(f"/ws/chat/?ticket={await ticket_of_session(laptop['access'])}")
+    assert connected
+    await on_laptop.disconnect()
