@@ -11,10 +11,14 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from portal.accounts.models import RevokedSession, User
 from portal.accounts.tokens import session_of
+from portal.core.fields import EncryptedTextField
 from portal.core.prepared import prepared_cursor
 from portal.core.rows import RowLoader
 
-_users = RowLoader(User)
+# The encrypted columns (name, ID number, phone) are not read with the bearer user: few requests
+# need them, and each would cost a decryption on every request (about 35 µs apiece) and leave the
+# plaintext in memory. A view that reads one loads it then (Django's deferred field).
+_users = RowLoader(User, defer=tuple(f.name for f in User._meta.concrete_fields if isinstance(f, EncryptedTextField)))
 
 
 class BearerAuthentication(JWTAuthentication):

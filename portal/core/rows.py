@@ -16,11 +16,12 @@ from django.db.models import Model
 
 
 class RowLoader:
-    """Load ``model`` instances from rows holding its concrete fields in ``columns()`` order."""
+    """Load ``model`` instances from rows holding its concrete fields in ``columns()`` order. Fields
+    named in ``defer`` are left out, as ``QuerySet.defer`` leaves them: read on first access."""
 
-    def __init__(self, model: type[Model]):
+    def __init__(self, model: type[Model], *, defer: tuple[str, ...] = ()):
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        self.fields = [f for f in model._meta.concrete_fields if f.name not in defer]
         self.names = [f.attname for f in self.fields]
         self.width = len(self.fields)
         self._converters: list[tuple[int, list, object]] | None = None
