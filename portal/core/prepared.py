@@ -34,6 +34,13 @@ def _preparing_cursor_class():
             def execute(self, query, params=None, *, prepare=True, binary=None):
                 return super().execute(query, params, prepare=prepare, binary=binary)
 
+            def _send_query_prepared(self, name, pgq, *, binary=None):
+                # psycopg notes the query it sends (``_query``, which Django's query log reads)
+                # only when it sends it unprepared; note the prepared one's too, so that
+                # ``connection.queries`` and ``CaptureQueriesContext`` show its SQL, not None.
+                self._query = pgq
+                return super()._send_query_prepared(name, pgq, binary=binary)
+
         _cursor_class = PreparingCursor
     return _cursor_class
 

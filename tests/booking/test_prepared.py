@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework_simplejwt.tokens import AccessToken
 
 from booking.models import Booking, Slot
@@ -44,9 +45,16 @@ def test_a_bookings_fixed_statements_are_planned_once_per_connection(court):
     assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 2**31 - 1
     connection.close()  # a fresh connection: nothing prepared yet
     slot = make_slot(court, capacity=10)
-    for _ in range(4):
+    for _ in range(3):
         status, answer = _book(slot)
         assert status == "201 Created", answer
+    with CaptureQueriesContext(connection) as logged:  # the query log shows prepared statements' SQL
+        status, answer = _book(slot)
+    assert status == "201 Created", answer
+    sqls = [query["sql"] for query in logged.captured_queries]
+    assert all(isinstance(sql, str) for sql in sqls), sqls
+    for fragment in ("FROM accounts_user u WHERE u.id", "JOIN booking_venue v", "FROM booking_book("):
+        assert any(fragment in sql for sql in sqls), (fragment, sqls)
     Booking.objects.filter(slot=slot).count()  # the ORM's queries are not prepared
 
     statements = _prepared()
