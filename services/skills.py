@@ -409,8 +409,9 @@ _RECEIPT_RE = re.compile(r"[A-Z]{1,4}\d{8,}")
 # services.actions._new_receipt_number), a typo in the digits included — not a phone number, a
 # passport, a parcel's tracking number (SF…) nor a hand-off ticket (RG…).
 _RECEIPT_ALONE_RE = re.compile(r"(?<![A-Z0-9])PD\d{8,}(?![A-Z0-9])")
-# Typed in groups or with hyphens: PD 2026 1123 …, PD-20261123-649860.
-_RECEIPT_GAPS = re.compile(r"(?<=[A-Z0-9])[\s\-_—–·.]+(?=[A-Z0-9])")
+# Typed in groups or with hyphens: PD 2026 1123 …, PD-20261123-649860. Only gaps before a digit,
+# after a digit or the PD, are closed: the words of "status of PD2026…" stay apart from the number.
+_RECEIPT_GAPS = re.compile(r"(?:(?<=\d)|(?<=PD))[\s\-_—–·.]+(?=\d)")
 
 
 def _receipt_text(text: str) -> str:

@@ -320,10 +320,12 @@ def test_an_expected_date_reads_well_and_says_when_it_is_an_estimate(api, say, c
     assert body["reply"]["cards"][0]["expected_is_estimate"] is estimate
 
 
-@pytest.mark.parametrize("typed", ["{n}", "{lower}到哪了", "查一下 {spaced}", "查进度 {hyphened}", "{wide}"])
+@pytest.mark.parametrize("typed", ["{n}", "{lower}到哪了", "查一下 {spaced}", "查进度 {hyphened}", "{wide}",
+                                   "status of {n}", "where is my application {spaced}", "any news on {hyphened}?"])
 def test_a_receipt_number_typed_as_residents_type_it_finds_the_application(api, say, catalogue, typed):
     """A receipt number pasted alone, in lower case or full-width was a fallback; typed in groups
-    (PD 2026 1123 …) too; with hyphens the number was not read and every application was listed."""
+    (PD 2026 1123 …) too; with hyphens the number was not read and every application was listed; after
+    an English word ("status of PD…") the word was glued to the number and it was not found."""
     from services.actions import application_submit
 
     resident = account_actions.resident_for_phone(phone="13800000080", display_name="周十")
