@@ -88,6 +88,8 @@ def _position(bare: str, count: int) -> int | None:
         nth = _EN_ORDINALS[match.group(1)]
         index = count - 1 if nth < 0 else nth - 1
     return index if index is not None and 0 <= index < count else None
+
+
 ANYTHING_ELSE = gettext_noop("还有什么可以帮您？")
 _CHANGE_TIME = {"换个时间", "换时间", "改时间", "改个时间", "换一天", "换个日子", "换个时段"}
 _CONTINUE = {"继续", "好了", "登录了", "我登录了", "已登录", "登录好了", "continue", "#login"}
