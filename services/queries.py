@@ -333,7 +333,7 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
         if not lines:
             return say("「%(item)s」的申请材料请咨询%(department)s。", item=name,
                        department=_contact(item.department, counter=True))
-        return say("办理「%(item)s」需要准备：\n%(lines)s", item=name, lines=Listed(lines, zh="\n", en="\n"))
+        return say("办理「%(item)s」需要准备：\n%(lines)s", item=name, lines=Listed.lines(lines))
     if topic == "locations":
         places = []
         for loc in item.locations.all():
@@ -359,8 +359,7 @@ def guide_answer(item: ServiceItem, topic: str, on_file: set[int] | frozenset[in
                                                   department=contact)
         if len(places) == 1:
             return online + say("办理地点：%(place)s。", place=places[0])
-        return online + say("办理地点：\n%(places)s", places=Listed([say("• %(place)s", place=p) for p in places],
-                                                                 zh="\n", en="\n"))
+        return online + say("办理地点：\n%(places)s", places=Listed.lines(say("• %(place)s", place=p) for p in places))
     if topic == "time":
         if item.promised_limit_days == 0:
             limit = sentence(gettext_noop("当场办结（即办）"))

@@ -491,10 +491,10 @@ def service_progress(turn: Turn) -> Reply:
                      + gettext_noop("办理事项可以问我“怎么办理居住证”这样的问题。"))
     named = _named_applications(turn.text, applications)
     if named:  # 我那个公积金提取的办好了没: that one, not every application
-        lines = Listed([_progress_line(a) for a in named[:3]], zh="\n", en="\n")
+        lines = Listed.lines(_progress_line(a) for a in named[:3])
         return Reply(sentence(lines), cards=[_application_card(a) for a in named[:5]])
     applications = applications[:5]
-    lines = Listed([_progress_line(a) for a in applications[:3]], zh="\n", en="\n")
+    lines = Listed.lines(_progress_line(a) for a in applications[:3])
     return Reply(say("您最近的办件：\n%(lines)s", lines=lines), cards=[_application_card(a) for a in applications])
 
 

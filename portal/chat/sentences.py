@@ -243,6 +243,11 @@ class Listed:
     def __init__(self, values: Iterable[Any], zh: str = "、", en: str = "; "):
         self.values, self.zh, self.en = list(values), zh, en
 
+    @classmethod
+    def lines(cls, values: Iterable[Any]) -> Listed:
+        """One value per line, in either language."""
+        return cls(values, zh="\n", en="\n")
+
     def render(self, language: str) -> str | None:
         said = [render(value, language) for value in self.values]
         if any(s is None for s in said):
