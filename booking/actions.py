@@ -310,6 +310,9 @@ def _check_not_suspended(resident: User, now: dt.datetime, *, suspension_id: int
         )
 
 
+# The counts the limits read. On PostgreSQL the function ``booking_book`` (booking/migrations/0002)
+# counts the same inside the booking's own statement: a change to the rules here needs a migration
+# replacing the function too.
 _LIMITS_SQL = """
 SELECT COUNT(*) FILTER (WHERE slot_id = %(slot)s AND status IN ('confirmed', 'checked_in')) AS same_slot,
        COUNT(*) FILTER (WHERE status = 'confirmed' AND ends_at > %(now)s) AS active,
