@@ -9,7 +9,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from portal.accounts.models import RevokedSession, User
+from portal.accounts.models import User
 from portal.accounts.tokens import session_of
 from portal.core.fields import EncryptedTextField
 from portal.core.prepared import prepared_cursor
@@ -33,8 +33,11 @@ class BearerAuthentication(JWTAuthentication):
         sid = session_of(validated_token)
         claim = validated_token.get(api_settings.USER_ID_CLAIM)  # simplejwt writes the id as a string
         if api_settings.USER_ID_FIELD != "id" or not (type(claim) is int or (type(claim) is str and claim.isdigit())):
+            # Imported here, not at load: actions loads simplejwt, whose settings load this class.
+            from portal.accounts.actions import session_revoked
+
             user = super().get_user(validated_token)
-            if sid and RevokedSession.objects.filter(sid=sid).exists():
+            if session_revoked(sid=sid):
                 raise InvalidToken()
             return user
         user_id = int(claim)
