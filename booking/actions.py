@@ -392,15 +392,13 @@ SELECT * FROM booking_book(%(resident)s::bigint, %(slot)s::bigint, %(venue)s::bi
                            %(key_status)s::integer, %(key_body)s::jsonb)
 """
 
-_CLAIM_NAMES = ("key", "method", "path", "fingerprint", "stale_before")  # and "user", "now": the booking's own
-
 _ids_lock = threading.Lock()
 _ids: list[int] = []
 _ids_pid = 0
 ID_BLOCK = 64
 
 
-def _new_booking_id() -> int:
+def new_booking_id() -> int:
     """A booking id from the table's sequence, taken 64 at a time per process: the answer stored
     under the Idempotency-Key names the booking, so its id is known before the statement that
     inserts it. (Ids stay unique; across processes they no longer follow creation order, which
@@ -428,31 +426,55 @@ def _unsaved_booking(*, resident: User, slot: Slot, party_size: int, units: int,
     )
 
 
+def book_row(*, resident_id: int, slot_id: int, venue_id: int, units: int, now: dt.datetime, local_day: dt.date,
+             max_active: int, max_day: int, max_venue_day: int, booking_id: int, party_size: int, companions,
+             starts_at: dt.datetime, ends_at: dt.datetime, checkin_closes_at: dt.datetime, checkin_secret: str,
+             key_id: int | None = None, claim: dict | None = None, key_status: int | None = None,
+             key_body=None) -> tuple:
+    """``booking_book``'s one round trip (PostgreSQL), for ``_book_postgresql`` and the booking lane
+    (``booking.lane``): the five limit counts, then the places left (None: not taken), the booking's
+    id (None: not booked) and the key's row (None: no key, or — with ``claim`` — a live row holds
+    it and nothing was done). ``claim``: the request's key to claim (``idempotency.claim_of``);
+    ``key_id``: a key already claimed; ``key_status``/``key_body``: the answer stored under the key
+    if the booking is made. ``companions`` as the JSON field takes it."""
+    day_start, day_end = _day_bounds(local_day)
+    claim = claim or {}
+    params = {"resident": resident_id, "slot": slot_id, "venue": venue_id, "units": units, "now": now,
+              "day_start": day_start, "day_end": day_end, "max_active": max_active, "max_day": max_day,
+              "max_venue_day": max_venue_day, "id": booking_id, "party_size": party_size,
+              "companions": Booking._meta.get_field("companions").get_db_prep_value(companions, connection),
+              "starts_at": starts_at, "ends_at": ends_at, "checkin_closes_at": checkin_closes_at,
+              "checkin_secret": checkin_secret, "lock_timeout": f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms",
+              "key_id": key_id, "key": claim.get("key"), "method": claim.get("method"), "path": claim.get("path"),
+              "fingerprint": claim.get("fingerprint"),
+              "stale_before": now - settings.IDEMPOTENCY_TTL if claim else None,
+              "key_status": key_status, "key_body": key_body}
+    with prepared_cursor() as cursor:
+        cursor.execute(_BOOK_CALL, params)
+        return cursor.fetchone()
+
+
 def _book_postgresql(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],
                      now: dt.datetime, receipt: Receipt | None) -> tuple[Booking | None, int | None]:
     """Lock the resident and book, in one round trip and one transaction (its own, or a savepoint
     of the caller's). (None, None) when the places were not there; a limit's refusal is raised."""
     booking = _unsaved_booking(resident=resident, slot=slot, party_size=party_size, units=units,
                                companions=companions, now=now)
-    booking.pk = _new_booking_id()
+    booking.pk = new_booking_id()
     venue = slot.venue
-    params = {**_limits_params(resident, slot, now), "units": units, "max_active": venue.max_active_per_resident,
-              "max_day": venue.max_per_day_per_resident, "max_venue_day": venue.max_per_venue_per_day,
-              "id": booking.pk, "party_size": party_size,
-              "companions": Booking._meta.get_field("companions").get_db_prep_value(booking.companions, connection),
-              "starts_at": booking.starts_at, "ends_at": booking.ends_at,
-              "checkin_closes_at": booking.checkin_closes_at, "checkin_secret": booking.checkin_secret,
-              "lock_timeout": f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"}
     answered = receipt is not None and receipt.render is not None
     key_id, key_status, key_body = receipt.answer_row(booking) if answered else (None, None, None)
     claiming = receipt is not None and receipt.pk is None  # the key is claimed by this statement
-    claim = receipt.claim_params() if claiming else {}
-    params.update(key_id=key_id, key_status=key_status, key_body=key_body,
-                  **{name: claim.get(name) for name in _CLAIM_NAMES})
     inside = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with inside, prepared_cursor() as cursor:
-        cursor.execute(_BOOK_CALL, params)
-        *counts, left, booked, key_id = cursor.fetchone()
+    with inside:
+        *counts, left, booked, key_id = book_row(
+            resident_id=resident.pk, slot_id=slot.pk, venue_id=slot.venue_id, units=units, now=now,
+            local_day=_local(slot.start).date(), max_active=venue.max_active_per_resident,
+            max_day=venue.max_per_day_per_resident, max_venue_day=venue.max_per_venue_per_day, booking_id=booking.pk,
+            party_size=party_size, companions=booking.companions, starts_at=booking.starts_at,
+            ends_at=booking.ends_at, checkin_closes_at=booking.checkin_closes_at,
+            checkin_secret=booking.checkin_secret, key_id=key_id, claim=receipt.claim if claiming else None,
+            key_status=key_status, key_body=key_body)
     if claiming:
         if key_id is None:
             raise KeyTaken()
@@ -528,14 +550,8 @@ def booking_create(*, resident: User, slot_id: int, party_size: int = 1, compani
                 if Slot.objects.filter(pk=slot.pk, remaining__lte=0, state=Slot.State.OPEN).exists():
                     _mark_sold_out(slot.pk)
                 raise errors.SlotFull()
-            if left == 0:
-                # Tell every process at once: attempts arriving meanwhile would otherwise queue on
-                # the row lock only to be refused. (SQLite: before the commit; should it fail, the
-                # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.)
-                _mark_sold_out(slot.pk)
-            else:
-                soldout.note_places_left(slot.pk, left)
-            availability_changed(venue_id=slot.venue_id, slot_ids=[slot.pk], states=[_state(slot, left, now)])
+            booked_places_told(slot_id=slot.pk, venue_id=slot.venue_id, left=left, capacity=slot.capacity,
+                               state=slot.state, opens_at=slot.opens_at, start=slot.start, now=now)
     except IntegrityError as exc:  # the backstop constraints caught what the checks above missed
         if "slot_remaining" in str(exc):
             raise errors.SlotFull()
@@ -554,11 +570,21 @@ def _mark_sold_out(slot_id: int) -> None:
     soldout.mark(slot_id, holders)
 
 
-def _state(slot: Slot, remaining: int, now: dt.datetime) -> dict:
-    """What a watching client needs to know about a slot after a change we just made."""
-    return {"id": slot.pk, "remaining": remaining, "capacity": slot.capacity, "state": slot.state,
-            "bookable": slot.state == Slot.State.OPEN and remaining > 0 and slot.opens_at <= now < slot.start,
-            "_date": _local(slot.start).date()}
+def booked_places_told(*, slot_id: int, venue_id: int, left: int, capacity: int, state: str, opens_at: dt.datetime,
+                       start: dt.datetime, now: dt.datetime) -> None:
+    """After a booking left ``left`` places: tell the rush gate, and push the slot's new state to
+    the clients watching its venue-day (``booking_create`` and the booking lane)."""
+    if left == 0:
+        # Tell every process at once: attempts arriving meanwhile would otherwise queue on
+        # the row lock only to be refused. (SQLite: before the commit; should it fail, the
+        # place is refused for at most BOOKING_SOLDOUT_CACHE_SECONDS.)
+        _mark_sold_out(slot_id)
+    else:
+        soldout.note_places_left(slot_id, left)
+    # What a watching client needs to know about the slot after this change.
+    availability_changed(venue_id=venue_id, slot_ids=[slot_id], states=[{
+        "id": slot_id, "remaining": left, "capacity": capacity, "state": state,
+        "bookable": state == Slot.State.OPEN and left > 0 and opens_at <= now < start, "_date": _local(start).date()}])
 
 
 def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:

@@ -213,31 +213,49 @@ def slot_out(slot: Slot, now: dt.datetime) -> dict:
 
 
 def booking_out(booking: Booking, now: dt.datetime | None = None) -> dict:
-    now = now or timezone.now()
     slot, venue = booking.slot, booking.venue
-    deadline = booking.starts_at - dt.timedelta(minutes=venue.cancel_deadline_minutes)
-    window_opens = booking.starts_at - dt.timedelta(minutes=venue.checkin_before_minutes)
-    local = timezone.localtime
+    return booking_body(
+        booking_id=booking.pk, status=booking.status, status_display=booking.get_status_display(),
+        party_size=booking.party_size, places=booking.units, companions=booking.companions, slot_id=slot.pk,
+        start=slot.start, end=slot.end, sport=slot.sport, price=slot.price, court_id=slot.court_id,
+        court_name=slot.court.name, venue_id=venue.pk, venue_name=venue.name, address=venue.address, town=venue.town,
+        phone=venue.phone, cancel_deadline_minutes=venue.cancel_deadline_minutes,
+        checkin_before_minutes=venue.checkin_before_minutes, starts_at=booking.starts_at,
+        checkin_closes_at=booking.checkin_closes_at, checked_in_at=booking.checked_in_at,
+        created_at=booking.created_at, cancelled_at=booking.cancelled_at,
+        cancelled_by_venue=booking.cancelled_by_venue, now=now or timezone.now(),
+        tz=timezone.get_current_timezone())
+
+
+def booking_body(*, booking_id: int, status: str, status_display: str, party_size: int, places: int,
+                 companions: list, slot_id: int, start: dt.datetime, end: dt.datetime, sport: str, price,
+                 court_id: int, court_name: str, venue_id: int, venue_name: str, address: str, town: str, phone: str,
+                 cancel_deadline_minutes: int, checkin_before_minutes: int, starts_at: dt.datetime,
+                 checkin_closes_at: dt.datetime, checked_in_at: dt.datetime | None, created_at: dt.datetime,
+                 cancelled_at: dt.datetime | None, cancelled_by_venue: bool, now: dt.datetime, tz) -> dict:
+    """A booking as the API shows it, from its values: ``booking_out`` reads them off the models,
+    the booking lane (``booking.lane``) off the row it read, so both answers are rendered here."""
+    deadline = starts_at - dt.timedelta(minutes=cancel_deadline_minutes)
+    window_opens = starts_at - dt.timedelta(minutes=checkin_before_minutes)
     return {
-        "id": booking.pk, "status": booking.status, "status_display": booking.get_status_display(),
-        "party_size": booking.party_size, "places": booking.units, "companions": booking.companions,
+        "id": booking_id, "status": status, "status_display": status_display,
+        "party_size": party_size, "places": places, "companions": companions,
         "slot": {
-            "id": slot.pk, "start": local(slot.start).isoformat(), "end": local(slot.end).isoformat(),
-            "sport": slot.sport, "price": str(slot.price), "court": {"id": slot.court_id, "name": slot.court.name},
+            "id": slot_id, "start": start.astimezone(tz).isoformat(), "end": end.astimezone(tz).isoformat(),
+            "sport": sport, "price": str(price), "court": {"id": court_id, "name": court_name},
         },
-        "venue": {"id": venue.pk, "name": venue.name, "address": venue.address, "town": venue.town,
-                  "phone": venue.phone},
-        "cancellable": booking.status == BookingStatus.CONFIRMED and now <= deadline,
-        "cancel_deadline": local(deadline).isoformat(),
+        "venue": {"id": venue_id, "name": venue_name, "address": address, "town": town, "phone": phone},
+        "cancellable": status == BookingStatus.CONFIRMED and now <= deadline,
+        "cancel_deadline": deadline.astimezone(tz).isoformat(),
         "checkin": {
-            "window_opens_at": local(window_opens).isoformat(),
-            "window_closes_at": local(booking.checkin_closes_at).isoformat(),
-            "checked_in_at": local(booking.checked_in_at).isoformat() if booking.checked_in_at else None,
-            "token_url": f"/api/v1/bookings/{booking.pk}/checkin-token/",
+            "window_opens_at": window_opens.astimezone(tz).isoformat(),
+            "window_closes_at": checkin_closes_at.astimezone(tz).isoformat(),
+            "checked_in_at": checked_in_at.astimezone(tz).isoformat() if checked_in_at else None,
+            "token_url": f"/api/v1/bookings/{booking_id}/checkin-token/",
         },
-        "created_at": local(booking.created_at).isoformat(),
-        "cancelled_at": local(booking.cancelled_at).isoformat() if booking.cancelled_at else None,
-        "cancelled_by_venue": booking.cancelled_by_venue,
+        "created_at": created_at.astimezone(tz).isoformat(),
+        "cancelled_at": cancelled_at.astimezone(tz).isoformat() if cancelled_at else None,
+        "cancelled_by_venue": cancelled_by_venue,
     }
 
 
@@ -386,18 +404,19 @@ _fast_view.head = _fast_view.get  # as ``View.setup`` does for a view that has `
 FAST_PATH_HEADERS = tuple(_fast_view.default_response_headers.items())
 
 
-def booking_post_fast(*, resident, data: dict, args: dict, key: str, path: str) -> Response:
+def booking_post_fast(*, resident, data: dict, args: dict, key: str, path: str, claimed: int | None = None) -> Response:
     """``POST bookings/`` for a request the fast path (``booking.fast``) has already authenticated
     (``resident``) and parsed (``data``, the JSON body; ``args``, its plain booking input; ``path``,
     as ``request.path``): the same calls as ``BookingListView.post`` through ``@idempotent`` —
     ``idempotently`` with the request's ``Idempotency-Key``, ``_booking_submit``, and the view's
-    own exception handling — without a Django request, the middleware or DRF's dispatch."""
+    own exception handling — without a Django request, the middleware or DRF's dispatch. ``claimed``:
+    the key's row the booking lane claimed before a refusal (``booking.lane``)."""
     try:
         if not key:
             return _booking_submit(resident=resident, args=args, receipt=None)
         return idempotently(lambda receipt: _booking_submit(resident=resident, args=args, receipt=receipt),
                             user=resident, key=key, method="POST", path=path, data=data,
-                            render_exception=_fast_view.handle_exception, write_claims=True)
+                            render_exception=_fast_view.handle_exception, write_claims=True, claimed=claimed)
     except Exception as exc:
         return _fast_view.handle_exception(exc)
 

@@ -414,6 +414,8 @@ BOOKING_PUSH_COALESCE_MS = env.int("BOOKING_PUSH_COALESCE_MS", default=50)
 # Under the WSGI server, answer ordinary booking attempts in front of the middleware stack with the view's
 # own calls (booking/fast.py); off: every attempt the rush gate does not refuse goes through Django.
 BOOKING_FAST_PATH = env.bool("BOOKING_FAST_PATH", default=True)
+# On PostgreSQL, the fast path books a plain attempt in two statements (booking/lane.py).
+BOOKING_LANE = env.bool("BOOKING_LANE", default=True)
 
 # Demo data (idempotent) loaded by `make run` unless DEMO_DATA=0.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)

@@ -92,10 +92,6 @@ class Receipt:
         self.body: dict | None = None
         self.stored = False
 
-    def claim_params(self) -> dict:
-        """The claim's parameters as ``_CLAIM_SQL`` takes them (for a write claiming the key)."""
-        return _claim_params(**self.claim)
-
     def claim_now(self) -> None:
         """Claim the key here, in the caller's transaction (a write on a database without
         ``booking_book``); ``KeyTaken`` if a live row holds it."""
@@ -140,7 +136,8 @@ def _store(pk: int, status: int, body) -> bool:
         return cursor.rowcount == 1
 
 
-def _forget(pk: int | None) -> None:
+def forget(pk: int | None) -> None:
+    """Drop a claimed key's row (its request gets no answer to keep)."""
     if pk is None:  # never claimed
         return
     with connection.cursor() as cursor:
@@ -202,18 +199,27 @@ def idempotent(handler=None, *, write_claims: bool = False):
     return wrapper
 
 
+def claim_of(*, user_id: int, key: str, method: str, path: str, data: Any) -> dict:
+    """What claiming ``key`` for this request takes (``Receipt.claim``); ``IdempotencyKeyInvalid``
+    for a key that is too long or not printable."""
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise IdempotencyKeyInvalid()
+    return {"user_id": user_id, "key": key, "method": method, "path": path[:255], "fingerprint": _fingerprint(data)}
+
+
 def idempotently(run: Callable[[Receipt], Response], *, user, key: str, method: str, path: str, data: Any,
-                 render_exception: Callable[[Exception], Response], write_claims: bool = False) -> Response:
+                 render_exception: Callable[[Exception], Response], write_claims: bool = False,
+                 claimed: int | None = None) -> Response:
     """``run(receipt)`` once per ``key`` of ``user``: the first answer is stored and replayed to
     repeats (``@idempotent`` for DRF views; the booking's WSGI fast path, ``booking.gate``, calls it
     directly). ``data`` is the request's parsed body (its fingerprint tells a reused key);
     ``render_exception`` turns what ``run`` raises into the answer DRF would give. With
-    ``write_claims`` the key is claimed by ``run``'s write (see ``Receipt``), not before it."""
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise IdempotencyKeyInvalid()
-
-    claim = {"user_id": user.pk, "key": key, "method": method, "path": path[:255], "fingerprint": _fingerprint(data)}
-    if write_claims:
+    ``write_claims`` the key is claimed by ``run``'s write (see ``Receipt``), not before it;
+    ``claimed``: the key's row this request already claimed (the booking lane's, ``booking.lane``)."""
+    claim = claim_of(user_id=user.pk, key=key, method=method, path=path, data=data)
+    if claimed is not None:
+        receipt = Receipt(claimed)
+    elif write_claims:
         receipt = Receipt(None, claim)
     else:
         pk = _claim(**claim)
@@ -231,10 +237,10 @@ def idempotently(run: Callable[[Receipt], Response], *, user, key: str, method: 
         try:
             response = render_exception(exc)
         except Exception:
-            _forget(receipt.pk)
+            forget(receipt.pk)
             raise
     if response.status_code >= 500:
-        _forget(receipt.pk)
+        forget(receipt.pk)
     elif not receipt.stored and not (receipt.pk is not None and _store(receipt.pk, response.status_code,
                                                                        response.data)):
         # The write refused before claiming the key, or its claim went with its rolled-back
@@ -265,4 +271,4 @@ def idempotency_purge(now=None) -> int:
     return deleted
 
 
-__all__ = ["Receipt", "idempotency_purge", "idempotent", "idempotently", "receipt_of"]
+__all__ = ["Receipt", "claim_of", "forget", "idempotency_purge", "idempotent", "idempotently", "receipt_of"]
