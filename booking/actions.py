@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
@@ -310,7 +310,7 @@ def _check_not_suspended(resident: User, now: dt.datetime, *, suspension_id: int
         )
 
 
-# The counts the limits read. On PostgreSQL the function ``booking_book`` (booking/migrations/0002)
+# The counts the limits read. On PostgreSQL the function ``booking_book`` (booking/migrations/0004)
 # counts the same inside the booking's own statement: a change to the rules here needs a migration
 # replacing the function too.
 _LIMITS_SQL = """
@@ -373,7 +373,7 @@ def _refuse_over_limits(resident: User, slot: Slot, now: dt.datetime, counts: di
                      venue=venue.name, limit=venue.max_per_venue_per_day), extra={"limit": "per_venue_per_day"})
 
 
-# The booking on PostgreSQL: the function ``booking_book`` (booking/migrations/0002) locks the
+# The booking on PostgreSQL: the function ``booking_book`` (booking/migrations/0004) locks the
 # resident's row, then in one statement counts the limits, takes the places only if no limit
 # refuses, inserts the booking only if the places were taken, and (with an Idempotency-Key) stores
 # its answer only if the booking was inserted — one round trip and one transaction, so the slot's
@@ -434,7 +434,8 @@ def book_row(*, resident_id: int, slot_id: int, venue_id: int, units: int, now: 
     """``booking_book``'s one round trip (PostgreSQL), for ``_book_postgresql`` and the booking lane
     (``booking.lane``): the five limit counts, then the places left (None: not taken), the booking's
     id (None: not booked) and the key's row (None: no key, or — with ``claim`` — a live row holds
-    it and nothing was done). ``claim``: the request's key to claim (``idempotency.claim_of``);
+    it and nothing was done; ``KeyTaken`` if it was taken meanwhile). ``claim``: the request's key to
+    claim (``idempotency.claim_of``);
     ``key_id``: a key already claimed; ``key_status``/``key_body``: the answer stored under the key
     if the booking is made. ``companions`` as the JSON field takes it."""
     day_start, day_end = _day_bounds(local_day)
@@ -449,9 +450,14 @@ def book_row(*, resident_id: int, slot_id: int, venue_id: int, units: int, now: 
               "fingerprint": claim.get("fingerprint"),
               "stale_before": now - settings.IDEMPOTENCY_TTL if claim else None,
               "key_status": key_status, "key_body": key_body}
-    with prepared_cursor() as cursor:
-        cursor.execute(_BOOK_CALL, params)
-        return cursor.fetchone()
+    try:
+        with prepared_cursor() as cursor:
+            cursor.execute(_BOOK_CALL, params)
+            return cursor.fetchone()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == "P0001" and "idempotency_key_taken" in str(exc):
+            raise KeyTaken() from None  # another request took the key meanwhile; the booking was undone
+        raise
 
 
 def _book_postgresql(*, resident: User, slot: Slot, party_size: int, units: int, companions: Sequence[str],

@@ -39,7 +39,7 @@ from booking import actions, api
 from booking.models import Booking, BookingStatus, Court, Slot, Venue
 from portal.accounts.tokens import session_of
 from portal.core.converters import MAX_ID
-from portal.core.idempotency import IdempotencyKeyInvalid, claim_of
+from portal.core.idempotency import IdempotencyKeyInvalid, KeyTaken, claim_of
 from portal.core.prepared import prepared_cursor
 
 _renderer = JSONRenderer()
@@ -136,7 +136,7 @@ def book(*, token, data: dict, args: dict, key: str, path: str) -> Booked | Clai
             starts_at=start, ends_at=end, checkin_closes_at=checkin_closes_at,
             checkin_secret=Booking._meta.get_field("checkin_secret").get_default(), claim=claim,
             key_status=201 if claim else None, key_body=Jsonb(content.decode(), dumps=_as_is) if claim else None)
-    except DatabaseError:  # lock timeout, a backstop constraint: rolled back, nothing written
+    except (DatabaseError, KeyTaken):  # lock timeout, a backstop, the key taken meanwhile: nothing written
         return PASS
     if booked is None:
         return Claimed(key_id) if key_id is not None else PASS  # no key id with a key: a repeat

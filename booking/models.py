@@ -204,10 +204,13 @@ class Booking(models.Model):
 
     Status = BookingStatus
 
+    # Every booking writes each of the table's indexes: the resident's and the venue's are found
+    # through the (resident, starts_at) and (venue, starts_at) indexes, not single-column ones.
     resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings",
-                                 verbose_name="预约人")
+                                 verbose_name="预约人", db_index=False)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings", verbose_name="时段")
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="bookings", verbose_name="场馆")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="bookings", verbose_name="场馆",
+                              db_index=False)
     party_size = models.PositiveSmallIntegerField("人数", default=1)
     units = models.PositiveSmallIntegerField("占用名额", default=1)
     companions = models.JSONField("同行人", default=list, blank=True)
@@ -222,7 +225,7 @@ class Booking(models.Model):
     cancelled_by_venue = models.BooleanField("场馆取消", default=False)
     checked_in_at = models.DateTimeField("签到时间", null=True, blank=True)
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+", verbose_name="核验人")
+                                      related_name="+", verbose_name="核验人", db_index=False)  # partial index below
     no_show_at = models.DateTimeField("爽约记录时间", null=True, blank=True)
     reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
 
@@ -241,6 +244,9 @@ class Booking(models.Model):
             models.Index(fields=["status", "checkin_closes_at"], name="booking_status_checkin_close"),
             models.Index(fields=["status", "starts_at"], name="booking_status_start"),
             models.Index(fields=["venue", "starts_at"], name="booking_venue_start"),
+            # For a staff account's deletion (SET NULL); a new booking has none and adds no entry.
+            models.Index(fields=["checked_in_by"], condition=Q(checked_in_by__isnull=False),
+                         name="booking_checked_in_by"),
         ]
 
     def __str__(self) -> str:

@@ -146,7 +146,7 @@ def forget(pk: int | None) -> None:
 
 # One statement claims the key: a new row, or an expired one (older than IDEMPOTENCY_TTL, not yet
 # purged) taken over as if it were absent. A live key returns no row; its owner is then read.
-# The booking's function ``booking_book`` (booking/migrations/0002) claims a key with the same
+# The booking's function ``booking_book`` (booking/migrations/0004) claims a key with the same
 # statement: a change here needs a migration replacing the function too.
 _CLAIM_SQL = """
 INSERT INTO core_idempotencykey (user_id, key, method, path, fingerprint, response_status, response_body, created_at)

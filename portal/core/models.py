@@ -7,11 +7,12 @@ class IdempotencyKey(models.Model):
     """The first response to a creating write, replayed for a repeat with the same key (pretix's
     semantics): one row per (user, key); ``response_status`` is null while the first is in flight."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Found through the unique (user, key) index: no single-column index to write on every claim.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=128)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body")
+    fingerprint = models.CharField(max_length=64, help_text="keyed HMAC-SHA256 of the request body")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

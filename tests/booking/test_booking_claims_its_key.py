@@ -101,3 +101,52 @@ def test_repeats_sent_at_once_book_once_and_all_get_the_first_answer(session):
     assert sum("Idempotent-Replayed" in headers for _, headers, _ in answers) == 7
     assert Booking.objects.filter(slot=session).count() == 1
     assert Slot.objects.get(pk=session.pk).remaining == 9
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_key_claimed_by_another_request_meanwhile_books_nothing(session):
+    """Another kind of write reusing the key (it does not take the resident's lock) has claimed it and
+    not yet committed. The booking finds no live row, books, and its insert of the key's row waits
+    for the other transaction — whose commit waits for the resident's row the booking holds (its
+    foreign key check). PostgreSQL breaks that deadlock by ending the booking's transaction, the
+    booking with it; the attempt is then answered as the repeat it is. (Should the other commit
+    first, ``booking_book`` undoes its booking itself: ``idempotency_key_taken``.)"""
+    import psycopg
+    from django.db import connection
+
+    resident = make_resident()
+    dsn = connection.connection.info.dsn if connection.connection else None
+    if dsn is None:
+        connection.ensure_connection()
+        dsn = connection.connection.info.dsn
+    other = psycopg.connect(dsn)  # the other request's transaction: the key claimed, not yet committed
+    other.execute("INSERT INTO core_idempotencykey (user_id, key, method, path, fingerprint, created_at)"
+                  " VALUES (%s, 'shared', 'POST', '/api/v1/bookings/1/cancel/', 'x', now())", [resident.pk])
+    answers = []
+
+    def book():
+        try:
+            answers.append(_attempt(resident, session, "shared"))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=book)
+    thread.start()
+    with psycopg.connect(dsn, autocommit=True) as watcher:  # until the booking waits on the key's index entry
+        for _ in range(200):
+            waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                      " AND query LIKE '%%booking_book%%'").fetchone()[0]
+            if waiting:
+                break
+            threading.Event().wait(0.05)
+    assert waiting, "the booking never reached the key's insert"
+    other.commit()
+    other.close()
+    thread.join(30)
+
+    [(status, _, answer)] = answers
+    assert (status, answer["error"]["code"]) == (422, "idempotency_key_reused")  # the other request's key
+    assert not Booking.objects.filter(slot=session).exists()
+    assert Slot.objects.get(pk=session.pk).remaining == 10
+    assert IdempotencyKey.objects.get(user=resident, key="shared").path == "/api/v1/bookings/1/cancel/"
