@@ -3,8 +3,9 @@
 In a rush, or at the hour courts are released, nearly every booking attempt is the same: a valid
 token of a verified resident, ``{"slot": id}``, a slot that is open with places left. The fast
 path (``booking.fast``) answers it with the view's own calls, which read the user, then the slot,
-then book: three round trips, and models built for each, about two thirds of a booking's Python
-(docs/benchmarks.md). The lane does the same booking with two prepared statements and no models:
+then book: three round trips, with models built from each row. The lane does the same booking with
+two prepared statements and no models (in one process, a third less Python per booking;
+docs/benchmarks.md):
 
 1. one row holding the token's user (and whether its session was ended by logout) and the slot
    with its venue and court;
