@@ -13,7 +13,7 @@ docs/benchmarks.md):
    and Idempotency-Key claim as every booking on PostgreSQL (``actions.book_row``) — with the
    answer rendered by the same ``api.booking_body`` and stored under the key in that statement.
 
-It takes only the attempts it can see will be booked: anything else returns ``Pass`` having
+It takes only the attempts it can see will be booked: anything else returns ``PASS`` (None) having
 written nothing, and the fast path answers it from the start, exactly as before — a missing,
 inactive or logged-out user, no real-name verification, a slot that is unknown, not open, outside
 its window, too small for the party or full, a bad key. ``booking_book`` still decides places,
@@ -87,10 +87,10 @@ def enabled() -> bool:
 def book(*, token, data: dict, args: dict, key: str, path: str) -> Booked | Claimed | None:
     """Book ``args`` (``api.plain_booking_input``) for the user of ``token`` (simplejwt's validated
     token), or say why not (``Claimed``, or None — ``PASS``)."""
-    claim = token.get(api_settings.USER_ID_CLAIM)  # simplejwt writes the id as a string
-    if not (type(claim) is int or (type(claim) is str and claim.isdigit())):
+    subject = token.get(api_settings.USER_ID_CLAIM)  # simplejwt writes the id as a string
+    if not (type(subject) is int or (type(subject) is str and subject.isdigit())):
         return PASS
-    user_id, slot_id, party_size = int(claim), args["slot"], args["party_size"]
+    user_id, slot_id, party_size = int(subject), args["slot"], args["party_size"]
     if not (0 < user_id <= MAX_ID and 0 < slot_id <= MAX_ID):  # no such rows, and too large to send
         return PASS
     if key:
