@@ -198,6 +198,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-idempotency-keys": {"task": "portal.core.tasks.idempotency_purge", "schedule": 3600.0},
     # Logouts whose tokens have all expired (portal/accounts/tasks.py, docs/privacy.md).
     "purge-revoked-sessions": {"task": "portal.accounts.tasks.revoked_sessions_purge", "schedule": 3600.0},
+    # Expired refresh tokens simplejwt kept for rotation and logout (portal/accounts/tasks.py).
+    "flush-expired-tokens": {"task": "portal.accounts.tasks.expired_tokens_flush", "schedule": 24 * 3600.0},
     # 一网通办: count open applications past their expected completion date (staff see the flag).
     "services-applications-overdue": {"task": "services.tasks.applications_overdue_report", "schedule": 3600.0},
     # 运动 (booking): see docs/booking.md for what each does and why this often.

@@ -11,3 +11,16 @@ def revoked_sessions_purge() -> int:
     from portal.accounts.actions import revoked_sessions_purge as purge
 
     return purge()
+
+
+@shared_task(name="portal.accounts.tasks.expired_tokens_flush")
+def expired_tokens_flush() -> int:
+    """Delete the refresh tokens simplejwt keeps for rotation and logout (outstanding, and with them
+    the blacklisted) once they have expired: an expired token is refused anyway, and the tables
+    would otherwise grow by a row or two on every login and refresh. simplejwt's own
+    ``flushexpiredtokens`` command; returns how many outstanding tokens remain."""
+    from django.core.management import call_command
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    call_command("flushexpiredtokens")
+    return OutstandingToken.objects.count()

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from portal.accounts import actions
 from portal.accounts.models import RevokedSession
-from portal.accounts.tasks import revoked_sessions_purge
+from portal.accounts.tasks import expired_tokens_flush, revoked_sessions_purge
 from portal.accounts.tokens import login_tokens
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +129,23 @@ def test_purging_forgets_only_revocations_whose_tokens_have_all_expired(api, sig
     assert revoked_sessions_purge.delay().get() == 1
     assert RevokedSession.objects.count() == 1 and not RevokedSession.objects.filter(pk=old.pk).exists()
     assert revoked_sessions_purge() == 0  # idempotent
+
+
+def test_expired_refresh_tokens_are_flushed_daily_and_live_ones_kept(api, sign_in, settings):
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    old, live = sign_in(), sign_in()
+    logout(api, old["refresh"])  # blacklisted: its outstanding row and its blacklist row
+    refresh = api.post("/api/v1/auth/refresh/", {"refresh": live["refresh"]}, format="json")
+    assert refresh.status_code == 200  # rotated: the old refresh token blacklisted, a new one outstanding
+    before = OutstandingToken.objects.count()
+    assert before >= 3 and BlacklistedToken.objects.count() == 2
+    expired = OutstandingToken.objects.filter(jti=RefreshToken(old["refresh"], verify=False)["jti"])
+    expired.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert expired_tokens_flush.delay().get() == before - 1
+    assert not expired.exists() and BlacklistedToken.objects.count() == 1  # its blacklist row went with it
+    assert "flush-expired-tokens" in settings.CELERY_BEAT_SCHEDULE
+    assert expired_tokens_flush() == before - 1  # idempotent
 
 
 def test_a_revocation_lasts_as_long_as_any_token_of_the_session_can(api, sign_in, settings):
