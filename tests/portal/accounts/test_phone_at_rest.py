@@ -118,3 +118,17 @@ def test_the_migration_encrypts_a_plaintext_row_and_its_reverse_restores_it(db):
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_looking_an_encrypted_column_up_by_its_value_is_refused_not_silently_empty():
+    from django.core.exceptions import FieldError
+
+    resident = actions.resident_for_phone(phone=NUMBER)
+    for field in ("phone", "id_number", "real_name"):
+        with pytest.raises(FieldError, match="blind index"):
+            User.objects.filter(**{field: "13900000051"}).exists()
+    # What can be asked: empty or not, and the row by its index.
+    assert User.objects.filter(pk=resident.pk, id_number="").exists()
+    assert User.objects.filter(pk=resident.pk, phone__isnull=False).exists()
+    assert User.objects.get(phone_index=crypto.blind_index(NUMBER, purpose="phone")) == resident
