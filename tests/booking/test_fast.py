@@ -14,9 +14,17 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
 from booking import actions, soldout
-from booking.models import Booking, Suspension
+from booking.models import Booking, Slot, Suspension, Venue
 from portal.core.models import IdempotencyKey
-from tests.booking.conftest import assert_passed_on, booking_environ, make_resident, make_slot, through_gate
+from tests.booking.conftest import (
+    assert_passed_on,
+    booking_environ,
+    make_court,
+    make_resident,
+    make_slot,
+    make_venue,
+    through_gate,
+)
 
 pytestmark = pytest.mark.django_db
 PATH = "/api/v1/bookings/"
@@ -110,6 +118,10 @@ def _refusal_case(case: str, court):
         slot = make_slot(court, start=slot.start + dt.timedelta(days=7), opens_at=timezone.now() + dt.timedelta(days=1))
     elif case == "slot_not_found":
         return resident, 2**63
+    elif case == "not_bookable":  # a venue closed for now
+        slot = make_slot(make_court(make_venue(status=Venue.Status.CLOSED)), capacity=5)
+    elif case == "slot_unavailable":  # a slot blocked for maintenance
+        slot = make_slot(court, start=slot.start + dt.timedelta(hours=2), capacity=5, state=Slot.State.BLOCKED)
     elif case == "party_too_large":
         return resident, {"slot": slot.pk, "party_size": 50}
     return resident, slot.pk
@@ -118,6 +130,7 @@ def _refusal_case(case: str, court):
 @pytest.mark.parametrize("case, status", [
     ("slot_full", 409), ("already_booked", 409), ("limit_reached", 409), ("suspended", 409),
     ("window_not_open", 409), ("realname_required", 409), ("slot_not_found", 404), ("party_too_large", 400),
+    ("not_bookable", 409), ("slot_unavailable", 409),
 ])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_refusal_is_the_same_on_the_fast_path(api, court, case, status, language):
