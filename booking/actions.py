@@ -38,7 +38,7 @@ from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Court, Slot,
 from booking.realtime import availability_changed
 from portal.accounts.models import User
 from portal.connectors.notify import notification_queue
-from portal.core.idempotency import KeyTaken, Receipt
+from portal.core.idempotency import KeyTaken, Receipt, stale_before
 from portal.core.prepared import prepared_cursor
 
 logger = logging.getLogger(__name__)
@@ -448,7 +448,7 @@ def book_row(*, resident_id: int, slot_id: int, venue_id: int, units: int, now: 
               "checkin_secret": checkin_secret, "lock_timeout": f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms",
               "key_id": key_id, "key": claim.get("key"), "method": claim.get("method"), "path": claim.get("path"),
               "fingerprint": claim.get("fingerprint"),
-              "stale_before": now - settings.IDEMPOTENCY_TTL if claim else None,
+              "stale_before": stale_before(now) if claim else None,
               "key_status": key_status, "key_body": key_body}
     try:
         with prepared_cursor() as cursor:
@@ -590,7 +590,8 @@ def booked_places_told(*, slot_id: int, venue_id: int, left: int, capacity: int,
     # What a watching client needs to know about the slot after this change.
     availability_changed(venue_id=venue_id, slot_ids=[slot_id], states=[{
         "id": slot_id, "remaining": left, "capacity": capacity, "state": state,
-        "bookable": state == Slot.State.OPEN and left > 0 and opens_at <= now < start, "_date": _local(start).date()}])
+        "bookable": queries.slot_bookable_as(state=state, remaining=left, opens_at=opens_at, start=start, now=now),
+        "_date": _local(start).date()}])
 
 
 def _release_places(slot: Slot, units: int, now: dt.datetime) -> None:

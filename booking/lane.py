@@ -36,8 +36,8 @@ from psycopg.types.json import Jsonb
 from rest_framework.renderers import JSONRenderer
 from rest_framework_simplejwt.settings import api_settings
 
-from booking import actions, api
-from booking.models import Booking, BookingStatus, Court, Slot, Venue
+from booking import actions, api, queries
+from booking.models import Booking, BookingStatus, Court, Venue
 from portal.accounts.tokens import session_of
 from portal.core.converters import MAX_ID
 from portal.core.idempotency import IdempotencyKeyInvalid, KeyTaken, claim_of
@@ -112,10 +112,12 @@ def book(*, token, data: dict, args: dict, key: str, path: str) -> Booked | Clai
      kind, venue_status, venue_name, address, town, phone, cancel_deadline, checkin_before, checkin_after,
      max_active, max_day, max_venue_day, court_name, unit, max_party_size) = row
     now = timezone.now()
-    units = party_size if unit == Court.Unit.PERSON else 1  # Court.units_for
+    units = Court.units_as(unit=unit, party_size=party_size)
     if (revoked or not active or verified_at is None  # BearerAuthentication, booking_create
-            or kind == Venue.Kind.FITNESS_POINT or venue_status != Venue.Status.OPEN  # Venue.bookable
-            or state != Slot.State.OPEN or start <= now or opens_at > now  # _check_slot_open_for_booking
+            # _check_slot_open_for_booking: the venue takes bookings, the slot is open and in its window
+            or not Venue.bookable_as(kind=kind, status=venue_status)
+            or not queries.slot_bookable_as(state=state, remaining=remaining, opens_at=opens_at, start=start,
+                                            now=now)
             or party_size > max_party_size  # party_check
             or remaining < units):
         return PASS

@@ -110,7 +110,12 @@ class Venue(models.Model):
 
     @property
     def bookable(self) -> bool:
-        return self.kind != self.Kind.FITNESS_POINT and self.status == self.Status.OPEN
+        return Venue.bookable_as(kind=self.kind, status=self.status)
+
+    @staticmethod
+    def bookable_as(*, kind: str, status: str) -> bool:
+        """Whether a venue of this kind and status takes bookings (``bookable``, for a row's values)."""
+        return kind != Venue.Kind.FITNESS_POINT and status == Venue.Status.OPEN
 
 
 class Court(models.Model):
@@ -145,7 +150,12 @@ class Court(models.Model):
 
     def units_for(self, party_size: int) -> int:
         """Places one booking of ``party_size`` people takes."""
-        return party_size if self.unit == self.Unit.PERSON else 1
+        return Court.units_as(unit=self.unit, party_size=party_size)
+
+    @staticmethod
+    def units_as(*, unit: str, party_size: int) -> int:
+        """``units_for`` for a court counted in ``unit`` (a row's values)."""
+        return party_size if unit == Court.Unit.PERSON else 1
 
 
 class Slot(models.Model):

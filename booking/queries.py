@@ -208,7 +208,14 @@ def venues_day_hours(venues: Iterable[Venue], *, date: dt.date) -> dict[int, Day
 
 
 def slot_bookable(slot: Slot, now: dt.datetime) -> bool:
-    return (slot.state == Slot.State.OPEN and slot.remaining > 0 and slot.opens_at <= now < slot.start)
+    return slot_bookable_as(state=slot.state, remaining=slot.remaining, opens_at=slot.opens_at, start=slot.start,
+                            now=now)
+
+
+def slot_bookable_as(*, state: str, remaining: int, opens_at: dt.datetime, start: dt.datetime,
+                     now: dt.datetime) -> bool:
+    """``slot_bookable`` for a slot's values (a row read without its model, a change just made)."""
+    return state == Slot.State.OPEN and remaining > 0 and opens_at <= now < start
 
 
 def slots_for_venue(*, venue_id: int, date: dt.date, sport: str | None = None) -> QuerySet[Slot]:

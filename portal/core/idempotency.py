@@ -159,11 +159,16 @@ RETURNING id
 """
 
 
+def stale_before(now):
+    """Keys created before this are expired (``IDEMPOTENCY_TTL``): free to claim again, and purged."""
+    return now - settings.IDEMPOTENCY_TTL
+
+
 def _claim_params(*, user_id: int, key: str, method: str, path: str, fingerprint: str) -> dict:
     now = timezone.now()
     return {"user": user_id, "key": key, "method": method, "path": path, "fingerprint": fingerprint,
             "now": connection.ops.adapt_datetimefield_value(now),
-            "stale_before": connection.ops.adapt_datetimefield_value(now - settings.IDEMPOTENCY_TTL)}
+            "stale_before": connection.ops.adapt_datetimefield_value(stale_before(now))}
 
 
 def _claim(**claim) -> int | None:
@@ -266,9 +271,10 @@ def _repeat(*, user_id: int, key: str, method: str, path: str, fingerprint: str)
 
 def idempotency_purge(now=None) -> int:
     """Delete keys older than IDEMPOTENCY_TTL; returns how many went."""
-    cutoff = (now or timezone.now()) - settings.IDEMPOTENCY_TTL
+    cutoff = stale_before(now or timezone.now())
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 
-__all__ = ["Receipt", "claim_of", "forget", "idempotency_purge", "idempotent", "idempotently", "receipt_of"]
+__all__ = ["Receipt", "claim_of", "forget", "idempotency_purge", "idempotent", "idempotently", "receipt_of",
+           "stale_before"]

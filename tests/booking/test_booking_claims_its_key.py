@@ -116,10 +116,8 @@ def test_a_key_claimed_by_another_request_meanwhile_books_nothing(session):
     from django.db import connection
 
     resident = make_resident()
-    dsn = connection.connection.info.dsn if connection.connection else None
-    if dsn is None:
-        connection.ensure_connection()
-        dsn = connection.connection.info.dsn
+    connection.ensure_connection()
+    dsn = connection.connection.info.dsn
     other = psycopg.connect(dsn)  # the other request's transaction: the key claimed, not yet committed
     other.execute("INSERT INTO core_idempotencykey (user_id, key, method, path, fingerprint, created_at)"
                   " VALUES (%s, 'shared', 'POST', '/api/v1/bookings/1/cancel/', 'x', now())", [resident.pk])
@@ -136,7 +134,7 @@ def test_a_key_claimed_by_another_request_meanwhile_books_nothing(session):
     with psycopg.connect(dsn, autocommit=True) as watcher:  # until the booking waits on the key's index entry
         for _ in range(200):
             waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                      " AND query LIKE '%%booking_book%%'").fetchone()[0]
+                                      " AND query LIKE '%booking_book%'").fetchone()[0]
             if waiting:
                 break
             threading.Event().wait(0.05)
